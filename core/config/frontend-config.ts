@@ -1,0 +1,59 @@
+/**
+ * Frontend role config (SMTP intake): ports, TLS, limits, relay control. Read from the
+ * environment once at process start; an invalid value stops the process with every problem listed.
+ */
+import { z } from 'zod';
+import { ENV } from './env-names.ts';
+import { ConfigError } from './errors.ts';
+import { bool, csv, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
+
+const schema = z.object({
+  dataDir: z.string().default('./.strato'),
+  hostname: z.string().min(1).default('localhost'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  listenHost: z.string().default('0.0.0.0'),
+  mxPort: port.default(2525),
+  submissionPort: port.default(2587),
+  tlsPort: port.default(2465),
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  maxMessageSize: positiveInt.default(25 * 1024 * 1024),
+  maxRecipients: positiveInt.default(1000),
+  maxQueued: z.coerce.number().int().min(0).default(0),
+  trustedNetworks: csv.default([]),
+  reverseDns: bool.default(false),
+  socketTimeoutMs: positiveInt.default(5 * 60 * 1000),
+  closeTimeoutMs: positiveInt.default(30 * 1000),
+});
+
+export type FrontendConfig = z.output<typeof schema>;
+
+const names = {
+  dataDir: ENV.dataDir,
+  hostname: ENV.hostname,
+  logLevel: ENV.logLevel,
+  listenHost: ENV.listenHost,
+  mxPort: ENV.mxPort,
+  submissionPort: ENV.submissionPort,
+  tlsPort: ENV.tlsPort,
+  tlsCert: ENV.tlsCert,
+  tlsKey: ENV.tlsKey,
+  maxMessageSize: ENV.maxMessageSize,
+  maxRecipients: ENV.maxRecipients,
+  maxQueued: ENV.maxQueued,
+  trustedNetworks: ENV.trustedNetworks,
+  reverseDns: ENV.reverseDns,
+  socketTimeoutMs: ENV.socketTimeoutMs,
+  closeTimeoutMs: ENV.closeTimeoutMs,
+} as const;
+
+/** Env var names the frontend reads (the CDK construct must set or knowingly leave each one). */
+export const FRONTEND_ENV_NAMES: readonly string[] = Object.values(names);
+
+export function parseFrontendConfig(env: Env): FrontendConfig {
+  const config = parseRoleConfig('frontend', schema, names, env);
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('frontend', [`${ENV.tlsCert} and ${ENV.tlsKey} must be set together`]);
+  }
+  return config;
+}

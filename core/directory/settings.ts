@@ -1,0 +1,120 @@
+/**
+ * Account settings and their inheritance: account → domain defaults → cluster defaults → built-in.
+ * A setting left unset at one level is taken from the next. Parsing of operator input
+ * ("10M", "unlimited", "100/3600") lives here too so the CLI and config share one grammar;
+ * bad input throws SettingValueError naming the setting.
+ */
+import { SettingValueError } from './errors.ts';
+
+/** [count, seconds]: at most `count` messages per `seconds`. */
+export type FlowLimit = readonly [count: number, seconds: number];
+
+export interface AccountSettings {
+  /** Mail service enabled for the account (the cluster model's MailIn flag). */
+  Enabled: boolean;
+  /** Mailbox quota in bytes; null = unlimited. */
+  MaxAccountSize: number | null;
+  /** Largest message the account accepts, bytes; null = the cluster's SMTP size limit. */
+  MaxMessageSize: number | null;
+  /** Largest message the account may send, bytes; null = unlimited. */
+  MaxMailOutSize: number | null;
+  /** Sender limit; null = unlimited. */
+  MailOutFlow: FlowLimit | null;
+  /** Inbound flow limit (mail-loop guard); null = unlimited. */
+  MailInpFlow: FlowLimit | null;
+}
+
+export type SettingName = keyof AccountSettings;
+export type PartialSettings = Partial<AccountSettings>;
+
+export const SETTING_NAMES: readonly SettingName[] = [
+  'Enabled',
+  'MaxAccountSize',
+  'MaxMessageSize',
+  'MaxMailOutSize',
+  'MailOutFlow',
+  'MailInpFlow',
+];
+
+/** Built-in defaults, the last level of inheritance. */
+export const BUILTIN_SETTINGS: AccountSettings = {
+  Enabled: true,
+  MaxAccountSize: 100 * 1024 * 1024,
+  MaxMessageSize: null,
+  MaxMailOutSize: null,
+  MailOutFlow: [1000, 3600],
+  MailInpFlow: null,
+};
+
+/** Effective settings: first level that sets a value wins (account, domain, cluster, built-in). */
+export function resolveSettings(...levels: (PartialSettings | undefined)[]): AccountSettings {
+  const out: Record<string, unknown> = { ...BUILTIN_SETTINGS };
+  for (const name of SETTING_NAMES) {
+    for (const level of levels) {
+      if (level && level[name] !== undefined) {
+        out[name] = level[name];
+        break;
+      }
+    }
+  }
+  return out as unknown as AccountSettings;
+}
+
+export function isSettingName(name: string): name is SettingName {
+  return (SETTING_NAMES as readonly string[]).includes(name);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** "10M", "512K", "1048576", "unlimited" → bytes or null. */
+export function parseSize(name: string, input: string): number | null {
+  const text = input.trim().toUpperCase();
+  if (text === 'UNLIMITED') return null;
+  const m = /^(\d+)\s*([KMG]?)B?$/.exec(text);
+  if (!m) throw new SettingValueError(name, input, 'a size such as 10M, 512K, 1048576 or unlimited');
+  return Number(m[1]) * SIZE_UNITS[m[2] ?? '']!;
+}
+
+/** "100/3600" or "100/1h", "unlimited" → FlowLimit or null. */
+export function parseFlow(name: string, input: string): FlowLimit | null {
+  const text = input.trim().toLowerCase();
+  if (text === 'unlimited') return null;
+  const m = /^(\d+)\s*\/\s*(\d+)\s*([smhd]?)$/.exec(text);
+  const seconds = m ? Number(m[2]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[3] ?? ''] ?? 1) : 0;
+  if (!m || seconds <= 0) {
+    throw new SettingValueError(name, input, 'count/period such as 100/3600, 100/1h or unlimited');
+  }
+  return [Number(m[1]), seconds];
+}
+
+export function parseBoolean(name: string, input: string): boolean {
+  const text = input.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(text)) return true;
+  if (['false', 'no', 'off', '0'].includes(text)) return false;
+  throw new SettingValueError(name, input, 'true or false');
+}
+
+/** Parse one operator-supplied setting; `default` clears it so the value is inherited again. */
+export function parseSetting(name: string, input: string): PartialSettings {
+  if (!isSettingName(name)) {
+    throw new SettingValueError(name, input, `one of the settings ${SETTING_NAMES.join(', ')}`);
+  }
+  if (input.trim().toLowerCase() === 'default') return { [name]: undefined };
+  switch (name) {
+    case 'Enabled':
+      return { Enabled: parseBoolean(name, input) };
+    case 'MailOutFlow':
+    case 'MailInpFlow':
+      return { [name]: parseFlow(name, input) };
+    default:
+      return { [name]: parseSize(name, input) };
+  }
+}
+
+export function formatSetting(name: SettingName, value: AccountSettings[SettingName] | undefined): string {
+  if (value === undefined) return '(inherited)';
+  if (value === null) return 'unlimited';
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;
+  return String(value);
+}

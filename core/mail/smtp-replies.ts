@@ -1,0 +1,53 @@
+/**
+ * The one catalogue of SMTP replies Strato gives, with RFC 3463 enhanced status codes, and the
+ * mapping from per-recipient outcomes to replies. Protocol layers (SMTP intake, LMTP) never
+ * invent codes: they call these functions, so one change here changes every path alike.
+ */
+import type { RecipientOutcome, Reply } from './outcome.ts';
+
+const r = (code: number, enhanced: string, text: string): Reply => ({ code, enhanced, text });
+
+export const replies = {
+  accepted: (jobId: string) => r(250, '2.0.0', `Ok: queued as ${jobId}`),
+  senderOk: () => r(250, '2.1.0', 'Sender ok'),
+  recipientOk: () => r(250, '2.1.5', 'Recipient ok'),
+  delivered: () => r(250, '2.0.0', 'Delivered'),
+
+  badSender: (reason: string) => r(501, '5.1.7', `Bad sender address: ${reason}`),
+  badRecipient: (reason: string) => r(501, '5.1.3', `Bad recipient address: ${reason}`),
+  unknownUser: (address: string) => r(550, '5.1.1', `<${address}>: Recipient address rejected: no such user`),
+  mailboxDisabled: (address: string) => r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
+  mailboxFull: (address: string) => r(452, '4.2.2', `<${address}>: mailbox full (quota exceeded)`),
+  relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
+  authRequired: () => r(530, '5.7.0', 'Authentication required'),
+  authFailed: () => r(535, '5.7.8', 'Authentication credentials invalid'),
+  tlsRequired: () => r(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
+  messageTooBig: (limit: number) => r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
+  messageTooBigForRecipient: (address: string, limit: number) =>
+    r(552, '5.2.3', `<${address}>: message exceeds the recipient's size limit (${limit} bytes)`),
+  noValidRecipients: () => r(554, '5.5.1', 'No valid recipients'),
+  loopDetected: (hops: number) => r(554, '5.4.6', `Too many hops (${hops}): mail loop?`),
+  localError: () => r(451, '4.3.0', 'Requested action aborted: local error in processing, try again later'),
+  queueFull: () => r(452, '4.3.1', 'Insufficient system storage: the mail queue is full, try again later'),
+  shuttingDown: () => r(421, '4.3.2', 'Service shutting down, try again later'),
+} as const;
+
+/** "550 5.1.1 text": the single-line wire form (used in logs, DSNs and LMTP replies). */
+export function formatReply(reply: Reply): string {
+  return `${reply.code} ${reply.enhanced} ${reply.text}`;
+}
+
+/** The reply a protocol layer sends for a recipient's outcome. */
+export function replyForOutcome(outcome: RecipientOutcome): Reply {
+  if (outcome.kind === 'delivered') return outcome.reply ?? replies.delivered();
+  return outcome.reply;
+}
+
+/** Parse "451 4.3.0 text" (enhanced code optional) back into a Reply; undefined if not a reply. */
+export function parseReply(line: string): Reply | undefined {
+  const m = /^([2-5]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(line.trim());
+  if (!m) return undefined;
+  const code = Number(m[1]);
+  return r(code, m[2] ?? `${String(code)[0]}.0.0`, m[3] ?? '');
+}

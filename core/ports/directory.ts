@@ -1,0 +1,83 @@
+/**
+ * Directory port: domains, accounts, aliases, forwarders, credentials and settings.
+ * Addresses are stored normalised (see mail/address.ts): lower-case domain and local part.
+ * Accounts, aliases and forwarders share one namespace per domain (a name is one of them).
+ * Adapters throw the errors in directory/errors.ts for conflicts; storage faults propagate as-is.
+ */
+import type { PartialSettings } from '../directory/settings.ts';
+
+/** What happens to mail for an unknown name in a domain (the cluster model's MailToUnknown). */
+export type MailToUnknown =
+  | { readonly action: 'reject' }
+  | { readonly action: 'discard' }
+  | { readonly action: 'reroute'; readonly to: string }
+  | { readonly action: 'accept-and-bounce' };
+
+export interface DomainRecord {
+  readonly name: string;
+  readonly mailToUnknown: MailToUnknown;
+  /** Defaults for the domain's accounts (the middle level of inheritance). */
+  readonly defaults: PartialSettings;
+  readonly createdAt: number;
+}
+
+export interface AccountRecord {
+  /** Full normalised address, e.g. "alice@example.com". */
+  readonly address: string;
+  readonly domain: string;
+  readonly name: string;
+  readonly realName?: string;
+  /** scrypt hash in the format of auth/password.ts; absent = cannot authenticate. */
+  readonly passwordHash?: string;
+  readonly settings: PartialSettings;
+  readonly createdAt: number;
+}
+
+export interface AliasRecord {
+  readonly address: string;
+  /** The account address the alias names. */
+  readonly account: string;
+}
+
+export interface ForwarderRecord {
+  readonly address: string;
+  /** Where all mail for the name goes (local or external address). */
+  readonly target: string;
+}
+
+/** What a name in a local domain is. */
+export type NameEntry =
+  | { readonly kind: 'account'; readonly account: AccountRecord }
+  | { readonly kind: 'alias'; readonly alias: AliasRecord }
+  | { readonly kind: 'forwarder'; readonly forwarder: ForwarderRecord };
+
+export interface Directory {
+  addDomain(domain: DomainRecord): Promise<void>;
+  getDomain(name: string): Promise<DomainRecord | undefined>;
+  listDomains(): Promise<DomainRecord[]>;
+  updateDomain(name: string, patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings }): Promise<void>;
+  /** Removes a domain; with `force` also every name in it, else DomainNotEmptyError. */
+  removeDomain(name: string, opts?: { force?: boolean }): Promise<void>;
+
+  addAccount(account: AccountRecord): Promise<void>;
+  getAccount(address: string): Promise<AccountRecord | undefined>;
+  listAccounts(domain: string): Promise<AccountRecord[]>;
+  removeAccount(address: string): Promise<void>;
+  setPasswordHash(address: string, hash: string): Promise<void>;
+  /** Merge `patch` into the account's settings; a key set to undefined is cleared (inherited again). */
+  updateAccountSettings(address: string, patch: PartialSettings): Promise<void>;
+
+  addAlias(alias: AliasRecord): Promise<void>;
+  removeAlias(address: string): Promise<void>;
+  listAliases(domain: string): Promise<AliasRecord[]>;
+
+  addForwarder(forwarder: ForwarderRecord): Promise<void>;
+  removeForwarder(address: string): Promise<void>;
+  listForwarders(domain: string): Promise<ForwarderRecord[]>;
+
+  /** One read that says what a local name is, or undefined when it is none of them. */
+  lookupName(address: string): Promise<NameEntry | undefined>;
+
+  getClusterSettings(): Promise<PartialSettings>;
+  updateClusterSettings(patch: PartialSettings): Promise<void>;
+}

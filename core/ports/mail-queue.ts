@@ -1,0 +1,134 @@
+/**
+ * MailQueue port, shaped after SQS standard queues so the AWS adapter is a thin mapping:
+ * at-least-once delivery, receive with a visibility lease, a receive count, a dead-letter state
+ * after `maxReceiveCount` receives without an ack, and a delay of at most `MAX_DELAY_SECONDS`
+ * per enqueue (longer waits are chained by the caller through `job.notBefore`).
+ * Jobs are JSON values; bodies travel by reference (BodyRef), never inline.
+ */
+import type { BodyRef } from './message-store.ts';
+import type { Reply } from '../mail/outcome.ts';
+
+/** SQS's per-message delay limit; the embedded queue enforces the same so both behave alike. */
+export const MAX_DELAY_SECONDS = 900;
+
+/** Where a message came from (the cluster model's message source; rules and loop control read it). */
+export type MessageSource = 'SMTP' | 'SUBMIT' | 'RULE' | 'DSN' | 'CLI';
+
+export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
+
+export type RecipientState = 'pending' | 'delivered' | 'failed' | 'discarded';
+
+export interface JobRecipient {
+  /** The address as it will be delivered (after alias/forwarder resolution at intake). */
+  readonly address: string;
+  /** The address the client gave at RCPT TO (kept for DSNs and Received "for"). */
+  readonly original: string;
+  /** DSN ORCPT parameter, as given. */
+  readonly orcpt?: string;
+  /** DSN NOTIFY parameter; absent means the default (FAILURE, DELAY). */
+  readonly notify?: readonly DsnNotify[];
+  state: RecipientState;
+  attempts: number;
+  lastReply?: Reply;
+  /** ms since epoch of the last state change. */
+  updatedAt?: number;
+}
+
+export interface JobEnvelope {
+  /** Envelope sender; '' is the null sender `<>`. */
+  readonly mailFrom: string;
+  readonly recipients: JobRecipient[];
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  readonly smtputf8?: boolean;
+  readonly bodyType?: '7BIT' | '8BITMIME';
+}
+
+export interface JobClient {
+  readonly ip: string;
+  readonly helo: string;
+  readonly authUser?: string;
+  readonly tls: boolean;
+  readonly frontend: string;
+}
+
+export interface QueueJob {
+  /** Stable queue id (shown to users, used as the body key); survives re-scheduling. */
+  readonly id: string;
+  readonly source: MessageSource;
+  /** ms since epoch when the message was accepted. */
+  readonly createdAt: number;
+  readonly body: BodyRef;
+  readonly envelope: JobEnvelope;
+  readonly client?: JobClient;
+  /** Delivery attempts made so far for the job as a whole. */
+  attempts: number;
+  /** ms since epoch before which processors must not attempt delivery (chained long delays). */
+  notBefore?: number;
+  /** ms since epoch when a delayed-delivery warning was sent, if it was. */
+  warnedAt?: number;
+}
+
+/** A received job and the handle that acks, extends or re-schedules it. */
+export interface LeasedJob {
+  readonly job: QueueJob;
+  /** Opaque handle valid for this receive only (an SQS receipt handle). */
+  readonly receipt: string;
+  /** How many times this job has been received, this receive included. */
+  readonly receiveCount: number;
+}
+
+export interface ReceiveOptions {
+  readonly max: number;
+  readonly visibilitySeconds: number;
+  /** Long-poll: wait up to this long for a job when none is ready (0 = return at once). */
+  readonly waitMs?: number;
+}
+
+export interface QueueDepth {
+  readonly ready: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly dead: number;
+}
+
+export type QueueEntryStatus = 'ready' | 'in-flight' | 'delayed' | 'dead';
+
+/** Operator view of one queued job (CLI `queue list/show`). */
+export interface QueueEntry {
+  readonly job: QueueJob;
+  readonly status: QueueEntryStatus;
+  readonly receiveCount: number;
+  /** ms since epoch when the job becomes receivable again. */
+  readonly visibleAt: number;
+}
+
+export interface MailQueue {
+  readonly maxReceiveCount: number;
+  /**
+   * Enqueue jobs; resolves once every job is durable. `delaySeconds` must be within
+   * 0..MAX_DELAY_SECONDS (QueueDelayError otherwise).
+   */
+  enqueue(jobs: readonly QueueJob[], opts?: { delaySeconds?: number }): Promise<void>;
+  /** Lease up to `max` ready jobs for `visibilitySeconds`. Jobs past maxReceiveCount go dead instead. */
+  receive(opts: ReceiveOptions): Promise<LeasedJob[]>;
+  /** Extend the lease of a received job. Rejects with LeaseLostError if the receipt is stale. */
+  extend(receipt: string, visibilitySeconds: number): Promise<void>;
+  /** Remove a received job for good. Acking a stale receipt is a no-op (at-least-once). */
+  ack(receipt: string): Promise<void>;
+  /**
+   * Replace a received job's state and make it visible again after `delaySeconds`
+   * (≤ MAX_DELAY_SECONDS). On SQS this is send-new-then-delete-old; a crash in between
+   * can leave both, which per-recipient state and idempotent mailbox appends absorb.
+   */
+  reschedule(receipt: string, job: QueueJob, delaySeconds: number): Promise<void>;
+
+  // Operator access (embedded: the queue table; AWS: a job index table).
+  list(opts?: { limit?: number; status?: QueueEntryStatus }): Promise<QueueEntry[]>;
+  get(jobId: string): Promise<QueueEntry | undefined>;
+  /** Make a queued (not in-flight) job ready now. False when no such job waits. */
+  releaseNow(jobId: string): Promise<boolean>;
+  /** Remove a job that is not in flight. False when no such job waits. */
+  remove(jobId: string): Promise<boolean>;
+  depth(): Promise<QueueDepth>;
+}

@@ -1,0 +1,21 @@
+/**
+ * OutboundRelay port: hands a message to the outside world (smarthost, capture dir, SES) and
+ * answers one typed outcome per recipient. Transport faults become `temporary` outcomes for the
+ * recipients concerned; the relay never throws for a remote refusal.
+ */
+import type { Readable } from 'node:stream';
+import type { RecipientOutcome } from '../mail/outcome.ts';
+
+export interface RelayRequest {
+  readonly jobId: string;
+  readonly mailFrom: string;
+  readonly recipients: readonly string[];
+  readonly envid?: string;
+  readonly ret?: 'FULL' | 'HDRS';
+  /** Opens the body afresh (a relay may need to retry the stream). */
+  readonly openBody: () => Promise<Readable>;
+}
+
+export interface OutboundRelay {
+  send(req: RelayRequest): Promise<ReadonlyMap<string, RecipientOutcome>>;
+}

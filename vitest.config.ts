@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests sit beside the code (x.test.ts); contract suites run from adapters/*; end-to-end
+// tests in test/ start real processes on free loopback ports, so they get longer timeouts.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', '.strato/**', 'cdk.out/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', './test/support/plain-summary-reporter.ts'],
+  },
+});
