@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ENV } from './env-names.ts';
+import { ConfigError } from './errors.ts';
+import { parseFrontendConfig } from './frontend-config.ts';
+
+describe('frontend config', () => {
+  it('has working defaults above port 1024', () => {
+    const config = parseFrontendConfig({});
+    expect(config).toMatchObject({ mxPort: 2525, submissionPort: 2587, tlsPort: 2465, dataDir: './.strato' });
+    expect(config.reverseDns).toBe(false);
+    expect(config.trustedNetworks).toEqual([]);
+  });
+
+  it('reads typed values from the environment', () => {
+    const config = parseFrontendConfig({
+      [ENV.mxPort]: '25',
+      [ENV.trustedNetworks]: '10.0.0.0/8, 192.168.1.0/24',
+      [ENV.reverseDns]: 'yes',
+      [ENV.maxMessageSize]: '1000',
+    });
+    expect(config.mxPort).toBe(25);
+    expect(config.trustedNetworks).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+    expect(config.reverseDns).toBe(true);
+    expect(config.maxMessageSize).toBe(1000);
+  });
+
+  it('reports every problem at once, each named by its variable', () => {
+    try {
+      parseFrontendConfig({ [ENV.mxPort]: 'abc', [ENV.maxMessageSize]: '-1', [ENV.reverseDns]: 'perhaps' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems;
+      expect(problems).toHaveLength(3);
+      expect(problems.join('\n')).toMatch(/STRATO_SMTP_PORT.*"abc"/);
+      expect(problems.join('\n')).toMatch(/STRATO_MAX_MESSAGE_SIZE/);
+      expect(problems.join('\n')).toMatch(/STRATO_REVERSE_DNS/);
+    }
+  });
+
+  it('wants a TLS certificate and key together', () => {
+    expect(() => parseFrontendConfig({ [ENV.tlsCert]: '/x.pem' })).toThrow(/STRATO_TLS_CERT and STRATO_TLS_KEY/);
+  });
+});

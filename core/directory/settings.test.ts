@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { SettingValueError } from './errors.ts';
+import { BUILTIN_SETTINGS, formatSetting, parseFlow, parseSetting, parseSize, resolveSettings } from './settings.ts';
+
+describe('settings inheritance', () => {
+  it('takes each setting from the first level that sets it: account, domain, cluster, built-in', () => {
+    const account = { MaxAccountSize: 1000 };
+    const domain = { MaxAccountSize: 2000, MaxMessageSize: 500, Enabled: false };
+    const cluster = { MaxMessageSize: 700, MailOutFlow: [5, 60] as const };
+    const effective = resolveSettings(account, domain, cluster);
+    expect(effective).toEqual({
+      Enabled: false,
+      MaxAccountSize: 1000,
+      MaxMessageSize: 500,
+      MaxMailOutSize: BUILTIN_SETTINGS.MaxMailOutSize,
+      MailOutFlow: [5, 60],
+      MailInpFlow: BUILTIN_SETTINGS.MailInpFlow,
+    });
+  });
+
+  it('treats null (unlimited) as a value that stops inheritance, and undefined as unset', () => {
+    const effective = resolveSettings({ MaxAccountSize: null }, { MaxAccountSize: 5 }, undefined);
+    expect(effective.MaxAccountSize).toBeNull();
+    expect(resolveSettings({ MaxAccountSize: undefined }, { MaxAccountSize: 5 }).MaxAccountSize).toBe(5);
+  });
+
+  it('falls back to built-in defaults with no levels', () => {
+    expect(resolveSettings()).toEqual(BUILTIN_SETTINGS);
+  });
+});
+
+describe('setting values', () => {
+  it.each([
+    ['10M', 10 * 1024 * 1024],
+    ['512k', 512 * 1024],
+    ['1G', 1024 ** 3],
+    ['1048576', 1048576],
+    ['20MB', 20 * 1024 * 1024],
+    ['unlimited', null],
+  ])('size %s', (input, bytes) => expect(parseSize('MaxAccountSize', input)).toBe(bytes));
+
+  it.each([
+    ['100/3600', [100, 3600]],
+    ['100/1h', [100, 3600]],
+    ['5 / 30m', [5, 1800]],
+    ['unlimited', null],
+  ])('flow %s', (input, flow) => expect(parseFlow('MailOutFlow', input)).toEqual(flow));
+
+  it('names the setting and the expected form in errors', () => {
+    expect(() => parseSize('MaxAccountSize', 'lots')).toThrow(SettingValueError);
+    expect(() => parseSize('MaxAccountSize', 'lots')).toThrow(/MaxAccountSize.*10M/);
+    expect(() => parseFlow('MailInpFlow', '10/0')).toThrow(/MailInpFlow/);
+    expect(() => parseSetting('Quota', '1M')).toThrow(/one of the settings Enabled, MaxAccountSize/);
+    expect(() => parseSetting('Enabled', 'maybe')).toThrow(/true or false/);
+  });
+
+  it('parses any setting by name, and "default" clears it', () => {
+    expect(parseSetting('Enabled', 'no')).toEqual({ Enabled: false });
+    expect(parseSetting('MailInpFlow', '10/60')).toEqual({ MailInpFlow: [10, 60] });
+    expect(parseSetting('MaxMessageSize', '1M')).toEqual({ MaxMessageSize: 1048576 });
+    const cleared = parseSetting('MaxMessageSize', 'default');
+    expect(Object.keys(cleared)).toEqual(['MaxMessageSize']);
+    expect(cleared.MaxMessageSize).toBeUndefined();
+  });
+
+  it('formats values for people', () => {
+    expect(formatSetting('MailOutFlow', [10, 60])).toBe('10/60s');
+    expect(formatSetting('MaxAccountSize', null)).toBe('unlimited');
+    expect(formatSetting('Enabled', undefined)).toBe('(inherited)');
+  });
+});
