@@ -31,7 +31,23 @@ export const replies = {
   localError: () => r(451, '4.3.0', 'Requested action aborted: local error in processing, try again later'),
   queueFull: () => r(452, '4.3.1', 'Insufficient system storage: the mail queue is full, try again later'),
   shuttingDown: () => r(421, '4.3.2', 'Service shutting down, try again later'),
+
+  // Delivery (backend and queue) replies.
+  mailboxDisabledTemporarily: (address: string) =>
+    r(450, '4.2.1', `<${address}>: mail service disabled for this account, will retry`),
+  accountInUse: (account: string, owner: string) =>
+    r(451, '4.2.0', `<${account}>: account is open on backend=${owner}`),
+  noBackend: (reason: string) => r(451, '4.4.0', `No backend can take the account now: ${reason}`),
+  backendUnreachable: (backend: string, detail: string) =>
+    r(451, '4.4.1', `Backend ${backend} unreachable: ${detail}`),
+  leaseLost: (account: string) => r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
+  expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
 } as const;
+
+/** The backend named in an accountInUse reply, so a processor can go to the owner directly. */
+export function ownerFromReply(reply: { text: string }): string | undefined {
+  return /backend=([A-Za-z0-9._:-]+)/.exec(reply.text)?.[1];
+}
 
 /** "550 5.1.1 text": the single-line wire form (used in logs, DSNs and LMTP replies). */
 export function formatReply(reply: Reply): string {

@@ -5,22 +5,22 @@
  */
 import type { Readable } from 'node:stream';
 import type { RecipientOutcome } from '../mail/outcome.ts';
-
-export interface BackendRef {
-  /** Stable backend id (the lease owner name). */
-  readonly id: string;
-  /** Where to reach it: "host:port" for LMTP, a function name/ARN for Lambda. */
-  readonly address: string;
-}
+import type { BackendInfo } from './backend-registry.ts';
+import type { BodyRef } from './message-store.ts';
 
 export interface DeliveryRequest {
-  /** Job id; with each recipient it forms the mailbox idempotency key. */
+  /** Job id; with each account it forms the mailbox idempotency key. */
   readonly deliveryId: string;
   readonly mailFrom: string;
   readonly recipients: readonly string[];
+  /** The body by reference (Lambda backends read it from the MessageStore themselves). */
+  readonly body: BodyRef;
+  /** Opens the body afresh (LMTP streams it over the wire). */
   readonly openBody: () => Promise<Readable>;
 }
 
 export interface DeliveryChannel {
-  deliver(backend: BackendRef, req: DeliveryRequest): Promise<ReadonlyMap<string, RecipientOutcome>>;
+  /** One outcome per recipient, keyed by the recipient address as given in the request. */
+  deliver(backend: BackendInfo, req: DeliveryRequest): Promise<ReadonlyMap<string, RecipientOutcome>>;
+  close?(): Promise<void>;
 }

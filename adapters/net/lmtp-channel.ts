@@ -1,0 +1,112 @@
+/**
+ * DeliveryChannel over LMTP (RFC 2033): one transaction per delivery request, one reply per
+ * accepted recipient after DATA. Connections are pooled per backend address and reused (the
+ * backend's smtp-server greets after a fixed 100 ms, too slow to pay per message). Any transport
+ * failure answers `temporary` for every recipient not yet answered; nothing throws.
+ */
+import { type RecipientOutcome, outcomeFromReply, temporary } from '../../core/mail/outcome.ts';
+import { replies } from '../../core/mail/smtp-replies.ts';
+import type { BackendInfo } from '../../core/ports/backend-registry.ts';
+import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
+import { SmtpLineClient } from './smtp-line-client.ts';
+
+export interface LmtpChannelOptions {
+  /** Name sent in LHLO. */
+  readonly clientName: string;
+  readonly timeoutMs: number;
+  /** Idle connections kept per backend. */
+  readonly maxIdlePerBackend: number;
+}
+
+const DEFAULTS: LmtpChannelOptions = { clientName: 'localhost', timeoutMs: 60_000, maxIdlePerBackend: 16 };
+
+function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+export class LmtpChannel implements DeliveryChannel {
+  private readonly idle = new Map<string, SmtpLineClient[]>();
+  private readonly opts: LmtpChannelOptions;
+  private closed = false;
+
+  constructor(opts: Partial<LmtpChannelOptions> = {}) {
+    this.opts = { ...DEFAULTS, ...opts };
+  }
+
+  private async checkout(address: string): Promise<SmtpLineClient> {
+    const pool = this.idle.get(address) ?? [];
+    while (pool.length) {
+      const conn = pool.pop()!;
+      if (!conn.broken) return conn;
+    }
+    const { host, port } = splitAddress(address);
+    const conn = await SmtpLineClient.open(host, port, this.opts.timeoutMs);
+    const greeting = await conn.read();
+    if (greeting.code !== 220) throw new Error(`LMTP greeting ${greeting.code} ${greeting.text}`);
+    const lhlo = await conn.command(`LHLO ${this.opts.clientName}`);
+    if (lhlo.code !== 250) throw new Error(`LHLO refused: ${lhlo.code} ${lhlo.text}`);
+    return conn;
+  }
+
+  private checkin(address: string, conn: SmtpLineClient): void {
+    const pool = this.idle.get(address) ?? [];
+    if (this.closed || conn.broken || pool.length >= this.opts.maxIdlePerBackend) {
+      conn.close();
+      return;
+    }
+    pool.push(conn);
+    this.idle.set(address, pool);
+  }
+
+  async deliver(backend: BackendInfo, req: DeliveryRequest): Promise<ReadonlyMap<string, RecipientOutcome>> {
+    const out = new Map<string, RecipientOutcome>();
+    let conn: SmtpLineClient | undefined;
+    try {
+      conn = await this.checkout(backend.address);
+      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}>`);
+      if (mail.code !== 250) {
+        req.recipients.forEach((r) => out.set(r, outcomeFromReply(mail)));
+        await conn.command('RSET');
+        return out;
+      }
+      const accepted: string[] = [];
+      for (const rcpt of req.recipients) {
+        const reply = await conn.command(`RCPT TO:<${rcpt}>`);
+        if (reply.code === 250) accepted.push(rcpt);
+        else out.set(rcpt, outcomeFromReply(reply));
+      }
+      if (accepted.length === 0) {
+        await conn.command('RSET');
+        return out;
+      }
+      const data = await conn.command('DATA');
+      if (data.code !== 354) {
+        accepted.forEach((r) => out.set(r, outcomeFromReply(data)));
+        await conn.command('RSET');
+        return out;
+      }
+      // Read the per-recipient replies while the body is still being written (they only come
+      // after the final dot, but registering first means none can be missed).
+      const finals = accepted.map(() => conn!.read());
+      // If the body fails half-way these reject too; the catch below answers for them.
+      for (const f of finals) f.catch(() => {});
+      await conn.sendBody(await req.openBody());
+      for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromReply(await finals[i]!));
+      return out;
+    } catch (err) {
+      conn?.close();
+      conn = undefined;
+      const reply = replies.backendUnreachable(backend.id, err instanceof Error ? err.message : String(err));
+      for (const rcpt of req.recipients) if (!out.has(rcpt)) out.set(rcpt, temporary(reply));
+      return out;
+    } finally {
+      if (conn) this.checkin(backend.address, conn);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pool of this.idle.values()) for (const conn of pool.splice(0)) conn.close();
+  }
+}

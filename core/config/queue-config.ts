@@ -1,0 +1,61 @@
+/**
+ * Queue-processing config (runs inside frontends unless turned off, or as the queue Lambda):
+ * concurrency, leases, the retry schedule and where external mail goes. Read once at start;
+ * every problem is listed at once.
+ */
+import { z } from 'zod';
+import { ENV } from './env-names.ts';
+import { ConfigError } from './errors.ts';
+import { bool, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
+
+const schema = z.object({
+  enabled: bool.default(true),
+  concurrency: positiveInt.default(16),
+  visibilitySeconds: positiveInt.default(120),
+  pollWaitMs: z.coerce.number().int().min(0).default(1000),
+  backendMode: z.enum(['dynamic', 'static']).default('dynamic'),
+  firstRetrySeconds: positiveInt.default(300),
+  maxRetrySeconds: positiveInt.default(3600),
+  warnAfterSeconds: positiveInt.default(4 * 3600),
+  lifetimeSeconds: positiveInt.default(5 * 24 * 3600),
+  relay: z.enum(['capture', 'smarthost']).default('capture'),
+  captureDir: z.string().optional(),
+  smarthostHost: z.string().optional(),
+  smarthostPort: port.default(25),
+  smarthostSecure: bool.default(false),
+  smarthostUser: z.string().optional(),
+  smarthostPassword: z.string().optional(),
+  maxReceiveCount: positiveInt.default(20),
+});
+
+export type QueueConfig = z.output<typeof schema>;
+
+const names = {
+  enabled: ENV.queueProcessing,
+  concurrency: ENV.queueConcurrency,
+  visibilitySeconds: ENV.queueVisibilitySeconds,
+  pollWaitMs: ENV.queuePollWaitMs,
+  backendMode: ENV.backendMode,
+  firstRetrySeconds: ENV.retryFirstSeconds,
+  maxRetrySeconds: ENV.retryMaxSeconds,
+  warnAfterSeconds: ENV.delayWarningSeconds,
+  lifetimeSeconds: ENV.queueLifetimeSeconds,
+  relay: ENV.relay,
+  captureDir: ENV.captureDir,
+  smarthostHost: ENV.smarthostHost,
+  smarthostPort: ENV.smarthostPort,
+  smarthostSecure: ENV.smarthostSecure,
+  smarthostUser: ENV.smarthostUser,
+  smarthostPassword: ENV.smarthostPassword,
+  maxReceiveCount: ENV.maxReceiveCount,
+} as const;
+
+export const QUEUE_ENV_NAMES: readonly string[] = Object.values(names);
+
+export function parseQueueConfig(env: Env): QueueConfig {
+  const c = parseRoleConfig('queue processing', schema, names, env);
+  if (c.relay === 'smarthost' && !c.smarthostHost) {
+    throw new ConfigError('queue processing', [`${ENV.smarthostHost}: required when ${ENV.relay}=smarthost`]);
+  }
+  return c;
+}

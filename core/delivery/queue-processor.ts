@@ -1,0 +1,90 @@
+/**
+ * The queue-processing loop ("Remote Queue Processing"): leases jobs from the shared queue up to
+ * a concurrency limit, extends each lease while its delivery runs, and hands it to processJob.
+ * A job whose processing throws is left alone: its lease runs out and it is received again
+ * (counted toward the dead-letter limit). `stop()` stops leasing and waits for running jobs.
+ */
+import type { Logger } from '../ports/logger.ts';
+import type { LeasedJob } from '../ports/mail-queue.ts';
+import { type ProcessorDeps, processJob } from './process-job.ts';
+
+export interface QueueProcessorOptions {
+  readonly concurrency: number;
+  readonly visibilitySeconds: number;
+  /** Long-poll wait per receive when the queue is empty. */
+  readonly pollWaitMs: number;
+}
+
+export class QueueProcessor {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly opts: QueueProcessorOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'queue-processor' });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stop leasing new jobs and wait for the running ones to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await Promise.all(this.inFlight);
+  }
+
+  get activeJobs(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.opts.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      let leased: LeasedJob[];
+      try {
+        leased = await this.deps.queue.receive({
+          max: Math.min(free, 10),
+          visibilitySeconds: this.opts.visibilitySeconds,
+          waitMs: this.opts.pollWaitMs,
+        });
+      } catch (err) {
+        this.log.error({ event: 'queue.receive_failed', err: String(err) });
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      for (const job of leased) {
+        const task = this.handle(job).finally(() => this.inFlight.delete(task));
+        this.inFlight.add(task);
+      }
+    }
+  }
+
+  private async handle(leased: LeasedJob): Promise<void> {
+    // Keep the lease while delivery runs, so a slow backend does not make the job visible again.
+    const every = Math.max(1, this.opts.visibilitySeconds / 3) * 1000;
+    const timer = setInterval(() => {
+      this.deps.queue.extend(leased.receipt, this.opts.visibilitySeconds).catch((err) => {
+        this.log.warn({ event: 'queue.extend_failed', jobId: leased.job.id, err: String(err) });
+      });
+    }, every);
+    try {
+      await processJob(this.deps, leased);
+    } catch (err) {
+      this.log.error({ event: 'queue.process_error', jobId: leased.job.id, receiveCount: leased.receiveCount, err: String(err) });
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
+ * Received header, normalises line ends to CRLF, counts bytes and Received hops. It buffers
+ * nothing beyond the current chunk. When the size limit or the hop limit is crossed it fails
+ * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { CrlfNormalizer } from './crlf-normalizer.ts';
+import { ReceivedHopCounter } from './hop-counter.ts';
+
+export type BodyFailure = { readonly kind: 'too-big'; readonly bytes: number } | { readonly kind: 'loop'; readonly hops: number };
+
+export class IntakeAbort extends Error {
+  override readonly name = 'IntakeAbort';
+  constructor(readonly failure: BodyFailure) {
+    super(failure.kind === 'too-big' ? `message over the size limit` : `too many Received headers (${failure.hops})`);
+  }
+}
+
+export interface IntakeBodyOptions {
+  /** The complete trace header, CRLF included; not counted against `maxBytes`. */
+  readonly header: string;
+  /** Largest message accepted, in bytes after normalisation. */
+  readonly maxBytes: number;
+  /** More Received headers than this in the incoming message is a loop. */
+  readonly maxHops: number;
+}
+
+export class IntakeBodyStream extends Transform {
+  /** Why the stream failed, when it failed for a message reason (not a store fault). */
+  failure: BodyFailure | undefined;
+  /** Message bytes seen so far after normalisation, excluding our trace header. */
+  bytes = 0;
+  private readonly normalizer = new CrlfNormalizer();
+  private readonly hops = new ReceivedHopCounter();
+  private headerSent = false;
+
+  constructor(private readonly opts: IntakeBodyOptions) {
+    super();
+  }
+
+  get receivedHops(): number {
+    return this.hops.hops;
+  }
+
+  private sendHeader(): void {
+    if (this.headerSent) return;
+    this.headerSent = true;
+    this.push(Buffer.from(this.opts.header, 'utf8'));
+  }
+
+  /** Check and forward normalised bytes; an IntakeAbort (and a recorded failure) when a limit is crossed. */
+  private pass(chunk: Buffer): IntakeAbort | undefined {
+    if (chunk.length === 0) return undefined;
+    this.bytes += chunk.length;
+    if (this.bytes > this.opts.maxBytes) {
+      this.failure = { kind: 'too-big', bytes: this.bytes };
+      return new IntakeAbort(this.failure);
+    }
+    this.hops.push(chunk);
+    if (this.hops.hops > this.opts.maxHops) {
+      this.failure = { kind: 'loop', hops: this.hops.hops };
+      return new IntakeAbort(this.failure);
+    }
+    this.sendHeader();
+    this.push(chunk);
+    return undefined;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    callback(this.pass(this.normalizer.push(chunk)));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const error = this.pass(this.normalizer.flush());
+    if (!error) this.sendHeader(); // an empty message still gets its trace header
+    callback(error);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * MAIL FROM and RCPT TO decisions for one SMTP session: sender syntax and the submission
+ * port's authentication rule, recipient resolution, relay control, account state (disabled,
+ * over quota) and a declared SIZE against the account's limit. Every answer is a typed value;
+ * a directory or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
+ */
+import type { Directory } from '../ports/directory.ts';
+import type { DsnNotify } from '../ports/mail-queue.ts';
+import type { MailboxStore } from '../ports/mailbox-store.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { parseAddress } from '../mail/address.ts';
+import { replies } from '../mail/smtp-replies.ts';
+import { type RecipientRoute, resolveRecipient } from './recipient-resolution.ts';
+import type { TrustedNetworks } from './trusted-networks.ts';
+
+/** What intake knows about the client side of a session. */
+export interface SessionFacts {
+  readonly ip: string;
+  /** HELO/EHLO name ('' before the client sent one). */
+  readonly helo: string;
+  /** EHLO (true) or HELO (false). */
+  readonly esmtp: boolean;
+  readonly tls: boolean;
+  /** Normalised account address after a successful AUTH. */
+  readonly authUser?: string;
+  /** The listener demands AUTH before MAIL (submission and implicit-TLS ports). */
+  readonly requireAuth: boolean;
+}
+
+export interface RecipientRequest {
+  readonly address: string;
+  readonly orcpt?: string;
+  readonly notify?: readonly string[];
+  /** SIZE= declared at MAIL FROM, if any. */
+  readonly declaredSize?: number;
+}
+
+/** A recipient accepted at RCPT, carried to acceptMessage. */
+export interface AcceptedRecipient {
+  /** Normalised address as the client gave it. */
+  readonly original: string;
+  readonly route: RecipientRoute;
+  readonly orcpt?: string;
+  readonly notify?: readonly DsnNotify[];
+}
+
+export interface EnvelopeDeps {
+  readonly directory: Directory;
+  readonly mailboxes: MailboxStore;
+  readonly trustedNetworks: TrustedNetworks;
+  readonly logger: Logger;
+}
+
+export type SenderCheck = { ok: true; address: string } | { ok: false; reply: Reply };
+export type RecipientCheck = { ok: true; recipient: AcceptedRecipient } | { ok: false; reply: Reply };
+
+/** MAIL FROM: '' (the null sender) or a valid address; submission requires AUTH first. */
+export function checkSender(session: SessionFacts, input: string): SenderCheck {
+  if (session.requireAuth && !session.authUser) {
+    return { ok: false, reply: session.tls ? replies.authRequired() : replies.tlsRequired() };
+  }
+  if (input.trim() === '' || input.trim() === '<>') return { ok: true, address: '' };
+  const parsed = parseAddress(input);
+  return parsed.ok ? { ok: true, address: parsed.value.address } : { ok: false, reply: replies.badSender(parsed.reason) };
+}
+
+/** Relay is for authenticated users and trusted networks only. */
+export function mayRelay(session: SessionFacts, trusted: TrustedNetworks): boolean {
+  return session.authUser !== undefined || trusted.contains(session.ip);
+}
+
+const NOTIFY_VALUES: readonly string[] = ['NEVER', 'SUCCESS', 'FAILURE', 'DELAY'];
+
+function notifyList(values: readonly string[] | undefined): DsnNotify[] | undefined {
+  const list = values?.map((v) => v.toUpperCase()).filter((v): v is DsnNotify => NOTIFY_VALUES.includes(v));
+  return list && list.length > 0 ? list : undefined;
+}
+
+/** RCPT TO: resolve, then apply relay control and the account's state and limits. */
+export async function checkRecipient(
+  deps: EnvelopeDeps,
+  session: SessionFacts,
+  req: RecipientRequest,
+): Promise<RecipientCheck> {
+  try {
+    const resolution = await resolveRecipient(deps.directory, req.address);
+    if (!resolution.ok) return resolution;
+    const { original, route } = resolution;
+    if (!resolution.localDomain && !mayRelay(session, deps.trustedNetworks)) {
+      return { ok: false, reply: replies.relayDenied(original) };
+    }
+    if (route.kind === 'local') {
+      const { settings, address } = route;
+      if (!settings.Enabled) return { ok: false, reply: replies.mailboxDisabled(original) };
+      if (
+        req.declaredSize !== undefined &&
+        settings.MaxMessageSize !== null &&
+        req.declaredSize > settings.MaxMessageSize
+      ) {
+        return { ok: false, reply: replies.messageTooBigForRecipient(original, settings.MaxMessageSize) };
+      }
+      if (settings.MaxAccountSize !== null && (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize) {
+        return { ok: false, reply: replies.mailboxFull(original) };
+      }
+    }
+    const notify = notifyList(req.notify);
+    return {
+      ok: true,
+      recipient: {
+        original,
+        route,
+        ...(req.orcpt !== undefined ? { orcpt: req.orcpt } : {}),
+        ...(notify ? { notify } : {}),
+      },
+    };
+  } catch (err) {
+    deps.logger.error({ event: 'intake.directory_failed', rcpt: req.address, err }, 'recipient check failed');
+    return { ok: false, reply: replies.localError() };
+  }
+}

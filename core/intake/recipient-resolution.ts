@@ -1,0 +1,114 @@
+/**
+ * Recipient resolution at RCPT time: what an address given by a client becomes, following
+ * aliases, forwarders (chains up to MAX_FORWARD_DEPTH) and the domain's MailToUnknown policy.
+ * Answers a typed route or a reply; directory faults are NOT caught here (the caller turns
+ * them into 451 4.3.0), so a missing record and a broken store are never confused.
+ *
+ * accept-and-bounce: the recipient is accepted and enqueued with state 'failed', attempts 0
+ * and lastReply = 550 5.1.1; the queue processor owes the sender a failure DSN for every
+ * recipient that arrives already failed (the DSN is produced by the one DSN path, not here).
+ */
+import type { AccountRecord, Directory, DomainRecord } from '../ports/directory.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { domainOf, parseAddress } from '../mail/address.ts';
+import { replies } from '../mail/smtp-replies.ts';
+import { type AccountSettings, type PartialSettings, resolveSettings } from '../directory/settings.ts';
+
+/** Forwarder chains (and reroutes) longer than this are treated as a loop. */
+export const MAX_FORWARD_DEPTH = 10;
+
+export type RecipientRoute =
+  /** Deliver to a local account's mailbox. */
+  | { readonly kind: 'local'; readonly address: string; readonly account: AccountRecord; readonly settings: AccountSettings }
+  /** Relay to an address outside the cluster's domains. */
+  | { readonly kind: 'external'; readonly address: string }
+  /** Accept and drop (MailToUnknown = discard). */
+  | { readonly kind: 'discard' }
+  /** Accept, then fail permanently with `reply` so the sender gets a DSN (accept-and-bounce). */
+  | { readonly kind: 'bounce'; readonly reply: Reply };
+
+export type Resolution =
+  | { readonly ok: true; readonly original: string; readonly localDomain: boolean; readonly route: RecipientRoute }
+  | { readonly ok: false; readonly reply: Reply };
+
+/** Reads a resolution needs; cluster settings are fetched at most once per resolution. */
+interface Lookup {
+  readonly directory: Directory;
+  cluster(): Promise<PartialSettings>;
+  domain(name: string): Promise<DomainRecord | undefined>;
+}
+
+function lookupFor(directory: Directory): Lookup {
+  let cluster: Promise<PartialSettings> | undefined;
+  const domains = new Map<string, Promise<DomainRecord | undefined>>();
+  return {
+    directory,
+    cluster: () => {
+      cluster ??= directory.getClusterSettings();
+      return cluster;
+    },
+    domain: (name) => {
+      let d = domains.get(name);
+      if (!d) {
+        d = directory.getDomain(name);
+        domains.set(name, d);
+      }
+      return d;
+    },
+  };
+}
+
+async function localAccount(look: Lookup, account: AccountRecord): Promise<RecipientRoute> {
+  const domain = await look.domain(account.domain);
+  const settings = resolveSettings(account.settings, domain?.defaults, await look.cluster());
+  return { kind: 'local', address: account.address, account, settings };
+}
+
+/** Follow one normalised address to its route; `depth` counts forwarder/reroute hops so far. */
+async function follow(look: Lookup, address: string, depth: number): Promise<RecipientRoute | Reply> {
+  if (depth > MAX_FORWARD_DEPTH) return replies.loopDetected(depth);
+  const domain = await look.domain(domainOf(address));
+  if (!domain) return { kind: 'external', address };
+  const entry = await look.directory.lookupName(address);
+  if (entry?.kind === 'account') return localAccount(look, entry.account);
+  if (entry?.kind === 'alias') {
+    const account = await look.directory.getAccount(entry.alias.account);
+    // A dangling alias is a directory inconsistency; to the client it is an unknown user.
+    return account ? localAccount(look, account) : replies.unknownUser(address);
+  }
+  if (entry?.kind === 'forwarder') {
+    const target = parseAddress(entry.forwarder.target);
+    if (!target.ok) return replies.unknownUser(address);
+    return follow(look, target.value.address, depth + 1);
+  }
+  const policy = domain.mailToUnknown;
+  switch (policy.action) {
+    case 'reject':
+      return replies.unknownUser(address);
+    case 'discard':
+      return { kind: 'discard' };
+    case 'accept-and-bounce':
+      return { kind: 'bounce', reply: replies.unknownUser(address) };
+    case 'reroute': {
+      const target = parseAddress(policy.to);
+      if (!target.ok) return replies.unknownUser(address);
+      return follow(look, target.value.address, depth + 1);
+    }
+  }
+}
+
+/**
+ * Resolve the address a client gave at RCPT TO. `localDomain` says whether the address as
+ * given is in one of our domains (relay control looks at that, not at where a forwarder leads).
+ */
+export async function resolveRecipient(directory: Directory, input: string): Promise<Resolution> {
+  const parsed = parseAddress(input);
+  if (!parsed.ok) return { ok: false, reply: replies.badRecipient(parsed.reason) };
+  const look = lookupFor(directory);
+  const original = parsed.value.address;
+  const localDomain = (await look.domain(parsed.value.domain)) !== undefined;
+  if (!localDomain) return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
+  const route = await follow(look, original, 0);
+  if ('code' in route) return { ok: false, reply: route };
+  return { ok: true, original, localDomain, route };
+}
