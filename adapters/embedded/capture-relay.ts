@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type RecipientOutcome, delivered, temporary } from '../../core/mail/outcome.ts';
+import { delivered, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
 async function durableWrite(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
@@ -35,7 +35,11 @@ export class CaptureRelay implements OutboundRelay {
       await durableWrite(join(this.dir, `${name}.eml`), async (tmp) =>
         pipeline(await req.openBody(), createWriteStream(tmp)),
       );
-      const envelope = JSON.stringify({ jobId: req.jobId, mailFrom: req.mailFrom, recipients: req.recipients }, null, 2);
+      const envelope = JSON.stringify(
+        { jobId: req.jobId, mailFrom: req.mailFrom, recipients: req.recipients },
+        null,
+        2,
+      );
       await durableWrite(join(this.dir, `${name}.json`), async (tmp) => {
         const fh = await open(tmp, 'w');
         await fh.writeFile(envelope).finally(() => fh.close());

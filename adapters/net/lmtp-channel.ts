@@ -4,7 +4,7 @@
  * backend's smtp-server greets after a fixed 100 ms, too slow to pay per message). Any transport
  * failure answers `temporary` for every recipient not yet answered; nothing throws.
  */
-import { type RecipientOutcome, outcomeFromReply, temporary } from '../../core/mail/outcome.ts';
+import { outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
@@ -66,7 +66,7 @@ export class LmtpChannel implements DeliveryChannel {
       conn = await this.checkout(backend.address);
       const mail = await conn.command(`MAIL FROM:<${req.mailFrom}>`);
       if (mail.code !== 250) {
-        req.recipients.forEach((r) => out.set(r, outcomeFromReply(mail)));
+        for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
         await conn.command('RSET');
         return out;
       }
@@ -82,7 +82,7 @@ export class LmtpChannel implements DeliveryChannel {
       }
       const data = await conn.command('DATA');
       if (data.code !== 354) {
-        accepted.forEach((r) => out.set(r, outcomeFromReply(data)));
+        for (const r of accepted) out.set(r, outcomeFromReply(data));
         await conn.command('RSET');
         return out;
       }

@@ -4,7 +4,7 @@
  * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import { type RecipientOutcome, delivered, outcomeFromReply, temporary } from '../../core/mail/outcome.ts';
+import { delivered, outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import { parseReply } from '../../core/mail/smtp-replies.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
@@ -60,13 +60,27 @@ export class SmarthostRelay implements OutboundRelay {
       const info = await this.transport.sendMail({
         envelope: { from: req.mailFrom, to: [...req.recipients] },
         raw: await req.openBody(),
-        ...(req.envid || req.ret ? { dsn: { ...(req.envid ? { id: req.envid } : {}), return: req.ret === 'FULL' ? 'full' : 'headers' } } : {}),
+        ...(req.envid || req.ret
+          ? {
+              dsn: {
+                ...(req.envid ? { id: req.envid } : {}),
+                return: req.ret === 'FULL' ? 'full' : 'headers',
+              },
+            }
+          : {}),
       });
       const accepted = new Set((info.accepted as unknown[]).map(String));
       const rejected = (info as { rejectedErrors?: NodemailerRcptError[] }).rejectedErrors ?? [];
       for (const rcpt of req.recipients) {
         if (accepted.has(rcpt)) out.set(rcpt, delivered(parseReply(String(info.response)) ?? undefined));
-        else out.set(rcpt, outcomeOf(rejected.find((e) => e.recipient === rcpt), 'recipient not accepted'));
+        else
+          out.set(
+            rcpt,
+            outcomeOf(
+              rejected.find((e) => e.recipient === rcpt),
+              'recipient not accepted',
+            ),
+          );
       }
     } catch (err) {
       const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };

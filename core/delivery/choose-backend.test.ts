@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { BackendInfo } from '../ports/backend-registry.ts';
 import { chooseBackend, rendezvous } from './choose-backend.ts';
 
-const b = (id: string): BackendInfo => ({ id, address: `127.0.0.1:${id.length}`, kind: 'lmtp', expiresAt: 10_000 });
+const b = (id: string): BackendInfo => ({
+  id,
+  address: `127.0.0.1:${id.length}`,
+  kind: 'lmtp',
+  expiresAt: 10_000,
+});
 const accounts = Array.from({ length: 2000 }, (_, i) => `user${i}@example.com`);
 
 describe('choosing a backend', () => {
   it('spreads accounts evenly and moves only about 1/n of them when a backend leaves', () => {
     const three = [b('b1'), b('b2'), b('b3')];
     const before = new Map(accounts.map((a) => [a, rendezvous(a, three)!.id]));
-    const counts = [...before.values()].reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map<string, number>());
+    const counts = [...before.values()].reduce(
+      (m, id) => m.set(id, (m.get(id) ?? 0) + 1),
+      new Map<string, number>(),
+    );
     for (const n of counts.values()) expect(n).toBeGreaterThan(2000 / 3 - 120);
     const after = new Map(accounts.map((a) => [a, rendezvous(a, [b('b1'), b('b3')])!.id]));
     const moved = accounts.filter((a) => before.get(a) !== after.get(a));
@@ -23,19 +31,37 @@ describe('choosing a backend', () => {
     const hashed = rendezvous('x@example.com', live)!.id;
     const other = hashed === 'b1' ? 'b2' : 'b1';
     const lease = { account: 'x@example.com', owner: other, epoch: 3, expiresAt: 2000 };
-    const choice = chooseBackend({ account: 'x@example.com', lease, live, all: live, mode: 'dynamic', now: 1000 });
+    const choice = chooseBackend({
+      account: 'x@example.com',
+      lease,
+      live,
+      all: live,
+      mode: 'dynamic',
+      now: 1000,
+    });
     expect(choice).toMatchObject({ ok: true, why: 'lease-owner', backend: { id: other } });
   });
 
   it('ignores an expired lease or a dead owner', () => {
     const live = [b('b1')];
     const lease = { account: 'x@example.com', owner: 'b9', epoch: 1, expiresAt: 5000 };
-    expect(chooseBackend({ account: 'x@example.com', lease, live, all: live, mode: 'dynamic', now: 1000 })).toMatchObject({
+    expect(
+      chooseBackend({ account: 'x@example.com', lease, live, all: live, mode: 'dynamic', now: 1000 }),
+    ).toMatchObject({
       ok: true,
       why: 'rendezvous',
       backend: { id: 'b1' },
     });
-    expect(chooseBackend({ account: 'x@example.com', lease: undefined, live: [], all: [], mode: 'dynamic', now: 0 })).toEqual({
+    expect(
+      chooseBackend({
+        account: 'x@example.com',
+        lease: undefined,
+        live: [],
+        all: [],
+        mode: 'dynamic',
+        now: 0,
+      }),
+    ).toEqual({
       ok: false,
       reason: 'no live backends',
     });
@@ -45,12 +71,21 @@ describe('choosing a backend', () => {
     const all = [b('b1'), b('b2')];
     const home = rendezvous('y@example.com', all)!.id;
     const liveOthers = all.filter((x) => x.id !== home);
-    expect(chooseBackend({ account: 'y@example.com', lease: undefined, live: all, all, mode: 'static', now: 0 })).toMatchObject({
+    expect(
+      chooseBackend({ account: 'y@example.com', lease: undefined, live: all, all, mode: 'static', now: 0 }),
+    ).toMatchObject({
       ok: true,
       why: 'home',
       backend: { id: home },
     });
-    const down = chooseBackend({ account: 'y@example.com', lease: undefined, live: liveOthers, all, mode: 'static', now: 0 });
+    const down = chooseBackend({
+      account: 'y@example.com',
+      lease: undefined,
+      live: liveOthers,
+      all,
+      mode: 'static',
+      now: 0,
+    });
     expect(down).toEqual({ ok: false, reason: `home backend ${home} of y@example.com is down` });
   });
 });

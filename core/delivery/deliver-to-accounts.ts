@@ -25,7 +25,11 @@ export interface FilingDecision {
 }
 
 /** The account-rules seam: domain then account rules run here (see the rules issue). */
-export type AccountRules = (ctx: { account: AccountRecord; mailFrom: string; size: number }) => Promise<FilingDecision>;
+export type AccountRules = (ctx: {
+  account: AccountRecord;
+  mailFrom: string;
+  size: number;
+}) => Promise<FilingDecision>;
 
 export const inboxOnly: AccountRules = async () => ({ folders: ['INBOX'] });
 
@@ -64,7 +68,10 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const lease = await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
   if (!lease.ok) return temporary(replies.accountInUse(account.address, lease.heldBy.owner));
 
-  const [domain, cluster] = await Promise.all([deps.directory.getDomain(domainOf(account.address)), deps.directory.getClusterSettings()]);
+  const [domain, cluster] = await Promise.all([
+    deps.directory.getDomain(domainOf(account.address)),
+    deps.directory.getClusterSettings(),
+  ]);
   const settings = resolveSettings(account.settings, domain?.defaults, cluster);
   if (!settings.Enabled) return temporary(replies.mailboxDisabledTemporarily(account.address));
   if (settings.MaxMessageSize !== null && msg.size > settings.MaxMessageSize) {
@@ -101,14 +108,21 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
 }
 
 /** Deliver to every recipient; the map is keyed by the recipient as given. */
-export async function deliverToAccounts(deps: DeliverDeps, msg: LocalDelivery): Promise<Map<string, RecipientOutcome>> {
+export async function deliverToAccounts(
+  deps: DeliverDeps,
+  msg: LocalDelivery,
+): Promise<Map<string, RecipientOutcome>> {
   const out = new Map<string, RecipientOutcome>();
   for (const rcpt of msg.recipients) {
     try {
       out.set(rcpt, await deliverOne(deps, msg, rcpt));
     } catch (err) {
       const stale = err instanceof StaleEpochError;
-      deps.logger.warn({ event: stale ? 'backend.lease_lost' : 'backend.store_failed', rcpt, err: String(err) });
+      deps.logger.warn({
+        event: stale ? 'backend.lease_lost' : 'backend.store_failed',
+        rcpt,
+        err: String(err),
+      });
       out.set(rcpt, temporary(stale ? replies.leaseLost(rcpt) : replies.localError()));
     }
   }

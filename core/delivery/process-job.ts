@@ -4,21 +4,27 @@
  * owes, then acks the job (all recipients done) or re-schedules it with backoff. Storage faults
  * propagate: the job then simply becomes visible again after its lease and is retried.
  */
-import { formatReply } from '../mail/smtp-replies.ts';
-import { replies, ownerFromReply } from '../mail/smtp-replies.ts';
+
 import type { RecipientOutcome } from '../mail/outcome.ts';
+import { formatReply, ownerFromReply, replies } from '../mail/smtp-replies.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryChannel } from '../ports/delivery-channel.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
-import { type JobRecipient, type LeasedJob, MAX_DELAY_SECONDS, type MailQueue, type QueueJob } from '../ports/mail-queue.ts';
+import {
+  type JobRecipient,
+  type LeasedJob,
+  MAX_DELAY_SECONDS,
+  type MailQueue,
+  type QueueJob,
+} from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay } from '../ports/outbound-relay.ts';
-import { type DsnKind, sendDsn } from './send-dsn.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
 import { routeRecipients } from './route-recipients.ts';
+import { type DsnKind, sendDsn } from './send-dsn.ts';
 
 export interface ProcessorDeps {
   readonly queue: MailQueue;
@@ -38,7 +44,11 @@ export interface ProcessorDeps {
 export type JobResult = 'done' | 'rescheduled' | 'deferred';
 
 /** Deliver the pending recipients once; outcomes keyed by recipient address. */
-async function attempt(deps: ProcessorDeps, job: QueueJob, pending: string[]): Promise<Map<string, RecipientOutcome>> {
+async function attempt(
+  deps: ProcessorDeps,
+  job: QueueJob,
+  pending: string[],
+): Promise<Map<string, RecipientOutcome>> {
   const now = deps.clock.now();
   const plan = await routeRecipients(
     { directory: deps.directory, leases: deps.leases, registry: deps.registry, mode: deps.backendMode, now },
@@ -75,7 +85,9 @@ async function attempt(deps: ProcessorDeps, job: QueueJob, pending: string[]): P
           ...(job.envelope.envid ? { envid: job.envelope.envid } : {}),
           ...(job.envelope.ret ? { ret: job.envelope.ret } : {}),
         })
-        .then((result) => result.forEach((o, rcpt) => outcomes.set(rcpt, o)))
+        .then((result) => {
+          for (const [rcpt, o] of result) outcomes.set(rcpt, o);
+        })
     : Promise.resolve();
   await Promise.all([...local, external]);
   return outcomes;
@@ -97,7 +109,13 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
   }
 
   const pending = job.envelope.recipients.filter((r) => r.state === 'pending');
-  const outcomes = pending.length ? await attempt(deps, job, pending.map((r) => r.address)) : new Map();
+  const outcomes = pending.length
+    ? await attempt(
+        deps,
+        job,
+        pending.map((r) => r.address),
+      )
+    : new Map();
   job.attempts += 1;
   const newly = { failed: [] as JobRecipient[], delivered: [] as JobRecipient[] };
   for (const r of pending) {
@@ -113,7 +131,12 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
       newly.failed.push(r);
     }
     log.info({
-      event: outcome.kind === 'delivered' ? 'queue.delivered' : outcome.kind === 'permanent' ? 'queue.failed' : 'queue.deferred',
+      event:
+        outcome.kind === 'delivered'
+          ? 'queue.delivered'
+          : outcome.kind === 'permanent'
+            ? 'queue.failed'
+            : 'queue.deferred',
       rcpt: r.address,
       ...(outcome.reply ? { reply: formatReply(outcome.reply) } : {}),
     });
@@ -146,13 +169,19 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
 
   if (remaining.length === 0) {
     await deps.queue.ack(leased.receipt);
-    await deps.messages.delete(job.body).catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
+    await deps.messages
+      .delete(job.body)
+      .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
     log.info({ event: 'queue.done', attempts: job.attempts });
     return 'done';
   }
   const next = nextAttemptAt(deps.schedule, job.attempts, job.createdAt, now);
   job.notBefore = next;
-  await deps.queue.reschedule(leased.receipt, job, Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000))));
+  await deps.queue.reschedule(
+    leased.receipt,
+    job,
+    Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000))),
+  );
   log.info({ event: 'queue.rescheduled', pending: remaining.length, nextAttemptAt: next });
   return 'rescheduled';
 }

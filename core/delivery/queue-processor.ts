@@ -82,7 +82,12 @@ export class QueueProcessor {
     try {
       await processJob(this.deps, leased);
     } catch (err) {
-      this.log.error({ event: 'queue.process_error', jobId: leased.job.id, receiveCount: leased.receiveCount, err: String(err) });
+      this.log.error({
+        event: 'queue.process_error',
+        jobId: leased.job.id,
+        receiveCount: leased.receiveCount,
+        err: String(err),
+      });
     } finally {
       clearInterval(timer);
     }

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE as S, isExpired, isWarningDue, nextAttemptAt, retryDelaySeconds } from './retry-schedule.ts';
+import {
+  isExpired,
+  isWarningDue,
+  nextAttemptAt,
+  retryDelaySeconds,
+  DEFAULT_RETRY_SCHEDULE as S,
+} from './retry-schedule.ts';
 
 describe('retry schedule', () => {
   it('starts at 5 minutes and doubles up to an hour', () => {
-    expect([1, 2, 3, 4, 5, 6, 20].map((n) => retryDelaySeconds(S, n))).toEqual([300, 600, 1200, 2400, 3600, 3600, 3600]);
+    expect([1, 2, 3, 4, 5, 6, 20].map((n) => retryDelaySeconds(S, n))).toEqual([
+      300, 600, 1200, 2400, 3600, 3600, 3600,
+    ]);
   });
 
   it('expires after 5 days and warns once after 4 hours', () => {

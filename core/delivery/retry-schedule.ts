@@ -34,7 +34,12 @@ export function isExpired(schedule: RetrySchedule, createdAt: number, now: numbe
 }
 
 /** True when a delay warning is due: past the warning time, not sent yet, and not expired. */
-export function isWarningDue(schedule: RetrySchedule, createdAt: number, warnedAt: number | undefined, now: number) {
+export function isWarningDue(
+  schedule: RetrySchedule,
+  createdAt: number,
+  warnedAt: number | undefined,
+  now: number,
+) {
   return (
     warnedAt === undefined &&
     schedule.warnAfterSeconds < schedule.lifetimeSeconds &&
@@ -47,7 +52,12 @@ export function isWarningDue(schedule: RetrySchedule, createdAt: number, warnedA
  * When the next attempt should happen: after the backoff delay, but never after the lifetime
  * ends (so the final attempt and the failure report happen on time).
  */
-export function nextAttemptAt(schedule: RetrySchedule, attempts: number, createdAt: number, now: number): number {
+export function nextAttemptAt(
+  schedule: RetrySchedule,
+  attempts: number,
+  createdAt: number,
+  now: number,
+): number {
   const byBackoff = now + retryDelaySeconds(schedule, attempts) * 1000;
   const lifetimeEnd = createdAt + schedule.lifetimeSeconds * 1000;
   return Math.max(now, Math.min(byBackoff, lifetimeEnd));

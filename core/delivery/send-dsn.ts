@@ -31,7 +31,13 @@ export async function sendDsn(
 ): Promise<string | undefined> {
   if (job.envelope.mailFrom === '' || job.source === 'DSN') return undefined;
   const now = deps.clock.now();
-  const id = derivedQueueId(job.id, `${kind}:${recipients.map((r) => r.address).sort().join(',')}`);
+  const id = derivedQueueId(
+    job.id,
+    `${kind}:${recipients
+      .map((r) => r.address)
+      .sort()
+      .join(',')}`,
+  );
   const original = await deps.messages.open(job.body);
   const body = buildDsn(
     {
@@ -59,7 +65,15 @@ export async function sendDsn(
     body: ref,
     envelope: {
       mailFrom: '',
-      recipients: [{ address: job.envelope.mailFrom, original: job.envelope.mailFrom, state: 'pending', attempts: 0, notify: ['NEVER'] }],
+      recipients: [
+        {
+          address: job.envelope.mailFrom,
+          original: job.envelope.mailFrom,
+          state: 'pending',
+          attempts: 0,
+          notify: ['NEVER'],
+        },
+      ],
     },
     attempts: 0,
   };

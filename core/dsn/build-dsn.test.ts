@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { replies } from '../mail/smtp-replies.ts';
 import { buildDsn, type DsnInput, headerBlock } from './build-dsn.ts';
 
-const original = 'From: a@example.org\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nbody line 1\r\nSECRET BODY\r\n';
+const original =
+  'From: a@example.org\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nbody line 1\r\nSECRET BODY\r\n';
 
 async function collect(it: AsyncIterable<Buffer>): Promise<string> {
   const parts: Buffer[] = [];
@@ -19,7 +20,12 @@ const base: DsnInput = {
   now: Date.UTC(2026, 0, 2),
   envid: 'ENV-1',
   recipients: [
-    { address: 'b@example.com', orcpt: 'rfc822;B@example.com', action: 'failed', reply: replies.unknownUser('b@example.com') },
+    {
+      address: 'b@example.com',
+      orcpt: 'rfc822;B@example.com',
+      action: 'failed',
+      reply: replies.unknownUser('b@example.com'),
+    },
   ],
 };
 
@@ -31,7 +37,9 @@ describe('DSN', () => {
     expect(text).toContain('Auto-Submitted: auto-replied');
     expect(text).toMatch(/Content-Type: multipart\/report; report-type=delivery-status; boundary="/);
     expect(text).toContain('Original-Envelope-Id: ENV-1');
-    expect(text).toContain('Final-Recipient: rfc822; b@example.com\r\nOriginal-Recipient: rfc822;B@example.com\r\nAction: failed\r\nStatus: 5.1.1');
+    expect(text).toContain(
+      'Final-Recipient: rfc822; b@example.com\r\nOriginal-Recipient: rfc822;B@example.com\r\nAction: failed\r\nStatus: 5.1.1',
+    );
     expect(text).toContain('Diagnostic-Code: smtp; 550 5.1.1');
     expect(text).toContain('Content-Type: text/rfc822-headers');
     expect(text).toContain('Subject: hi\r\n');
@@ -45,7 +53,9 @@ describe('DSN', () => {
       ...base,
       ret: 'FULL',
       willRetryUntil: Date.UTC(2026, 0, 6),
-      recipients: [{ address: 'b@example.com', action: 'delayed', reply: replies.mailboxFull('b@example.com') }],
+      recipients: [
+        { address: 'b@example.com', action: 'delayed', reply: replies.mailboxFull('b@example.com') },
+      ],
     };
     const text = await collect(buildDsn(input, Readable.from([Buffer.from(original)])));
     expect(text).toContain('Subject: Delayed Mail (still being retried)');
@@ -55,7 +65,9 @@ describe('DSN', () => {
   });
 
   it('cannot be used to inject header lines through envelope values', async () => {
-    const text = await collect(buildDsn({ ...base, envid: 'x\r\nBcc: victim@example.net' }, Readable.from([])));
+    const text = await collect(
+      buildDsn({ ...base, envid: 'x\r\nBcc: victim@example.net' }, Readable.from([])),
+    );
     expect(text).not.toMatch(/^Bcc:/m);
   });
 

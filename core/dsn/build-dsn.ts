@@ -46,40 +46,59 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 function humanText(input: DsnInput, action: DsnAction): string {
   const lines = [`This is the mail system at host ${input.reportingMta}.`, ''];
   if (action === 'failed') {
-    lines.push("I'm sorry to have to inform you that your message could not", 'be delivered to one or more recipients.');
+    lines.push(
+      "I'm sorry to have to inform you that your message could not",
+      'be delivered to one or more recipients.',
+    );
   } else if (action === 'delayed') {
-    lines.push('Your message could not be delivered yet to one or more recipients.', 'It will be retried until ' +
-      (input.willRetryUntil ? rfc5322Date(input.willRetryUntil) : 'it expires') + '. You do not need to resend it.');
+    lines.push(
+      'Your message could not be delivered yet to one or more recipients.',
+      'It will be retried until ' +
+        (input.willRetryUntil ? rfc5322Date(input.willRetryUntil) : 'it expires') +
+        '. You do not need to resend it.',
+    );
   } else {
     lines.push('Your message was successfully delivered to the recipients below.');
   }
   lines.push('');
   for (const r of input.recipients) {
     const why = r.reply ? formatReply(r.reply) : action;
-    lines.push(`<${oneLine(r.address)}>: ${r.reporter ? `${oneLine(r.reporter)} reports: ` : ''}${oneLine(why)}`);
+    lines.push(
+      `<${oneLine(r.address)}>: ${r.reporter ? `${oneLine(r.reporter)} reports: ` : ''}${oneLine(why)}`,
+    );
   }
   return lines.join('\r\n');
 }
 
 function statusBlock(input: DsnInput, r: DsnRecipient): string {
   const fields = [`Final-Recipient: rfc822; ${oneLine(r.address)}`];
-  if (r.orcpt) fields.push(`Original-Recipient: ${oneLine(r.orcpt.includes(';') ? r.orcpt : `rfc822; ${r.orcpt}`)}`);
+  if (r.orcpt)
+    fields.push(`Original-Recipient: ${oneLine(r.orcpt.includes(';') ? r.orcpt : `rfc822; ${r.orcpt}`)}`);
   fields.push(`Action: ${r.action}`);
-  const status = r.reply?.enhanced ?? (r.action === 'failed' ? '5.0.0' : r.action === 'delayed' ? '4.0.0' : '2.0.0');
+  const status =
+    r.reply?.enhanced ?? (r.action === 'failed' ? '5.0.0' : r.action === 'delayed' ? '4.0.0' : '2.0.0');
   fields.push(`Status: ${status}`);
   if (r.reply) fields.push(`Diagnostic-Code: smtp; ${oneLine(formatReply(r.reply))}`);
   fields.push(`Last-Attempt-Date: ${rfc5322Date(input.now)}`);
-  if (r.action === 'delayed' && input.willRetryUntil) fields.push(`Will-Retry-Until: ${rfc5322Date(input.willRetryUntil)}`);
+  if (r.action === 'delayed' && input.willRetryUntil)
+    fields.push(`Will-Retry-Until: ${rfc5322Date(input.willRetryUntil)}`);
   return fields.join('\r\n');
 }
 
 /** The DSN's text before and after the original message, and which form the original takes. */
 export function dsnParts(input: DsnInput): { head: string; tail: string; original: 'full' | 'headers' } {
   const actions = new Set(input.recipients.map((r) => r.action));
-  const action: DsnAction = actions.has('failed') ? 'failed' : actions.has('delayed') ? 'delayed' : 'delivered';
+  const action: DsnAction = actions.has('failed')
+    ? 'failed'
+    : actions.has('delayed')
+      ? 'delayed'
+      : 'delivered';
   const boundary = `${input.queueId}.${randomBytes(6).toString('hex')}/${oneLine(input.reportingMta)}`;
   const original = input.ret === 'FULL' ? 'full' : 'headers';
-  const perMessage = [`Reporting-MTA: dns; ${oneLine(input.reportingMta)}`, `X-Strato-Queue-ID: ${input.queueId}`];
+  const perMessage = [
+    `Reporting-MTA: dns; ${oneLine(input.reportingMta)}`,
+    `X-Strato-Queue-ID: ${input.queueId}`,
+  ];
   if (input.envid) perMessage.push(`Original-Envelope-Id: ${oneLine(input.envid)}`);
   perMessage.push(`Arrival-Date: ${rfc5322Date(input.arrivalDate)}`);
   const head = [
@@ -135,7 +154,10 @@ export async function* headerBlock(message: AsyncIterable<Uint8Array>): AsyncGen
 }
 
 /** The whole DSN as a byte stream, reading the original message as it goes. */
-export async function* buildDsn(input: DsnInput, original: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+export async function* buildDsn(
+  input: DsnInput,
+  original: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Buffer> {
   const parts = dsnParts(input);
   yield Buffer.from(parts.head);
   if (parts.original === 'full') {

@@ -55,7 +55,10 @@ export interface Directory {
   addDomain(domain: DomainRecord): Promise<void>;
   getDomain(name: string): Promise<DomainRecord | undefined>;
   listDomains(): Promise<DomainRecord[]>;
-  updateDomain(name: string, patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings }): Promise<void>;
+  updateDomain(
+    name: string,
+    patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings },
+  ): Promise<void>;
   /** Removes a domain; with `force` also every name in it, else DomainNotEmptyError. */
   removeDomain(name: string, opts?: { force?: boolean }): Promise<void>;
 

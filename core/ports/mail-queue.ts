@@ -5,8 +5,9 @@
  * per enqueue (longer waits are chained by the caller through `job.notBefore`).
  * Jobs are JSON values; bodies travel by reference (BodyRef), never inline.
  */
-import type { BodyRef } from './message-store.ts';
+
 import type { Reply } from '../mail/outcome.ts';
+import type { BodyRef } from './message-store.ts';
 
 /** SQS's per-message delay limit; the embedded queue enforces the same so both behave alike. */
 export const MAX_DELAY_SECONDS = 900;

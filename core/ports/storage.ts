@@ -3,6 +3,7 @@
  * and, later, the AWS factory both return this shape, so entry points are adapter-agnostic.
  */
 import type { AccountLeases } from './account-leases.ts';
+import type { BackendRegistry } from './backend-registry.ts';
 import type { Counters } from './counters.ts';
 import type { Directory } from './directory.ts';
 import type { MailQueue } from './mail-queue.ts';
@@ -16,6 +17,7 @@ export interface Storage {
   readonly leases: AccountLeases;
   readonly counters: Counters;
   readonly mailboxes: MailboxStore;
+  readonly backends: BackendRegistry;
   /** Flush and release every handle; safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,0 +1,246 @@
+/**
+ * Directory contract: domains, one name namespace per domain shared by accounts, aliases and
+ * forwarders, the directory errors, and settings merging (a key patched to undefined is cleared
+ * so it is inherited again; null is a value, "unlimited"). The factory returns an empty directory.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlreadyExistsError, DomainNotEmptyError, NotFoundError } from '../../core/directory/errors.ts';
+import type { AccountRecord, Directory, DomainRecord } from '../../core/ports/directory.ts';
+
+export interface DirectoryFixture {
+  readonly directory: Directory;
+  cleanup(): Promise<void>;
+}
+
+const domain = (name: string, extra: Partial<DomainRecord> = {}): DomainRecord => ({
+  name,
+  mailToUnknown: { action: 'reject' },
+  defaults: {},
+  createdAt: 1_767_225_600_000,
+  ...extra,
+});
+
+const account = (address: string, extra: Partial<AccountRecord> = {}): AccountRecord => {
+  const at = address.lastIndexOf('@');
+  return {
+    address,
+    name: address.slice(0, at),
+    domain: address.slice(at + 1),
+    settings: {},
+    createdAt: 1_767_225_600_001,
+    ...extra,
+  };
+};
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => err,
+  );
+}
+
+export function directoryContract(name: string, make: () => Promise<DirectoryFixture>): void {
+  describe(`Directory contract: ${name}`, () => {
+    let fx: DirectoryFixture;
+    let dir: Directory;
+    beforeEach(async () => {
+      fx = await make();
+      dir = fx.directory;
+      await dir.addDomain(domain('example.com', { defaults: { MaxAccountSize: 5_000_000 } }));
+    });
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    it('adds, reads, lists and refuses duplicate domains', async () => {
+      await dir.addDomain(
+        domain('example.net', { mailToUnknown: { action: 'reroute', to: 'catch@example.net' } }),
+      );
+      expect(await dir.getDomain('example.net')).toEqual(
+        domain('example.net', { mailToUnknown: { action: 'reroute', to: 'catch@example.net' } }),
+      );
+      expect(await dir.getDomain('EXAMPLE.NET')).toBeDefined();
+      expect(await dir.getDomain('example.org')).toBeUndefined();
+      expect((await dir.listDomains()).map((d) => d.name)).toEqual(['example.com', 'example.net']);
+      const err = await rejection(dir.addDomain(domain('example.com')));
+      expect(err).toBeInstanceOf(AlreadyExistsError);
+      expect((err as AlreadyExistsError).kind).toBe('domain');
+    });
+
+    it('stores accounts with their fields and finds them case-insensitively', async () => {
+      const alice = account('alice@example.com', {
+        realName: 'Alice Liddell',
+        passwordHash: 'scrypt$abc',
+        settings: { MaxAccountSize: null, MailOutFlow: [10, 60] },
+      });
+      await dir.addAccount(alice);
+      expect(await dir.getAccount('alice@example.com')).toEqual(alice);
+      expect(await dir.getAccount('Alice@EXAMPLE.com')).toEqual(alice);
+      expect(await dir.lookupName('alice@example.com')).toEqual({ kind: 'account', account: alice });
+      expect(await dir.getAccount('bob@example.com')).toBeUndefined();
+      expect(await dir.lookupName('bob@example.com')).toBeUndefined();
+      const err = await rejection(dir.addAccount(account('carol@nowhere.example')));
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((err as NotFoundError).kind).toBe('domain');
+    });
+
+    it('keeps accounts, aliases and forwarders in one namespace per domain', async () => {
+      await dir.addDomain(domain('example.net'));
+      await dir.addAccount(account('alice@example.com'));
+      await dir.addAlias({ address: 'al@example.com', account: 'alice@example.com' });
+      await dir.addForwarder({ address: 'fwd@example.com', target: 'someone@elsewhere.example' });
+      // The same local part in another domain is another name.
+      await dir.addAccount(account('alice@example.net'));
+
+      for (const attempt of [
+        dir.addAlias({ address: 'alice@example.com', account: 'alice@example.com' }),
+        dir.addForwarder({ address: 'alice@example.com', target: 'x@y.example' }),
+        dir.addAccount(account('al@example.com')),
+        dir.addForwarder({ address: 'al@example.com', target: 'x@y.example' }),
+        dir.addAccount(account('fwd@example.com')),
+        dir.addAlias({ address: 'fwd@example.com', account: 'alice@example.com' }),
+      ]) {
+        expect(await rejection(attempt)).toBeInstanceOf(AlreadyExistsError);
+      }
+
+      expect(await dir.lookupName('al@example.com')).toEqual({
+        kind: 'alias',
+        alias: { address: 'al@example.com', account: 'alice@example.com' },
+      });
+      expect(await dir.lookupName('FWD@example.com')).toEqual({
+        kind: 'forwarder',
+        forwarder: { address: 'fwd@example.com', target: 'someone@elsewhere.example' },
+      });
+      expect((await dir.listAccounts('example.com')).map((a) => a.address)).toEqual(['alice@example.com']);
+      expect(await dir.listAliases('example.com')).toEqual([
+        { address: 'al@example.com', account: 'alice@example.com' },
+      ]);
+      expect(await dir.listForwarders('example.com')).toEqual([
+        { address: 'fwd@example.com', target: 'someone@elsewhere.example' },
+      ]);
+      expect(await dir.listAliases('example.net')).toEqual([]);
+    });
+
+    it('refuses an alias for a missing account and drops aliases with their account', async () => {
+      expect(
+        await rejection(dir.addAlias({ address: 'x@example.com', account: 'ghost@example.com' })),
+      ).toBeInstanceOf(NotFoundError);
+      await dir.addAccount(account('alice@example.com'));
+      await dir.addAlias({ address: 'al@example.com', account: 'alice@example.com' });
+      await dir.removeAccount('alice@example.com');
+      expect(await dir.lookupName('alice@example.com')).toBeUndefined();
+      expect(await dir.lookupName('al@example.com')).toBeUndefined();
+    });
+
+    it('raises NotFoundError when removing what is not there (or is another kind)', async () => {
+      await dir.addAccount(account('alice@example.com'));
+      await dir.addForwarder({ address: 'fwd@example.com', target: 't@x.example' });
+      const cases: [Promise<void>, string][] = [
+        [dir.removeAccount('nobody@example.com'), 'account'],
+        [dir.removeAlias('alice@example.com'), 'alias'],
+        [dir.removeForwarder('alice@example.com'), 'forwarder'],
+        [dir.removeAccount('fwd@example.com'), 'account'],
+        [dir.removeDomain('nowhere.example'), 'domain'],
+        [dir.setPasswordHash('nobody@example.com', 'h'), 'account'],
+        [dir.updateAccountSettings('nobody@example.com', { Enabled: false }), 'account'],
+        [dir.updateDomain('nowhere.example', { defaults: {} }), 'domain'],
+      ];
+      for (const [attempt, kind] of cases) {
+        const err = await rejection(attempt);
+        expect(err).toBeInstanceOf(NotFoundError);
+        expect((err as NotFoundError).kind).toBe(kind);
+      }
+      expect(await dir.getAccount('alice@example.com')).toBeDefined();
+      expect(await dir.lookupName('fwd@example.com')).toBeDefined();
+      await dir.removeForwarder('fwd@example.com');
+      expect(await dir.lookupName('fwd@example.com')).toBeUndefined();
+    });
+
+    it('removes a non-empty domain only with force, and then every name in it', async () => {
+      await dir.addAccount(account('alice@example.com'));
+      await dir.addAlias({ address: 'al@example.com', account: 'alice@example.com' });
+      await dir.addForwarder({ address: 'fwd@example.com', target: 't@x.example' });
+      const err = await rejection(dir.removeDomain('example.com'));
+      expect(err).toBeInstanceOf(DomainNotEmptyError);
+      expect((err as DomainNotEmptyError).names).toBe(3);
+      expect(await dir.getDomain('example.com')).toBeDefined();
+
+      await dir.removeDomain('example.com', { force: true });
+      expect(await dir.getDomain('example.com')).toBeUndefined();
+      for (const address of ['alice@example.com', 'al@example.com', 'fwd@example.com']) {
+        expect(await dir.lookupName(address)).toBeUndefined();
+      }
+      // The names are really gone: the domain can come back empty and reuse them.
+      await dir.addDomain(domain('example.com'));
+      expect(await dir.listAccounts('example.com')).toEqual([]);
+      await dir.addAccount(account('alice@example.com'));
+      await dir.removeDomain('example.com', { force: true });
+      await dir.addDomain(domain('empty.example'));
+      await dir.removeDomain('empty.example');
+      expect(await dir.listDomains()).toEqual([]);
+    });
+
+    it('merges account settings and clears keys patched to undefined', async () => {
+      await dir.addAccount(account('alice@example.com', { settings: { MaxMessageSize: 1000 } }));
+      await dir.updateAccountSettings('alice@example.com', {
+        MaxAccountSize: 10_000_000,
+        MailInpFlow: [5, 60],
+      });
+      await dir.updateAccountSettings('ALICE@example.com', { Enabled: false, MaxMailOutSize: null });
+      expect((await dir.getAccount('alice@example.com'))?.settings).toEqual({
+        MaxMessageSize: 1000,
+        MaxAccountSize: 10_000_000,
+        MailInpFlow: [5, 60],
+        Enabled: false,
+        MaxMailOutSize: null,
+      });
+      await dir.updateAccountSettings('alice@example.com', {
+        MaxAccountSize: undefined,
+        MaxMessageSize: undefined,
+      });
+      const settings = (await dir.getAccount('alice@example.com'))?.settings;
+      expect(settings).toEqual({ MailInpFlow: [5, 60], Enabled: false, MaxMailOutSize: null });
+      expect(Object.keys(settings ?? {})).not.toContain('MaxAccountSize');
+    });
+
+    it('sets password hashes without touching settings', async () => {
+      await dir.addAccount(account('alice@example.com', { settings: { Enabled: true } }));
+      await dir.setPasswordHash('alice@example.com', 'scrypt$new');
+      const got = await dir.getAccount('alice@example.com');
+      expect(got?.passwordHash).toBe('scrypt$new');
+      expect(got?.settings).toEqual({ Enabled: true });
+    });
+
+    it('updates domain handling and merges domain defaults', async () => {
+      await dir.updateDomain('example.com', { mailToUnknown: { action: 'discard' } });
+      expect(await dir.getDomain('example.com')).toMatchObject({
+        mailToUnknown: { action: 'discard' },
+        defaults: { MaxAccountSize: 5_000_000 },
+      });
+      await dir.updateDomain('example.com', { defaults: { MailOutFlow: [100, 3600] } });
+      expect((await dir.getDomain('example.com'))?.defaults).toEqual({
+        MaxAccountSize: 5_000_000,
+        MailOutFlow: [100, 3600],
+      });
+      await dir.updateDomain('example.com', { defaults: { MaxAccountSize: undefined } });
+      const d = await dir.getDomain('example.com');
+      expect(d?.mailToUnknown).toEqual({ action: 'discard' });
+      expect(d?.defaults).toEqual({ MailOutFlow: [100, 3600] });
+    });
+
+    it('keeps cluster settings, merged and cleared the same way', async () => {
+      expect(await dir.getClusterSettings()).toEqual({});
+      await dir.updateClusterSettings({ MaxMessageSize: 50_000_000, MailOutFlow: null });
+      await dir.updateClusterSettings({ Enabled: true });
+      expect(await dir.getClusterSettings()).toEqual({
+        MaxMessageSize: 50_000_000,
+        MailOutFlow: null,
+        Enabled: true,
+      });
+      await dir.updateClusterSettings({ MailOutFlow: undefined });
+      expect(await dir.getClusterSettings()).toEqual({ MaxMessageSize: 50_000_000, Enabled: true });
+    });
+  });
+}

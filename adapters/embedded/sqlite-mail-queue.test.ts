@@ -1,0 +1,96 @@
+/** MailQueue contract on SQLite, plus redrive, maxQueued, duplicate ids, group commit and close. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeJob } from '../contract/helpers.ts';
+import { mailQueueContract } from '../contract/mail-queue.contract.ts';
+import { type TempStorage, tempStorage } from './test-support.ts';
+
+mailQueueContract('embedded SQLite', async (opts) => {
+  const t = await tempStorage({ maxQueued: opts?.maxQueued ?? 0, maxReceiveCount: 5 });
+  return {
+    queue: t.storage.queue,
+    clock: t.clock,
+    reopen: async () => (await t.reopen()).queue,
+    cleanup: t.cleanup,
+  };
+});
+
+describe('SqliteMailQueue (embedded specifics)', () => {
+  let t: TempStorage;
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('defaults to maxReceiveCount 20', async () => {
+    t = await tempStorage();
+    expect(t.storage.queue.maxReceiveCount).toBe(20);
+  });
+
+  it('releases a dead job back to ready with a fresh receive count', async () => {
+    t = await tempStorage({ maxReceiveCount: 1 });
+    const { queue } = t.storage;
+    const job = makeJob();
+    await queue.enqueue([job]);
+    await queue.receive({ max: 1, visibilitySeconds: 1 });
+    t.clock.advance(2_000);
+    expect(await queue.receive({ max: 1, visibilitySeconds: 1 })).toEqual([]);
+    expect((await queue.get(job.id))?.status).toBe('dead');
+    expect(await queue.releaseNow(job.id)).toBe(true);
+    const [again] = await queue.receive({ max: 1, visibilitySeconds: 1 });
+    expect(again?.receiveCount).toBe(1);
+  });
+
+  it('does not count dead jobs against maxQueued, and removes dead jobs', async () => {
+    t = await tempStorage({ maxReceiveCount: 1, maxQueued: 1 });
+    const { queue } = t.storage;
+    const dead = makeJob();
+    await queue.enqueue([dead]);
+    await queue.receive({ max: 1, visibilitySeconds: 1 });
+    t.clock.advance(2_000);
+    await queue.receive({ max: 1, visibilitySeconds: 1 });
+    await queue.enqueue([makeJob()]);
+    expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 1 });
+    expect(await queue.remove(dead.id)).toBe(true);
+    expect((await queue.depth()).dead).toBe(0);
+  });
+
+  it('ignores a second enqueue of a job id that is already queued', async () => {
+    t = await tempStorage();
+    const { queue } = t.storage;
+    const job = makeJob();
+    await queue.enqueue([job]);
+    await queue.enqueue([{ ...job, attempts: 7 }]);
+    expect((await queue.depth()).ready).toBe(1);
+    expect((await queue.get(job.id))?.job.attempts).toBe(0);
+  });
+
+  it('refuses a whole enqueue call that does not fit, and accepts the calls that do', async () => {
+    t = await tempStorage({ maxQueued: 3 });
+    const { queue } = t.storage;
+    const results = await Promise.allSettled([
+      queue.enqueue([makeJob(), makeJob()]),
+      queue.enqueue([makeJob(), makeJob()]),
+      queue.enqueue([makeJob()]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await queue.depth()).ready).toBe(3);
+  });
+
+  it('commits concurrent enqueues in shared transactions (group commit)', async () => {
+    t = await tempStorage();
+    const { queue } = t.storage;
+    await Promise.all(Array.from({ length: 100 }, () => queue.enqueue([makeJob()])));
+    expect((await queue.depth()).ready).toBe(100);
+    expect(queue.stats).toEqual({ enqueueCalls: 100, enqueueCommits: 1 });
+  });
+
+  it('refuses enqueues after close but commits what was pending', async () => {
+    t = await tempStorage();
+    const { queue } = t.storage;
+    const pending = queue.enqueue([makeJob()]);
+    queue.close();
+    await pending;
+    await expect(queue.enqueue([makeJob()])).rejects.toThrow('closed');
+    const other = await t.reopen();
+    expect((await other.queue.depth()).ready).toBe(1);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Opens the embedded SQLite database (better-sqlite3) the way every embedded adapter needs it:
+ * WAL, synchronous=FULL (a commit is on disk when it returns), a 10 s busy timeout so several
+ * processes can share one file, foreign keys on. `migrate` applies versioned schema steps per
+ * component inside BEGIN IMMEDIATE, so processes opening at once apply each step exactly once.
+ * Failure: open or migration errors are thrown to the caller; a failed step rolls back whole.
+ */
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** One schema step; steps are applied in order and recorded as the component's version. */
+export type Migration = string | ((db: Db) => void);
+
+export function openDatabase(file: string): Db {
+  const db = new Database(file, { timeout: 10_000 });
+  try {
+    db.pragma('busy_timeout = 10000');
+    setWalMode(db);
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)',
+    );
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/**
+ * Switching to WAL needs a moment of exclusive access; when another process is mid-open the
+ * switch can report SQLITE_BUSY without waiting on the busy handler, so retry briefly.
+ * Once a file is in WAL mode the setting is persistent and this is a no-op read.
+ */
+function setWalMode(db: Db): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (String(mode).toLowerCase() === 'wal') return;
+      throw new Error(`could not switch SQLite database to WAL (mode ${String(mode)})`);
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      sleepSync(20);
+    }
+  }
+}
+
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Bring `component`'s schema to `steps.length`. Runs in an IMMEDIATE transaction: the first
+ * process to get the write lock applies missing steps; the others then see the new version.
+ */
+export function migrate(db: Db, component: string, steps: readonly Migration[]): void {
+  const run = db.transaction(() => {
+    const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as
+      | { version: number }
+      | undefined;
+    const current = row?.version ?? 0;
+    if (current > steps.length) {
+      throw new Error(
+        `database schema of ${component} is version ${current}, newer than this program knows (${steps.length})`,
+      );
+    }
+    for (let v = current; v < steps.length; v++) {
+      const step = steps[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    }
+    if (current !== steps.length) {
+      db.prepare(
+        'INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version',
+      ).run(component, steps.length);
+    }
+  });
+  run.immediate();
+}
+
+/** Run `fn` in a write transaction taken up front (BEGIN IMMEDIATE), never upgraded later. */
+export function writeTx<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
