@@ -39,6 +39,8 @@ describe('frontend config', () => {
   });
 
   it('wants a TLS certificate and key together', () => {
-    expect(() => parseFrontendConfig({ [ENV.tlsCert]: '/x.pem' })).toThrow(/STRATO_TLS_CERT and STRATO_TLS_KEY/);
+    expect(() => parseFrontendConfig({ [ENV.tlsCert]: '/x.pem' })).toThrow(
+      /STRATO_TLS_CERT and STRATO_TLS_KEY/,
+    );
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * What every command action gets: the global options (--data-dir, --json), a Printer, and the
+ * storage, opened lazily on first use so that --help and input validation never touch the data
+ * dir. `close()` releases the storage once the command has finished (also after a failure).
+ * Opening fails with the adapter's own error, which main.ts reports as "strato: <message>".
+ */
+import { resolve } from 'node:path';
+import { ENV } from '../core/config/env-names.ts';
+import type { Storage } from '../core/ports/storage.ts';
+import { Printer } from './output.ts';
+
+export interface GlobalOptions {
+  dataDir?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_DATA_DIR = './.strato';
+
+export class CliContext {
+  private opened: Promise<Storage> | undefined;
+  private printer: Printer | undefined;
+
+  /** `globals` is read when first needed: commander has parsed the options by then. */
+  constructor(private readonly globals: () => GlobalOptions) {}
+
+  get dataDir(): string {
+    return resolve(this.globals().dataDir || process.env[ENV.dataDir] || DEFAULT_DATA_DIR);
+  }
+
+  get out(): Printer {
+    this.printer ??= new Printer(this.globals().json === true);
+    return this.printer;
+  }
+
+  storage(): Promise<Storage> {
+    const dataDir = this.dataDir;
+    this.opened ??= import('../adapters/embedded/open.ts')
+      .then(({ openEmbeddedStorage }) => openEmbeddedStorage({ dataDir }))
+      .catch((err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new Error(`cannot open the data dir ${dataDir}: ${reason}`, { cause: err });
+      });
+    return this.opened;
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (!opened) return;
+    // A failed open was already reported by the command that awaited it.
+    const storage = await opened.catch(() => undefined);
+    await storage?.close();
+  }
+}

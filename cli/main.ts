@@ -1,0 +1,144 @@
+/**
+ * Entry point of the `strato` administration CLI (run through bin/strato.js): builds the
+ * commander program with the global options and every command group, runs it, and turns any
+ * failure into one stderr line and an exit code (2 usage/validation, 1 not found/conflict or an
+ * unexpected error). Never prints a stack trace unless STRATO_DEBUG=1.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, type HelpContext } from 'commander';
+import { ENV } from '../core/config/env-names.ts';
+import { registerAccount } from './commands/account.ts';
+import { registerAlias } from './commands/alias.ts';
+import { registerCluster } from './commands/cluster.ts';
+import { registerDomain } from './commands/domain.ts';
+import { registerForwarder } from './commands/forwarder.ts';
+import { registerQueue } from './commands/queue.ts';
+import { CliContext, DEFAULT_DATA_DIR, type GlobalOptions } from './context.ts';
+import { describeError } from './errors.ts';
+
+const EXAMPLES = `
+Examples:
+  $ strato domain add example.com
+  $ strato domain add example.org --mail-to-unknown reroute:postmaster@example.org
+  $ strato domain set example.com MaxAccountSize 50M
+  $ echo 's3cret' | strato account add alice@example.com --password-stdin --real-name "Alice"
+  $ strato account set alice@example.com MailOutFlow 200/1h
+  $ strato account show alice@example.com
+  $ strato alias add info@example.com alice@example.com
+  $ strato forwarder add sales@example.com bob@example.org
+  $ strato cluster set MaxMessageSize 25M
+  $ strato queue list --status delayed
+  $ strato --json queue depth
+
+Settings (account → domain defaults → cluster defaults → built-in; "default" clears a level):
+  Enabled          true|false          mail service on/off
+  MaxAccountSize   10M|512K|unlimited  mailbox quota
+  MaxMessageSize   size|unlimited      largest message the account accepts
+  MaxMailOutSize   size|unlimited      largest message the account may send
+  MailOutFlow      100/1h|unlimited    messages the account may send per period
+  MailInpFlow      100/1h|unlimited    messages the account may receive per period
+
+Exit codes: 0 ok, 1 not found / conflict / failure, 2 bad usage or invalid input.
+Set STRATO_DEBUG=1 to see stack traces of unexpected errors.`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Full command path for messages, e.g. "strato domain add". */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Commander's own errors as one line naming the command, with a pointer to its --help. */
+function routeCommanderOutput(cmd: Command): void {
+  const path = commandPath(cmd);
+  cmd.configureOutput({
+    outputError: (str, write) =>
+      write(
+        `${path}: ${str
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\n+/g, ' ')} (see "${path} --help")\n`,
+      ),
+  });
+  // A group without its subcommand ("strato domain"): one line naming the choices, not the whole help.
+  if (cmd.parent && cmd.commands.length > 0) {
+    const help = cmd.help.bind(cmd);
+    cmd.help = ((context?: HelpContext) => {
+      if (!context?.error) return help(context);
+      const names = cmd.commands.map((c) => c.name()).filter((n) => n !== 'help');
+      return cmd.error(`missing command: ${names.join(', ')}`, {
+        code: 'commander.missingCommand',
+        exitCode: 2,
+      });
+    }) as Command['help'];
+  }
+  cmd.commands.forEach(routeCommanderOutput);
+}
+
+function buildProgram(ctx: CliContext): Command {
+  const program = new Command('strato')
+    .description(
+      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings and the mail queue.\n' +
+        'Works on the data dir of a local cluster; safe to use while the cluster runs.',
+    )
+    .version(version(), '-V, --version', 'print the version')
+    .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
+    .option('--json', 'machine-readable JSON output (lists, show commands and results)')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .addHelpText('after', EXAMPLES);
+
+  registerDomain(program, ctx);
+  registerAccount(program, ctx);
+  registerAlias(program, ctx);
+  registerForwarder(program, ctx);
+  registerCluster(program, ctx);
+  registerQueue(program, ctx);
+  routeCommanderOutput(program);
+  return program;
+}
+
+async function runCli(argv: readonly string[]): Promise<number> {
+  let program: Command | undefined;
+  const ctx = new CliContext(() => (program?.opts() ?? {}) as GlobalOptions);
+  let exitCode = 0;
+  const report = (err: unknown) => {
+    const d = describeError(err);
+    if (d.message) process.stderr.write(`strato: ${d.message}\n`);
+    if (d.unexpected && process.env.STRATO_DEBUG === '1') {
+      for (let e: unknown = err; e instanceof Error; e = e.cause)
+        process.stderr.write(`${e.stack ?? e.message}\n`);
+    }
+    if (exitCode === 0) exitCode = d.exitCode;
+  };
+  try {
+    program = buildProgram(ctx);
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    report(err);
+  }
+  try {
+    await ctx.close();
+  } catch (err) {
+    report(err);
+  }
+  return exitCode;
+}
+
+const code = await runCli(process.argv.slice(2));
+// Let buffered output reach the pipes before exiting; exit explicitly so a stray handle cannot hang the CLI.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+process.exit(code);

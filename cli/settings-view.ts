@@ -1,0 +1,73 @@
+/**
+ * Settings as an operator sees them: for each setting the effective value (resolveSettings over
+ * account → domain defaults → cluster defaults → built-in), the level it comes from, and the value
+ * stored at each level. Used by `account show`, `domain show` and `cluster settings`.
+ * Pure; never fails.
+ */
+import {
+  type AccountSettings,
+  BUILTIN_SETTINGS,
+  type PartialSettings,
+  resolveSettings,
+  SETTING_NAMES,
+  type SettingName,
+} from '../core/directory/settings.ts';
+import { formatSettingValue, formatTable } from './output.ts';
+
+export type SettingLevel = 'account' | 'domain' | 'cluster';
+export type SettingSource = SettingLevel | 'built-in';
+
+export interface SettingRow {
+  readonly name: SettingName;
+  readonly effective: AccountSettings[SettingName];
+  readonly source: SettingSource;
+  /** The value stored at each level shown (undefined = not set there). */
+  readonly stored: Partial<Record<SettingLevel, AccountSettings[SettingName] | undefined>>;
+}
+
+/** `levels` in inheritance order, most specific first; cluster is always the last level. */
+export function settingRows(levels: readonly (readonly [SettingLevel, PartialSettings])[]): SettingRow[] {
+  const effective = resolveSettings(...levels.map(([, s]) => s));
+  return SETTING_NAMES.map((name) => {
+    const from = levels.find(([, s]) => s[name] !== undefined);
+    const stored: SettingRow['stored'] = {};
+    for (const [level, s] of levels) stored[level] = s[name];
+    return { name, effective: effective[name], source: from ? from[0] : 'built-in', stored };
+  });
+}
+
+/** Table: SETTING, EFFECTIVE, FROM, then one column per level ("-" = not set there), BUILT-IN. */
+export function formatSettingRows(rows: readonly SettingRow[], levels: readonly SettingLevel[]): string {
+  return formatTable(
+    ['SETTING', 'EFFECTIVE', 'FROM', ...levels.map((l) => l.toUpperCase()), 'BUILT-IN'],
+    rows.map((r) => [
+      r.name,
+      formatSettingValue(r.name, r.effective),
+      r.source,
+      ...levels.map((l) => formatSettingValue(r.name, r.stored[l])),
+      formatSettingValue(r.name, BUILTIN_SETTINGS[r.name]),
+    ]),
+  );
+}
+
+/** JSON shape: { Name: { effective, from, account?, domain?, cluster? } } with null for unset. */
+export function settingRowsJson(rows: readonly SettingRow[]): Record<string, unknown> {
+  return Object.fromEntries(
+    rows.map((r) => [
+      r.name,
+      {
+        effective: r.effective,
+        from: r.source,
+        ...Object.fromEntries(Object.entries(r.stored).map(([k, v]) => [k, v ?? null])),
+        builtIn: BUILTIN_SETTINGS[r.name],
+      },
+    ]),
+  );
+}
+
+/** "MaxAccountSize=10M, Enabled=false", or "none" when nothing is stored. */
+export function formatStoredSettings(settings: PartialSettings): string {
+  const set = SETTING_NAMES.filter((n) => settings[n] !== undefined);
+  if (set.length === 0) return 'none';
+  return set.map((n) => `${n}=${formatSettingValue(n, settings[n])}`).join(', ');
+}

@@ -1,0 +1,26 @@
+/**
+ * Config of `npm start`'s local cluster supervisor (the node:cluster primary): how many frontend
+ * workers share the SMTP ports, and whether a first start seeds the demo domain. The workers
+ * read the frontend config themselves; the primary validates both once, listing every problem.
+ */
+import { z } from 'zod';
+import { ENV } from './env-names.ts';
+import { bool, type Env, parseRoleConfig, positiveInt } from './parse.ts';
+
+const schema = z.object({
+  frontendWorkers: positiveInt.max(64).default(2),
+  seedDemo: bool.default(true),
+});
+
+export type LocalClusterConfig = z.output<typeof schema>;
+
+const names = {
+  frontendWorkers: ENV.frontendWorkers,
+  seedDemo: ENV.seedDemo,
+} as const;
+
+export const LOCAL_CLUSTER_ENV_NAMES: readonly string[] = Object.values(names);
+
+export function parseLocalClusterConfig(env: Env): LocalClusterConfig {
+  return parseRoleConfig('local-cluster', schema, names, env);
+}

@@ -1,0 +1,79 @@
+/**
+ * Backend process entry point (a Fargate task, or one of `npm start`'s backend processes):
+ * validates its config, opens storage, listens for LMTP, and heartbeats into the backend
+ * registry so queue processors can find it. On SIGTERM/SIGINT it deregisters, finishes open
+ * sessions and exits 0; a config error exits 2; an unexpected fault is logged and exits 1.
+ */
+import { join } from 'node:path';
+import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
+import { parseBackendConfig } from '../../core/config/backend-config.ts';
+import { ConfigError } from '../../core/config/errors.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createLmtpServer, ensureSpoolDir } from './lmtp-server.ts';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseBackendConfig>;
+  try {
+    config = parseBackendConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
+  const storage = await openEmbeddedStorage({ dataDir: config.dataDir });
+  const spoolDir = join(config.dataDir, 'tmp', 'lmtp');
+  await ensureSpoolDir(spoolDir);
+  const server = createLmtpServer(
+    {
+      backendId: config.backendId,
+      directory: storage.directory,
+      leases: storage.leases,
+      mailboxes: storage.mailboxes,
+      clock: systemClock,
+      logger,
+      leaseTtlMs: config.leaseTtlMs,
+    },
+    { spoolDir, hostname: config.hostname, maxMessageSize: config.maxMessageSize },
+  );
+  server.on('error', (err) => logger.error({ event: 'backend.server_error', err: String(err) }));
+
+  const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
+  const beat = () =>
+    storage.backends
+      .heartbeat(me, config.heartbeatMs * 3)
+      .catch((err) => logger.warn({ event: 'backend.heartbeat_failed', err: String(err) }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.lmtpPort, config.lmtpHost, () => resolve());
+  });
+  await beat();
+  const heartbeat = setInterval(beat, config.heartbeatMs);
+  logger.info({
+    event: 'backend.started',
+    lmtp: `${config.lmtpHost}:${config.lmtpPort}`,
+    address: me.address,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'backend.stopping', signal });
+    clearInterval(heartbeat);
+    await storage.backends.deregister(me.id).catch(() => {});
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await storage.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(JSON.stringify({ level: 'fatal', event: 'backend.crashed', err: String(err?.stack ?? err) }));
+  process.exit(1);
+});

@@ -1,0 +1,152 @@
+/**
+ * The benchmark's report: turns load results, memory samples and the queue check into the JSON
+ * shape and a plain-text table with error details, per-process memory and notes.
+ * Pure formatting: absent figures print as "-" or null; nothing here throws.
+ */
+import type { LoadResult } from './load.ts';
+import { percentile } from './load.ts';
+import type { MemoryReport } from './rss.ts';
+
+export interface QueueCheck {
+  readonly accepted: number;
+  /** Accepted ids still in the queue (any status). */
+  readonly queued: number;
+  /** Accepted ids already delivered into the recipient's mailbox by queue processing. */
+  readonly delivered: number;
+  /** Accepted ids found in neither: lost messages. */
+  readonly missing: number;
+  readonly missingIds: readonly string[];
+  readonly depth: { ready: number; inFlight: number; delayed: number; dead: number };
+  readonly ok: boolean;
+}
+
+export interface ModeReport {
+  readonly mode: string;
+  readonly sessions: number;
+  readonly attempted: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly connections: number;
+  readonly elapsedSeconds: number;
+  readonly messagesPerSecond: number;
+  readonly latencyMs: { p50: number | null; p99: number | null; mean: number | null; max: number | null };
+  readonly greetingMsP50: number | null;
+  readonly errors: Record<string, number>;
+  readonly errorSamples: Record<string, string>;
+  readonly memory: {
+    readonly peakTotalRssBytes: number | null;
+    readonly totalHwmBytes: number | null;
+    readonly processes: readonly { pid: number; role: string; peakRssBytes: number; hwmBytes: number }[];
+  };
+}
+
+const round = (n: number | undefined, digits = 2): number | null =>
+  n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
+
+export function modeReport(r: LoadResult, mem: MemoryReport | undefined): ModeReport {
+  const lat = r.latenciesMs;
+  return {
+    mode: r.mode,
+    sessions: r.sessions,
+    attempted: r.attempted,
+    accepted: r.accepted,
+    failed: r.attempted - r.accepted,
+    connections: r.connections,
+    elapsedSeconds: round(r.elapsedMs / 1000, 3) ?? 0,
+    messagesPerSecond: round(r.elapsedMs > 0 ? (r.accepted * 1000) / r.elapsedMs : 0, 1) ?? 0,
+    latencyMs: {
+      p50: round(percentile(lat, 50)),
+      p99: round(percentile(lat, 99)),
+      mean: round(lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : undefined),
+      max: round(lat.length ? Math.max(...lat) : undefined),
+    },
+    greetingMsP50: round(percentile(r.greetingMs, 50), 1),
+    errors: r.errors,
+    errorSamples: r.errorSamples,
+    memory: {
+      peakTotalRssBytes: mem?.available ? mem.peakTotalRss : null,
+      totalHwmBytes: mem?.available ? mem.totalHwm : null,
+      processes: (mem?.available ? mem.processes : []).map((p) => ({
+        pid: p.pid,
+        role: p.role,
+        peakRssBytes: p.peakRss,
+        hwmBytes: p.hwm,
+      })),
+    },
+  };
+}
+
+const mib = (bytes: number | null): string =>
+  bytes === null ? '-' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => c.padStart(i === 0 ? 0 : widths[i]!).padEnd(i === 0 ? widths[i]! : 0)).join('  ');
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function formatText(report: {
+  target: string;
+  modes: readonly ModeReport[];
+  queueCheck: QueueCheck | null;
+  notes: readonly string[];
+}): string {
+  const out: string[] = [`Strato SMTP benchmark against ${report.target}`, ''];
+  out.push(
+    table(
+      [
+        'mode',
+        'sessions',
+        'sent',
+        'accepted',
+        'failed',
+        'seconds',
+        'msg/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'peak RSS',
+        'sum HWM',
+      ],
+      report.modes.map((m) => [
+        m.mode,
+        String(m.sessions),
+        String(m.attempted),
+        String(m.accepted),
+        String(m.failed),
+        m.elapsedSeconds.toFixed(2),
+        m.messagesPerSecond.toFixed(1),
+        ms(m.latencyMs.p50),
+        ms(m.latencyMs.p99),
+        ms(m.latencyMs.max),
+        mib(m.memory.peakTotalRssBytes),
+        mib(m.memory.totalHwmBytes),
+      ]),
+    ),
+  );
+  for (const m of report.modes) {
+    for (const [key, count] of Object.entries(m.errors)) {
+      out.push(`  ${m.mode}: ${count} x ${key} (e.g. ${m.errorSamples[key] ?? '?'})`);
+    }
+  }
+  const procs = report.modes.flatMap((m) =>
+    m.memory.processes.map(
+      (p) => `  ${m.mode}: ${p.role} ${p.pid}: peak RSS ${mib(p.peakRssBytes)}, HWM ${mib(p.hwmBytes)}`,
+    ),
+  );
+  if (procs.length > 0) out.push('', 'Memory per process:', ...procs);
+  const q = report.queueCheck;
+  if (q) {
+    out.push(
+      '',
+      `Queue check: accepted ${q.accepted}, queued ${q.queued}, delivered ${q.delivered}, missing ${q.missing} -> ${q.ok ? 'OK' : 'MISMATCH'}`,
+      `  queue depth after the run: ready ${q.depth.ready}, in-flight ${q.depth.inFlight}, delayed ${q.depth.delayed}, dead ${q.depth.dead}`,
+    );
+    if (q.missingIds.length > 0)
+      out.push(`  missing ids (first 10): ${q.missingIds.slice(0, 10).join(', ')}`);
+  }
+  out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
+  return out.join('\n');
+}

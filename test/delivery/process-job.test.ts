@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rendezvous } from '../../core/delivery/choose-backend.ts';
+import { processJob } from '../../core/delivery/process-job.ts';
+import { type Harness, SCHEDULE, startHarness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function inbox(account: string) {
+  return h.storage.mailboxes.list(account, 'INBOX');
+}
+
+async function queued() {
+  return h.storage.queue.list({ limit: 100 });
+}
+
+describe('queue processing through the LMTP delivery channel', () => {
+  it('delivers a local recipient into its INBOX through a backend, then acks and drops the body', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({ from: 'sender@remote.example', to: ['alice@example.com'] });
+    expect((await h.runOnce())?.result).toBe('done');
+    const msgs = await inbox('alice@example.com');
+    expect(msgs).toHaveLength(1);
+    const body = await text((await h.storage.mailboxes.read('alice@example.com', 'INBOX', msgs[0]!.uid))!);
+    expect(body).toContain(`Hello ${job.id}`);
+    expect(await queued()).toEqual([]);
+    expect(await h.storage.messages.exists(job.body.key)).toBe(false);
+    // The backend that stored it holds the account's lease.
+    const lease = await h.storage.leases.get('alice@example.com');
+    expect(h.backends.map((b) => b.id)).toContain(lease?.owner);
+  });
+
+  it('goes to the lease owner when it is live, whatever the hash says', async () => {
+    h = await startHarness();
+    const live = await h.storage.backends.listLive();
+    const hashed = rendezvous('bob@example.com', live)!.id;
+    const other = hashed === 'b1' ? 'b2' : 'b1';
+    await h.storage.leases.acquire('bob@example.com', other, 60_000);
+    await h.enqueue({ from: 's@remote.example', to: ['bob@example.com'] });
+    expect((await h.runOnce())?.result).toBe('done');
+    expect((await h.storage.leases.get('bob@example.com'))?.owner).toBe(other);
+    expect(await inbox('bob@example.com')).toHaveLength(1);
+  });
+
+  it('never duplicates a message when the same job is delivered twice', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({ from: 's@remote.example', to: ['alice@example.com', 'bob@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 1 });
+    // Simulate a processor that delivered but died before acking: the lease runs out and the
+    // job is received and processed again.
+    await processJob({ ...h.deps, queue: { ...h.deps.queue, ack: async () => {} } as never }, leased!);
+    h.clock.advance(2000);
+    await h.heartbeatAll();
+    const again = await h.runOnce();
+    expect(again?.job.id).toBe(job.id);
+    expect(await inbox('alice@example.com')).toHaveLength(1);
+    expect(await inbox('bob@example.com')).toHaveLength(1);
+  });
+
+  it('fails an unknown local recipient permanently with one DSN to the sender, and none for <>', async () => {
+    h = await startHarness();
+    await h.enqueue({ from: '', to: ['ghost@example.com'] });
+    expect((await h.runOnce())?.result).toBe('done');
+    expect(await queued()).toEqual([]);
+    await h.enqueue({ from: 'sender@remote.example', to: ['nobody@example.com', 'alice@example.com'] });
+    expect((await h.runOnce())?.result).toBe('done');
+    const left = await queued();
+    expect(left).toHaveLength(1);
+    const dsn = left[0]!.job;
+    expect(dsn.source).toBe('DSN');
+    expect(dsn.envelope.mailFrom).toBe('');
+    expect(dsn.envelope.recipients.map((r) => r.address)).toEqual(['sender@remote.example']);
+    const report = await text(await h.storage.messages.open(dsn.body));
+    expect(report).toContain('Final-Recipient: rfc822; nobody@example.com');
+    expect(report).toContain('Status: 5.1.1');
+    expect(report).not.toContain('alice@example.com\r\nAction');
+    // The DSN itself is delivered like any other mail (here: relayed, since the domain is remote).
+    expect((await h.runOnce())?.result).toBe('done');
+    expect(await h.captured()).toHaveLength(1);
+    expect(await queued()).toEqual([]);
+  });
+
+  it('relays external recipients and keeps per-recipient state on partial success', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({
+      from: 'alice@example.com',
+      to: ['x@elsewhere.example', 'bob@example.com'],
+    });
+    expect((await h.runOnce())?.result).toBe('done');
+    const files = await h.captured();
+    expect(files).toHaveLength(1);
+    const envelope = JSON.parse(
+      await readFile(join(h.captureDir, files[0]!.replace('.eml', '.json')), 'utf8'),
+    );
+    expect(envelope).toEqual({
+      jobId: job.id,
+      mailFrom: 'alice@example.com',
+      recipients: ['x@elsewhere.example'],
+    });
+    expect(await inbox('bob@example.com')).toHaveLength(1);
+  });
+
+  it('retries a temporary failure with backoff, warns once, and fails with one DSN at the end of the lifetime', async () => {
+    h = await startHarness();
+    for (const b of h.backends) await h.stopBackend(b.id);
+    await h.storage.backends.deregister('b1');
+    await h.storage.backends.deregister('b2');
+    const job = await h.enqueue({ from: 'sender@remote.example', to: ['alice@example.com'] });
+    expect((await h.runOnce())?.result).toBe('rescheduled');
+    const entry = await h.storage.queue.get(job.id);
+    expect(entry?.job.envelope.recipients[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(entry?.job.envelope.recipients[0]?.lastReply?.code).toBe(451);
+    expect(entry?.job.notBefore).toBe(job.createdAt + SCHEDULE.firstRetrySeconds * 1000);
+    expect(await h.runOnce()).toBeUndefined();
+
+    // Walk the clock through the lifetime; the job comes back each time it is due.
+    let attempts = 1;
+    while ((await h.storage.queue.get(job.id)) !== undefined) {
+      h.clock.advance(15 * 60 * 1000);
+      while (await h.runOnce()) attempts++;
+    }
+    // The DSNs went out through the relay (the sender is remote).
+    const files = await h.captured();
+    const kinds = await Promise.all(files.map((f) => readFile(join(h.captureDir, f), 'utf8')));
+    expect(kinds).toHaveLength(2);
+    expect(kinds.filter((t) => t.includes('Action: delayed'))).toHaveLength(1);
+    expect(kinds.filter((t) => t.includes('Action: failed'))).toHaveLength(1);
+    expect(kinds.find((t) => t.includes('Action: failed'))).toContain('Status: 5.4.7');
+    expect(attempts).toBeGreaterThan(3);
+    expect(h.clock.now() - job.createdAt).toBeGreaterThanOrEqual(SCHEDULE.lifetimeSeconds * 1000);
+  });
+
+  it('honours NOTIFY=NEVER and NOTIFY=SUCCESS', async () => {
+    h = await startHarness();
+    await h.enqueue({ from: 's@remote.example', to: ['nobody@example.com'], notify: ['NEVER'] });
+    await h.enqueue({ from: 's@remote.example', to: ['alice@example.com'], notify: ['SUCCESS'] });
+    await h.runOnce();
+    await h.runOnce();
+    const left = await queued();
+    expect(left).toHaveLength(1);
+    const report = await text(await h.storage.messages.open(left[0]!.job.body));
+    expect(report).toContain('Action: delivered');
+    expect(report).toContain('Final-Recipient: rfc822; alice@example.com');
+  });
+
+  it('defers a job whose next attempt is beyond the queue delay limit without attempting it', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({ from: 's@remote.example', to: ['alice@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    const far = { ...leased!, job: { ...leased!.job, notBefore: h.clock.now() + 3600_000 } };
+    expect(await processJob(h.deps, far)).toBe('deferred');
+    const entry = await h.storage.queue.get(job.id);
+    expect(entry?.job.attempts).toBe(0);
+    expect(entry?.visibleAt).toBe(h.clock.now() + 900_000);
+    expect(await inbox('alice@example.com')).toHaveLength(0);
+  });
+});
