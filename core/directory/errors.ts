@@ -33,7 +33,9 @@ export class DomainNotEmptyError extends DirectoryError {
     readonly domain: string,
     readonly names: number,
   ) {
-    super(`domain ${domain} still has ${names} account(s), alias(es) or forwarder(s); remove them first or use --force`);
+    super(
+      `domain ${domain} still has ${names} account(s), alias(es) or forwarder(s); remove them first or use --force`,
+    );
   }
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SettingValueError } from './errors.ts';
-import { BUILTIN_SETTINGS, formatSetting, parseFlow, parseSetting, parseSize, resolveSettings } from './settings.ts';
+import {
+  BUILTIN_SETTINGS,
+  formatSetting,
+  parseFlow,
+  parseSetting,
+  parseSize,
+  resolveSettings,
+} from './settings.ts';
 
 describe('settings inheritance', () => {
   it('takes each setting from the first level that sets it: account, domain, cluster, built-in', () => {

@@ -23,7 +23,8 @@ export function parseDomain(input: string): { ok: true; value: string } | { ok: 
   if (domain.length > 253) return { ok: false, reason: 'domain longer than 253 characters' };
   if (ADDRESS_LITERAL.test(domain)) return { ok: true, value: domain };
   const labels = domain.split('.');
-  if (labels.length < 2 && domain !== 'localhost') return { ok: false, reason: 'domain needs at least one dot' };
+  if (labels.length < 2 && domain !== 'localhost')
+    return { ok: false, reason: 'domain needs at least one dot' };
   if (!labels.every((l) => DOMAIN_LABEL.test(l))) return { ok: false, reason: 'bad domain syntax' };
   return { ok: true, value: domain };
 }
@@ -42,7 +43,10 @@ export function parseAddress(input: string): ParsedAddress {
   const domain = parseDomain(text.slice(at + 1));
   if (!domain.ok) return domain;
   const normalLocal = local.toLowerCase();
-  return { ok: true, value: { local: normalLocal, domain: domain.value, address: `${normalLocal}@${domain.value}` } };
+  return {
+    ok: true,
+    value: { local: normalLocal, domain: domain.value, address: `${normalLocal}@${domain.value}` },
+  };
 }
 
 /** Normalised address or throws `Error` with the reason; for trusted/admin input paths. */

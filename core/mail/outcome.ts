@@ -16,7 +16,8 @@ export type RecipientOutcome =
   | { readonly kind: 'temporary'; readonly reply: Reply }
   | { readonly kind: 'permanent'; readonly reply: Reply };
 
-export const delivered = (reply?: Reply): RecipientOutcome => (reply ? { kind: 'delivered', reply } : { kind: 'delivered' });
+export const delivered = (reply?: Reply): RecipientOutcome =>
+  reply ? { kind: 'delivered', reply } : { kind: 'delivered' };
 export const temporary = (reply: Reply): RecipientOutcome => ({ kind: 'temporary', reply });
 export const permanent = (reply: Reply): RecipientOutcome => ({ kind: 'permanent', reply });
 

@@ -31,7 +31,9 @@ describe('SMTP reply catalogue', () => {
   it('maps outcomes to replies and remote replies to outcomes', () => {
     expect(replyForOutcome(delivered())).toEqual(replies.delivered());
     expect(replyForOutcome(temporary(replies.localError()))).toEqual(replies.localError());
-    expect(outcomeFromReply(replies.relayDenied('a@b.example'))).toEqual(permanent(replies.relayDenied('a@b.example')));
+    expect(outcomeFromReply(replies.relayDenied('a@b.example'))).toEqual(
+      permanent(replies.relayDenied('a@b.example')),
+    );
     expect(outcomeFromReply(replies.mailboxFull('a@b.example')).kind).toBe('temporary');
     expect(outcomeFromReply(replies.accepted('X')).kind).toBe('delivered');
   });

@@ -16,14 +16,16 @@ export const replies = {
   badSender: (reason: string) => r(501, '5.1.7', `Bad sender address: ${reason}`),
   badRecipient: (reason: string) => r(501, '5.1.3', `Bad recipient address: ${reason}`),
   unknownUser: (address: string) => r(550, '5.1.1', `<${address}>: Recipient address rejected: no such user`),
-  mailboxDisabled: (address: string) => r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
+  mailboxDisabled: (address: string) =>
+    r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
   mailboxFull: (address: string) => r(452, '4.2.2', `<${address}>: mailbox full (quota exceeded)`),
   relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
   authRequired: () => r(530, '5.7.0', 'Authentication required'),
   authFailed: () => r(535, '5.7.8', 'Authentication credentials invalid'),
   tlsRequired: () => r(530, '5.7.0', 'Must issue a STARTTLS command first'),
   tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
-  messageTooBig: (limit: number) => r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
+  messageTooBig: (limit: number) =>
+    r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
   messageTooBigForRecipient: (address: string, limit: number) =>
     r(552, '5.2.3', `<${address}>: message exceeds the recipient's size limit (${limit} bytes)`),
   noValidRecipients: () => r(554, '5.5.1', 'No valid recipients'),
@@ -40,7 +42,8 @@ export const replies = {
   noBackend: (reason: string) => r(451, '4.4.0', `No backend can take the account now: ${reason}`),
   backendUnreachable: (backend: string, detail: string) =>
     r(451, '4.4.1', `Backend ${backend} unreachable: ${detail}`),
-  leaseLost: (account: string) => r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
+  leaseLost: (account: string) =>
+    r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
 } as const;
 
