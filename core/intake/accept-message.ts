@@ -6,13 +6,13 @@
  * body is deleted (best effort) and 451/452. The DATA stream is always drained to its end.
  */
 import type { Readable } from 'node:stream';
+import type { Reply } from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
+import { QueueFullError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, MessageSource, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
-import { QueueFullError } from '../ports/errors.ts';
-import type { Reply } from '../mail/outcome.ts';
-import { replies } from '../mail/smtp-replies.ts';
 import { newQueueId } from '../util/ids.ts';
 import { IntakeBodyStream } from './body-stream.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
@@ -49,8 +49,19 @@ export interface AcceptRequest {
 export type AcceptFailureReason = 'too-big' | 'loop' | 'client-gone' | 'storage' | 'queue' | 'queue-full';
 
 export type AcceptResult =
-  | { readonly ok: true; readonly queueId: string; readonly size: number; readonly recipients: number; readonly stored: boolean }
-  | { readonly ok: false; readonly reason: AcceptFailureReason; readonly reply: Reply; readonly error?: unknown };
+  | {
+      readonly ok: true;
+      readonly queueId: string;
+      readonly size: number;
+      readonly recipients: number;
+      readonly stored: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: AcceptFailureReason;
+      readonly reply: Reply;
+      readonly error?: unknown;
+    };
 
 /** The size limit that applies to one recipient. */
 function limitFor(r: AcceptedRecipient, clusterMax: number): number {
@@ -58,8 +69,13 @@ function limitFor(r: AcceptedRecipient, clusterMax: number): number {
   return own === null ? clusterMax : Math.min(own, clusterMax);
 }
 
-/** Per-recipient job state; a recipient whose own size limit the message exceeds fails (DSN owed). */
-function jobRecipients(recipients: readonly AcceptedRecipient[], size: number, max: number, now: number): JobRecipient[] {
+/**
+ * Per-recipient job state. Intake never fails a recipient it accepted: an accept-and-bounce
+ * recipient (unknown name) and one whose own size limit this message exceeds are enqueued
+ * 'pending' like the others, and the delivery path refuses them permanently (550 5.1.1 /
+ * 552 5.2.3 from the backend), which produces the one DSN through the normal DSN path.
+ */
+function jobRecipients(recipients: readonly AcceptedRecipient[], now: number): JobRecipient[] {
   const out: JobRecipient[] = [];
   const pending = new Set<string>();
   for (const r of recipients) {
@@ -70,18 +86,15 @@ function jobRecipients(recipients: readonly AcceptedRecipient[], size: number, m
       attempts: 0,
       updatedAt: now,
     };
-    const limit = limitFor(r, max);
     if (r.route.kind === 'discard') {
       out.push({ ...base, address: r.original, state: 'discarded' });
-    } else if (r.route.kind === 'bounce') {
-      out.push({ ...base, address: r.original, state: 'failed', lastReply: r.route.reply });
-    } else if (size > limit) {
-      out.push({ ...base, address: r.route.address, state: 'failed', lastReply: replies.messageTooBigForRecipient(r.original, limit) });
-    } else if (!pending.has(r.route.address)) {
-      // An alias and its account named in one message are one delivery.
-      pending.add(r.route.address);
-      out.push({ ...base, address: r.route.address, state: 'pending' });
+      continue;
     }
+    const address = r.route.kind === 'bounce' ? r.original : r.route.address;
+    // An alias and its account named in one message are one delivery.
+    if (pending.has(address)) continue;
+    pending.add(address);
+    out.push({ ...base, address, state: 'pending' });
   }
   return out;
 }
@@ -92,7 +105,11 @@ function drain(data: Readable, body: IntakeBodyStream): void {
   if (!data.destroyed && !data.readableEnded) data.resume();
 }
 
-export async function acceptMessage(deps: AcceptDeps, req: AcceptRequest, data: Readable): Promise<AcceptResult> {
+export async function acceptMessage(
+  deps: AcceptDeps,
+  req: AcceptRequest,
+  data: Readable,
+): Promise<AcceptResult> {
   const now = deps.clock.now();
   const queueId = (deps.newId ?? newQueueId)(now);
   const log = deps.logger.child({ queueId });
@@ -149,14 +166,16 @@ export async function acceptMessage(deps: AcceptDeps, req: AcceptRequest, data: 
           : replies.messageTooBigForRecipient(limited.original, threshold);
       return { ok: false, reason: 'too-big', reply };
     }
-    if (failure?.kind === 'loop') return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
-    if (clientGone) return { ok: false, reason: 'client-gone', reply: replies.localError(), error: clientGone };
+    if (failure?.kind === 'loop')
+      return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
+    if (clientGone)
+      return { ok: false, reason: 'client-gone', reply: replies.localError(), error: clientGone };
     log.error({ event: 'intake.store_failed', err: error }, 'message body could not be stored');
     return { ok: false, reason: 'storage', reply: replies.localError(), error };
   }
   data.off('error', onSourceError).off('close', onSourceClose);
 
-  const recipients = jobRecipients(req.recipients, body.bytes, req.maxMessageSize, now);
+  const recipients = jobRecipients(req.recipients, now);
   const job: QueueJob = {
     id: queueId,
     source: (session.authUser !== undefined ? 'SUBMIT' : 'SMTP') satisfies MessageSource,
@@ -184,9 +203,13 @@ export async function acceptMessage(deps: AcceptDeps, req: AcceptRequest, data: 
   } catch (error) {
     // The body without a job would be an orphan; if this delete fails too, a sweeper finds it.
     await deps.messages.delete(ref).catch((err: unknown) => {
-      log.warn({ event: 'intake.orphan_body', key: ref.key, err }, 'could not delete body after failed enqueue');
+      log.warn(
+        { event: 'intake.orphan_body', key: ref.key, err },
+        'could not delete body after failed enqueue',
+      );
     });
-    if (error instanceof QueueFullError) return { ok: false, reason: 'queue-full', reply: replies.queueFull() };
+    if (error instanceof QueueFullError)
+      return { ok: false, reason: 'queue-full', reply: replies.queueFull() };
     log.error({ event: 'intake.enqueue_failed', err: error }, 'job could not be enqueued');
     return { ok: false, reason: 'queue', reply: replies.localError(), error };
   }

@@ -4,13 +4,14 @@
  * scrypt run too, so timing does not reveal which addresses exist. Wrong credentials answer
  * 535 5.7.8; a directory fault answers 451 4.3.0 — both as values, never as throws.
  */
+
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { resolveSettings } from '../directory/settings.ts';
+import { parseAddress } from '../mail/address.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { Reply } from '../mail/outcome.ts';
-import { parseAddress } from '../mail/address.ts';
-import { replies } from '../mail/smtp-replies.ts';
-import { resolveSettings } from '../directory/settings.ts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
 
 export type AuthResult = { ok: true; user: string } | { ok: false; reply: Reply };
 
@@ -49,7 +50,11 @@ export async function authenticate(
       return { ok: false, reply: replies.authFailed() };
     }
     const domain = await deps.directory.getDomain(account.domain);
-    const settings = resolveSettings(account.settings, domain?.defaults, await deps.directory.getClusterSettings());
+    const settings = resolveSettings(
+      account.settings,
+      domain?.defaults,
+      await deps.directory.getClusterSettings(),
+    );
     if (!settings.Enabled) return { ok: false, reply: replies.authFailed() };
     return { ok: true, user: address };
   } catch (err) {

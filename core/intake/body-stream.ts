@@ -8,12 +8,18 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 
-export type BodyFailure = { readonly kind: 'too-big'; readonly bytes: number } | { readonly kind: 'loop'; readonly hops: number };
+export type BodyFailure =
+  | { readonly kind: 'too-big'; readonly bytes: number }
+  | { readonly kind: 'loop'; readonly hops: number };
 
 export class IntakeAbort extends Error {
   override readonly name = 'IntakeAbort';
   constructor(readonly failure: BodyFailure) {
-    super(failure.kind === 'too-big' ? `message over the size limit` : `too many Received headers (${failure.hops})`);
+    super(
+      failure.kind === 'too-big'
+        ? `message over the size limit`
+        : `too many Received headers (${failure.hops})`,
+    );
   }
 }
 

@@ -41,7 +41,9 @@ describe('CrlfNormalizer', () => {
 
   it('works as a stream Transform', async () => {
     const out: Buffer[] = [];
-    const t = Readable.from([Buffer.from('a\r'), Buffer.from('\nb\n'), Buffer.from('c\r')]).pipe(createCrlfTransform());
+    const t = Readable.from([Buffer.from('a\r'), Buffer.from('\nb\n'), Buffer.from('c\r')]).pipe(
+      createCrlfTransform(),
+    );
     for await (const chunk of t) out.push(chunk as Buffer);
     expect(Buffer.concat(out).toString()).toBe('a\r\nb\r\nc\r\n');
   });

@@ -16,7 +16,9 @@ export class CrlfNormalizer {
 
   /** Normalise one chunk; the returned buffer may be empty (a lone trailing CR is held back). */
   push(chunk: Uint8Array): Buffer {
-    const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const input = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     // Worst case every byte is a bare LF or CR and doubles, plus a held CR from the last chunk.
     const out = Buffer.allocUnsafe(input.length * 2 + 2);
     let o = 0;

@@ -4,13 +4,14 @@
  * over quota) and a declared SIZE against the account's limit. Every answer is a typed value;
  * a directory or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
  */
+
+import { parseAddress } from '../mail/address.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
 import type { Directory } from '../ports/directory.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { DsnNotify } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
-import type { Logger } from '../ports/logger.ts';
-import type { Reply } from '../mail/outcome.ts';
-import { parseAddress } from '../mail/address.ts';
-import { replies } from '../mail/smtp-replies.ts';
 import { type RecipientRoute, resolveRecipient } from './recipient-resolution.ts';
 import type { TrustedNetworks } from './trusted-networks.ts';
 
@@ -62,7 +63,9 @@ export function checkSender(session: SessionFacts, input: string): SenderCheck {
   }
   if (input.trim() === '' || input.trim() === '<>') return { ok: true, address: '' };
   const parsed = parseAddress(input);
-  return parsed.ok ? { ok: true, address: parsed.value.address } : { ok: false, reply: replies.badSender(parsed.reason) };
+  return parsed.ok
+    ? { ok: true, address: parsed.value.address }
+    : { ok: false, reply: replies.badSender(parsed.reason) };
 }
 
 /** Relay is for authenticated users and trusted networks only. */
@@ -100,7 +103,10 @@ export async function checkRecipient(
       ) {
         return { ok: false, reply: replies.messageTooBigForRecipient(original, settings.MaxMessageSize) };
       }
-      if (settings.MaxAccountSize !== null && (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize) {
+      if (
+        settings.MaxAccountSize !== null &&
+        (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize
+      ) {
         return { ok: false, reply: replies.mailboxFull(original) };
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressLiteral, formatReceivedHeader, formatRfc5322Date, protocolName } from './received-header.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
+import { addressLiteral, formatReceivedHeader, formatRfc5322Date, protocolName } from './received-header.ts';
 
 const date = new Date(Date.UTC(2025, 10, 27, 9, 5, 3));
 
@@ -53,7 +53,9 @@ describe('Received header', () => {
       queueId: 'Q',
       date,
     });
-    expect(header).toBe('Received: from evilX-Injected:yes ([10.0.0.1])\r\n\tby mx (Strato) with ESMTPA id Q;\r\n\tThu, 27 Nov 2025 09:05:03 +0000\r\n');
+    expect(header).toBe(
+      'Received: from evilX-Injected:yes ([10.0.0.1])\r\n\tby mx (Strato) with ESMTPA id Q;\r\n\tThu, 27 Nov 2025 09:05:03 +0000\r\n',
+    );
     expect(header.match(/\r\n/g)).toHaveLength(3);
   });
 });
@@ -66,7 +68,8 @@ describe('ReceivedHopCounter', () => {
   }
 
   it('counts Received headers case-insensitively in the header block only', () => {
-    const msg = 'Received: a\r\nRECEIVED: b\r\n\tcontinued received: no\r\nX-Received: no\r\nreceived:c\r\nSubject: s\r\n\r\nReceived: body\r\n';
+    const msg =
+      'Received: a\r\nRECEIVED: b\r\n\tcontinued received: no\r\nX-Received: no\r\nreceived:c\r\nSubject: s\r\n\r\nReceived: body\r\n';
     const c = count([msg]);
     expect(c.hops).toBe(3);
     expect(c.headersDone).toBe(true);

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  AccountRecord,
-  Directory,
-  DomainRecord,
-  MailToUnknown,
-  NameEntry,
-} from '../ports/directory.ts';
-import type { MailboxStore } from '../ports/mailbox-store.ts';
-import { silentLogger } from '../ports/logger.ts';
 import type { PartialSettings } from '../directory/settings.ts';
-import { resolveRecipient } from './recipient-resolution.ts';
+import type { AccountRecord, Directory, DomainRecord, MailToUnknown, NameEntry } from '../ports/directory.ts';
+import { silentLogger } from '../ports/logger.ts';
+import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { checkRecipient, checkSender, type SessionFacts } from './envelope-checks.ts';
+import { resolveRecipient } from './recipient-resolution.ts';
 import { parseTrustedNetworks } from './trusted-networks.ts';
 
 /** A small in-memory Directory: only the reads intake makes. */
@@ -43,7 +37,11 @@ function fakeDirectory() {
   } as unknown as Directory;
   return {
     dir,
-    domain(name: string, mailToUnknown: MailToUnknown = { action: 'reject' }, defaults: PartialSettings = {}) {
+    domain(
+      name: string,
+      mailToUnknown: MailToUnknown = { action: 'reject' },
+      defaults: PartialSettings = {},
+    ) {
       domains.set(name, { name, mailToUnknown, defaults, createdAt: 0 });
     },
     account(address: string, settings: PartialSettings = {}): AccountRecord {
@@ -95,28 +93,56 @@ describe('resolveRecipient', () => {
 
   it('keeps the original address and marks forwards to outside as external', async () => {
     const r = await resolveRecipient(world().dir, 'out@example.com');
-    expect(r).toMatchObject({ ok: true, original: 'out@example.com', localDomain: true, route: { kind: 'external', address: 'someone@elsewhere.org' } });
+    expect(r).toMatchObject({
+      ok: true,
+      original: 'out@example.com',
+      localDomain: true,
+      route: { kind: 'external', address: 'someone@elsewhere.org' },
+    });
   });
 
   it('treats a non-local domain as external', async () => {
     const r = await resolveRecipient(world().dir, 'x@elsewhere.org');
-    expect(r).toMatchObject({ ok: true, localDomain: false, route: { kind: 'external', address: 'x@elsewhere.org' } });
+    expect(r).toMatchObject({
+      ok: true,
+      localDomain: false,
+      route: { kind: 'external', address: 'x@elsewhere.org' },
+    });
   });
 
   it('applies MailToUnknown: reject, discard, reroute, accept-and-bounce', async () => {
     const { dir } = world();
-    expect(await resolveRecipient(dir, 'nobody@example.com')).toMatchObject({ ok: false, reply: { code: 550, enhanced: '5.1.1' } });
-    expect(await resolveRecipient(dir, 'x@discard.test')).toMatchObject({ ok: true, route: { kind: 'discard' } });
-    expect(await resolveRecipient(dir, 'x@reroute.test')).toMatchObject({ ok: true, original: 'x@reroute.test', route: { kind: 'local', address: 'alice@example.com' } });
-    expect(await resolveRecipient(dir, 'x@bounce.test')).toMatchObject({ ok: true, route: { kind: 'bounce', reply: { code: 550, enhanced: '5.1.1' } } });
+    expect(await resolveRecipient(dir, 'nobody@example.com')).toMatchObject({
+      ok: false,
+      reply: { code: 550, enhanced: '5.1.1' },
+    });
+    expect(await resolveRecipient(dir, 'x@discard.test')).toMatchObject({
+      ok: true,
+      route: { kind: 'discard' },
+    });
+    expect(await resolveRecipient(dir, 'x@reroute.test')).toMatchObject({
+      ok: true,
+      original: 'x@reroute.test',
+      route: { kind: 'local', address: 'alice@example.com' },
+    });
+    expect(await resolveRecipient(dir, 'x@bounce.test')).toMatchObject({
+      ok: true,
+      route: { kind: 'bounce', reply: { code: 550, enhanced: '5.1.1' } },
+    });
   });
 
   it('stops forwarder loops after the depth limit', async () => {
-    expect(await resolveRecipient(world().dir, 'loop1@example.com')).toMatchObject({ ok: false, reply: { code: 554, enhanced: '5.4.6' } });
+    expect(await resolveRecipient(world().dir, 'loop1@example.com')).toMatchObject({
+      ok: false,
+      reply: { code: 554, enhanced: '5.4.6' },
+    });
   });
 
   it('rejects bad syntax with 501 5.1.3', async () => {
-    expect(await resolveRecipient(world().dir, 'not an address')).toMatchObject({ ok: false, reply: { code: 501, enhanced: '5.1.3' } });
+    expect(await resolveRecipient(world().dir, 'not an address')).toMatchObject({
+      ok: false,
+      reply: { code: 501, enhanced: '5.1.3' },
+    });
   });
 
   it('resolves settings account → domain → cluster', async () => {
@@ -125,7 +151,11 @@ describe('resolveRecipient', () => {
     d.account('t@tiered.test');
     d.setCluster({ MaxAccountSize: 42, MaxMessageSize: 9 });
     const r = await resolveRecipient(d.dir, 't@tiered.test');
-    expect(r.ok && r.route.kind === 'local' && r.route.settings).toMatchObject({ MaxMessageSize: 2000, MaxAccountSize: 42, Enabled: true });
+    expect(r.ok && r.route.kind === 'local' && r.route.settings).toMatchObject({
+      MaxMessageSize: 2000,
+      MaxAccountSize: 42,
+      Enabled: true,
+    });
   });
 });
 
@@ -135,34 +165,67 @@ describe('checkRecipient / checkSender', () => {
   if (!trusted.ok) throw new Error('bad test networks');
   function deps(d = world(), usage = 0) {
     const mailboxes = { usage: async () => usage } as unknown as MailboxStore;
-    return { directory: d.dir, mailboxes, trustedNetworks: trusted.ok ? trusted.value : undefined!, logger: silentLogger };
+    return {
+      directory: d.dir,
+      mailboxes,
+      trustedNetworks: trusted.ok ? trusted.value : undefined!,
+      logger: silentLogger,
+    };
   }
 
   it('denies relay to strangers and allows it for authenticated and trusted clients', async () => {
-    expect(await checkRecipient(deps(), mx, { address: 'x@elsewhere.org' })).toMatchObject({ ok: false, reply: { code: 554, enhanced: '5.7.1' } });
-    expect((await checkRecipient(deps(), { ...mx, authUser: 'alice@example.com' }, { address: 'x@elsewhere.org' })).ok).toBe(true);
-    expect((await checkRecipient(deps(), { ...mx, ip: '::ffff:10.1.2.3' }, { address: 'x@elsewhere.org' })).ok).toBe(true);
+    expect(await checkRecipient(deps(), mx, { address: 'x@elsewhere.org' })).toMatchObject({
+      ok: false,
+      reply: { code: 554, enhanced: '5.7.1' },
+    });
+    expect(
+      (await checkRecipient(deps(), { ...mx, authUser: 'alice@example.com' }, { address: 'x@elsewhere.org' }))
+        .ok,
+    ).toBe(true);
+    expect(
+      (await checkRecipient(deps(), { ...mx, ip: '::ffff:10.1.2.3' }, { address: 'x@elsewhere.org' })).ok,
+    ).toBe(true);
     // A local forwarder to the outside is not relaying.
     expect((await checkRecipient(deps(), mx, { address: 'out@example.com' })).ok).toBe(true);
   });
 
   it('refuses disabled, full and too-small mailboxes', async () => {
-    expect(await checkRecipient(deps(), mx, { address: 'bob@example.com' })).toMatchObject({ ok: false, reply: { code: 550, enhanced: '5.2.1' } });
-    expect(await checkRecipient(deps(world(), 1000), mx, { address: 'carol@example.com' })).toMatchObject({ ok: false, reply: { code: 452, enhanced: '4.2.2' } });
+    expect(await checkRecipient(deps(), mx, { address: 'bob@example.com' })).toMatchObject({
+      ok: false,
+      reply: { code: 550, enhanced: '5.2.1' },
+    });
+    expect(await checkRecipient(deps(world(), 1000), mx, { address: 'carol@example.com' })).toMatchObject({
+      ok: false,
+      reply: { code: 452, enhanced: '4.2.2' },
+    });
     expect((await checkRecipient(deps(world(), 999), mx, { address: 'carol@example.com' })).ok).toBe(true);
-    expect(await checkRecipient(deps(), mx, { address: 'carol@example.com', declaredSize: 501 })).toMatchObject({ ok: false, reply: { code: 552, enhanced: '5.2.3' } });
-    expect((await checkRecipient(deps(), mx, { address: 'carol@example.com', declaredSize: 500 })).ok).toBe(true);
+    expect(
+      await checkRecipient(deps(), mx, { address: 'carol@example.com', declaredSize: 501 }),
+    ).toMatchObject({ ok: false, reply: { code: 552, enhanced: '5.2.3' } });
+    expect((await checkRecipient(deps(), mx, { address: 'carol@example.com', declaredSize: 500 })).ok).toBe(
+      true,
+    );
   });
 
   it('carries DSN parameters', async () => {
-    const r = await checkRecipient(deps(), mx, { address: 'alice@example.com', notify: ['success', 'FAILURE', 'bogus'], orcpt: 'rfc822;a@b.c' });
-    expect(r).toMatchObject({ ok: true, recipient: { original: 'alice@example.com', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;a@b.c' } });
+    const r = await checkRecipient(deps(), mx, {
+      address: 'alice@example.com',
+      notify: ['success', 'FAILURE', 'bogus'],
+      orcpt: 'rfc822;a@b.c',
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      recipient: { original: 'alice@example.com', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;a@b.c' },
+    });
   });
 
   it('answers 451 4.3.0 when the directory fails', async () => {
     const d = world();
     d.fail();
-    expect(await checkRecipient(deps(d), mx, { address: 'alice@example.com' })).toMatchObject({ ok: false, reply: { code: 451, enhanced: '4.3.0' } });
+    expect(await checkRecipient(deps(d), mx, { address: 'alice@example.com' })).toMatchObject({
+      ok: false,
+      reply: { code: 451, enhanced: '4.3.0' },
+    });
   });
 
   it('checks senders and the submission AUTH rule', () => {
@@ -170,8 +233,14 @@ describe('checkRecipient / checkSender', () => {
     expect(checkSender(mx, 'A@B.example')).toEqual({ ok: true, address: 'a@b.example' });
     expect(checkSender(mx, 'nope')).toMatchObject({ ok: false, reply: { code: 501, enhanced: '5.1.7' } });
     const submission = { ...mx, requireAuth: true };
-    expect(checkSender(submission, 'a@b.example')).toMatchObject({ ok: false, reply: { code: 530, text: 'Must issue a STARTTLS command first' } });
-    expect(checkSender({ ...submission, tls: true }, 'a@b.example')).toMatchObject({ ok: false, reply: { code: 530, text: 'Authentication required' } });
+    expect(checkSender(submission, 'a@b.example')).toMatchObject({
+      ok: false,
+      reply: { code: 530, text: 'Must issue a STARTTLS command first' },
+    });
+    expect(checkSender({ ...submission, tls: true }, 'a@b.example')).toMatchObject({
+      ok: false,
+      reply: { code: 530, text: 'Authentication required' },
+    });
     expect(checkSender({ ...submission, tls: true, authUser: 'a@b.example' }, 'a@b.example').ok).toBe(true);
   });
 });

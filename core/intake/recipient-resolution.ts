@@ -4,31 +4,42 @@
  * Answers a typed route or a reply; directory faults are NOT caught here (the caller turns
  * them into 451 4.3.0), so a missing record and a broken store are never confused.
  *
- * accept-and-bounce: the recipient is accepted and enqueued with state 'failed', attempts 0
- * and lastReply = 550 5.1.1; the queue processor owes the sender a failure DSN for every
- * recipient that arrives already failed (the DSN is produced by the one DSN path, not here).
+ * accept-and-bounce: the recipient is accepted (250) and enqueued 'pending' under the address
+ * given; delivery then fails permanently (the backend answers 550 5.1.1 for a name that is not
+ * an account), so the sender gets the one failure DSN through the normal DSN path.
  */
-import type { AccountRecord, Directory, DomainRecord } from '../ports/directory.ts';
-import type { Reply } from '../mail/outcome.ts';
-import { domainOf, parseAddress } from '../mail/address.ts';
-import { replies } from '../mail/smtp-replies.ts';
+
 import { type AccountSettings, type PartialSettings, resolveSettings } from '../directory/settings.ts';
+import { domainOf, parseAddress } from '../mail/address.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
+import type { AccountRecord, Directory, DomainRecord } from '../ports/directory.ts';
 
 /** Forwarder chains (and reroutes) longer than this are treated as a loop. */
 export const MAX_FORWARD_DEPTH = 10;
 
 export type RecipientRoute =
   /** Deliver to a local account's mailbox. */
-  | { readonly kind: 'local'; readonly address: string; readonly account: AccountRecord; readonly settings: AccountSettings }
+  | {
+      readonly kind: 'local';
+      readonly address: string;
+      readonly account: AccountRecord;
+      readonly settings: AccountSettings;
+    }
   /** Relay to an address outside the cluster's domains. */
   | { readonly kind: 'external'; readonly address: string }
   /** Accept and drop (MailToUnknown = discard). */
   | { readonly kind: 'discard' }
-  /** Accept, then fail permanently with `reply` so the sender gets a DSN (accept-and-bounce). */
+  /** Accept; delivery will fail permanently with `reply`, which bounces to the sender (accept-and-bounce). */
   | { readonly kind: 'bounce'; readonly reply: Reply };
 
 export type Resolution =
-  | { readonly ok: true; readonly original: string; readonly localDomain: boolean; readonly route: RecipientRoute }
+  | {
+      readonly ok: true;
+      readonly original: string;
+      readonly localDomain: boolean;
+      readonly route: RecipientRoute;
+    }
   | { readonly ok: false; readonly reply: Reply };
 
 /** Reads a resolution needs; cluster settings are fetched at most once per resolution. */
@@ -107,7 +118,8 @@ export async function resolveRecipient(directory: Directory, input: string): Pro
   const look = lookupFor(directory);
   const original = parsed.value.address;
   const localDomain = (await look.domain(parsed.value.domain)) !== undefined;
-  if (!localDomain) return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
+  if (!localDomain)
+    return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
   const route = await follow(look, original, 0);
   if ('code' in route) return { ok: false, reply: route };
   return { ok: true, original, localDomain, route };

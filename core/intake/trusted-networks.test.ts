@@ -49,7 +49,14 @@ describe('trusted networks', () => {
   });
 
   it('reports every bad entry', () => {
-    const parsed = parseTrustedNetworks(['10.0.0.0/33', 'nonsense', '1.2.3.4/8/1', '::1/129', '300.1.1.1', '10.0.0.0/8']);
+    const parsed = parseTrustedNetworks([
+      '10.0.0.0/33',
+      'nonsense',
+      '1.2.3.4/8/1',
+      '::1/129',
+      '300.1.1.1',
+      '10.0.0.0/8',
+    ]);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problems).toHaveLength(5);
   });

@@ -1,0 +1,139 @@
+/**
+ * `npm start`: a one-machine Strato cluster. The node:cluster primary validates the config once,
+ * makes the TLS certificate (before forking, so workers never race to create it), seeds the demo
+ * domain on first start, forks STRATO_FRONTEND_WORKERS frontend workers sharing the SMTP ports,
+ * restarts crashed workers, keeps <dataDir>/run/cluster.json current and prints a banner.
+ * SIGINT/SIGTERM: workers stop gracefully, then exit 0 (a second signal kills them at once).
+ * Exit codes: 2 config error, 1 startup failure or a worker that could not be stopped.
+ */
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
+import { ENV } from '../../core/config/env-names.ts';
+import { ConfigError } from '../../core/config/errors.ts';
+import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { type LocalClusterConfig, parseLocalClusterConfig } from '../../core/config/local-cluster-config.ts';
+import { parseTrustedNetworks } from '../../core/intake/trusted-networks.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import { createLogger } from '../shared/logger.ts';
+import { ensureTlsMaterial } from '../shared/tls.ts';
+import { formatBanner } from './banner.ts';
+import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
+import { seedDemo } from './demo-seed.ts';
+import { Supervisor } from './supervisor.ts';
+
+/** Validate the frontend and cluster config together, so every problem is listed at once. */
+function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig } {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const frontend = attempt(() => parseFrontendConfig(process.env));
+  const cluster = attempt(() => parseLocalClusterConfig(process.env));
+  // Read straight from the environment so a bad list is reported even when other values are bad too.
+  const trusted = parseTrustedNetworks((process.env[ENV.trustedNetworks] ?? '').split(','));
+  if (!trusted.ok) problems.push(...trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`));
+  if (problems.length > 0 || !frontend || !cluster) {
+    console.error(new ConfigError('local-cluster', problems).message);
+    process.exit(2);
+  }
+  return { frontend, cluster };
+}
+
+async function main(): Promise<void> {
+  const { frontend, cluster } = loadConfig();
+  const dataDir = resolve(frontend.dataDir);
+  // Workers inherit the environment: pin the data dir so they agree with us whatever their cwd.
+  process.env[ENV.dataDir] = dataDir;
+  const logger = createLogger({ level: frontend.logLevel, role: 'local-cluster' });
+  const crash = (err: unknown) => {
+    logger.fatal({ event: 'cluster.crashed', err });
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
+  const tls = await ensureTlsMaterial({ ...frontend, dataDir });
+  const storage = await openEmbeddedStorage({ dataDir });
+  let demo: Awaited<ReturnType<typeof seedDemo>> = 'skipped';
+  try {
+    if (cluster.seedDemo) demo = await seedDemo(storage.directory, systemClock);
+    else demo = (await storage.directory.getDomain('demo.strato.test')) ? 'exists' : 'skipped';
+  } finally {
+    await storage.close(); // workers open their own handles
+  }
+  if (demo === 'seeded') logger.info({ event: 'cluster.demo_seeded', domain: 'demo.strato.test' });
+
+  const statePath = clusterStatePath(dataDir);
+  const startedAt = new Date().toISOString();
+  let writes = Promise.resolve();
+  const saveState = () => {
+    // Serialised, so an older snapshot can never be renamed over a newer one.
+    writes = writes
+      .then(() =>
+        writeClusterState(statePath, {
+          primaryPid: process.pid,
+          startedAt,
+          dataDir,
+          ports: supervisor.ports,
+          workers: supervisor.workerStates(),
+          restarts: supervisor.restarts,
+          updatedAt: new Date().toISOString(),
+        }),
+      )
+      .catch((err) => logger.warn({ event: 'cluster.state_write_failed', err }));
+  };
+
+  let stopping = false;
+  const stop = async (reason: string, code = 0) => {
+    if (stopping) {
+      logger.warn({ event: 'cluster.force_stop', reason });
+      supervisor.killAll();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ event: 'cluster.stopping', reason });
+    const clean = await supervisor.shutdown(frontend.closeTimeoutMs + 15_000);
+    await writes;
+    await removeClusterState(statePath).catch(() => {});
+    logger.info({ event: 'cluster.stopped', reason, clean });
+    process.exit(clean ? code : 1);
+  };
+
+  const supervisor = new Supervisor({
+    workers: cluster.frontendWorkers,
+    exec: fileURLToPath(new URL('../frontend/main.ts', import.meta.url)),
+    logger,
+    onChange: saveState,
+    onAllReady: (ports) => {
+      logger.info({ event: 'cluster.started', ports, workers: cluster.frontendWorkers, dataDir });
+      console.log(
+        formatBanner({
+          ports,
+          host: frontend.listenHost,
+          dataDir,
+          workers: cluster.frontendWorkers,
+          primaryPid: process.pid,
+          demo: demo !== 'skipped',
+          tls: tls.source === 'self-signed' ? `self-signed, ${tls.path}` : tls.path,
+        }),
+      );
+    },
+    onFatal: (code, why) => {
+      logger.fatal({ event: 'cluster.fatal', why });
+      void stop(why, code);
+    },
+  });
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  supervisor.start();
+}
+
+void main();

@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replies } from '../../core/mail/smtp-replies.ts';
+import { RawSmtp } from '../../test/support/raw-smtp.ts';
+import { smtpError, smtpReply } from './smtp-errors.ts';
+import { textCarriesEnhancedCode } from './smtp-replies-shim.ts';
+
+describe('enhanced status code shim (real smtp-server over a socket)', () => {
+  let server: SMTPServer;
+  let port: number;
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      hideENHANCEDSTATUSCODES: false,
+      disableReverseLookup: true,
+      onRcptTo(address, _session, callback) {
+        const local = address.address.split('@')[0];
+        if (local === 'relay') return callback(smtpError(replies.relayDenied(address.address)));
+        if (local === 'unknown') return callback(smtpError(replies.unknownUser(address.address)));
+        if (local === 'toobig')
+          return callback(smtpError(replies.messageTooBigForRecipient(address.address, 10)));
+        if (local === 'plain')
+          return callback(Object.assign(new Error('no code of ours'), { responseCode: 550 }));
+        if (local === 'mismatch')
+          return callback(Object.assign(new Error('2.0.0 wrong class'), { responseCode: 554 }));
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback(null, smtpReply(replies.accepted('QID123')).message));
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends our enhanced code once, and smtp-server keeps its own where we gave none', async () => {
+    const c = await RawSmtp.connect(port);
+    expect((await c.read()).code).toBe(220);
+    expect((await c.command('EHLO client.test')).lines).toContain('ENHANCEDSTATUSCODES');
+    expect((await c.command('MAIL FROM:<a@b.test>')).last).toBe('250 2.1.0 Accepted');
+    expect((await c.command('RCPT TO:<relay@x.test>')).last).toBe(
+      '554 5.7.1 <relay@x.test>: Relay access denied',
+    );
+    expect((await c.command('RCPT TO:<unknown@x.test>')).last).toBe(
+      '550 5.1.1 <unknown@x.test>: Recipient address rejected: no such user',
+    );
+    expect((await c.command('RCPT TO:<toobig@x.test>')).last).toBe(
+      "552 5.2.3 <toobig@x.test>: message exceeds the recipient's size limit (10 bytes)",
+    );
+    expect((await c.command('RCPT TO:<plain@x.test>')).last).toBe('550 5.1.1 no code of ours');
+    expect((await c.command('RCPT TO:<mismatch@x.test>')).last).toBe('554 5.6.0 2.0.0 wrong class');
+    expect((await c.command('RCPT TO:<ok@x.test>')).last).toBe('250 2.1.5 Accepted');
+    expect((await c.command('DATA')).code).toBe(354);
+    expect((await c.command('Subject: x\r\n\r\nbody\r\n.')).last).toBe('250 2.0.0 Ok: queued as QID123');
+    expect((await c.command('QUIT')).last).toBe('221 2.0.0 Bye');
+    c.close();
+  });
+
+  it('recognises a leading enhanced code only in the reply class', () => {
+    expect(textCarriesEnhancedCode(554, '5.7.1 x')).toBe(true);
+    expect(textCarriesEnhancedCode(451, '4.3.0 x')).toBe(true);
+    expect(textCarriesEnhancedCode(250, '2.0.0 x')).toBe(true);
+    expect(textCarriesEnhancedCode(554, '4.3.0 x')).toBe(false);
+    expect(textCarriesEnhancedCode(554, '5.7.1')).toBe(false);
+    expect(textCarriesEnhancedCode(554, 'Error: 5.7.1 x')).toBe(false);
+    expect(textCarriesEnhancedCode(554, ['5.7.1 x'])).toBe(false);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * End-to-end test harness: starts a real `npm start` local cluster or a single frontend process
+ * on free loopback ports with a temp data dir, waits until it serves, collects its JSON log
+ * lines, and stops or kills it. Also reads the queue back through the real embedded adapters.
+ * Every wait has a timeout that fails the test with the process output instead of hanging.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
+import type { QueueJob } from '../../core/ports/mail-queue.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export const ENTRY = {
+  cluster: 'fargate/local-cluster/main.ts',
+  frontend: 'fargate/frontend/main.ts',
+} as const;
+
+export interface Ports {
+  readonly mx: number;
+  readonly submission: number;
+  readonly smtps: number;
+}
+
+export interface LogLine {
+  readonly event?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface RunningProcess {
+  readonly proc: ChildProcess;
+  readonly dataDir: string;
+  readonly ports: Ports;
+  /** Parsed JSON log lines seen so far (stdout and stderr). */
+  readonly logs: LogLine[];
+  /** Raw output, for failure messages. */
+  output(): string;
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code and signal once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM and wait for the exit (SIGKILL after `timeoutMs`); removes the data dir unless kept. */
+  stop(opts?: {
+    keepData?: boolean;
+    timeoutMs?: number;
+  }): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Free TCP ports on 127.0.0.1, found by binding port 0 (all held open together, so they differ). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startProcess(opts: {
+  entry: keyof typeof ENTRY;
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** For the cluster: wait for cluster.started (every worker ready), not just an open port. */
+  waitForAllWorkers?: boolean;
+  timeoutMs?: number;
+}): Promise<RunningProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'strato-e2e-')));
+  const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
+  const ports = { mx, submission, smtps };
+  const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY[opts.entry]], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      STRATO_DATA_DIR: dataDir,
+      STRATO_LISTEN_HOST: '127.0.0.1',
+      STRATO_SMTP_PORT: String(mx),
+      STRATO_SUBMISSION_PORT: String(submission),
+      STRATO_SMTPS_PORT: String(smtps),
+      STRATO_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  const logs: LogLine[] = [];
+  const watchers: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  // Parse complete lines as they arrive; non-JSON lines (the banner) are kept only in `raw`.
+  let parsedUpTo = 0;
+  const parse = () => {
+    const end = raw.lastIndexOf('\n');
+    if (end < parsedUpTo) return;
+    for (const line of raw.slice(parsedUpTo, end).split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as LogLine;
+        logs.push(entry);
+        for (const w of watchers.splice(0)) {
+          if (w.match(entry)) w.resolve(entry);
+          else watchers.push(w);
+        }
+      } catch {
+        // a partial or non-JSON line: ignore
+      }
+    }
+    parsedUpTo = end + 1;
+  };
+  const onText = (text: string) => {
+    raw += text;
+    parse();
+  };
+  proc.stdout!.setEncoding('utf8').on('data', onText);
+  proc.stderr!.setEncoding('utf8').on('data', onText);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 15_000) => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`log line not seen within ${timeoutMs} ms; output:\n${raw}`)),
+        timeoutMs,
+      );
+      watchers.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  };
+
+  const running: RunningProcess = {
+    proc,
+    dataDir,
+    ports,
+    logs,
+    output: () => raw,
+    waitForLog,
+    exited,
+    async stop({ keepData = false, timeoutMs = 15_000 } = {}) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+      const result = await exited;
+      clearTimeout(timer);
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+      return result;
+    },
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const event =
+    opts.entry === 'cluster' && opts.waitForAllWorkers !== false ? 'cluster.started' : 'frontend.started';
+  const ready = waitForLog((l) => l.event === event, opts.timeoutMs ?? 30_000);
+  const failed = exited.then(({ code, signal }) => {
+    throw new Error(`${ENTRY[opts.entry]} exited early (code ${code}, signal ${signal}); output:\n${raw}`);
+  });
+  await Promise.race([ready, failed]);
+  failed.catch(() => {});
+  while (!(await portAccepts(mx))) {
+    if (Date.now() > deadline) throw new Error(`port ${mx} never accepted; output:\n${raw}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return running;
+}
+
+/** The local cluster's <dataDir>/run/cluster.json. */
+export async function readClusterState(dataDir: string): Promise<{
+  primaryPid: number;
+  workers: { slot: number; pid: number; ready: boolean }[];
+  restarts: number;
+}> {
+  return JSON.parse(await readFile(join(dataDir, 'run', 'cluster.json'), 'utf8'));
+}
+
+export interface QueuedMessage {
+  readonly job: QueueJob;
+  readonly body: Buffer;
+}
+
+/** Every job in the queue with its stored body, read through the real embedded adapters. */
+export async function readQueue(dataDir: string): Promise<QueuedMessage[]> {
+  const storage = await openEmbeddedStorage({ dataDir });
+  try {
+    const out: QueuedMessage[] = [];
+    for (const entry of await storage.queue.list({ limit: 10_000 })) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await storage.messages.open(entry.job.body)) chunks.push(chunk as Buffer);
+      out.push({ job: entry.job, body: Buffer.concat(chunks) });
+    }
+    return out;
+  } finally {
+    await storage.close();
+  }
+}
+
+/** The queued message whose id is `queueId` (from a "250 2.0.0 Ok: queued as <id>" reply). */
+export async function findQueued(dataDir: string, queueId: string): Promise<QueuedMessage | undefined> {
+  return (await readQueue(dataDir)).find((m) => m.job.id === queueId);
+}
+
+/** Poll `check` until it returns a value, or fail after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The frontend pid a 220 greeting names ("... Strato ready (fe-<pid>@host)"). */
+export function greetingPid(greeting: string): number | undefined {
+  const m = /\(fe-(\d+)@/.exec(greeting);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The queue id in "250 2.0.0 Ok: queued as <id>". */
+export function queuedId(reply: string): string | undefined {
+  return /queued as ([0-9A-Z]{20})/.exec(reply)?.[1];
+}
