@@ -5,14 +5,18 @@ import { parseLocalClusterConfig } from './local-cluster-config.ts';
 
 describe('local cluster config', () => {
   it('defaults to two workers and seeding the demo domain', () => {
-    expect(parseLocalClusterConfig({})).toEqual({ frontendWorkers: 2, seedDemo: true });
+    expect(parseLocalClusterConfig({})).toEqual({
+      frontendWorkers: 2,
+      seedDemo: true,
+      backends: 2,
+      lmtpBasePort: 2424,
+    });
   });
 
   it('reads the environment and names bad variables', () => {
-    expect(parseLocalClusterConfig({ [ENV.frontendWorkers]: '4', [ENV.seedDemo]: 'false' })).toEqual({
-      frontendWorkers: 4,
-      seedDemo: false,
-    });
+    expect(
+      parseLocalClusterConfig({ [ENV.frontendWorkers]: '4', [ENV.seedDemo]: 'false', [ENV.backends]: '3' }),
+    ).toEqual({ frontendWorkers: 4, seedDemo: false, backends: 3, lmtpBasePort: 2424 });
     try {
       parseLocalClusterConfig({ [ENV.frontendWorkers]: '0', [ENV.seedDemo]: 'maybe' });
       expect.unreachable();

@@ -127,8 +127,13 @@ export interface MailQueue {
   // Operator access (embedded: the queue table; AWS: a job index table).
   list(opts?: { limit?: number; status?: QueueEntryStatus }): Promise<QueueEntry[]>;
   get(jobId: string): Promise<QueueEntry | undefined>;
-  /** Make a queued (not in-flight) job ready now. False when no such job waits. */
-  releaseNow(jobId: string): Promise<boolean>;
+  /**
+   * Make a queued (not in-flight) job ready now; a dead job starts over with a fresh receive
+   * count. With `clearNotBefore` the job's `notBefore` is dropped in the same step, so a
+   * processor attempts it at once instead of deferring it again (operator "retry now").
+   * False when no such job waits.
+   */
+  releaseNow(jobId: string, opts?: { readonly clearNotBefore?: boolean }): Promise<boolean>;
   /** Remove a job that is not in flight. False when no such job waits. */
   remove(jobId: string): Promise<boolean>;
   depth(): Promise<QueueDepth>;

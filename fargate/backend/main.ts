@@ -24,6 +24,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
+  const crash = (err: unknown) => {
+    logger.fatal({ event: 'backend.crashed', err });
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   const storage = await openEmbeddedStorage({ dataDir: config.dataDir });
   const spoolDir = join(config.dataDir, 'tmp', 'lmtp');
   await ensureSpoolDir(spoolDir);
@@ -48,7 +54,8 @@ async function main(): Promise<void> {
       .catch((err) => logger.warn({ event: 'backend.heartbeat_failed', err: String(err) }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.lmtpPort, config.lmtpHost, () => resolve());
+    // exclusive: a node:cluster worker binds its own port instead of sharing one via the primary.
+    server.listen({ port: config.lmtpPort, host: config.lmtpHost, exclusive: true }, () => resolve());
   });
   await beat();
   const heartbeat = setInterval(beat, config.heartbeatMs);
@@ -57,6 +64,7 @@ async function main(): Promise<void> {
     lmtp: `${config.lmtpHost}:${config.lmtpPort}`,
     address: me.address,
   });
+  process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -70,7 +78,11 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // Under `npm start` a terminal's Ctrl-C reaches every process of the group at once; a cluster
+  // worker leaves the order to its primary (frontends stop first, then backends).
+  process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
+  // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
+  process.on('disconnect', () => void stop('primary-gone'));
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 /**
  * Frontend process entry point (one Fargate task, or one `npm start` worker): validates its
- * config, opens storage, starts the three SMTP listeners and logs structured `event` lines.
+ * config, opens storage, starts the three SMTP listeners and (unless STRATO_QUEUE_PROCESSING=false)
+ * the queue processor, and logs structured `event` lines.
  * SIGTERM/SIGINT (or losing the cluster primary) stops it gracefully: stop accepting, let
  * messages in flight finish, close storage, exit 0. Exit codes: 2 config error, 3 startup
  * failure (TLS, storage, a port that cannot be bound), 1 an uncaught fault — never limp on.
@@ -10,10 +11,12 @@ import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger, type ProcessLogger } from '../shared/logger.ts';
 import { ensureTlsMaterial } from '../shared/tls.ts';
+import { startQueueRunner } from './queue-runner.ts';
 import { createSmtpListeners } from './smtp-listeners.ts';
 
 export const EXIT_CONFIG = 2;
@@ -26,16 +29,17 @@ export interface FrontendReadyMessage {
   readonly ports: Record<string, number>;
 }
 
-function loadConfig(): { config: FrontendConfig; trusted: TrustedNetworks } {
+function loadConfig(): { config: FrontendConfig; queue: QueueConfig; trusted: TrustedNetworks } {
   try {
     const config = parseFrontendConfig(process.env);
+    const queue = parseQueueConfig(process.env);
     const trusted = parseTrustedNetworks(config.trustedNetworks);
     if (!trusted.ok)
       throw new ConfigError(
         'frontend',
         trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`),
       );
-    return { config, trusted: trusted.value };
+    return { config, queue, trusted: trusted.value };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -55,7 +59,7 @@ function exitOnCrash(logger: ProcessLogger): void {
 }
 
 async function main(): Promise<void> {
-  const { config, trusted } = loadConfig();
+  const { config, queue, trusted } = loadConfig();
   const frontendId = `fe-${process.pid}@${osHostname()}`;
   const logger = createLogger({ level: config.logLevel, role: 'frontend', frontendId });
   exitOnCrash(logger);
@@ -64,7 +68,11 @@ async function main(): Promise<void> {
   try {
     const tls = await ensureTlsMaterial(config);
     startup = 'storage';
-    const storage = await openEmbeddedStorage({ dataDir: config.dataDir, maxQueued: config.maxQueued });
+    const storage = await openEmbeddedStorage({
+      dataDir: config.dataDir,
+      maxQueued: config.maxQueued,
+      maxReceiveCount: queue.maxReceiveCount,
+    });
     let stopping = false;
     const listeners = createSmtpListeners(config, tls, {
       storage,
@@ -89,6 +97,16 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       trusted: trusted.entries,
     });
+    const runner = queue.enabled
+      ? startQueueRunner({
+          storage,
+          config: queue,
+          dataDir: config.dataDir,
+          hostname: config.hostname,
+          clock: systemClock,
+          logger,
+        })
+      : undefined;
     process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
 
     const stop = async (reason: string) => {
@@ -100,7 +118,7 @@ async function main(): Promise<void> {
         logger.error({ event: 'frontend.stop_timeout' });
         process.exit(1);
       }, config.closeTimeoutMs + 10_000).unref();
-      await listeners.close();
+      await Promise.all([listeners.close(), runner?.stop()]);
       await storage.close();
       logger.info({ event: 'frontend.stopped', reason });
       process.exit(0);

@@ -9,6 +9,8 @@ export interface BannerInfo {
   readonly host: string;
   readonly dataDir: string;
   readonly workers: number;
+  /** LMTP ports of the backends. */
+  readonly backends?: readonly number[];
   readonly primaryPid: number;
   /** Whether the demo domain exists (seeded now or on an earlier start). */
   readonly demo: boolean;
@@ -23,6 +25,9 @@ export function formatBanner(info: BannerInfo): string {
     `  MX (STARTTLS, no AUTH)          smtp://${host}:${info.ports.mx}`,
     `  submission (STARTTLS, AUTH)     smtp://${host}:${info.ports.submission}`,
     `  implicit TLS (AUTH)             smtps://${host}:${info.ports.smtps}`,
+    ...(info.backends?.length
+      ? [`  backends (LMTP)                 ${info.backends.map((p) => `127.0.0.1:${p}`).join(', ')}`]
+      : []),
     `  data dir                        ${info.dataDir}`,
     `  TLS certificate                 ${info.tls}`,
   ];
@@ -31,7 +36,7 @@ export function formatBanner(info: BannerInfo): string {
     for (const a of DEMO_ACCOUNTS) lines.push(`    ${a.name}@${DEMO_DOMAIN}  password: ${a.password}`);
     lines.push(
       '',
-      'Send a test message to alice:',
+      'Send a test message to alice, then read her INBOX with `npx strato mailbox list alice@demo.strato.test`:',
       `  printf 'Subject: hello\\r\\n\\r\\nHi Alice!\\r\\n' | curl -sS smtp://${host}:${info.ports.mx} --mail-from you@example.org --mail-rcpt alice@${DEMO_DOMAIN} -T -`,
       'Submit as alice (STARTTLS + AUTH, self-signed certificate):',
       `  printf 'Subject: hi Bob\\r\\n\\r\\nFrom Alice\\r\\n' | curl -sS --ssl-reqd -k smtp://${host}:${info.ports.submission} --user alice@${DEMO_DOMAIN}:${DEMO_ACCOUNTS[0]!.password} --mail-from alice@${DEMO_DOMAIN} --mail-rcpt bob@${DEMO_DOMAIN} -T -`,

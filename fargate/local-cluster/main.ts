@@ -1,8 +1,8 @@
 /**
  * `npm start`: a one-machine Strato cluster. The node:cluster primary validates the config once,
  * makes the TLS certificate (before forking, so workers never race to create it), seeds the demo
- * domain on first start, forks STRATO_FRONTEND_WORKERS frontend workers sharing the SMTP ports,
- * restarts crashed workers, keeps <dataDir>/run/cluster.json current and prints a banner.
+ * domain on first start, forks STRATO_FRONTEND_WORKERS frontend workers sharing the SMTP ports
+ * (each also processes the queue) and STRATO_BACKENDS LMTP backends, restarts crashed workers, keeps <dataDir>/run/cluster.json current and prints a banner.
  * SIGINT/SIGTERM: workers stop gracefully, then exit 0 (a second signal kills them at once).
  * Exit codes: 2 config error, 1 startup failure or a worker that could not be stopped.
  */
@@ -10,10 +10,12 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
+import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { type LocalClusterConfig, parseLocalClusterConfig } from '../../core/config/local-cluster-config.ts';
+import { parseQueueConfig } from '../../core/config/queue-config.ts';
 import { parseTrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -21,7 +23,7 @@ import { ensureTlsMaterial } from '../shared/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
 import { seedDemo } from './demo-seed.ts';
-import { Supervisor } from './supervisor.ts';
+import { Supervisor, type WorkerSpec } from './supervisor.ts';
 
 /** Validate the frontend and cluster config together, so every problem is listed at once. */
 function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig } {
@@ -37,6 +39,8 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   };
   const frontend = attempt(() => parseFrontendConfig(process.env));
   const cluster = attempt(() => parseLocalClusterConfig(process.env));
+  attempt(() => parseQueueConfig(process.env));
+  attempt(() => parseBackendConfig(process.env));
   // Read straight from the environment so a bad list is reported even when other values are bad too.
   const trusted = parseTrustedNetworks((process.env[ENV.trustedNetworks] ?? '').split(','));
   if (!trusted.ok) problems.push(...trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`));
@@ -107,19 +111,38 @@ async function main(): Promise<void> {
     process.exit(clean ? code : 1);
   };
 
+  const frontendExec = fileURLToPath(new URL('../frontend/main.ts', import.meta.url));
+  const backendExec = fileURLToPath(new URL('../backend/main.ts', import.meta.url));
+  const specs: WorkerSpec[] = [
+    ...Array.from({ length: cluster.frontendWorkers }, () => ({
+      role: 'frontend' as const,
+      exec: frontendExec,
+    })),
+    ...Array.from({ length: cluster.backends }, (_, i) => ({
+      role: 'backend' as const,
+      exec: backendExec,
+      env: { [ENV.lmtpPort]: String(cluster.lmtpBasePort + i), [ENV.backendId]: `backend-${i + 1}` },
+    })),
+  ];
   const supervisor = new Supervisor({
-    workers: cluster.frontendWorkers,
-    exec: fileURLToPath(new URL('../frontend/main.ts', import.meta.url)),
+    specs,
     logger,
     onChange: saveState,
     onAllReady: (ports) => {
-      logger.info({ event: 'cluster.started', ports, workers: cluster.frontendWorkers, dataDir });
+      logger.info({
+        event: 'cluster.started',
+        ports,
+        workers: cluster.frontendWorkers,
+        backends: cluster.backends,
+        dataDir,
+      });
       console.log(
         formatBanner({
           ports,
           host: frontend.listenHost,
           dataDir,
           workers: cluster.frontendWorkers,
+          backends: Array.from({ length: cluster.backends }, (_, i) => cluster.lmtpBasePort + i),
           primaryPid: process.pid,
           demo: demo !== 'skipped',
           tls: tls.source === 'self-signed' ? `self-signed, ${tls.path}` : tls.path,

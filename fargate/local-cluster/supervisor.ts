@@ -1,8 +1,9 @@
 /**
- * The node:cluster side of `npm start`: forks N frontend workers that share the SMTP ports (the
- * NLB stand-in), restarts a worker that exits while the cluster runs — with exponential backoff
+ * The node:cluster side of `npm start`: forks the frontend workers that share the SMTP ports (the
+ * NLB stand-in) and the backend processes (one LMTP port each), restarts a worker that exits while the cluster runs — with exponential backoff
  * when it keeps dying young, so a crash loop does not spin — and on shutdown asks every worker
- * to stop (SIGTERM) and resolves once all have exited. A worker that reports a config error
+ * to stop (SIGTERM) — frontends first, so their queue processors finish before the backends go —
+ * and resolves once all have exited. A worker that reports a config error
  * (exit 2), or a startup failure before any worker was ever ready, is fatal: restarting would not help.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -16,9 +17,17 @@ const MAX_BACKOFF_MS = 30_000;
 const EXIT_CONFIG = 2;
 const EXIT_STARTUP = 3;
 
-export interface SupervisorOptions {
-  readonly workers: number;
+/** One process the supervisor keeps running. */
+export interface WorkerSpec {
+  readonly role: 'frontend' | 'backend';
+  /** Entry point module. */
   readonly exec: string;
+  /** Extra environment for this process (e.g. its LMTP port). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface SupervisorOptions {
+  readonly specs: readonly WorkerSpec[];
   readonly logger: Logger;
   /** Called whenever the worker set changes (fork, ready, exit). */
   readonly onChange: () => void;
@@ -30,6 +39,7 @@ export interface SupervisorOptions {
 
 interface Slot {
   readonly index: number;
+  readonly spec: WorkerSpec;
   worker?: Worker;
   startedAt: number;
   ready: boolean;
@@ -51,13 +61,13 @@ export class Supervisor {
   ports: Record<string, number> = {};
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.slots = Array.from({ length: opts.workers }, (_, index) => ({
+    this.slots = opts.specs.map((spec, index) => ({
       index,
+      spec,
       startedAt: 0,
       ready: false,
       streak: 0,
     }));
-    cluster.setupPrimary({ exec: opts.exec });
   }
 
   start(): void {
@@ -69,6 +79,7 @@ export class Supervisor {
       .filter((s) => s.worker?.process.pid !== undefined)
       .map((s) => ({
         slot: s.index,
+        role: s.spec.role,
         pid: s.worker!.process.pid!,
         startedAt: new Date(s.startedAt).toISOString(),
         ready: s.ready,
@@ -78,17 +89,23 @@ export class Supervisor {
   private fork(slot: Slot): void {
     slot.restartTimer = undefined;
     if (this.stopping) return;
-    const worker = cluster.fork();
+    // setupPrimary applies to the forks that follow it: set the entry point per fork.
+    cluster.setupPrimary({ exec: slot.spec.exec });
+    const worker = cluster.fork(slot.spec.env);
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.ready = false;
-    const log = this.opts.logger.child({ slot: slot.index, workerPid: worker.process.pid });
+    const log = this.opts.logger.child({
+      slot: slot.index,
+      role: slot.spec.role,
+      workerPid: worker.process.pid,
+    });
     log.info({ event: 'cluster.worker_forked' });
     worker.on('message', (msg: { type?: string; ports?: Record<string, number> }) => {
-      if (msg?.type !== 'strato.frontend.ready') return;
+      if (msg?.type !== `strato.${slot.spec.role}.ready`) return;
       slot.ready = true;
       this.everReady = true;
-      if (msg.ports) this.ports = msg.ports;
+      if (msg.ports && slot.spec.role === 'frontend') this.ports = msg.ports;
       log.info({ event: 'cluster.worker_ready', ports: msg.ports });
       this.opts.onChange();
       if (!this.allReadyAnnounced && this.slots.every((s) => s.ready)) {
@@ -106,7 +123,11 @@ export class Supervisor {
     slot.ready = false;
     this.opts.onChange();
     const uptime = Date.now() - slot.startedAt;
-    const log = this.opts.logger.child({ slot: slot.index, workerPid: worker.process.pid });
+    const log = this.opts.logger.child({
+      slot: slot.index,
+      role: slot.spec.role,
+      workerPid: worker.process.pid,
+    });
     if (this.stopping) {
       log.info({ event: 'cluster.worker_stopped', code, signal });
       this.checkAllExited();
@@ -132,6 +153,16 @@ export class Supervisor {
 
   private checkAllExited(): void {
     if (this.slots.every((s) => !s.worker)) for (const w of this.exitWaiters.splice(0)) w();
+    if (this.slots.every((s) => s.spec.role !== 'frontend' || !s.worker)) this.stopBackends();
+  }
+
+  private backendsStopped = false;
+
+  /** Backends go last: queue processors in the frontends may still be delivering to them. */
+  private stopBackends(): void {
+    if (this.backendsStopped) return;
+    this.backendsStopped = true;
+    for (const slot of this.slots) if (slot.spec.role === 'backend') slot.worker?.process.kill('SIGTERM');
   }
 
   /** Stop restarting, SIGTERM every worker, resolve when all have exited (or after `deadlineMs`, killing the rest). */
@@ -140,7 +171,7 @@ export class Supervisor {
     for (const slot of this.slots) {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;
-      slot.worker?.process.kill('SIGTERM');
+      if (slot.spec.role === 'frontend') slot.worker?.process.kill('SIGTERM');
     }
     const allExited = new Promise<boolean>((resolve) => {
       this.exitWaiters.push(() => resolve(true));

@@ -99,8 +99,9 @@ describe('local cluster supervision', () => {
     started.push(cluster);
     const before = await readClusterState(cluster.dataDir);
     expect(before.primaryPid).toBe(cluster.proc.pid);
-    expect(before.workers).toHaveLength(2);
-    const victim = before.workers[0]!;
+    expect(before.workers.filter((w) => w.role === 'frontend')).toHaveLength(2);
+    expect(before.workers.filter((w) => w.role === 'backend')).toHaveLength(2);
+    const victim = before.workers.find((w) => w.role === 'frontend')!;
     process.kill(victim.pid, 'SIGKILL');
 
     await cluster.waitForLog(

@@ -66,6 +66,31 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** `count` consecutive free ports (the local cluster numbers its backends' LMTP ports from a base). */
+export async function freeConsecutivePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const [base] = (await freePorts(1)) as [number];
+    if (base + count > 65535) continue;
+    const servers = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(base + i, '127.0.0.1', () => resolve());
+        });
+        servers.push(server);
+      }
+      return base;
+    } catch {
+      // taken: try another base
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
 export function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' }, () => {
@@ -87,6 +112,8 @@ export async function startProcess(opts: {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'strato-e2e-')));
   const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
   const ports = { mx, submission, smtps };
+  const backends = Number(opts.env?.STRATO_BACKENDS ?? 2);
+  const lmtpBase = await freeConsecutivePorts(backends);
   const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY[opts.entry]], {
     cwd: ROOT,
     env: {
@@ -97,6 +124,10 @@ export async function startProcess(opts: {
       STRATO_SUBMISSION_PORT: String(submission),
       STRATO_SMTPS_PORT: String(smtps),
       STRATO_LOG_LEVEL: 'info',
+      STRATO_LMTP_BASE_PORT: String(lmtpBase),
+      STRATO_LMTP_PORT: String(lmtpBase),
+      // Intake tests read accepted mail back from the queue; delivery tests turn processing on.
+      STRATO_QUEUE_PROCESSING: 'false',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -189,7 +220,7 @@ export async function startProcess(opts: {
 /** The local cluster's <dataDir>/run/cluster.json. */
 export async function readClusterState(dataDir: string): Promise<{
   primaryPid: number;
-  workers: { slot: number; pid: number; ready: boolean }[];
+  workers: { slot: number; role: 'frontend' | 'backend'; pid: number; ready: boolean }[];
   restarts: number;
 }> {
   return JSON.parse(await readFile(join(dataDir, 'run', 'cluster.json'), 'utf8'));
