@@ -64,7 +64,8 @@ export class LmtpChannel implements DeliveryChannel {
     let conn: SmtpLineClient | undefined;
     try {
       conn = await this.checkout(backend.address);
-      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}>`);
+      // XDELIVERY carries the queue id: the backend's mailbox idempotency key.
+      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}`);
       if (mail.code !== 250) {
         for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
         await conn.command('RSET');

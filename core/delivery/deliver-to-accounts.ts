@@ -85,24 +85,30 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const decision = await (deps.rules ?? inboxOnly)({ account, mailFrom: msg.mailFrom, size: msg.size });
   if (decision.reject) return permanent({ code: 550, enhanced: '5.7.1', text: decision.reject });
   for (const folder of decision.folders) {
-    const result = await deps.mailboxes.append(
-      {
+    const body = await msg.openBody();
+    try {
+      const result = await deps.mailboxes.append(
+        {
+          account: account.address,
+          folder,
+          // One copy per account and delivery, even when two aliases of it are recipients.
+          deliveryKey: `${msg.deliveryId}/${folder}`,
+          epoch: lease.lease.epoch,
+          ...(decision.flags ? { flags: decision.flags } : {}),
+        },
+        body,
+      );
+      deps.logger.info({
+        event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
+        deliveryId: msg.deliveryId,
         account: account.address,
         folder,
-        // One copy per account and delivery, even when two aliases of it are recipients.
-        deliveryKey: `${msg.deliveryId}/${folder}`,
-        epoch: lease.lease.epoch,
-        ...(decision.flags ? { flags: decision.flags } : {}),
-      },
-      await msg.openBody(),
-    );
-    deps.logger.info({
-      event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
-      deliveryId: msg.deliveryId,
-      account: account.address,
-      folder,
-      uid: result.uid,
-    });
+        uid: result.uid,
+      });
+    } finally {
+      // A duplicate or refused append leaves the stream unread: release its file handle.
+      if (!body.destroyed) body.destroy();
+    }
   }
   return delivered(replies.delivered());
 }

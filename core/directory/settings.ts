@@ -111,7 +111,7 @@ export function parseSetting(name: string, input: string): PartialSettings {
   }
 }
 
-export function formatSetting(name: SettingName, value: AccountSettings[SettingName] | undefined): string {
+export function formatSetting(_name: SettingName, value: AccountSettings[SettingName] | undefined): string {
   if (value === undefined) return '(inherited)';
   if (value === null) return 'unlimited';
   if (typeof value === 'boolean') return String(value);

@@ -4,8 +4,10 @@
  * and answers one reply per recipient. The queue id travels as the MAIL FROM parameter
  * XDELIVERY=<id> (the mailbox idempotency key). A spool failure answers 451 for every recipient.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,10 +43,12 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
     logger: false,
     closeTimeout: opts.closeTimeoutMs ?? 30_000,
     onData(stream, session, callback) {
-      const args = (session.envelope.mailFrom && session.envelope.mailFrom.args) || {};
+      const from = session.envelope.mailFrom;
+      const args: Record<string, unknown> = (from && from.args) || {};
       const given = typeof args.XDELIVERY === 'string' ? args.XDELIVERY : undefined;
       const deliveryId = given && isQueueId(given) ? given : newQueueId();
-      const spool = join(opts.spoolDir, `${deliveryId}-${session.id}`);
+      // Unique per transaction: a pooled connection may carry the same delivery id again at once.
+      const spool = join(opts.spoolDir, `${deliveryId}-${randomBytes(6).toString('hex')}`);
       let size = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, done) {
@@ -61,7 +65,8 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             recipients,
             size,
-            openBody: async () => createReadStream(spool),
+            // Open eagerly: a lazily opened stream could fail after the spool file is removed.
+            openBody: async () => (await open(spool, 'r')).createReadStream(),
           });
           callback(
             null,
