@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // AWS emulators (fauxqs, DynamoDB Local, SES) start once per run; tests get endpoints by inject().
+    globalSetup: ['./test/support/global-emulators.ts'],
     reporters: ['default', './test/support/plain-summary-reporter.ts'],
   },
 });
