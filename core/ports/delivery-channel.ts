@@ -24,3 +24,16 @@ export interface DeliveryChannel {
   deliver(backend: BackendInfo, req: DeliveryRequest): Promise<ReadonlyMap<string, RecipientOutcome>>;
   close?(): Promise<void>;
 }
+
+/** The JSON a Lambda backend is invoked with: the same request as LMTP, the body by reference. */
+export interface DeliveryInvocation {
+  readonly deliveryId: string;
+  readonly mailFrom: string;
+  readonly recipients: readonly string[];
+  readonly body: BodyRef;
+}
+
+/** The JSON a Lambda backend answers: one outcome per recipient, in request order. */
+export interface DeliveryInvocationResult {
+  readonly outcomes: readonly { readonly recipient: string; readonly outcome: RecipientOutcome }[];
+}
