@@ -12,6 +12,7 @@ import { registerAlias } from './commands/alias.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerDomain } from './commands/domain.ts';
 import { registerForwarder } from './commands/forwarder.ts';
+import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
 import { CliContext, DEFAULT_DATA_DIR, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
@@ -29,6 +30,10 @@ Examples:
   $ strato cluster set MaxMessageSize 25M
   $ strato queue list --status delayed
   $ strato --json queue depth
+  $ strato queue retry 01JD0Q5Z8X3V7K2M4N6P
+  $ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"
+  $ strato mailbox list alice@example.com
+  $ strato mailbox read alice@example.com 3 > message.eml
 
 Settings (account → domain defaults → cluster defaults → built-in; "default" clears a level):
   Enabled          true|false          mail service on/off
@@ -89,8 +94,8 @@ function routeCommanderOutput(cmd: Command): void {
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('strato')
     .description(
-      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings and the mail queue.\n' +
-        'Works on the data dir of a local cluster; safe to use while the cluster runs.',
+      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings, the mail queue\n' +
+        'and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
     )
     .version(version(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
@@ -106,6 +111,7 @@ function buildProgram(ctx: CliContext): Command {
   registerForwarder(program, ctx);
   registerCluster(program, ctx);
   registerQueue(program, ctx);
+  registerMailbox(program, ctx);
   routeCommanderOutput(program);
   return program;
 }

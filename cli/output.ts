@@ -16,6 +16,34 @@ export class Printer {
     process.stdout.write(`${text}\n`);
   }
 
+  /**
+   * Copy bytes to stdout unchanged (`mailbox read`), waiting on back-pressure. A reader that
+   * goes away (EPIPE, e.g. `| head`) ends the copy quietly.
+   */
+  async raw(source: AsyncIterable<Uint8Array>): Promise<void> {
+    const out = process.stdout;
+    let failure: NodeJS.ErrnoException | undefined;
+    // Stays attached: a write that fails after the copy must not become an uncaught error.
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      failure ??= err;
+    });
+    for await (const chunk of source) {
+      if (!failure && !out.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            out.off('drain', done);
+            out.off('error', done);
+            resolve();
+          };
+          out.once('drain', done);
+          out.once('error', done);
+        });
+      }
+      if (failure) break;
+    }
+    if (failure && failure.code !== 'EPIPE') throw failure;
+  }
+
   /** With --json print `value` as JSON, else call `text` (which prints with `line`). */
   result(value: unknown, text: () => void): void {
     if (this.json) this.line(JSON.stringify(value, jsonReplacer, 2));

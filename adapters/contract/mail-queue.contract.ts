@@ -223,6 +223,37 @@ export function mailQueueContract(
       expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
     });
 
+    it('releaseNow with clearNotBefore makes a waiting job ready and drops its notBefore', async () => {
+      const later = clock.now() + 3_600_000;
+      const [retried, kept, leased] = [
+        makeJob({ notBefore: later, attempts: 2 }),
+        makeJob({ notBefore: later }),
+        makeJob({ notBefore: later }),
+      ];
+      await queue.enqueue([leased]);
+      await receiveOne(300);
+      await queue.enqueue([retried, kept], { delaySeconds: 900 });
+
+      expect(await queue.releaseNow(leased.id, { clearNotBefore: true })).toBe(false);
+      expect((await queue.get(leased.id))?.job.notBefore).toBe(later);
+      expect(await queue.releaseNow('NO-SUCH-JOB', { clearNotBefore: true })).toBe(false);
+
+      expect(await queue.releaseNow(retried.id, { clearNotBefore: true })).toBe(true);
+      const entry = await queue.get(retried.id);
+      expect(entry?.status).toBe('ready');
+      const { notBefore: _dropped, ...rest } = retried;
+      expect(entry?.job).toEqual(rest);
+      expect(entry?.job.notBefore).toBeUndefined();
+
+      // Without the option notBefore stays (the job is only made receivable).
+      expect(await queue.releaseNow(kept.id)).toBe(true);
+      expect((await queue.get(kept.id))?.job.notBefore).toBe(later);
+
+      const got = await queue.receive({ max: 10, visibilitySeconds: 30 });
+      expect(got.map((l) => l.job.id).sort()).toEqual([retried.id, kept.id].sort());
+      expect(got.find((l) => l.job.id === retried.id)?.job).toEqual(rest);
+    });
+
     it('makes every one of many concurrent enqueues durable', async () => {
       const jobs = Array.from({ length: 300 }, () => makeJob());
       await Promise.all(jobs.map((job) => queue.enqueue([job])));

@@ -122,6 +122,7 @@ export class SqliteMailQueue implements MailQueue {
            receipt = CASE WHEN dead = 1 THEN NULL ELSE receipt END, dead = 0
          WHERE id = @id AND NOT (${IN_FLIGHT})`,
       ),
+      setJson: db.prepare('UPDATE queue_jobs SET json = ? WHERE id = ?'),
       remove: db.prepare(`DELETE FROM queue_jobs WHERE id = @id AND NOT (${IN_FLIGHT})`),
       depth: db.prepare<{ now: number }, QueueDepth>(
         `SELECT COALESCE(SUM(${STATUS_WHERE.ready}), 0) AS ready,
@@ -277,8 +278,21 @@ export class SqliteMailQueue implements MailQueue {
     return row ? toEntry(row, this.clock.now()) : undefined;
   }
 
-  async releaseNow(jobId: string): Promise<boolean> {
-    const changed = this.stmt.release.run({ id: jobId, now: this.clock.now() }).changes > 0;
+  async releaseNow(jobId: string, opts: { readonly clearNotBefore?: boolean } = {}): Promise<boolean> {
+    const changed = writeTx(this.db, () => {
+      const now = this.clock.now();
+      if (this.stmt.release.run({ id: jobId, now }).changes === 0) return false;
+      if (opts.clearNotBefore) {
+        // Same transaction as the release: no processor can lease the job in between.
+        const row = this.stmt.get.get(jobId)!;
+        const job = JSON.parse(row.json) as QueueJob;
+        if (job.notBefore !== undefined) {
+          delete job.notBefore;
+          this.stmt.setJson.run(JSON.stringify(job), jobId);
+        }
+      }
+      return true;
+    });
     if (changed) this.wake();
     return changed;
   }

@@ -1,17 +1,27 @@
 /**
- * `strato queue list|show|depth`: the operator's view of the shared mail queue: jobs with their
- * status, per-recipient state and next attempt, one job in full (with the message headers read
- * from the MessageStore), and the counts per status. Read-only.
- * A bad --status, --limit or queue id exits 2; an id not in the queue exits 1. A missing body is
+ * `strato queue list|show|depth|retry|bounce|delete`: the operator's view of the shared mail
+ * queue (jobs with status, per-recipient state and next attempt; one job in full with the message
+ * headers read from the MessageStore; counts per status) and the three actions on one waiting job
+ * (core/delivery/operator-actions.ts). A bad --status, --limit, --reason or queue id exits 2; an id
+ * not in the queue, a job in flight, or a bounce without a stored body exits 1. A missing body is
  * shown as such in `queue show`, not treated as a failure.
  */
 import type { Command } from 'commander';
+import { ENV } from '../../core/config/env-names.ts';
+import {
+  bounceJob,
+  deleteJob,
+  MAX_REASON_LENGTH,
+  type Refusal,
+  retryNow,
+} from '../../core/delivery/operator-actions.ts';
 import { formatReply } from '../../core/mail/smtp-replies.ts';
+import { systemClock } from '../../core/ports/clock.ts';
 import type { QueueEntry, QueueEntryStatus } from '../../core/ports/mail-queue.ts';
-import type { MessageStore } from '../../core/ports/message-store.ts';
 import { isQueueId } from '../../core/util/ids.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
+import { parseHeaders, printable, readHeaderBlock } from '../headers.ts';
 import {
   formatBytes,
   formatDuration,
@@ -23,7 +33,6 @@ import {
 import * as parse from '../parse.ts';
 
 const STATUSES: readonly QueueEntryStatus[] = ['ready', 'in-flight', 'delayed', 'dead'];
-const HEADER_LIMIT = 64 * 1024;
 
 /** When a processor may next attempt the job (undefined for dead jobs). */
 function nextAttempt(e: QueueEntry): number | undefined {
@@ -40,39 +49,48 @@ function recipientsSummary(e: QueueEntry, max = 3): string {
   return shown.join(', ');
 }
 
-/** The header block of a stored body (up to the first empty line, at most 64 KiB). */
-async function readHeaders(messages: MessageStore, key: string): Promise<string> {
-  const stream = await messages.open(key);
-  let text = '';
-  try {
-    for await (const chunk of stream) {
-      text += Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
-      const end = text.search(/\r?\n\r?\n/);
-      if (end >= 0) return text.slice(0, end);
-      if (text.length >= HEADER_LIMIT) return text.slice(0, HEADER_LIMIT);
-    }
-    return text;
-  } finally {
-    stream.destroy();
-  }
+const ID_HELP = 'queue id (20 characters, as in "250 Ok: queued as <id>")';
+
+/** A queue id as typed (any case), or UsageError. */
+function queueId(input: string): string {
+  const id = input.trim().toUpperCase();
+  if (!isQueueId(id))
+    throw new UsageError(`invalid queue id "${input}": expected 20 characters such as 01JD0Q5Z8X3V7K2M4N6P`);
+  return id;
 }
 
-/** Unfolded header fields, in order. */
-function parseHeaders(block: string): { name: string; value: string }[] {
-  const fields: { name: string; value: string }[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    const last = fields[fields.length - 1];
-    if (/^[ \t]/.test(line) && last) last.value += ` ${line.trim()}`;
-    else {
-      const colon = line.indexOf(':');
-      if (colon > 0) fields.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
-    }
+/** The one-line failure for a job an action could not touch (exit 1). */
+function refused(id: string, r: Refusal): CliError {
+  return r.reason === 'in-flight'
+    ? new CliError(
+        `queue job ${id} is being delivered right now (in flight); try again when the attempt ends`,
+      )
+    : new CliError(`queue job ${id} not found (delivered, removed, or never queued)`);
+}
+
+/** --reason: one line of printable ASCII (it goes into the DSN's Diagnostic-Code field). */
+function bounceReason(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  const text = input.trim();
+  if (text === '') throw new UsageError('the bounce reason is empty');
+  if (!/^[\x20-\x7e]*$/.test(text)) {
+    throw new UsageError('the bounce reason must be one line of printable ASCII (it is quoted in the DSN)');
   }
-  return fields;
+  if (text.length > MAX_REASON_LENGTH) {
+    throw new UsageError(`the bounce reason is ${text.length} characters long; at most ${MAX_REASON_LENGTH}`);
+  }
+  return text;
+}
+
+/** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
+function reportingHost(): string {
+  return process.env[ENV.hostname] || 'localhost';
 }
 
 export function registerQueue(program: Command, ctx: CliContext): void {
-  const queue = program.command('queue').description('inspect the shared mail queue');
+  const queue = program
+    .command('queue')
+    .description('inspect the shared mail queue; retry, bounce or delete a job');
 
   queue
     .command('list')
@@ -115,13 +133,9 @@ export function registerQueue(program: Command, ctx: CliContext): void {
   queue
     .command('show')
     .description('show one job: envelope, per-recipient state and last reply, body size, message headers')
-    .argument('<id>', 'queue id (20 characters, as in "250 Ok: queued as <id>")')
+    .argument('<id>', ID_HELP)
     .action(async (input: string) => {
-      const id = input.trim().toUpperCase();
-      if (!isQueueId(id))
-        throw new UsageError(
-          `invalid queue id "${input}": expected 20 characters such as 01JD0Q5Z8X3V7K2M4N6P`,
-        );
+      const id = queueId(input);
       const storage = await ctx.storage();
       const entry = await storage.queue.get(id);
       if (!entry) throw new CliError(`queue job ${id} not found (delivered, removed, or never queued)`);
@@ -129,7 +143,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
       let headers: string | undefined;
       let bodyProblem: string | undefined;
       try {
-        headers = await readHeaders(storage.messages, job.body.key);
+        headers = await readHeaderBlock(await storage.messages.open(job.body.key));
       } catch (err) {
         bodyProblem = err instanceof Error ? err.message : String(err);
       }
@@ -192,7 +206,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
           if (headers === undefined) ctx.out.line(`Headers: body not readable: ${bodyProblem}`);
           else {
             ctx.out.line('Headers:');
-            ctx.out.line(headers.replace(/\r\n/g, '\n'));
+            ctx.out.line(printable(headers.replace(/\r\n/g, '\n')));
           }
         },
       );
@@ -216,5 +230,94 @@ export function registerQueue(program: Command, ctx: CliContext): void {
           ]),
         ),
       );
+    });
+
+  queue
+    .command('retry')
+    .description('attempt a waiting job now: make it ready and clear its retry time (a dead job starts over)')
+    .argument('<id>', ID_HELP)
+    .action(async (input: string) => {
+      const id = queueId(input);
+      const storage = await ctx.storage();
+      const r = await retryNow(storage.queue, id);
+      if (!r.ok) throw refused(id, r);
+      const was = r.before.status;
+      ctx.out.result({ id, status: 'ready', previousStatus: was }, () =>
+        ctx.out.line(`queue job ${id} is ready (was ${was}); a queue processor will attempt it now`),
+      );
+    });
+
+  queue
+    .command('bounce')
+    .description(
+      'give up on a waiting job: remove it and send its sender one failed DSN (from <>) for the ' +
+        'pending recipients whose NOTIFY asks for failures (never to a <> sender); then delete its body',
+    )
+    .argument('<id>', ID_HELP)
+    .option(
+      '--reason <text>',
+      `why, quoted in the DSN as "550 5.7.1 rejected by the administrator: <text>" (ASCII, at most ${MAX_REASON_LENGTH} characters)`,
+    )
+    .action(async (input: string, opts: { reason?: string }) => {
+      const id = queueId(input);
+      const reason = bounceReason(opts.reason);
+      const storage = await ctx.storage();
+      const r = await bounceJob(
+        { queue: storage.queue, messages: storage.messages, clock: systemClock, hostname: reportingHost() },
+        id,
+        reason,
+      );
+      if (!r.ok) {
+        if (r.reason === 'body-missing') {
+          throw new CliError(
+            `queue job ${id} has no stored body, so no DSN can be built; "strato queue delete ${id}" removes it without a report`,
+          );
+        }
+        throw refused(id, r);
+      }
+      const sender = r.job.envelope.mailFrom;
+      const why = {
+        'null-sender': 'the sender is <>',
+        'dsn-job': 'it is itself a DSN',
+        notify: 'no pending recipient asked for failure reports (NOTIFY)',
+        'nothing-pending': 'no recipient was pending',
+      } as const;
+      ctx.out.result(
+        {
+          id,
+          bounced: true,
+          dsnId: r.dsnId ?? null,
+          reportTo: r.dsnId ? sender : null,
+          reported: r.reported,
+          unreported: r.unreported,
+          noReport: r.noReport ?? null,
+          bodyError: r.bodyError ?? null,
+        },
+        () => {
+          ctx.out.line(
+            r.dsnId
+              ? `queue job ${id} bounced: DSN ${r.dsnId} queued to ${sender} for ${r.reported.join(', ')}`
+              : `queue job ${id} bounced without a DSN: ${why[r.noReport ?? 'notify']}`,
+          );
+          if (r.dsnId && r.unreported.length > 0)
+            ctx.out.line(`not reported (NOTIFY): ${r.unreported.join(', ')}`);
+          if (r.bodyError) ctx.out.line(`its body could not be deleted: ${r.bodyError}`);
+        },
+      );
+    });
+
+  queue
+    .command('delete')
+    .description('remove a waiting job and its body without any report to the sender')
+    .argument('<id>', ID_HELP)
+    .action(async (input: string) => {
+      const id = queueId(input);
+      const storage = await ctx.storage();
+      const r = await deleteJob(storage.queue, storage.messages, id);
+      if (!r.ok) throw refused(id, r);
+      ctx.out.result({ id, deleted: true, bodyError: r.bodyError ?? null }, () => {
+        ctx.out.line(`queue job ${id} deleted`);
+        if (r.bodyError) ctx.out.line(`its body could not be deleted: ${r.bodyError}`);
+      });
     });
 }

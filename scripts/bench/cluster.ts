@@ -1,6 +1,6 @@
 /**
- * Starting and stopping the local cluster for the benchmark: free loopback ports, a fresh temp
- * data dir, `node --import tsx fargate/local-cluster/main.ts` with STRATO_* variables, waiting
+ * Starting and stopping the local cluster for the benchmark: free loopback ports (SMTP, and a
+ * free run of LMTP ports for the backends), a fresh temp data dir, `node --import tsx fargate/local-cluster/main.ts` with STRATO_* variables, waiting
  * until the MX port greets and the demo recipient is accepted, reading run/cluster.json, and a
  * SIGTERM-then-wait stop. Failure: a cluster that exits or is not ready in time rejects with its
  * captured stderr tail; `stop` escalates to SIGKILL after a grace period and never throws.
@@ -17,6 +17,8 @@ export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export interface ClusterPids {
   readonly primaryPid: number;
   readonly workerPids: readonly number[];
+  /** pid → "frontend" / "backend", when cluster.json says. */
+  readonly roles?: Readonly<Record<number, string>>;
 }
 
 export interface StartedCluster {
@@ -46,8 +48,45 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-export async function startCluster(opts: { dataDir: string; workers?: number }): Promise<StartedCluster> {
+/** Can every port in [base, base + count) be bound on 127.0.0.1 right now? */
+async function rangeFree(base: number, count: number): Promise<boolean> {
+  const servers: ReturnType<typeof createServer>[] = [];
+  try {
+    for (let p = base; p < base + count; p++) {
+      const s = createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(p, '127.0.0.1', () => resolve());
+      });
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await Promise.all(
+      servers.map((s) => new Promise((resolve) => (s.listening ? s.close(resolve) : resolve(0)))),
+    );
+  }
+}
+
+/** A base port with `count` consecutive free ports (the cluster numbers LMTP ports from a base). */
+export async function freePortRange(count: number): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    if (await rangeFree(base, count)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+}
+
+export async function startCluster(opts: {
+  dataDir: string;
+  workers?: number;
+  backends?: number;
+}): Promise<StartedCluster> {
   const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
+  // Not the fixed default base port: a cluster already running on this machine may hold it.
+  const lmtpBase = await freePortRange(opts.backends ?? 2);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     [ENV.dataDir]: opts.dataDir,
@@ -57,8 +96,10 @@ export async function startCluster(opts: { dataDir: string; workers?: number }):
     [ENV.listenHost]: '127.0.0.1',
     [ENV.logLevel]: 'warn',
     [ENV.seedDemo]: 'true',
+    [ENV.lmtpBasePort]: String(lmtpBase),
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);
+  if (opts.backends !== undefined) env[ENV.backends] = String(opts.backends);
   const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/local-cluster/main.ts'], {
     cwd: REPO_ROOT,
     env,
@@ -114,17 +155,21 @@ export async function waitReady(
 
 /**
  * The pids from <dataDir>/run/cluster.json, or undefined while it is absent or unreadable.
- * Reads both shapes: `{ primaryPid, workerPids: [...] }` and `{ primaryPid, workers: [{ pid, ready }] }`
- * (then only workers that are ready count).
+ * Reads both shapes: `{ primaryPid, workerPids: [...] }` and `{ primaryPid, workers: [{ pid, ready, role }] }`
+ * (then only workers that are ready count, with their role when given).
  */
 export async function readClusterPids(dataDir: string): Promise<ClusterPids | undefined> {
   try {
     const raw = JSON.parse(await readFile(join(dataDir, 'run', 'cluster.json'), 'utf8')) as {
       primaryPid?: unknown;
       workerPids?: unknown[];
-      workers?: { pid?: unknown; ready?: unknown }[];
+      workers?: { pid?: unknown; ready?: unknown; role?: unknown }[];
     };
     if (typeof raw.primaryPid !== 'number') return undefined;
+    const roles: Record<number, string> = {};
+    for (const w of Array.isArray(raw.workers) ? raw.workers : []) {
+      if (typeof w.pid === 'number' && typeof w.role === 'string') roles[w.pid] = w.role;
+    }
     const workerPids = Array.isArray(raw.workerPids)
       ? raw.workerPids
       : Array.isArray(raw.workers)
@@ -134,6 +179,7 @@ export async function readClusterPids(dataDir: string): Promise<ClusterPids | un
     return {
       primaryPid: raw.primaryPid,
       workerPids: workerPids.filter((p): p is number => typeof p === 'number'),
+      ...(Object.keys(roles).length > 0 ? { roles } : {}),
     };
   } catch {
     return undefined;

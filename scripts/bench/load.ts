@@ -1,14 +1,26 @@
 /**
  * The load generator: N concurrent SMTP sessions sending test messages until a message count or
  * a deadline is reached, either one new connection per message ("new") or many messages per
- * connection ("reuse"). Records accepted messages (250 after DATA) with their queue ids,
- * DATA→250 latencies, greeting times, and errors by reply code or socket error.
+ * connection ("reuse"). Records accepted messages (250 after DATA) with their queue ids, the
+ * wall-clock time each 250 arrived, recipient and Message-ID (the end-to-end phase matches stored
+ * mail by them), DATA→250 latencies, greeting times, and errors by reply code or socket error.
  * Failure: nothing throws out of `runLoad`; every failure is counted in `errors`.
  */
 import { performance } from 'node:perf_hooks';
 import { dotStuff, SmtpClientError, SmtpConnection, type SmtpReply } from './smtp-client.ts';
 
 export type Mode = 'new' | 'reuse';
+
+/** One accepted message: enough to find it again in a mailbox. */
+export interface Acceptance {
+  /** Queue id from "250 ... queued as <id>". */
+  readonly id: string;
+  readonly recipient: string;
+  /** The Message-ID header the message carries, without angle brackets. */
+  readonly messageId: string;
+  /** Date.now() when the 250 was read. */
+  readonly acceptedAt: number;
+}
 
 export interface LoadOptions {
   readonly host: string;
@@ -21,6 +33,8 @@ export interface LoadOptions {
   readonly size: number;
   readonly sender: string;
   readonly recipient: string;
+  /** When given, message n goes to recipients[n % length] instead of `recipient`. */
+  readonly recipients?: readonly string[];
   /** Checked before each message; true stops the run (Ctrl-C). */
   readonly stopped: () => boolean;
 }
@@ -38,6 +52,7 @@ export interface LoadResult {
   /** The first reply or error text seen for each error key. */
   readonly errorSamples: Record<string, string>;
   readonly acceptedIds: string[];
+  readonly accepts: Acceptance[];
 }
 
 const FILLER = 'The quick brown fox jumps over the lazy dog while Strato measures its queue. 0123456789';
@@ -51,7 +66,7 @@ export function buildMessage(
 ): string {
   const head =
     `From: Strato bench <${opts.sender}>\r\nTo: <${opts.recipient}>\r\nSubject: strato bench ${seq}\r\n` +
-    `Date: ${opts.date}\r\nMessage-ID: <${runId}.${seq}@bench.example.org>\r\nMIME-Version: 1.0\r\n` +
+    `Date: ${opts.date}\r\nMessage-ID: <${benchMessageId(runId, seq)}>\r\nMIME-Version: 1.0\r\n` +
     'Content-Type: text/plain; charset=us-ascii\r\n\r\n';
   const lines: string[] = [];
   let remaining = size - head.length;
@@ -61,6 +76,11 @@ export function buildMessage(
     remaining -= text.length + 2;
   }
   return head + lines.join('');
+}
+
+/** The Message-ID (without brackets) of message `seq` of run `runId`. */
+export function benchMessageId(runId: string, seq: number): string {
+  return `${runId}.${seq}@bench.example.org`;
 }
 
 function record(result: LoadResult, key: string, sample: string): void {
@@ -77,6 +97,8 @@ function recordFailure(result: LoadResult, stage: string, err: unknown): void {
   record(result, key, `${stage}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+let runCounter = 0;
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = {
     mode: opts.mode,
@@ -90,8 +112,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     errors: {},
     errorSamples: {},
     acceptedIds: [],
+    accepts: [],
   };
-  const runId = `${Date.now().toString(36)}${process.pid}`;
+  // Unique per call, so two runs against one mailbox never share Message-IDs.
+  const runId = `${Date.now().toString(36)}${process.pid}${(runCounter++).toString(36)}`;
+  const rcptOf = (seq: number): string =>
+    opts.recipients?.length ? opts.recipients[seq % opts.recipients.length]! : opts.recipient;
   const date = new Date().toUTCString().replace('GMT', '+0000');
   const start = performance.now();
   const deadline = opts.seconds !== undefined ? start + opts.seconds * 1000 : Number.POSITIVE_INFINITY;
@@ -104,7 +130,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     return issued++;
   };
   const body = (seq: number) =>
-    dotStuff(buildMessage(seq, opts.size, runId, { sender: opts.sender, recipient: opts.recipient, date }));
+    dotStuff(buildMessage(seq, opts.size, runId, { sender: opts.sender, recipient: rcptOf(seq), date }));
 
   /** Connect, greeting, EHLO; undefined (error counted) when any step fails. */
   const open = async (): Promise<SmtpConnection | undefined> => {
@@ -145,7 +171,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         return false;
       }
       stage = 'RCPT';
-      const rcpt = await conn.command(`RCPT TO:<${opts.recipient}>`);
+      const rcpt = await conn.command(`RCPT TO:<${rcptOf(seq)}>`);
       if (rcpt.code !== 250) {
         recordReply(result, stage, rcpt);
         return false;
@@ -156,10 +182,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         recordReply(result, stage, reply);
         return false;
       }
+      const acceptedAt = Date.now();
       result.accepted++;
       if (latencyMs !== undefined) result.latenciesMs.push(latencyMs);
       const id = /queued as (\S+)/i.exec(reply.text)?.[1];
-      if (id) result.acceptedIds.push(id);
+      if (id) {
+        result.acceptedIds.push(id);
+        result.accepts.push({
+          id,
+          recipient: rcptOf(seq),
+          messageId: benchMessageId(runId, seq),
+          acceptedAt,
+        });
+      }
       return true;
     } catch (err) {
       recordFailure(result, stage, err);

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: drives a Strato cluster over real SMTP; reports accepted messages/s, DATA→250
- * latency p50/p99, errors by reply code and peak memory. By default it starts its own cluster in a
- * temp data dir and, once that has stopped, checks every accepted message is still queued (or
+ * latency p50/p99, errors by reply code and peak memory, then (e2e phase) delivered messages/s
+ * and accept→stored latency read from the mailbox index. By default it starts its own cluster in
+ * a temp data dir and, once that has stopped, checks every accepted message is still queued (or
  * delivered); `--target` drives a running one. Exit 1 when the cluster fails to start or messages
  * are missing, 2 on bad options; Ctrl-C stops the cluster, removes the temp dir and exits 130.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EmbeddedStorage, openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import {
   type ClusterPids,
   readClusterPids,
@@ -17,7 +19,8 @@ import {
   waitClusterPids,
   waitReady,
 } from './cluster.ts';
-import { runLoad } from './load.ts';
+import { type E2eReport, runE2e, type Settle, waitSettled } from './e2e.ts';
+import { type Acceptance, runLoad } from './load.ts';
 import { type Options, parseOptions, RECIPIENT, SENDER, USAGE } from './options.ts';
 import { checkQueue } from './queue-check.ts';
 import { formatText, type ModeReport, modeReport, type QueueCheck } from './report.ts';
@@ -39,6 +42,16 @@ function childPids(ppid: number): number[] {
   return out;
 }
 
+/** Live backends in the data dir's registry, waiting up to `waitMs` for the first to appear. */
+async function liveBackends(storage: EmbeddedStorage, waitMs: number): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const live = (await storage.backends.listLive()).length;
+    if (live > 0 || Date.now() >= deadline) return live;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main(): Promise<number> {
   let opts: Options | 'help';
   try {
@@ -57,10 +70,12 @@ async function main(): Promise<number> {
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
   let cluster: StartedCluster | undefined;
   let tempDir: string | undefined;
+  let view: EmbeddedStorage | undefined;
   let interrupted = false;
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
+      await view?.close();
       if (cluster) {
         progress(`cluster stopped (${await stopCluster(cluster.child)})`);
       }
@@ -98,6 +113,7 @@ async function main(): Promise<number> {
       cluster = await startCluster({
         dataDir: tempDir,
         ...(o.workers !== undefined ? { workers: o.workers } : {}),
+        ...(o.backends !== undefined ? { backends: o.backends } : {}),
       });
       const c = cluster;
       ({ host, port } = c);
@@ -108,7 +124,7 @@ async function main(): Promise<number> {
             ? `the cluster exited (${c.child.exitCode ?? c.child.signalCode}) before it was ready:\n${c.output()}`
             : undefined,
       });
-      pids = await waitClusterPids(tempDir, o.workers ?? 2, 10_000);
+      pids = await waitClusterPids(tempDir, (o.workers ?? 2) + (o.backends ?? 2), 10_000);
       if (!pids && c.child.pid !== undefined) {
         pids = { primaryPid: c.child.pid, workerPids: childPids(c.child.pid) };
         notes.push('run/cluster.json not found: cluster processes found through /proc instead');
@@ -118,14 +134,36 @@ async function main(): Promise<number> {
       );
     }
 
+    // A handle on the cluster's data dir (when known): queue depth between phases, mailbox index for e2e.
+    const viewDir = tempDir ?? o.dataDir;
+    view = viewDir ? await openEmbeddedStorage({ dataDir: viewDir }) : undefined;
+    if (!view)
+      notes.push('phases were not separated by a queue drain (no data dir to read the queue depth from)');
+    const settled: Record<string, Settle> = {};
+    const settle = async (phase: string) => {
+      if (!view) return;
+      const s = await waitSettled({
+        queue: view.queue,
+        stallMs: o.e2eTimeoutSeconds * 1000,
+        stopped: () => interrupted,
+        progress,
+      });
+      settled[phase] = s;
+      if (!s.settled)
+        notes.push(`${phase}: began with ${s.backlog} job(s) of earlier traffic still ready or in flight`);
+    };
+
     const modes: ModeReport[] = [];
-    const acceptedIds: string[] = [];
+    const accepts: Acceptance[] = [];
     let accepted = 0;
+    const sampler = () =>
+      pids ? new RssSampler(pids.primaryPid, pids.workerPids, 100, pids.roles ?? {}) : undefined;
     for (const mode of o.modes) {
       if (interrupted) break;
       const amount = o.seconds !== undefined ? `${o.seconds} s` : `${o.messages} messages`;
+      await settle(mode);
       progress(`mode ${mode}: ${o.sessions} sessions, ${amount} of ${o.size} bytes`);
-      const sampler = pids ? new RssSampler(pids.primaryPid, pids.workerPids) : undefined;
+      const memory = sampler();
       const result = await runLoad({
         host,
         port,
@@ -137,11 +175,56 @@ async function main(): Promise<number> {
         recipient: RECIPIENT,
         stopped: () => interrupted,
       });
-      modes.push(modeReport(result, sampler?.stop()));
-      acceptedIds.push(...result.acceptedIds);
+      modes.push(modeReport(result, memory?.stop()));
+      accepts.push(...result.accepts);
       accepted += result.accepted;
     }
     if (interrupted) return 130;
+
+    // The end-to-end phase reads the mailbox index of the cluster's data dir while it runs.
+    let e2e: E2eReport | null = null;
+    if (o.e2e !== 'off' && !view) {
+      notes.push('e2e phase skipped: give --data-dir with --target (the mailbox index is read from it)');
+    } else if (o.e2e !== 'off' && view) {
+      const storage = view;
+      const live = await liveBackends(storage, o.e2e === 'auto' ? 10_000 : 0);
+      if (o.e2e === 'auto' && live === 0) {
+        notes.push(
+          'e2e phase skipped: the cluster registered no live backend within 10 s, so it does not deliver; --e2e runs it anyway',
+        );
+      } else {
+        if (live === 0) notes.push('e2e: no live backend was registered when the phase began');
+        const amount = o.seconds !== undefined ? `${o.seconds} s` : `${o.messages} messages`;
+        progress(`e2e: ${o.sessions} sessions, ${amount} of ${o.size} bytes to ${o.rcpts.join(', ')}`);
+        const memory = sampler();
+        const { load, report } = await runE2e({
+          load: {
+            host,
+            port,
+            sessions: o.sessions,
+            ...(o.seconds !== undefined ? { seconds: o.seconds } : { messages: o.messages! }),
+            size: o.size,
+            sender: SENDER,
+            recipient: o.rcpts[0]!,
+            stopped: () => interrupted,
+          },
+          recipients: o.rcpts,
+          queue: storage.queue,
+          mailboxes: storage.mailboxes,
+          stallMs: o.e2eTimeoutSeconds * 1000,
+          stopped: () => interrupted,
+          progress,
+        });
+        modes.push({ ...modeReport(load, memory?.stop()), mode: 'e2e' });
+        accepts.push(...load.accepts);
+        accepted += load.accepted;
+        e2e = report;
+        progress(`e2e: ${report.status} (${report.delivered}/${report.accepted} stored)`);
+      }
+    }
+    if (interrupted) return 130;
+    await view?.close();
+    view = undefined;
 
     let queueCheck: QueueCheck | null = null;
     if (cluster && (cluster.child.exitCode !== null || cluster.child.signalCode !== null)) {
@@ -151,10 +234,10 @@ async function main(): Promise<number> {
       const how = await stopCluster(cluster.child);
       progress(`cluster stopped (${how}); checking the queue`);
       cluster = undefined;
-      queueCheck = await checkQueue(tempDir, acceptedIds, RECIPIENT);
-      if (acceptedIds.length < accepted) {
+      queueCheck = await checkQueue(tempDir, accepts);
+      if (accepts.length < accepted) {
         notes.push(
-          `${accepted - acceptedIds.length} accepted replies carried no "queued as <id>"; they are not checked`,
+          `${accepted - accepts.length} accepted replies carried no "queued as <id>"; they are not checked`,
         );
       }
     }
@@ -165,6 +248,11 @@ async function main(): Promise<number> {
       'mode "reuse" sends MAIL/RCPT/DATA back to back on each connection (RSET only after a refused transaction); no pipelining, no TLS.',
       "peak RSS = highest sum of VmRSS over primary + workers, sampled every 100 ms during the mode; sum HWM = sum of the processes' VmHWM (each their own peak since start).",
     );
+    if (e2e) {
+      notes.push(
+        'e2e: delivered msg/s = stored messages / (last internalDate in the mailbox index - first 250 read by the bench); latency = internalDate - time the 250 was read (one machine, one clock). Row "e2e" above is the intake side of that phase; its memory figures cover sending and delivery.',
+      );
+    }
     const target = o.target ? `${host}:${port}` : `a local cluster started for the run (${host}:${port})`;
     const report = {
       target,
@@ -175,15 +263,21 @@ async function main(): Promise<number> {
         seconds: o.seconds ?? null,
         size: o.size,
         modes: o.modes,
-        workers: pids?.workerPids.length ?? null,
+        e2e: o.e2e,
+        rcpts: o.rcpts,
+        e2eTimeoutSeconds: o.e2eTimeoutSeconds,
+        workers: pids ? pids.workerPids.filter((p) => pids?.roles?.[p] !== 'backend').length : null,
+        backends: pids?.roles ? Object.values(pids.roles).filter((r) => r === 'backend').length : null,
       },
       node: process.version,
       cpus: `${availableParallelism()} x ${cpus()[0]?.model ?? 'unknown'}`,
       modes,
+      settle: settled,
+      e2e: e2e ? { ...e2e, missingIds: e2e.missingIds.slice(0, 100) } : null,
       queueCheck: queueCheck ? { ...queueCheck, missingIds: queueCheck.missingIds.slice(0, 100) } : null,
       notes,
     };
-    if (!o.json) process.stdout.write(`${formatText({ target, modes, queueCheck, notes })}\n\nJSON:\n`);
+    if (!o.json) process.stdout.write(`${formatText({ target, modes, e2e, queueCheck, notes })}\n\nJSON:\n`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return queueCheck && !queueCheck.ok ? 1 : 0;
   } catch (err) {

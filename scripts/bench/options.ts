@@ -9,6 +9,8 @@ import type { Mode } from './load.ts';
 
 export const SENDER = 'bench@example.org';
 export const RECIPIENT = 'alice@demo.strato.test';
+export const DEMO_DOMAIN = 'demo.strato.test';
+export const DEFAULT_E2E_TIMEOUT_SECONDS = 30;
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -16,20 +18,37 @@ Drives a Strato cluster over SMTP (port 25 role, no TLS, no AUTH) and reports th
 DATA->250 latency, errors by reply code and the cluster's memory. Sender ${SENDER},
 recipient ${RECIPIENT} (the demo account the local cluster seeds).
 
+Each phase starts once earlier traffic has left the queue (ready and in-flight jobs; read from
+the data dir), so phases do not compete with the delivery of the one before.
+The end-to-end phase (e2e) then measures delivery: it waits until earlier traffic has left the
+queue, sends the messages over persistent sessions, and polls the recipients' mailbox index until
+each is stored; it reports delivered messages/s (first 250 -> last stored), accept->stored
+latency p50/p99 and anything not stored when nothing new arrived for --e2e-timeout seconds.
+
 Options:
   --sessions N       concurrent SMTP sessions (default 10)
   --messages M       messages per mode, in total over all sessions (default 2000)
   --seconds S        run each mode for S seconds instead of a message count
   --size BYTES       message size (default 1024)
-  --mode MODE        new (a connection per message), reuse (persistent connections) or both (default)
+  --mode MODE        new (a connection per message), reuse (persistent connections), both
+                     (default: new, reuse, then e2e when the cluster has live backends) or e2e
+  --e2e              add the e2e phase to any mode, even when no backend is registered
+  --no-e2e           leave the e2e phase out of "both"
+  --rcpts LIST       e2e recipients, comma-separated; a bare name means name@${DEMO_DOMAIN}
+                     (default ${RECIPIENT}; e.g. alice,bob spreads the messages over both)
+  --e2e-timeout S    give up when nothing new was stored (or the queue stopped draining before
+                     a phase) for S seconds (default ${DEFAULT_E2E_TIMEOUT_SECONDS})
   --workers N        frontend workers of the cluster it starts (default: the cluster's own, 2)
+  --backends N       LMTP backends of the cluster it starts (default: the cluster's own, 2)
   --target HOST:PORT drive an already running cluster instead of starting one
   --data-dir DIR     with --target: its data dir, to read run/cluster.json for memory figures
+                     and the mailbox index for e2e
   --json             print only the JSON report
   -h, --help         this help
 
 Examples:
   npm run bench -- --messages 2000 --sessions 10
+  npm run bench -- --mode e2e --messages 2000 --rcpts alice,bob
   npm run bench -- --mode reuse --seconds 20 --sessions 50 --size 10240
   npm run bench -- --target 127.0.0.1:2525 --data-dir ./.strato --mode reuse`;
 
@@ -39,7 +58,12 @@ export interface Options {
   seconds?: number;
   size: number;
   modes: Mode[];
+  /** auto: after new/reuse when the cluster has live backends; on: always; off: never. */
+  e2e: 'auto' | 'on' | 'off';
+  rcpts: string[];
+  e2eTimeoutSeconds: number;
   workers?: number;
+  backends?: number;
   target?: { host: string; port: number };
   dataDir?: string;
   json: boolean;
@@ -65,6 +89,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
       size: { type: 'string' },
       mode: { type: 'string' },
       workers: { type: 'string' },
+      backends: { type: 'string' },
+      e2e: { type: 'boolean' },
+      'no-e2e': { type: 'boolean' },
+      rcpts: { type: 'string' },
+      'e2e-timeout': { type: 'string' },
       target: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean' },
@@ -76,8 +105,22 @@ export function parseOptions(argv: string[]): Options | 'help' {
     throw new BenchUsageError('give --messages or --seconds, not both');
   }
   const mode = values.mode ?? 'both';
-  if (!['new', 'reuse', 'both'].includes(mode))
-    throw new BenchUsageError(`--mode must be new, reuse or both (got "${mode}")`);
+  if (!['new', 'reuse', 'both', 'e2e'].includes(mode))
+    throw new BenchUsageError(`--mode must be new, reuse, both or e2e (got "${mode}")`);
+  if (values.e2e && values['no-e2e']) throw new BenchUsageError('give --e2e or --no-e2e, not both');
+  if (mode === 'e2e' && values['no-e2e']) throw new BenchUsageError('--no-e2e contradicts --mode e2e');
+  const e2e: Options['e2e'] =
+    mode === 'e2e' || values.e2e ? 'on' : values['no-e2e'] || mode !== 'both' ? 'off' : 'auto';
+  const rcpts = (values.rcpts ?? RECIPIENT)
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '')
+    .map((r) => (r.includes('@') ? r.toLowerCase() : `${r.toLowerCase()}@${DEMO_DOMAIN}`));
+  for (const r of rcpts) {
+    if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(r))
+      throw new BenchUsageError(`--rcpts: "${r}" is not an address`);
+  }
+  if (rcpts.length === 0) throw new BenchUsageError('--rcpts names no recipient');
   let target: Options['target'];
   if (values.target !== undefined) {
     const m = /^(.+):(\d+)$/.exec(values.target);
@@ -89,13 +132,23 @@ export function parseOptions(argv: string[]): Options | 'help' {
     throw new BenchUsageError('--data-dir only goes with --target');
   if (values.workers !== undefined && target)
     throw new BenchUsageError('--workers only applies to the cluster the bench starts');
+  if (values.backends !== undefined && target)
+    throw new BenchUsageError('--backends only applies to the cluster the bench starts');
+  if (e2e === 'on' && target && values['data-dir'] === undefined)
+    throw new BenchUsageError(
+      'the e2e phase against --target needs --data-dir (it reads the mailbox index there)',
+    );
   const seconds = positive('seconds', values.seconds);
   return {
     sessions: positive('sessions', values.sessions, 10)!,
     ...(seconds !== undefined ? { seconds } : { messages: positive('messages', values.messages, 2000)! }),
     size: positive('size', values.size, 1024)!,
-    modes: mode === 'both' ? ['new', 'reuse'] : [mode as Mode],
+    modes: mode === 'both' ? ['new', 'reuse'] : mode === 'e2e' ? [] : [mode as Mode],
+    e2e,
+    rcpts: [...new Set(rcpts)],
+    e2eTimeoutSeconds: positive('e2e-timeout', values['e2e-timeout'], DEFAULT_E2E_TIMEOUT_SECONDS)!,
     ...(values.workers !== undefined ? { workers: positive('workers', values.workers)! } : {}),
+    ...(values.backends !== undefined ? { backends: positive('backends', values.backends)! } : {}),
     ...(target ? { target } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: resolve(values['data-dir']) } : {}),
     json: values.json === true,

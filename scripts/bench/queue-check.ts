@@ -1,38 +1,41 @@
 /**
  * The bench's durability check on a cluster it started: after the cluster has stopped, every
- * accepted queue id must still be in the queue (any status) or already be in the recipient's
- * mailbox. Opens the data dir with openEmbeddedStorage; storage errors reject to the caller.
+ * accepted queue id must still be in the queue (any status) or already be in its recipient's
+ * mailbox (found by delivery key or, failing that, by the Message-ID the bench wrote; see
+ * mailbox-scan.ts). Opens the data dir with openEmbeddedStorage; storage errors reject to the caller.
  */
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
+import type { Acceptance } from './load.ts';
+import { MailboxScanner } from './mailbox-scan.ts';
 import type { QueueCheck } from './report.ts';
 
-export /** Is every accepted message still queued or already delivered? Reads the stopped cluster's data dir. */
-async function checkQueue(dataDir: string, ids: readonly string[], recipient: string): Promise<QueueCheck> {
+/** Is every accepted message still queued or already delivered? Reads the stopped cluster's data dir. */
+export async function checkQueue(dataDir: string, accepts: readonly Acceptance[]): Promise<QueueCheck> {
   const storage = await openEmbeddedStorage({ dataDir });
   try {
     const depth = await storage.queue.depth();
-    const deliveredIds = new Set<string>();
-    for (const folder of await storage.mailboxes.folders(recipient)) {
-      for (const m of await storage.mailboxes.list(recipient, folder)) {
-        for (const id of m.deliveryKey.match(/[0-9A-Z]{20}/g) ?? []) deliveredIds.add(id);
-      }
-    }
+    const scanner = new MailboxScanner(storage.mailboxes);
+    scanner.expect(accepts);
+    await scanner.scan();
     let queued = 0;
     let delivered = 0;
     const missingIds: string[] = [];
-    for (const id of ids) {
+    for (const { id } of accepts) {
       if (await storage.queue.get(id)) queued++;
-      else if (deliveredIds.has(id)) delivered++;
+      else if (scanner.found.has(id)) delivered++;
       else missingIds.push(id);
     }
     const d = { ready: depth.ready, inFlight: depth.inFlight, delayed: depth.delayed, dead: depth.dead };
+    const matched = scanner.summary;
     return {
-      accepted: ids.length,
+      accepted: accepts.length,
       queued,
       delivered,
       missing: missingIds.length,
       missingIds,
       depth: d,
+      deliveredByMessageId: matched.byMessageId,
+      duplicates: matched.duplicates,
       ok: missingIds.length === 0,
     };
   } finally {

@@ -1,8 +1,10 @@
 /**
- * The benchmark's report: turns load results, memory samples and the queue check into the JSON
- * shape and a plain-text table with error details, per-process memory and notes.
+ * The benchmark's report: turns load results, memory samples, the end-to-end delivery figures and
+ * the queue check into the JSON shape and a plain-text table with error details, per-process
+ * memory and notes.
  * Pure formatting: absent figures print as "-" or null; nothing here throws.
  */
+import type { E2eReport } from './e2e.ts';
 import type { LoadResult } from './load.ts';
 import { percentile } from './load.ts';
 import type { MemoryReport } from './rss.ts';
@@ -17,6 +19,10 @@ export interface QueueCheck {
   readonly missing: number;
   readonly missingIds: readonly string[];
   readonly depth: { ready: number; inFlight: number; delayed: number; dead: number };
+  /** Delivered messages found by Message-ID because their delivery key did not carry the queue id. */
+  readonly deliveredByMessageId: number;
+  /** Accepted messages stored more than once. */
+  readonly duplicates: number;
   readonly ok: boolean;
 }
 
@@ -87,9 +93,44 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** The end-to-end section: status, rate, latency, what was matched how and what is missing. */
+export function formatE2e(e: E2eReport): string[] {
+  const out = [
+    `End-to-end delivery (${e.recipients.join(', ')}): ${e.status}`,
+    `  stored ${e.delivered} of ${e.accepted} accepted` +
+      (e.seconds !== null ? ` in ${e.seconds.toFixed(2)} s (first 250 -> last stored)` : '') +
+      (e.deliveredPerSecond !== null ? `: ${e.deliveredPerSecond.toFixed(1)} delivered msg/s` : ''),
+    `  accept -> stored latency: p50 ${ms(e.latencyMs.p50)} ms, p99 ${ms(e.latencyMs.p99)} ms, max ${ms(e.latencyMs.max)} ms`,
+  ];
+  if (e.status !== 'delivered') {
+    const by = Object.entries(e.missingByStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
+    out.push(
+      `  missing ${e.missing}${by ? ` (${by})` : ''}; gave up after nothing new was stored for ${e.stallTimeoutSeconds} s` +
+        ` (waited ${e.drainSeconds} s after the last 250)`,
+    );
+    if (e.missingIds.length > 0)
+      out.push(`  missing ids (first 10): ${e.missingIds.slice(0, 10).join(', ')}`);
+  }
+  if (e.matched.byMessageId > 0) {
+    out.push(
+      `  ${e.matched.byMessageId} stored message(s) found only by Message-ID: their delivery key is not "<queue id>/INBOX"`,
+    );
+  }
+  if (e.matched.duplicates > 0) out.push(`  ${e.matched.duplicates} message(s) stored more than once`);
+  if (!e.settle.settled) {
+    out.push(`  note: ${e.settle.backlog} earlier job(s) were still ready or in flight when sending began`);
+  } else if (e.settle.waitedSeconds > 0) {
+    out.push(`  (waited ${e.settle.waitedSeconds} s for earlier traffic to leave the queue first)`);
+  }
+  return out;
+}
+
 export function formatText(report: {
   target: string;
   modes: readonly ModeReport[];
+  e2e?: E2eReport | null;
   queueCheck: QueueCheck | null;
   notes: readonly string[];
 }): string {
@@ -137,6 +178,7 @@ export function formatText(report: {
     ),
   );
   if (procs.length > 0) out.push('', 'Memory per process:', ...procs);
+  if (report.e2e) out.push('', ...formatE2e(report.e2e));
   const q = report.queueCheck;
   if (q) {
     out.push(
@@ -146,6 +188,9 @@ export function formatText(report: {
     );
     if (q.missingIds.length > 0)
       out.push(`  missing ids (first 10): ${q.missingIds.slice(0, 10).join(', ')}`);
+    if (q.deliveredByMessageId > 0)
+      out.push(`  ${q.deliveredByMessageId} delivered message(s) found by Message-ID, not by delivery key`);
+    if (q.duplicates > 0) out.push(`  ${q.duplicates} message(s) stored more than once`);
   }
   out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
   return out.join('\n');

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 
 export interface ProcessMemory {
   readonly pid: number;
-  readonly role: 'primary' | 'worker';
+  /** "primary", or the worker's role from cluster.json ("frontend", "backend"), else "worker". */
+  readonly role: string;
   /** Peak VmRSS seen by the sampler, bytes. */
   peakRss: number;
   /** VmHWM at the last read, bytes. */
@@ -46,10 +47,15 @@ export class RssSampler {
   private peakTotal = 0;
   private anyRead = false;
 
-  constructor(primaryPid: number, workerPids: readonly number[], intervalMs = 100) {
+  constructor(
+    primaryPid: number,
+    workerPids: readonly number[],
+    intervalMs = 100,
+    roles: Readonly<Record<number, string>> = {},
+  ) {
     this.procs = [
       { pid: primaryPid, role: 'primary', peakRss: 0, hwm: 0 },
-      ...workerPids.map((pid) => ({ pid, role: 'worker' as const, peakRss: 0, hwm: 0 })),
+      ...workerPids.map((pid) => ({ pid, role: roles[pid] ?? 'worker', peakRss: 0, hwm: 0 })),
     ];
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);

@@ -1,7 +1,7 @@
 /**
  * End-to-end tests of how the `strato` binary fails: bad input exits 2, unknown or conflicting
  * objects exit 1, each with one stderr line naming the problem, nothing on stdout and never a
- * stack trace (unless STRATO_DEBUG=1). Also checks --help texts. The runs are independent and
+ * stack trace (unless STRATO_DEBUG=1). Also checks --help texts (queue and mailbox commands included). The runs are independent and
  * start in parallel against one prepared data dir (example.com with alice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,7 +159,43 @@ const CASES: readonly Case[] = [
     code: 2,
     message: /^strato: invalid queue id "xyz": expected 20 characters/,
   },
+  {
+    args: ['queue', 'retry', 'abc'],
+    code: 2,
+    message: /^strato: invalid queue id "abc": expected 20 characters/,
+  },
+  {
+    args: ['queue', 'bounce', '01JD0Q5Z8X3V7K2M4N6P', '--reason', ' '],
+    code: 2,
+    message: /^strato: the bounce reason is empty$/,
+  },
+  {
+    args: ['queue', 'bounce', '01JD0Q5Z8X3V7K2M4N6P', '--reason', 'x'.repeat(201)],
+    code: 2,
+    message: /^strato: the bounce reason is 201 characters long; at most 200$/,
+  },
+  {
+    args: ['queue', 'delete'],
+    code: 2,
+    message: /^strato queue delete: missing required argument 'id'/,
+  },
+  {
+    args: ['mailbox', 'read', 'alice@example.com', '0'],
+    code: 2,
+    message: /^strato: invalid UID "0": expected a positive whole number$/,
+  },
+  { args: ['mailbox'], code: 2, message: /^strato mailbox: missing command: folders, list, read / },
   // not found and conflicts: exit 1
+  {
+    args: ['queue', 'delete', '01JD0Q5Z8X3V7K2M4N6P'],
+    code: 1,
+    message: /^strato: queue job 01JD0Q5Z8X3V7K2M4N6P not found/,
+  },
+  {
+    args: ['mailbox', 'list', 'ghost@example.com'],
+    code: 1,
+    message: /^strato: account ghost@example.com does not exist$/,
+  },
   { args: ['domain', 'add', 'EXAMPLE.com'], code: 1, message: /^strato: domain example.com already exists$/ },
   {
     args: ['domain', 'show', 'nope.example'],
@@ -275,15 +311,17 @@ describe('strato on bad input', () => {
 
 describe('strato --help', () => {
   it('documents commands, global options, examples and exit codes', async () => {
-    const [main, accountSet, queueList, version] = await Promise.all([
+    const [main, accountSet, queueList, queueBounce, mailboxRead, version] = await Promise.all([
       strato(data.dir, ['--help'], { noDataDir: true }),
       strato(data.dir, ['account', 'set', '--help'], { noDataDir: true }),
       strato(data.dir, ['queue', 'list', '--help'], { noDataDir: true }),
+      strato(data.dir, ['queue', 'bounce', '--help'], { noDataDir: true }),
+      strato(data.dir, ['mailbox', 'read', '--help'], { noDataDir: true }),
       strato(data.dir, ['--version'], { noDataDir: true }),
     ]);
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/^Usage: strato \[options\] \[command\]/);
-    for (const cmd of ['domain', 'account', 'alias', 'forwarder', 'cluster', 'queue']) {
+    for (const cmd of ['domain', 'account', 'alias', 'forwarder', 'cluster', 'queue', 'mailbox']) {
       expect(main.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
     }
     expect(main.stdout).toContain('--data-dir <dir>');
@@ -298,6 +336,14 @@ describe('strato --help', () => {
     expect(queueList.code).toBe(0);
     expect(queueList.stdout).toContain('--status <status>');
     expect(queueList.stdout).toContain('ready, in-flight, delayed, dead');
+    expect(main.stdout).toContain('$ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"');
+    expect(queueBounce.code).toBe(0);
+    expect(queueBounce.stdout).toMatch(/^Usage: strato queue bounce \[options\] <id>/);
+    expect(queueBounce.stdout).toContain('--reason <text>');
+    expect(queueBounce.stdout).toContain('failed DSN (from <>)');
+    expect(mailboxRead.code).toBe(0);
+    expect(mailboxRead.stdout).toMatch(/^Usage: strato mailbox read \[options\] <account> <uid>/);
+    expect(mailboxRead.stdout).toContain('--folder <folder>');
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
