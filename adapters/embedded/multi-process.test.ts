@@ -116,7 +116,7 @@ describe('embedded storage across processes', () => {
     const reported = c.lines.filter((l) => l.startsWith('ENQ ')).map((l) => l.split(' '));
     expect(reported.length).toBeGreaterThanOrEqual(200);
 
-    const db = openDatabase(`${dir}/strato.db`);
+    const db = openDatabase(`${dir}/queue.db`);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     const s = await openEmbeddedStorage({ dataDir: dir });

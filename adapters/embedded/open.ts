@@ -1,7 +1,8 @@
 /**
- * Opens the embedded storage of one machine: <dataDir>/strato.db (queue, directory, leases,
- * counters, mailbox index share one WAL database) plus body files under <dataDir>/messages and
- * <dataDir>/mailboxes. Any number of processes may open the same data dir at once.
+ * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
+ * (directory, leases, counters, backend registry) and mailbox.db (mailbox index), plus body
+ * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
+ * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
  */
 import { mkdirSync } from 'node:fs';
@@ -37,25 +38,39 @@ export interface EmbeddedStorage extends Storage {
   readonly dataDir: string;
 }
 
-export const DB_FILE = 'strato.db';
+/**
+ * Three WAL databases, not one: the frontends write the queue, the backends write the mailbox
+ * index, and leases/counters/directory are shared. SQLite has one writer per database, so a
+ * single file made frontends and backends wait on each other's commits (measured under
+ * `npm run bench`); separate files commit and fsync independently.
+ */
+export const DB_FILES = { queue: 'queue.db', directory: 'directory.db', mailbox: 'mailbox.db' } as const;
 
 export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
   const clock = opts.clock ?? systemClock;
   mkdirSync(opts.dataDir, { recursive: true });
-  const db: Db = openDatabase(join(opts.dataDir, DB_FILE));
+  const opened: Db[] = [];
+  const open = (file: string): Db => {
+    const db = openDatabase(join(opts.dataDir, file));
+    opened.push(db);
+    return db;
+  };
   try {
+    const queueDb = open(DB_FILES.queue);
+    const directoryDb = open(DB_FILES.directory);
+    const mailboxDb = open(DB_FILES.mailbox);
     // One batcher per process: message and mailbox writes into one directory share fsyncs.
     const dirSyncer = new DirSyncer();
     const queueOpts: { clock: Clock; maxReceiveCount?: number; maxQueued?: number } = { clock };
     if (opts.maxReceiveCount !== undefined) queueOpts.maxReceiveCount = opts.maxReceiveCount;
     if (opts.maxQueued !== undefined) queueOpts.maxQueued = opts.maxQueued;
-    const queue = new SqliteMailQueue(db, queueOpts);
-    const directory = new SqliteDirectory(db);
-    const leases = new SqliteAccountLeases(db, { clock });
-    const counters = new SqliteCounters(db, { clock });
-    const backends = new SqliteBackendRegistry(db, { clock });
+    const queue = new SqliteMailQueue(queueDb, queueOpts);
+    const directory = new SqliteDirectory(directoryDb);
+    const leases = new SqliteAccountLeases(directoryDb, { clock });
+    const counters = new SqliteCounters(directoryDb, { clock });
+    const backends = new SqliteBackendRegistry(directoryDb, { clock });
     const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
-    const mailboxes = await FileMailboxStore.open(db, opts.dataDir, { clock, dirSyncer });
+    const mailboxes = await FileMailboxStore.open(mailboxDb, opts.dataDir, { clock, dirSyncer });
     let closing: Promise<void> | undefined;
     return {
       dataDir: opts.dataDir,
@@ -69,13 +84,13 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();
-          db.close();
+          for (const db of opened) db.close();
         })();
         return closing;
       },
     };
   } catch (err) {
-    db.close();
+    for (const db of opened) db.close();
     throw err;
   }
 }

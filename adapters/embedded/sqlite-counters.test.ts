@@ -17,7 +17,7 @@ describe('SqliteCounters (embedded specifics)', () => {
       await counters.add('old', 60);
       t.clock.advance(2 * 3_600_000);
       for (let i = 0; i < 500; i++) await counters.add('new', 60);
-      const db = openDatabase(`${t.dir}/strato.db`);
+      const db = openDatabase(`${t.dir}/directory.db`);
       const keys = db.prepare('SELECT DISTINCT key FROM counters').pluck().all();
       db.close();
       expect(keys).toEqual(['new']);

@@ -77,6 +77,9 @@ export class SqliteMailQueue implements MailQueue {
   private readonly maxQueued: number;
   private pending: PendingEnqueue[] = [];
   private flushScheduled = false;
+  private pendingAcks: { id: string; receipt: string; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
+  private ackScheduled = false;
   private closed = false;
   private readonly wakers = new Set<() => void>();
   private readonly stmt;
@@ -244,7 +247,31 @@ export class SqliteMailQueue implements MailQueue {
 
   async ack(receipt: string): Promise<void> {
     const id = idOfReceipt(receipt);
-    if (id !== undefined) this.stmt.ack.run(id, receipt);
+    if (id === undefined) return;
+    // Group commit, like enqueue: acks of jobs finishing in the same loop turn share one fsync.
+    return new Promise<void>((resolve, reject) => {
+      this.pendingAcks.push({ id, receipt, resolve, reject });
+      if (!this.ackScheduled) {
+        this.ackScheduled = true;
+        setImmediate(() => this.flushAcks());
+      }
+    });
+  }
+
+  private flushAcks(): void {
+    this.ackScheduled = false;
+    const batch = this.pendingAcks;
+    this.pendingAcks = [];
+    if (batch.length === 0) return;
+    try {
+      writeTx(this.db, () => {
+        for (const a of batch) this.stmt.ack.run(a.id, a.receipt);
+      });
+    } catch (err) {
+      for (const a of batch) a.reject(err);
+      return;
+    }
+    for (const a of batch) a.resolve();
   }
 
   async reschedule(receipt: string, job: QueueJob, delaySeconds: number): Promise<void> {
@@ -310,6 +337,7 @@ export class SqliteMailQueue implements MailQueue {
   close(): void {
     if (this.closed) return;
     this.flush();
+    this.flushAcks();
     this.closed = true;
     this.wake();
   }

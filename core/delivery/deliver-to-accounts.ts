@@ -15,6 +15,7 @@ import type { AccountRecord, Directory } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
+import type { LeaseCache } from './lease-cache.ts';
 
 /** Where the rules seam says a message goes; the default is the INBOX. */
 export interface FilingDecision {
@@ -42,6 +43,8 @@ export interface DeliverDeps {
   readonly logger: Logger;
   readonly leaseTtlMs: number;
   readonly rules?: AccountRules;
+  /** Leases this backend holds (one per process); without it every delivery writes the lease. */
+  readonly leaseCache?: LeaseCache;
 }
 
 export interface LocalDelivery {
@@ -65,7 +68,9 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const account = await findAccount(deps.directory, parsed.value.address);
   if (!account) return permanent(replies.unknownUser(parsed.value.address));
 
-  const lease = await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
+  const lease = deps.leaseCache
+    ? await deps.leaseCache.acquire(deps.leases, deps.clock, account.address, deps.backendId, deps.leaseTtlMs)
+    : await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
   if (!lease.ok) return temporary(replies.accountInUse(account.address, lease.heldBy.owner));
 
   const [domain, cluster] = await Promise.all([
@@ -124,6 +129,7 @@ export async function deliverToAccounts(
       out.set(rcpt, await deliverOne(deps, msg, rcpt));
     } catch (err) {
       const stale = err instanceof StaleEpochError;
+      if (stale) deps.leaseCache?.forget(err.account);
       deps.logger.warn({
         event: stale ? 'backend.lease_lost' : 'backend.store_failed',
         rcpt,

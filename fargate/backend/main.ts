@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ConfigError } from '../../core/config/errors.ts';
+import { LeaseCache } from '../../core/delivery/lease-cache.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createLmtpServer, ensureSpoolDir } from './lmtp-server.ts';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       clock: systemClock,
       logger,
       leaseTtlMs: config.leaseTtlMs,
+      leaseCache: new LeaseCache(),
     },
     { spoolDir, hostname: config.hostname, maxMessageSize: config.maxMessageSize },
   );

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { TestClock } from '../../adapters/contract/test-clock.ts';
+import { tempStorage } from '../../adapters/embedded/test-support.ts';
+import { LeaseCache } from './lease-cache.ts';
+
+describe('lease cache', () => {
+  it('writes the lease once per half period, then renews it; the epoch stays', async () => {
+    const t = await tempStorage();
+    try {
+      const clock: TestClock = t.clock;
+      let writes = 0;
+      const leases = {
+        ...t.storage.leases,
+        acquire: (...args: Parameters<typeof t.storage.leases.acquire>) => {
+          writes++;
+          return t.storage.leases.acquire(...args);
+        },
+      };
+      const cache = new LeaseCache();
+      const first = await cache.acquire(leases, clock, 'a@example.com', 'b1', 10_000);
+      clock.advance(4_000);
+      const second = await cache.acquire(leases, clock, 'a@example.com', 'b1', 10_000);
+      expect(writes).toBe(1);
+      expect(second).toEqual(first);
+      clock.advance(1_500);
+      const renewed = await cache.acquire(leases, clock, 'a@example.com', 'b1', 10_000);
+      expect(writes).toBe(2);
+      expect(renewed.ok && renewed.lease.epoch).toBe(first.ok && first.lease.epoch);
+      expect(renewed.ok && renewed.lease.expiresAt).toBe(clock.now() + 10_000);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('never answers from memory for an account another backend took, once past the half period', async () => {
+    const t = await tempStorage();
+    try {
+      const cache = new LeaseCache();
+      await cache.acquire(t.storage.leases, t.clock, 'a@example.com', 'b1', 10_000);
+      t.clock.advance(10_001);
+      const other = await t.storage.leases.acquire('a@example.com', 'b2', 10_000);
+      expect(other.ok).toBe(true);
+      const mine = await cache.acquire(t.storage.leases, t.clock, 'a@example.com', 'b1', 10_000);
+      expect(mine).toMatchObject({ ok: false, heldBy: { owner: 'b2' } });
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * A backend's memory of the account leases it holds, so a busy account costs one lease write
+ * per half lease period instead of one per message. A cached lease is used only until half its
+ * time has passed (then it is renewed through AccountLeases), so it is always well inside its
+ * expiry: no other backend can hold the account meanwhile. The epoch still fences every write.
+ */
+import type { AccountLeases, AcquireResult, Lease } from '../ports/account-leases.ts';
+import type { Clock } from '../ports/clock.ts';
+
+export class LeaseCache {
+  private readonly held = new Map<string, { lease: Lease; renewAt: number }>();
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  /** Our lease on `account`, from memory while fresh, else acquired (or renewed) in the store. */
+  async acquire(
+    leases: AccountLeases,
+    clock: Clock,
+    account: string,
+    owner: string,
+    ttlMs: number,
+  ): Promise<AcquireResult> {
+    const now = clock.now();
+    const cached = this.held.get(account);
+    if (cached && cached.lease.owner === owner && now < cached.renewAt)
+      return { ok: true, lease: cached.lease };
+    const result = await leases.acquire(account, owner, ttlMs);
+    if (result.ok) {
+      if (this.held.size >= this.maxEntries) this.held.clear();
+      this.held.set(account, { lease: result.lease, renewAt: now + ttlMs / 2 });
+    } else {
+      this.held.delete(account);
+    }
+    return result;
+  }
+
+  /** Forget an account (its lease was found stale by a write). */
+  forget(account: string): void {
+    this.held.delete(account);
+  }
+}
