@@ -1,0 +1,90 @@
+/**
+ * Test support for the SQS mail queue: SDK clients on the emulators (`inject('emulators')`), one
+ * index table per test file, a fresh queue + DLQ per `freshQueue()`, a log of the requests sent
+ * and one-shot failure injection by operation name. Failure: emulator errors fail the test.
+ */
+import { randomBytes } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { awsClients } from './aws-clients.ts';
+import { createQueueIndexTable } from './queue-index-table.ts';
+import { SqsMailQueue } from './sqs-mail-queue.ts';
+import { createMailQueueResources, type MailQueueResources } from './sqs-queue-setup.ts';
+import { TEST_CREDENTIALS } from './testing/emulators.ts';
+
+export interface QueueFixture extends MailQueueResources {
+  readonly queue: SqsMailQueue;
+  /** Another handle on the same queue (another process's view). */
+  reopen(): SqsMailQueue;
+}
+
+export interface SqsTestEnv {
+  readonly clients: ReturnType<typeof awsClients>;
+  readonly table: string;
+  /** "SQS.SendMessageBatch", "DynamoDB.UpdateItem", ... in the order sent; clear it at will. */
+  readonly sent: string[];
+  /** Make the next `times` requests of `operation` (e.g. "SQS.SendMessageBatch") fail. */
+  failNext(operation: string, times?: number): void;
+  freshQueue(opts?: { maxReceiveCount?: number; maxQueued?: number }): Promise<QueueFixture>;
+}
+
+/** Call at the top level of a test file. */
+export function sqsTestEnv(): SqsTestEnv {
+  const e = inject('emulators');
+  const clients = awsClients({
+    region: e.region,
+    endpoints: { sqs: e.sqs, dynamodb: e.dynamodb },
+    credentials: TEST_CREDENTIALS,
+  });
+  const table = `qidx-${randomBytes(5).toString('hex')}`;
+  const sent: string[] = [];
+  const failures = new Map<string, number>();
+  for (const [service, client] of [
+    ['SQS', clients.sqs],
+    ['DynamoDB', clients.dynamodbRaw],
+  ] as const) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const op = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
+        sent.push(op);
+        const left = failures.get(op) ?? 0;
+        if (left > 0) {
+          failures.set(op, left - 1);
+          throw Object.assign(new Error(`${op} failed on purpose`), { name: 'InjectedFault' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordAndFail' },
+    );
+  }
+  beforeAll(() => createQueueIndexTable(clients.dynamodbRaw, table));
+  afterAll(async () => {
+    await clients.dynamodbRaw.send(new DeleteTableCommand({ TableName: table })).catch(() => {});
+    clients.destroy();
+  });
+  return {
+    clients,
+    table,
+    sent,
+    failNext(operation, times = 1) {
+      failures.set(operation, times);
+    },
+    async freshQueue(opts = {}) {
+      const maxReceiveCount = opts.maxReceiveCount ?? 3;
+      const name = `mq-${randomBytes(6).toString('hex')}`;
+      const res = await createMailQueueResources(clients.sqs, name, maxReceiveCount);
+      const open = () =>
+        new SqsMailQueue({
+          sqs: clients.sqs,
+          dynamodb: clients.dynamodb,
+          ...res,
+          indexTable: table,
+          maxReceiveCount,
+          maxQueued: opts.maxQueued ?? 0,
+        });
+      return { ...res, queue: open(), reopen: open };
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
