@@ -12,6 +12,16 @@ import { SqsMailQueue } from './sqs-mail-queue.ts';
 import { createMailQueueResources, type MailQueueResources } from './sqs-queue-setup.ts';
 import { TEST_CREDENTIALS } from './testing/emulators.ts';
 
+type InjectStack = {
+  add(
+    mw: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: unknown) => Promise<unknown>,
+    opts: { step: 'initialize'; name: string },
+  ): void;
+};
+
 export interface QueueFixture extends MailQueueResources {
   readonly queue: SqsMailQueue;
   /** Another handle on the same queue (another process's view). */
@@ -43,7 +53,8 @@ export function sqsTestEnv(): SqsTestEnv {
     ['SQS', clients.sqs],
     ['DynamoDB', clients.dynamodbRaw],
   ] as const) {
-    client.middlewareStack.add(
+    // Two client types: go through a structural type, the union of their stacks is not callable.
+    (client.middlewareStack as unknown as InjectStack).add(
       (next, context) => async (args) => {
         const op = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
         sent.push(op);
