@@ -1,0 +1,321 @@
+/**
+ * MailboxStore on S3 + DynamoDB: bodies are S3 objects (lib-storage), index, UID counters, epoch
+ * fence and usage live in the mailboxes table. append = (1) UpdateItem fence + next UID, (2) body
+ * PutObject, (3) TransactWriteItems delivery item + message item + usage, fenced again: body first,
+ * so a row never points at a missing body. Failure: StaleEpochError; a repeated delivery key answers
+ * the first UID; a refused commit deletes its body, an unanswered one keeps it (orphan, never loss).
+ */
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Clock } from '../../core/ports/clock.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import { StaleEpochError } from '../../core/ports/errors.ts';
+import type {
+  AppendRequest,
+  AppendResult,
+  MailboxMessage,
+  MailboxStore,
+} from '../../core/ports/mailbox-store.ts';
+import {
+  cancellationReasons,
+  conditionFailedAt,
+  conditionFailure,
+  type DynamoTarget,
+  queryAll,
+  rawNumber,
+  retryConflicts,
+} from './dynamo-support.ts';
+import {
+  ACCOUNT_SK,
+  bodyKey,
+  checkAccount,
+  checkDeliveryKey,
+  checkEpoch,
+  checkFolder,
+  deliverySk,
+  folderPrefix,
+  MAX_UID,
+  messageSk,
+  uidAttribute,
+} from './s3-mailbox-keys.ts';
+
+export interface S3MailboxStoreOptions {
+  /** The mailboxes table. */
+  readonly dynamo: DynamoTarget;
+  /** An S3 client (forcePathStyle for emulators). */
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Prefix of every body key; default "mailboxes/". */
+  readonly prefix?: string;
+  /** Multipart part size; ≤ 10 MiB (fauxqs takes at most 11 MiB per request), ≥ 5 MiB (S3). */
+  readonly partSize?: number;
+  readonly clock?: Clock;
+}
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+export class S3MailboxStore implements MailboxStore {
+  private readonly dynamo: DynamoTarget;
+  private readonly s3: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly partSize: number;
+  private readonly clock: Clock;
+
+  constructor(opts: S3MailboxStoreOptions) {
+    this.dynamo = opts.dynamo;
+    this.s3 = opts.s3;
+    this.bucket = opts.bucket;
+    this.prefix = opts.prefix ?? 'mailboxes/';
+    this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  async append(req: AppendRequest, body: Readable | AsyncIterable<Uint8Array>): Promise<AppendResult> {
+    let account: string;
+    let folder: string;
+    let uid: number;
+    let key: string;
+    try {
+      account = checkAccount(req.account);
+      folder = checkFolder(req.folder);
+      checkDeliveryKey(req.deliveryKey);
+      checkEpoch(req.epoch);
+      uid = await this.nextUid(account, folder, req.epoch);
+      key = bodyKey(this.prefix, account, folder, uid);
+    } catch (err) {
+      discard(body); // refused before reading: release the source
+      throw err;
+    }
+    const size = await this.putBody(key, body);
+    return this.commit(req, account, folder, uid, key, size);
+  }
+
+  async list(account: string, folder: string): Promise<MailboxMessage[]> {
+    const items = await queryAll(this.dynamo.client, {
+      TableName: this.dynamo.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': checkAccount(account),
+        ':prefix': folderPrefix(checkFolder(folder)),
+      },
+      ConsistentRead: true,
+    });
+    return items.map(toMessage);
+  }
+
+  async read(account: string, folder: string, uid: number): Promise<Readable | undefined> {
+    const acc = checkAccount(account);
+    const fol = checkFolder(folder);
+    if (!Number.isSafeInteger(uid) || uid < 1 || uid > MAX_UID) return undefined;
+    const r = await this.dynamo.client.send(
+      new GetCommand({
+        TableName: this.dynamo.tableName,
+        Key: { pk: acc, sk: messageSk(fol, uid) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!r.Item) return undefined;
+    const obj = await this.s3.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: String(r.Item.bodyKey) }),
+    );
+    return obj.Body as Readable;
+  }
+
+  async folders(account: string): Promise<string[]> {
+    const item = await this.accountItem(checkAccount(account), 'folders');
+    const set = item?.folders;
+    // Byte order of UTF-8, as the embedded store's ORDER BY folder.
+    return set instanceof Set
+      ? [...(set as Set<string>)].sort((a, b) => Buffer.compare(utf8(a), utf8(b)))
+      : [];
+  }
+
+  /** The running total kept on the account item: one GetItem, however many messages. */
+  async usage(account: string): Promise<number> {
+    const item = await this.accountItem(checkAccount(account), 'bytes');
+    return Number(item?.bytes ?? 0);
+  }
+
+  /** Step 1: refuse a stale epoch, raise the fence to ours and take the folder's next UID. */
+  private async nextUid(account: string, folder: string, epoch: number): Promise<number> {
+    try {
+      const r = await retryConflicts(() =>
+        this.dynamo.client.send(
+          new UpdateCommand({
+            TableName: this.dynamo.tableName,
+            Key: { pk: account, sk: ACCOUNT_SK },
+            UpdateExpression: 'SET #epoch = :epoch ADD #uid :one',
+            ConditionExpression: 'attribute_not_exists(#epoch) OR #epoch <= :epoch',
+            ExpressionAttributeNames: { '#epoch': 'maxEpoch', '#uid': uidAttribute(folder) },
+            ExpressionAttributeValues: { ':epoch': epoch, ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return Number(r.Attributes?.[uidAttribute(folder)]);
+    } catch (err) {
+      const failed = conditionFailure(err);
+      if (!failed) throw err;
+      throw new StaleEpochError(account, epoch, rawNumber(failed.item, 'maxEpoch') ?? epoch);
+    }
+  }
+
+  /** Step 2: stream the body to S3 (one PutObject up to partSize, multipart above); returns its size. */
+  private async putBody(key: string, body: Readable | AsyncIterable<Uint8Array>): Promise<number> {
+    let size = 0;
+    const counted = ReadableStream.from(
+      (async function* () {
+        for await (const chunk of body) {
+          const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+          size += buf.byteLength;
+          yield buf;
+        }
+      })(),
+      { objectMode: false },
+    );
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: 'message/rfc822' },
+      partSize: this.partSize,
+      // One part in flight: memory per append stays near one part, whatever the message size.
+      queueSize: 1,
+      leavePartsOnError: false,
+    });
+    try {
+      // A failing source fails the part reader, and Upload then aborts the multipart upload itself.
+      await upload.done();
+      return size;
+    } catch (err) {
+      counted.destroy();
+      discard(body);
+      await this.deleteBody(key);
+      throw err;
+    }
+  }
+
+  /**
+   * Step 3: delivery item (the idempotency key), message item and usage in one transaction, fenced
+   * again so a writer that lost its lease while uploading cannot commit.
+   */
+  private async commit(
+    req: AppendRequest,
+    account: string,
+    folder: string,
+    uid: number,
+    key: string,
+    size: number,
+  ): Promise<AppendResult> {
+    const table = this.dynamo.tableName;
+    const delivery = { pk: account, sk: deliverySk(req.deliveryKey) };
+    const items = [
+      {
+        Update: {
+          TableName: table,
+          Key: { pk: account, sk: ACCOUNT_SK },
+          UpdateExpression: 'ADD #bytes :size, #folders :folder',
+          ConditionExpression: '#epoch <= :epoch',
+          ExpressionAttributeNames: { '#bytes': 'bytes', '#folders': 'folders', '#epoch': 'maxEpoch' },
+          ExpressionAttributeValues: { ':size': size, ':folder': new Set([folder]), ':epoch': req.epoch },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      },
+      {
+        Put: {
+          TableName: table,
+          Item: { ...delivery, uid, folder, deliveryKey: req.deliveryKey },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      },
+      {
+        Put: {
+          TableName: table,
+          Item: {
+            pk: account,
+            sk: messageSk(folder, uid),
+            uid,
+            folder,
+            size,
+            flags: [...(req.flags ?? [])],
+            internalDate: this.clock.now(),
+            deliveryKey: req.deliveryKey,
+            bodyKey: key,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    try {
+      await retryConflicts(() => this.dynamo.client.send(new TransactWriteCommand({ TransactItems: items })));
+      return { uid, duplicate: false };
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      // No answer (timeout, 5xx): the commit may have happened, so the body must stay.
+      if (!reasons) throw err;
+      await this.deleteBody(key);
+      if (conditionFailedAt(reasons, 0)) {
+        throw new StaleEpochError(account, req.epoch, rawNumber(reasons[0]?.item, 'maxEpoch') ?? req.epoch);
+      }
+      if (conditionFailedAt(reasons, 1)) {
+        const first = rawNumber(reasons[1]?.item, 'uid') ?? (await this.uidOf(delivery));
+        return { uid: first, duplicate: true };
+      }
+      throw err;
+    }
+  }
+
+  /** The uid a delivery item holds (when a refused write did not send the old item back). */
+  private async uidOf(key: { pk: string; sk: string }): Promise<number> {
+    const r = await this.dynamo.client.send(
+      new GetCommand({ TableName: this.dynamo.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Number(r.Item?.uid);
+  }
+
+  private async accountItem(
+    account: string,
+    attribute: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const r = await this.dynamo.client.send(
+      new GetCommand({
+        TableName: this.dynamo.tableName,
+        Key: { pk: account, sk: ACCOUNT_SK },
+        ConsistentRead: true,
+        ProjectionExpression: '#a',
+        ExpressionAttributeNames: { '#a': attribute },
+      }),
+    );
+    return r.Item;
+  }
+
+  /** Best effort: a body nothing points at is only wasted space, never worth failing for. */
+  private async deleteBody(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => {});
+  }
+}
+
+function toMessage(item: Record<string, unknown>): MailboxMessage {
+  return {
+    uid: Number(item.uid),
+    folder: String(item.folder),
+    size: Number(item.size),
+    flags: (item.flags ?? []) as string[],
+    internalDate: Number(item.internalDate),
+    deliveryKey: String(item.deliveryKey),
+  };
+}
+
+function utf8(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}
+
+/** A body we will not read (further): release the source (a file stream holds a descriptor). */
+function discard(body: Readable | AsyncIterable<Uint8Array>): void {
+  const r = body as Partial<Readable>;
+  if (typeof r.destroy === 'function' && r.destroyed === false) r.destroy();
+}
