@@ -1,0 +1,114 @@
+/**
+ * A read-through cache in front of a Directory for the hot delivery path (every message looks up
+ * its domain, its names and the cluster settings; on DynamoDB each is a billed request). Entries
+ * live `ttlMs` (default 5 s), so a change made by another process is seen within that time; a
+ * write through this instance clears the cache at once. Misses and faults pass straight through.
+ */
+
+import type { Clock } from '../ports/clock.ts';
+import type {
+  AccountRecord,
+  AliasRecord,
+  Directory,
+  DomainRecord,
+  ForwarderRecord,
+  MailToUnknown,
+  NameEntry,
+} from '../ports/directory.ts';
+import type { PartialSettings } from './settings.ts';
+
+export class CachedDirectory implements Directory {
+  private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
+
+  constructor(
+    private readonly inner: Directory,
+    private readonly clock: Clock,
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  private async read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.clock.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value as T;
+    const value = await load();
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    return value;
+  }
+
+  private async write<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } finally {
+      this.entries.clear();
+    }
+  }
+
+  getDomain(name: string): Promise<DomainRecord | undefined> {
+    return this.read(`d:${name}`, () => this.inner.getDomain(name));
+  }
+  getAccount(address: string): Promise<AccountRecord | undefined> {
+    return this.read(`a:${address}`, () => this.inner.getAccount(address));
+  }
+  lookupName(address: string): Promise<NameEntry | undefined> {
+    return this.read(`n:${address}`, () => this.inner.lookupName(address));
+  }
+  getClusterSettings(): Promise<PartialSettings> {
+    return this.read('c', () => this.inner.getClusterSettings());
+  }
+
+  // Lists are operator views: always fresh.
+  listDomains(): Promise<DomainRecord[]> {
+    return this.inner.listDomains();
+  }
+  listAccounts(domain: string): Promise<AccountRecord[]> {
+    return this.inner.listAccounts(domain);
+  }
+  listAliases(domain: string): Promise<AliasRecord[]> {
+    return this.inner.listAliases(domain);
+  }
+  listForwarders(domain: string): Promise<ForwarderRecord[]> {
+    return this.inner.listForwarders(domain);
+  }
+
+  addDomain(domain: DomainRecord): Promise<void> {
+    return this.write(() => this.inner.addDomain(domain));
+  }
+  updateDomain(
+    name: string,
+    patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings },
+  ): Promise<void> {
+    return this.write(() => this.inner.updateDomain(name, patch));
+  }
+  removeDomain(name: string, opts?: { force?: boolean }): Promise<void> {
+    return this.write(() => this.inner.removeDomain(name, opts));
+  }
+  addAccount(account: AccountRecord): Promise<void> {
+    return this.write(() => this.inner.addAccount(account));
+  }
+  removeAccount(address: string): Promise<void> {
+    return this.write(() => this.inner.removeAccount(address));
+  }
+  setPasswordHash(address: string, hash: string): Promise<void> {
+    return this.write(() => this.inner.setPasswordHash(address, hash));
+  }
+  updateAccountSettings(address: string, patch: PartialSettings): Promise<void> {
+    return this.write(() => this.inner.updateAccountSettings(address, patch));
+  }
+  addAlias(alias: AliasRecord): Promise<void> {
+    return this.write(() => this.inner.addAlias(alias));
+  }
+  removeAlias(address: string): Promise<void> {
+    return this.write(() => this.inner.removeAlias(address));
+  }
+  addForwarder(forwarder: ForwarderRecord): Promise<void> {
+    return this.write(() => this.inner.addForwarder(forwarder));
+  }
+  removeForwarder(address: string): Promise<void> {
+    return this.write(() => this.inner.removeForwarder(address));
+  }
+  updateClusterSettings(patch: PartialSettings): Promise<void> {
+    return this.write(() => this.inner.updateClusterSettings(patch));
+  }
+}
