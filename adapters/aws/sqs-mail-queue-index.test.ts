@@ -1,7 +1,8 @@
 /**
- * The SQS mail queue's index: operator access to indexed jobs (the contract's operator cases,
- * adapted: only jobs off the fast path are visible), what the fast path costs, DSN id dedupe,
- * stale copies, and recovery when a reschedule's SQS send fails after its index write.
+ * The SQS mail queue's index, beyond the MailQueue contract (sqs-mail-queue.test.ts runs that,
+ * operator cases included): an extended lease kept in the index, what the fast path costs, DSN
+ * id dedupe, stale copies, recovery when a reschedule's SQS send fails after its index write,
+ * and removing a dead job from the DLQ.
  */
 import { describe, expect, it } from 'vitest';
 import { makeJob } from '../contract/helpers.ts';
@@ -17,77 +18,6 @@ async function receiveOne(queue: SqsMailQueue, visibilitySeconds = 30) {
 }
 
 describe('SqsMailQueue operator access (indexed jobs)', () => {
-  it('gives operators list, get, releaseNow, remove and depth over deferred, delayed and DSN jobs', async () => {
-    const { queue } = await env.freshQueue();
-    const [ready, delayed, leased] = [makeJob(), makeJob(), makeJob({ source: 'DSN', attempts: 0 })];
-    await queue.enqueue([leased]);
-    const lease = await receiveOne(queue, 300);
-    await queue.enqueue([ready]);
-    await queue.reschedule((await receiveOne(queue)).receipt, ready, 0); // deferred, ready at once
-    await queue.enqueue([delayed], { delaySeconds: 600 });
-    expect(await queue.depth()).toEqual({ ready: 1, inFlight: 1, delayed: 1, dead: 0 });
-
-    const all = await queue.list();
-    expect(all.map((e) => e.job.id).sort()).toEqual([ready.id, delayed.id, leased.id].sort());
-    expect((await queue.list({ status: 'delayed' })).map((e) => e.job.id)).toEqual([delayed.id]);
-    expect((await queue.list({ status: 'in-flight' })).map((e) => e.job.id)).toEqual([leased.id]);
-    expect((await queue.list({ status: 'ready' })).map((e) => e.job.id)).toEqual([ready.id]);
-    expect(await queue.list({ limit: 2 })).toHaveLength(2);
-
-    const d = await queue.get(delayed.id);
-    expect(d).toMatchObject({ status: 'delayed', receiveCount: 0 });
-    expect(d!.visibleAt).toBeGreaterThan(Date.now() + 590_000);
-    expect(d?.job).toEqual(delayed);
-    expect(await queue.get('NO-SUCH-JOB')).toBeUndefined();
-
-    expect(await queue.releaseNow(leased.id)).toBe(false);
-    expect(await queue.releaseNow('NO-SUCH-JOB')).toBe(false);
-    expect(await queue.releaseNow(delayed.id)).toBe(true);
-    expect((await queue.get(delayed.id))?.status).toBe('ready');
-
-    expect(await queue.remove(leased.id)).toBe(false);
-    expect(await queue.remove('NO-SUCH-JOB')).toBe(false);
-    expect(await queue.remove(ready.id)).toBe(true);
-    expect(await queue.get(ready.id)).toBeUndefined();
-
-    // The removed job's copy is deleted unseen; the released job comes as its new copy.
-    const got = await queue.receive({ max: 10, visibilitySeconds: 30 });
-    expect(got.map((l) => l.job.id)).toEqual([delayed.id]);
-    await queue.ack(lease.receipt);
-    // Differs: the released job's first copy waits in SQS (delayed) until a receive drops it.
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 1, dead: 0 });
-  });
-
-  it('releaseNow with clearNotBefore makes a waiting job ready and drops its notBefore', async () => {
-    const { queue } = await env.freshQueue();
-    const later = Date.now() + 3_600_000;
-    const [retried, kept, leased] = [
-      makeJob({ notBefore: later, attempts: 2 }),
-      makeJob({ notBefore: later }),
-      makeJob({ notBefore: later, source: 'DSN' }),
-    ];
-    await queue.enqueue([leased]);
-    await receiveOne(queue, 300);
-    await queue.enqueue([retried, kept], { delaySeconds: 900 });
-
-    expect(await queue.releaseNow(leased.id, { clearNotBefore: true })).toBe(false);
-    expect((await queue.get(leased.id))?.job.notBefore).toBe(later);
-    expect(await queue.releaseNow('NO-SUCH-JOB', { clearNotBefore: true })).toBe(false);
-
-    expect(await queue.releaseNow(retried.id, { clearNotBefore: true })).toBe(true);
-    const entry = await queue.get(retried.id);
-    expect(entry?.status).toBe('ready');
-    const { notBefore: _dropped, ...rest } = retried;
-    expect(entry?.job).toEqual(rest);
-
-    expect(await queue.releaseNow(kept.id)).toBe(true);
-    expect((await queue.get(kept.id))?.job.notBefore).toBe(later);
-
-    const got = await queue.receive({ max: 10, visibilitySeconds: 30 });
-    expect(got.map((l) => l.job.id).sort()).toEqual([retried.id, kept.id].sort());
-    expect(got.find((l) => l.job.id === retried.id)?.job).toEqual(rest);
-  });
-
   it('keeps an indexed lease in flight for operators while it is extended', async () => {
     const { queue } = await env.freshQueue();
     const dsn = makeJob({ source: 'DSN' });

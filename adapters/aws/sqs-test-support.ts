@@ -1,11 +1,14 @@
 /**
- * Test support for the SQS mail queue: SDK clients on the emulators (`inject('emulators')`), one
- * index table per test file, a fresh queue + DLQ per `freshQueue()`, a log of the requests sent
- * and one-shot failure injection by operation name. Failure: emulator errors fail the test.
+ * Test support for the SQS mail queue: SDK clients on the emulators (`inject('emulators')`), a
+ * fresh queue + DLQ + index table per `freshQueue()` (so cases can run concurrently: operators
+ * list the whole index table), deleted by its cleanup or at the end of the file, a log of the
+ * requests sent and one-shot failure injection by operation name.
+ * Failure: emulator errors fail the test.
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { afterAll, inject } from 'vitest';
 import { awsClients } from './aws-clients.ts';
 import { createQueueIndexTable } from './queue-index-table.ts';
 import { SqsMailQueue } from './sqs-mail-queue.ts';
@@ -23,14 +26,17 @@ type InjectStack = {
 };
 
 export interface QueueFixture extends MailQueueResources {
+  /** This queue's own index table. */
+  readonly indexTable: string;
   readonly queue: SqsMailQueue;
   /** Another handle on the same queue (another process's view). */
   reopen(): SqsMailQueue;
+  /** Close every handle (pending sends and deletes go out), delete the queues and the table. */
+  cleanup(): Promise<void>;
 }
 
 export interface SqsTestEnv {
   readonly clients: ReturnType<typeof awsClients>;
-  readonly table: string;
   /** "SQS.SendMessageBatch", "DynamoDB.UpdateItem", ... in the order sent; clear it at will. */
   readonly sent: string[];
   /** Make the next `times` requests of `operation` (e.g. "SQS.SendMessageBatch") fail. */
@@ -46,7 +52,6 @@ export function sqsTestEnv(): SqsTestEnv {
     endpoints: { sqs: e.sqs, dynamodb: e.dynamodb },
     credentials: TEST_CREDENTIALS,
   });
-  const table = `qidx-${randomBytes(5).toString('hex')}`;
   const sent: string[] = [];
   const failures = new Map<string, number>();
   for (const [service, client] of [
@@ -68,14 +73,14 @@ export function sqsTestEnv(): SqsTestEnv {
       { step: 'initialize', name: 'recordAndFail' },
     );
   }
-  beforeAll(() => createQueueIndexTable(clients.dynamodbRaw, table));
+  // Cleanups of the queues whose test did not clean up (each runs once).
+  const leftovers = new Set<() => Promise<void>>();
   afterAll(async () => {
-    await clients.dynamodbRaw.send(new DeleteTableCommand({ TableName: table })).catch(() => {});
+    await Promise.all([...leftovers].map((c) => c().catch(() => {})));
     clients.destroy();
   });
   return {
     clients,
-    table,
     sent,
     failNext(operation, times = 1) {
       failures.set(operation, times);
@@ -83,17 +88,35 @@ export function sqsTestEnv(): SqsTestEnv {
     async freshQueue(opts = {}) {
       const maxReceiveCount = opts.maxReceiveCount ?? 3;
       const name = `mq-${randomBytes(6).toString('hex')}`;
-      const res = await createMailQueueResources(clients.sqs, name, maxReceiveCount);
-      const open = () =>
-        new SqsMailQueue({
+      const indexTable = `${name}-idx`;
+      const [res] = await Promise.all([
+        createMailQueueResources(clients.sqs, name, maxReceiveCount),
+        createQueueIndexTable(clients.dynamodbRaw, indexTable),
+      ]);
+      const handles: SqsMailQueue[] = [];
+      const open = () => {
+        const q = new SqsMailQueue({
           sqs: clients.sqs,
           dynamodb: clients.dynamodb,
           ...res,
-          indexTable: table,
+          indexTable,
           maxReceiveCount,
           maxQueued: opts.maxQueued ?? 0,
         });
-      return { ...res, queue: open(), reopen: open };
+        handles.push(q);
+        return q;
+      };
+      const cleanup = async () => {
+        leftovers.delete(cleanup);
+        await Promise.all(handles.map((q) => q.close()));
+        await Promise.all([
+          clients.sqs.send(new DeleteQueueCommand({ QueueUrl: res.queueUrl })),
+          clients.sqs.send(new DeleteQueueCommand({ QueueUrl: res.deadLetterQueueUrl })),
+          clients.dynamodbRaw.send(new DeleteTableCommand({ TableName: indexTable })),
+        ]);
+      };
+      leftovers.add(cleanup);
+      return { ...res, indexTable, queue: open(), reopen: open, cleanup };
     },
   };
 }

@@ -4,15 +4,21 @@ import { makeJob } from '../contract/helpers.ts';
 import { mailQueueContract } from '../contract/mail-queue.contract.ts';
 import { type TempStorage, tempStorage } from './test-support.ts';
 
-mailQueueContract('embedded SQLite', async (opts) => {
-  const t = await tempStorage({ maxQueued: opts?.maxQueued ?? 0, maxReceiveCount: 5 });
-  return {
-    queue: t.storage.queue,
-    clock: t.clock,
-    reopen: async () => (await t.reopen()).queue,
-    cleanup: t.cleanup,
-  };
-});
+// A TestClock: time moves only when the contract lets it, at once, so boundaries are exact.
+mailQueueContract(
+  'embedded SQLite',
+  { time: { real: false }, operatorSeesFreshJobs: true, depthCountsReplacedCopies: false },
+  async (opts) => {
+    const t = await tempStorage({ maxQueued: opts?.maxQueued ?? 0, maxReceiveCount: 5 });
+    return {
+      queue: t.storage.queue,
+      now: () => t.clock.now(),
+      elapse: async (ms) => t.clock.advance(ms),
+      reopen: async () => (await t.reopen()).queue,
+      cleanup: t.cleanup,
+    };
+  },
+);
 
 describe('SqliteMailQueue (embedded specifics)', () => {
   let t: TempStorage;
