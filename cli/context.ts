@@ -34,8 +34,14 @@ export class CliContext {
 
   storage(): Promise<Storage> {
     const dataDir = this.dataDir;
-    this.opened ??= import('../adapters/embedded/open.ts')
-      .then(({ openEmbeddedStorage }) => openEmbeddedStorage({ dataDir }))
+    this.opened ??= Promise.all([
+      import('../core/config/storage-config.ts'),
+      import('../fargate/shared/open-storage.ts'),
+    ])
+      // STRATO_STORAGE=aws (with the deployment's names) administers an AWS cluster instead.
+      .then(([{ parseStorageConfig }, { openStorage }]) =>
+        openStorage(parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir })),
+      )
       .catch((err: unknown) => {
         const reason = err instanceof Error ? err.message : String(err);
         throw new Error(`cannot open the data dir ${dataDir}: ${reason}`, { cause: err });

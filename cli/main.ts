@@ -14,6 +14,7 @@ import { registerDomain } from './commands/domain.ts';
 import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
+import { registerRules } from './commands/rules.ts';
 import { CliContext, DEFAULT_DATA_DIR, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
 
@@ -34,6 +35,10 @@ Examples:
   $ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"
   $ strato mailbox list alice@example.com
   $ strato mailbox read alice@example.com 3 > message.eml
+  $ strato rules get account alice@example.com
+  $ strato rules set domain example.com domain-rules.json
+  $ strato rules set cluster - < cluster-rules.json
+  $ strato rules test alice@example.com message.eml --from bob@example.org
 
 Settings (account → domain defaults → cluster defaults → built-in; "default" clears a level):
   Enabled          true|false          mail service on/off
@@ -42,6 +47,8 @@ Settings (account → domain defaults → cluster defaults → built-in; "defaul
   MaxMailOutSize   size|unlimited      largest message the account may send
   MailOutFlow      100/1h|unlimited    messages the account may send per period
   MailInpFlow      100/1h|unlimited    messages the account may receive per period
+  DisabledRetry    10m/1d|queue        mail service disabled: retry every X for Y, then bounce
+  FullRetry        10m/1d|queue        account full: retry every X for Y, then bounce
 
 Exit codes: 0 ok, 1 not found / conflict / failure, 2 bad usage or invalid input.
 Set STRATO_DEBUG=1 to see stack traces of unexpected errors.`;
@@ -94,8 +101,8 @@ function routeCommanderOutput(cmd: Command): void {
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('strato')
     .description(
-      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings, the mail queue\n' +
-        'and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
+      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings, rules, the mail\n' +
+        'queue and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
     )
     .version(version(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
@@ -112,6 +119,7 @@ function buildProgram(ctx: CliContext): Command {
   registerCluster(program, ctx);
   registerQueue(program, ctx);
   registerMailbox(program, ctx);
+  registerRules(program, ctx);
   routeCommanderOutput(program);
   return program;
 }

@@ -100,8 +100,10 @@ export function formatSettingValue(
   value: AccountSettings[SettingName] | undefined,
 ): string {
   if (value === undefined) return '-';
-  if (value === null) return 'unlimited';
+  if (value === null) return name === 'DisabledRetry' || name === 'FullRetry' ? 'queue' : 'unlimited';
   if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && (name === 'DisabledRetry' || name === 'FullRetry'))
+    return `${value[0]}s/${value[1]}s`;
   if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;
   if (typeof value === 'number' && name !== 'Enabled') return formatSize(value);
   return String(value);

@@ -1,6 +1,6 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, leases, counters, backend registry) and mailbox.db (mailbox index), plus body
+ * (directory, rule sets, auto-reply memory, leases, counters, backend registry) and mailbox.db (mailbox index), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
@@ -16,10 +16,12 @@ import { FileMessageStore } from './file-message-store.ts';
 import { FileMailboxStore } from './mailbox-store.ts';
 import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
+import { SqliteAutoReplyMemory } from './sqlite-auto-reply-memory.ts';
 import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { SqliteMailQueue } from './sqlite-mail-queue.ts';
+import { SqliteRuleStore } from './sqlite-rule-store.ts';
 
 export interface EmbeddedStorageOptions {
   readonly dataDir: string;
@@ -69,6 +71,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const leases = new SqliteAccountLeases(directoryDb, { clock });
     const counters = new SqliteCounters(directoryDb, { clock });
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
+    const rules = new SqliteRuleStore(directoryDb, { clock });
+    const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
     const mailboxes = await FileMailboxStore.open(mailboxDb, opts.dataDir, { clock, dirSyncer });
     let closing: Promise<void> | undefined;
@@ -81,6 +85,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       counters,
       mailboxes,
       backends,
+      rules,
+      autoReplies,
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();

@@ -64,8 +64,10 @@ export class LmtpChannel implements DeliveryChannel {
     let conn: SmtpLineClient | undefined;
     try {
       conn = await this.checkout(backend.address);
-      // XDELIVERY carries the queue id: the backend's mailbox idempotency key.
-      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}`);
+      // XDELIVERY carries the queue id (the backend's mailbox idempotency key), XSOURCE the
+      // message source the backend's rules test.
+      const source = req.source ? ` XSOURCE=${req.source}` : '';
+      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}${source}`);
       if (mail.code !== 250) {
         for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
         await conn.command('RSET');

@@ -87,6 +87,31 @@ export class SmtpLineClient {
     return reply;
   }
 
+  /**
+   * Write and wait for the socket to take more. Rejects at once when the connection is already
+   * gone: a destroyed socket's write() returns false and its 'close' has fired (or is about to),
+   * so waiting for 'drain' or 'close' then would hang the delivery forever.
+   */
+  private async write(data: Buffer | string): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.socket.destroyed) throw new Error('connection closed');
+    if (this.socket.write(data)) return;
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        this.socket.off('drain', onDrain);
+        this.socket.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onClose = () => settle(this.failure ?? new Error('connection closed'));
+      this.socket.on('drain', onDrain);
+      this.socket.on('close', onClose);
+      if (this.socket.destroyed) onClose();
+    });
+    if (this.failure) throw this.failure;
+  }
+
   /** Stream a CRLF message body with dot-stuffing, then the terminating ".". */
   async sendBody(body: Readable): Promise<void> {
     let atLineStart = true;
@@ -98,15 +123,9 @@ export class SmtpLineClient {
       text = (atLineStart && text.startsWith('.') ? '.' : '') + text.replace(/\n\./g, '\n..');
       atLineStart = text.endsWith('\n');
       lastTwo = (lastTwo + text).slice(-2);
-      if (!this.socket.write(Buffer.from(text, 'latin1'))) {
-        await new Promise<void>((resolve, reject) => {
-          this.socket.once('drain', resolve);
-          this.socket.once('close', () => reject(this.failure ?? new Error('connection closed')));
-        });
-      }
-      if (this.failure) throw this.failure;
+      await this.write(Buffer.from(text, 'latin1'));
     }
-    this.socket.write(lastTwo === '\r\n' ? '.\r\n' : '\r\n.\r\n');
+    await this.write(lastTwo === '\r\n' ? '.\r\n' : '\r\n.\r\n');
   }
 
   close(): void {

@@ -153,7 +153,7 @@ export function registerAccount(program: Command, ctx: CliContext): void {
     .argument('<address>', 'account address')
     .argument(
       '<setting>',
-      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow or MailInpFlow',
+      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow, MailInpFlow, DisabledRetry or FullRetry',
     )
     .argument('<value>', 'e.g. true, 10M, 512K, unlimited, 100/3600, 100/1h, default')
     .action(async (input: string, settingInput: string, value: string) => {
@@ -208,6 +208,8 @@ export function registerAccount(program: Command, ctx: CliContext): void {
           if (!(err instanceof NotFoundError)) throw err;
         });
       }
+      // Its rule set goes too: a new account of that name must not inherit it.
+      await storage.rules.set({ kind: 'account', address }, []);
       const removedAliases = aliases.map((a) => a.address);
       ctx.out.result({ account: address, removed: true, removedAliases }, () =>
         ctx.out.line(

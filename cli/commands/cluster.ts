@@ -29,7 +29,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     .description('set a cluster default; "default" clears it so the built-in value applies')
     .argument(
       '<setting>',
-      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow or MailInpFlow',
+      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow, MailInpFlow, DisabledRetry or FullRetry',
     )
     .argument('<value>', 'e.g. true, 10M, unlimited, 100/1h, default')
     .action(async (settingInput: string, value: string) => {

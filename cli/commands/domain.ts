@@ -110,7 +110,7 @@ export function registerDomain(program: Command, ctx: CliContext): void {
     .argument('<name>', 'domain name')
     .argument(
       '<setting>',
-      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow, MailInpFlow or mail-to-unknown',
+      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow, MailInpFlow, DisabledRetry, FullRetry or mail-to-unknown',
     )
     .argument('<value>', 'e.g. 10M, unlimited, 100/1h, true, default; for mail-to-unknown: a policy')
     .action(async (nameInput: string, settingInput: string, value: string) => {
@@ -158,7 +158,11 @@ export function registerDomain(program: Command, ctx: CliContext): void {
       const name = parse.domain(nameInput);
       const storage = await ctx.storage();
       await requireDomain(storage, name);
+      const accounts = opts.force ? await storage.directory.listAccounts(name) : [];
       await storage.directory.removeDomain(name, { force: opts.force === true });
+      // Its rule sets (and, with --force, its accounts') go too.
+      await storage.rules.set({ kind: 'domain', name }, []);
+      for (const a of accounts) await storage.rules.set({ kind: 'account', address: a.address }, []);
       ctx.out.result({ domain: name, removed: true }, () => ctx.out.line(`domain ${name} removed`));
     });
 }

@@ -23,9 +23,22 @@ const schema = z.object({
   leaseTtlMs: positiveInt.default(60_000),
   heartbeatMs: positiveInt.default(5_000),
   maxMessageSize: positiveInt.default(50 * 1024 * 1024),
+  /** queue: generated mail goes to the shared queue; smtp: to the frontends over SMTP ("forward to frontends"). */
+  generatedMail: z.enum(['queue', 'smtp']).default('queue'),
+  generatedSmtpHost: z.string().min(1).default('127.0.0.1'),
+  generatedSmtpPort: port.optional(),
+  mxPort: port.default(2525),
+  rulesGeneratedPerHour: positiveInt.default(100),
+  rulesHopLimit: positiveInt.default(50),
+  srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 
-export type BackendConfig = z.output<typeof schema> & { backendId: string; advertiseAddress: string };
+export type BackendConfig = Omit<z.output<typeof schema>, 'generatedSmtpPort' | 'mxPort'> & {
+  backendId: string;
+  advertiseAddress: string;
+  /** The frontends' port generated mail is submitted to in smtp mode (default: their MX port). */
+  generatedSmtpPort: number;
+};
 
 const names = {
   dataDir: ENV.dataDir,
@@ -38,16 +51,24 @@ const names = {
   leaseTtlMs: ENV.leaseTtlMs,
   heartbeatMs: ENV.heartbeatMs,
   maxMessageSize: ENV.maxMessageSize,
+  generatedMail: ENV.generatedMail,
+  generatedSmtpHost: ENV.generatedSmtpHost,
+  generatedSmtpPort: ENV.generatedSmtpPort,
+  mxPort: ENV.mxPort,
+  rulesGeneratedPerHour: ENV.rulesGeneratedPerHour,
+  rulesHopLimit: ENV.rulesHopLimit,
+  srsSecret: ENV.srsSecret,
 } as const;
 
 export const BACKEND_ENV_NAMES: readonly string[] = Object.values(names);
 
 export function parseBackendConfig(env: Env): BackendConfig {
-  const c = parseRoleConfig('backend', schema, names, env);
+  const { mxPort, generatedSmtpPort, ...c } = parseRoleConfig('backend', schema, names, env);
   const advertiseAddress =
     c.advertiseAddress ?? `${c.lmtpHost === '0.0.0.0' ? '127.0.0.1' : c.lmtpHost}:${c.lmtpPort}`;
   return {
     ...c,
+    generatedSmtpPort: generatedSmtpPort ?? mxPort,
     backendId: c.backendId ?? `backend-${advertiseAddress.replace(/[^A-Za-z0-9._-]/g, '-')}`,
     advertiseAddress,
   };

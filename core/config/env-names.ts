@@ -29,6 +29,13 @@ export const ENV = {
   leaseTtlMs: 'STRATO_LEASE_TTL_MS',
   heartbeatMs: 'STRATO_HEARTBEAT_MS',
   backends: 'STRATO_BACKENDS',
+  // Rules (backends generate mail; frontends check SRS bounce addresses).
+  generatedMail: 'STRATO_GENERATED_MAIL',
+  generatedSmtpHost: 'STRATO_GENERATED_SMTP_HOST',
+  generatedSmtpPort: 'STRATO_GENERATED_SMTP_PORT',
+  rulesGeneratedPerHour: 'STRATO_RULES_GENERATED_PER_HOUR',
+  rulesHopLimit: 'STRATO_RULES_HOP_LIMIT',
+  srsSecret: 'STRATO_SRS_SECRET',
   lmtpBasePort: 'STRATO_LMTP_BASE_PORT',
   // Queue processing.
   queueProcessing: 'STRATO_QUEUE_PROCESSING',
@@ -48,6 +55,26 @@ export const ENV = {
   smarthostSecure: 'STRATO_SMARTHOST_SECURE',
   smarthostUser: 'STRATO_SMARTHOST_USER',
   smarthostPassword: 'STRATO_SMARTHOST_PASSWORD',
+  // Storage: embedded (one machine) or AWS.
+  storage: 'STRATO_STORAGE',
+  awsRegion: 'AWS_REGION',
+  queueUrl: 'STRATO_QUEUE_URL',
+  deadLetterQueueUrl: 'STRATO_DLQ_URL',
+  queueIndexTable: 'STRATO_QUEUE_INDEX_TABLE',
+  spoolBucket: 'STRATO_SPOOL_BUCKET',
+  mailboxBucket: 'STRATO_MAILBOX_BUCKET',
+  directoryTable: 'STRATO_DIRECTORY_TABLE',
+  mailboxTable: 'STRATO_MAILBOX_TABLE',
+  coordinationTable: 'STRATO_COORDINATION_TABLE',
+  sesConfigurationSet: 'STRATO_SES_CONFIGURATION_SET',
+  bounceAddress: 'STRATO_BOUNCE_ADDRESS',
+  backendFunction: 'STRATO_BACKEND_FUNCTION',
+  awsRequestLog: 'STRATO_AWS_REQUEST_LOG',
+  endpointSqs: 'STRATO_AWS_ENDPOINT_SQS',
+  endpointS3: 'STRATO_AWS_ENDPOINT_S3',
+  endpointDynamodb: 'STRATO_AWS_ENDPOINT_DYNAMODB',
+  endpointSes: 'STRATO_AWS_ENDPOINT_SES',
+  endpointLambda: 'STRATO_AWS_ENDPOINT_LAMBDA',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -24,6 +24,8 @@ const schema = z.object({
   reverseDns: bool.default(false),
   socketTimeoutMs: positiveInt.default(5 * 60 * 1000),
   closeTimeoutMs: positiveInt.default(30 * 1000),
+  rulesHopLimit: positiveInt.default(50),
+  srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 export type FrontendConfig = z.output<typeof schema>;
@@ -45,6 +47,8 @@ const names = {
   reverseDns: ENV.reverseDns,
   socketTimeoutMs: ENV.socketTimeoutMs,
   closeTimeoutMs: ENV.closeTimeoutMs,
+  rulesHopLimit: ENV.rulesHopLimit,
+  srsSecret: ENV.srsSecret,
 } as const;
 
 /** Env var names the frontend reads (the CDK construct must set or knowingly leave each one). */

@@ -1,6 +1,7 @@
 /**
  * Queue-processing config (runs inside frontends unless turned off, or as the queue Lambda):
- * concurrency, leases, the retry schedule and where external mail goes. Read once at start;
+ * concurrency, leases, the retry schedule, where external mail goes (capture dir, smarthost or
+ * SES) and whether backends are processes (LMTP, found in the registry) or a Lambda function. Read once at start;
  * every problem is listed at once.
  */
 import { z } from 'zod';
@@ -18,7 +19,10 @@ const schema = z.object({
   maxRetrySeconds: positiveInt.default(3600),
   warnAfterSeconds: positiveInt.default(4 * 3600),
   lifetimeSeconds: positiveInt.default(5 * 24 * 3600),
-  relay: z.enum(['capture', 'smarthost']).default('capture'),
+  relay: z.enum(['capture', 'smarthost', 'ses']).default('capture'),
+  sesConfigurationSet: z.string().optional(),
+  bounceAddress: z.string().optional(),
+  backendFunction: z.string().optional(),
   captureDir: z.string().optional(),
   smarthostHost: z.string().optional(),
   smarthostPort: port.default(25),
@@ -41,6 +45,9 @@ const names = {
   warnAfterSeconds: ENV.delayWarningSeconds,
   lifetimeSeconds: ENV.queueLifetimeSeconds,
   relay: ENV.relay,
+  sesConfigurationSet: ENV.sesConfigurationSet,
+  bounceAddress: ENV.bounceAddress,
+  backendFunction: ENV.backendFunction,
   captureDir: ENV.captureDir,
   smarthostHost: ENV.smarthostHost,
   smarthostPort: ENV.smarthostPort,

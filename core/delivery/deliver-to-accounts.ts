@@ -1,8 +1,9 @@
 /**
  * The backend's delivery use case (behind LMTP and Lambda alike): for each recipient, open the
- * account (take or renew its lease, fenced by the epoch), check state, quota and size, run the
- * account-rules seam and append to the mailbox idempotently (delivery id + account). It never
- * enqueues the message. Every failure becomes a per-recipient outcome; nothing throws.
+ * account (take or renew its lease, fenced by the epoch), check state, quota, size and inbound
+ * flow, run the domain and account rules (apply-rules.ts) and append to the folders they chose,
+ * idempotently (delivery id + account), then send the mail the rules generated. It never enqueues
+ * the message itself. Every failure becomes a per-recipient outcome; nothing throws.
  */
 import type { Readable } from 'node:stream';
 import { resolveSettings } from '../directory/settings.ts';
@@ -11,28 +12,16 @@ import { delivered, permanent, type RecipientOutcome, temporary } from '../mail/
 import { replies } from '../mail/smtp-replies.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { Counters } from '../ports/counters.ts';
 import type { AccountRecord, Directory } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { MessageSource } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
+import { editMessageHeaders } from '../rules/index.ts';
+import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
-
-/** Where the rules seam says a message goes; the default is the INBOX. */
-export interface FilingDecision {
-  readonly folders: readonly string[];
-  readonly flags?: readonly string[];
-  /** A rule refused the message for this recipient (permanent failure → DSN). */
-  readonly reject?: string;
-}
-
-/** The account-rules seam: domain then account rules run here (see the rules issue). */
-export type AccountRules = (ctx: {
-  account: AccountRecord;
-  mailFrom: string;
-  size: number;
-}) => Promise<FilingDecision>;
-
-export const inboxOnly: AccountRules = async () => ({ folders: ['INBOX'] });
+import { srsAccount } from './srs.ts';
 
 export interface DeliverDeps {
   readonly backendId: string;
@@ -42,7 +31,10 @@ export interface DeliverDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly leaseTtlMs: number;
-  readonly rules?: AccountRules;
+  /** Domain and account rules; without them every message goes to the INBOX. */
+  readonly rules?: RulesDeps;
+  /** For MailInpFlow at delivery; without it that limit is enforced at RCPT only. */
+  readonly counters?: Counters;
   /** Leases this backend holds (one per process); without it every delivery writes the lease. */
   readonly leaseCache?: LeaseCache;
 }
@@ -52,6 +44,8 @@ export interface LocalDelivery {
   readonly mailFrom: string;
   readonly recipients: readonly string[];
   readonly size: number;
+  /** The job's source (rules test it); SMTP when the channel did not say. */
+  readonly source?: MessageSource;
   readonly openBody: () => Promise<Readable>;
 }
 
@@ -59,7 +53,9 @@ async function findAccount(directory: Directory, address: string): Promise<Accou
   const entry = await directory.lookupName(address);
   if (entry?.kind === 'account') return entry.account;
   if (entry?.kind === 'alias') return directory.getAccount(entry.alias.account);
-  return undefined;
+  // A DSN we made for a redirected message comes here under its SRS address (srs.ts).
+  const srs = entry ? undefined : srsAccount(address);
+  return srs ? findAccount(directory, srs) : undefined;
 }
 
 async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): Promise<RecipientOutcome> {
@@ -86,10 +82,26 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
     const used = await deps.mailboxes.usage(account.address);
     if (used + msg.size > settings.MaxAccountSize) return temporary(replies.mailboxFull(account.address));
   }
+  if (settings.MailInpFlow && deps.counters) {
+    const [count, seconds] = settings.MailInpFlow;
+    const flow = await deps.counters.tryConsume(`inflow-delivered:${account.address}`, seconds, count);
+    if (!flow.allowed) return temporary(replies.mailInpFlow(account.address, count, seconds));
+  }
 
-  const decision = await (deps.rules ?? inboxOnly)({ account, mailFrom: msg.mailFrom, size: msg.size });
-  if (decision.reject) return permanent({ code: 550, enhanced: '5.7.1', text: decision.reject });
-  for (const folder of decision.folders) {
+  const rulesMsg = { ...msg, source: msg.source ?? 'SMTP' };
+  const rulesDeps = deps.rules ? { ...deps, rules: deps.rules } : undefined;
+  const plan = rulesDeps ? await planDelivery(rulesDeps, rulesMsg, account, rcpt) : INBOX_PLAN;
+  if (plan.fate.kind === 'reject') return permanent(replies.rejectedByRule(plan.fate.text));
+  const folders = plan.fate.kind === 'deliver' ? plan.fate.folders : [];
+  if (plan.fate.kind === 'drop') {
+    deps.logger.info({
+      event: 'backend.not_stored',
+      deliveryId: msg.deliveryId,
+      account: account.address,
+      because: plan.fate.because,
+    });
+  }
+  for (const folder of folders) {
     const body = await msg.openBody();
     try {
       const result = await deps.mailboxes.append(
@@ -99,9 +111,9 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
           // One copy per account and delivery, even when two aliases of it are recipients.
           deliveryKey: `${msg.deliveryId}/${folder}`,
           epoch: lease.lease.epoch,
-          ...(decision.flags ? { flags: decision.flags } : {}),
+          ...(plan.flags.length > 0 ? { flags: plan.flags } : {}),
         },
-        body,
+        plan.headerEdits.length > 0 ? editMessageHeaders(plan.headerEdits, body) : body,
       );
       deps.logger.info({
         event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
@@ -115,6 +127,7 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
       if (!body.destroyed) body.destroy();
     }
   }
+  if (rulesDeps) await sendGenerated(rulesDeps, rulesMsg, account, plan);
   return delivered(replies.delivered());
 }
 

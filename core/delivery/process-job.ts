@@ -22,6 +22,7 @@ import {
 } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay } from '../ports/outbound-relay.ts';
+import { applyAccountStateRetry } from './account-state-retry.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
 import { routeRecipients } from './route-recipients.ts';
 import { type DsnKind, sendDsn } from './send-dsn.ts';
@@ -56,7 +57,13 @@ async function attempt(
   );
   const outcomes = new Map(plan.decided);
   const openBody = () => deps.messages.open(job.body);
-  const base = { deliveryId: job.id, mailFrom: job.envelope.mailFrom, body: job.body, openBody };
+  const base = {
+    deliveryId: job.id,
+    mailFrom: job.envelope.mailFrom,
+    source: job.source,
+    body: job.body,
+    openBody,
+  };
   const local = [...plan.local.values()].map(async ({ backend, recipients }) => {
     const result = await deps.channel.deliver(backend, { ...base, recipients });
     // A backend that finds the account open elsewhere names the owner: go there directly, once.
@@ -116,6 +123,8 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
         pending.map((r) => r.address),
       )
     : new Map();
+  // DisabledRetry / FullRetry: bounce after Y, else retry after X (account-state-retry.ts).
+  const stateRetry = await applyAccountStateRetry(deps.directory, job, outcomes, now);
   job.attempts += 1;
   const newly = { failed: [] as JobRecipient[], delivered: [] as JobRecipient[] };
   for (const r of pending) {
@@ -175,7 +184,13 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
     log.info({ event: 'queue.done', attempts: job.attempts });
     return 'done';
   }
-  const next = nextAttemptAt(deps.schedule, job.attempts, job.createdAt, now);
+  const scheduled = nextAttemptAt(deps.schedule, job.attempts, job.createdAt, now);
+  const next =
+    stateRetry.nextAt === undefined
+      ? scheduled
+      : stateRetry.coversAll
+        ? stateRetry.nextAt
+        : Math.min(scheduled, stateRetry.nextAt);
   job.notBefore = next;
   await deps.queue.reschedule(
     leased.receipt,

@@ -10,6 +10,7 @@ import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
 import type { Directory } from '../ports/directory.ts';
 import { chooseBackend } from './choose-backend.ts';
+import { srsAccount } from './srs.ts';
 
 export interface RoutePlan {
   /** backend id → the backend and its recipients. */
@@ -32,7 +33,8 @@ export interface RouteDeps {
 async function accountKey(directory: Directory, address: string): Promise<string> {
   const entry = await directory.lookupName(address);
   if (entry?.kind === 'alias') return entry.alias.account;
-  return address;
+  // A DSN we made for a redirected message goes to its SRS address: that is the forwarding account.
+  return entry ? address : (srsAccount(address) ?? address);
 }
 
 export async function routeRecipients(deps: RouteDeps, recipients: readonly string[]): Promise<RoutePlan> {

@@ -4,6 +4,7 @@ import {
   BUILTIN_SETTINGS,
   formatSetting,
   parseFlow,
+  parseRetry,
   parseSetting,
   parseSize,
   resolveSettings,
@@ -22,6 +23,8 @@ describe('settings inheritance', () => {
       MaxMailOutSize: BUILTIN_SETTINGS.MaxMailOutSize,
       MailOutFlow: [5, 60],
       MailInpFlow: BUILTIN_SETTINGS.MailInpFlow,
+      DisabledRetry: null,
+      FullRetry: null,
     });
   });
 
@@ -53,7 +56,15 @@ describe('setting values', () => {
     ['unlimited', null],
   ])('flow %s', (input, flow) => expect(parseFlow('MailOutFlow', input)).toEqual(flow));
 
+  it.each([
+    ['10m/1d', [600, 86400]],
+    ['600/86400s', [600, 86400]],
+    ['1h / 2d', [3600, 172800]],
+    ['queue', null],
+  ])('retry %s', (input, policy) => expect(parseRetry('FullRetry', input)).toEqual(policy));
+
   it('names the setting and the expected form in errors', () => {
+    expect(() => parseRetry('DisabledRetry', '10m')).toThrow(/DisabledRetry.*every\/for/);
     expect(() => parseSize('MaxAccountSize', 'lots')).toThrow(SettingValueError);
     expect(() => parseSize('MaxAccountSize', 'lots')).toThrow(/MaxAccountSize.*10M/);
     expect(() => parseFlow('MailInpFlow', '10/0')).toThrow(/MailInpFlow/);

@@ -1,13 +1,16 @@
 /**
  * Account settings and their inheritance: account → domain defaults → cluster defaults → built-in.
  * A setting left unset at one level is taken from the next. Parsing of operator input
- * ("10M", "unlimited", "100/3600") lives here too so the CLI and config share one grammar;
+ * ("10M", "unlimited", "100/3600", "10m/1d") lives here too so the CLI and config share one grammar;
  * bad input throws SettingValueError naming the setting.
  */
 import { SettingValueError } from './errors.ts';
 
 /** [count, seconds]: at most `count` messages per `seconds`. */
 export type FlowLimit = readonly [count: number, seconds: number];
+
+/** [every, for] in seconds: retry every `every` seconds until the message has waited `for` seconds, then bounce. */
+export type RetryPolicy = readonly [everySeconds: number, forSeconds: number];
 
 export interface AccountSettings {
   /** Mail service enabled for the account (the cluster model's MailIn flag). */
@@ -22,6 +25,10 @@ export interface AccountSettings {
   MailOutFlow: FlowLimit | null;
   /** Inbound flow limit (mail-loop guard); null = unlimited. */
   MailInpFlow: FlowLimit | null;
+  /** Local delivery while the mail service is disabled: retry every X for Y; null = the queue's schedule. */
+  DisabledRetry: RetryPolicy | null;
+  /** Local delivery while the account is full: retry every X for Y; null = the queue's schedule. */
+  FullRetry: RetryPolicy | null;
 }
 
 export type SettingName = keyof AccountSettings;
@@ -34,6 +41,8 @@ export const SETTING_NAMES: readonly SettingName[] = [
   'MaxMailOutSize',
   'MailOutFlow',
   'MailInpFlow',
+  'DisabledRetry',
+  'FullRetry',
 ];
 
 /** Built-in defaults, the last level of inheritance. */
@@ -44,6 +53,8 @@ export const BUILTIN_SETTINGS: AccountSettings = {
   MaxMailOutSize: null,
   MailOutFlow: [1000, 3600],
   MailInpFlow: null,
+  DisabledRetry: null,
+  FullRetry: null,
 };
 
 /** Effective settings: first level that sets a value wins (account, domain, cluster, built-in). */
@@ -87,6 +98,21 @@ export function parseFlow(name: string, input: string): FlowLimit | null {
   return [Number(m[1]), seconds];
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "10m/1d", "600/86400s", "queue" (the queue's own schedule) → RetryPolicy or null. */
+export function parseRetry(name: string, input: string): RetryPolicy | null {
+  const text = input.trim().toLowerCase();
+  if (text === 'queue') return null;
+  const m = /^(\d+)\s*([smhd]?)\s*\/\s*(\d+)\s*([smhd]?)$/.exec(text);
+  const every = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? '']! : 0;
+  const span = m ? Number(m[3]) * DURATION_UNITS[m[4] ?? '']! : 0;
+  if (!m || every <= 0 || span <= 0) {
+    throw new SettingValueError(name, input, 'every/for such as 10m/1d, 600/86400 or queue');
+  }
+  return [every, span];
+}
+
 export function parseBoolean(name: string, input: string): boolean {
   const text = input.trim().toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(text)) return true;
@@ -106,14 +132,17 @@ export function parseSetting(name: string, input: string): PartialSettings {
     case 'MailOutFlow':
     case 'MailInpFlow':
       return { [name]: parseFlow(name, input) };
+    case 'DisabledRetry':
+    case 'FullRetry':
+      return { [name]: parseRetry(name, input) };
     default:
       return { [name]: parseSize(name, input) };
   }
 }
 
-export function formatSetting(_name: SettingName, value: AccountSettings[SettingName] | undefined): string {
+export function formatSetting(name: SettingName, value: AccountSettings[SettingName] | undefined): string {
   if (value === undefined) return '(inherited)';
-  if (value === null) return 'unlimited';
+  if (value === null) return name === 'DisabledRetry' || name === 'FullRetry' ? 'queue' : 'unlimited';
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;
   return String(value);

@@ -1,22 +1,27 @@
 /**
  * Message acceptance (end of DATA): streams the message through IntakeBodyStream into
- * MessageStore.put under a new queue id, then enqueues ONE QueueJob, and resolves ok only when
- * both are durable — that is what lets the frontend answer 250. Expected failures are values:
- * too big → 552, loop → 554 5.4.6, put fails → 451 and nothing enqueued, enqueue fails → the
- * body is deleted (best effort) and 451/452. The DATA stream is always drained to its end.
+ * MessageStore.put under a new queue id, runs the cluster rules (cluster-rules.ts), counts the
+ * sender's MailOutFlow, then enqueues the job (and any the rules made) in one call, and resolves ok
+ * only when all is durable — that is what lets the frontend answer 250. Expected failures are
+ * values: too big → 552 (MaxMailOutSize named when it was the limit), loop → 554 5.4.6, a rule's
+ * reject → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails → 451 and nothing enqueued, enqueue
+ * fails → the bodies are deleted (best effort) and 451/452. The DATA stream is always drained.
  */
 import type { Readable } from 'node:stream';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { Counters } from '../ports/counters.ts';
 import { QueueFullError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, MessageSource, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { newQueueId } from '../util/ids.ts';
 import { IntakeBodyStream } from './body-stream.ts';
+import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
 import { formatReceivedHeader } from './received-header.ts';
+import { consumeMailOut, type SenderLimits } from './sender-limits.ts';
 
 /** More Received headers than this means the message is looping (RFC 5321 §6.3 suggests ~100). */
 export const MAX_RECEIVED_HOPS = 50;
@@ -28,6 +33,10 @@ export interface AcceptDeps {
   readonly logger: Logger;
   /** Queue id factory (tests pin it). */
   readonly newId?: (now: number) => string;
+  /** The cluster-wide rules; without them every message is enqueued as received. */
+  readonly clusterRules?: ClusterRulesDeps;
+  /** For the sender's MailOutFlow; without it that limit is not counted. */
+  readonly counters?: Counters;
 }
 
 export interface AcceptRequest {
@@ -44,9 +53,19 @@ export interface AcceptRequest {
   readonly bodyType?: '7BIT' | '8BITMIME';
   /** The cluster's size limit (bytes); per-account limits are applied on top. */
   readonly maxMessageSize: number;
+  /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
+  readonly sender?: SenderLimits;
 }
 
-export type AcceptFailureReason = 'too-big' | 'loop' | 'client-gone' | 'storage' | 'queue' | 'queue-full';
+export type AcceptFailureReason =
+  | 'too-big'
+  | 'loop'
+  | 'client-gone'
+  | 'storage'
+  | 'queue'
+  | 'queue-full'
+  | 'rejected'
+  | 'limit';
 
 export type AcceptResult =
   | {
@@ -114,7 +133,9 @@ export async function acceptMessage(
   const queueId = (deps.newId ?? newQueueId)(now);
   const log = deps.logger.child({ queueId });
   const storable = req.recipients.some((r) => r.route.kind !== 'discard');
-  const threshold = Math.max(0, ...req.recipients.map((r) => limitFor(r, req.maxMessageSize)));
+  const rcptThreshold = Math.max(0, ...req.recipients.map((r) => limitFor(r, req.maxMessageSize)));
+  const outSize = req.sender?.maxMailOutSize ?? null;
+  const threshold = outSize !== null ? Math.min(rcptThreshold, outSize) : rcptThreshold;
   const session = req.session;
   const header = formatReceivedHeader({
     helo: session.helo,
@@ -159,11 +180,14 @@ export async function acceptMessage(
     data.off('error', onSourceError).off('close', onSourceClose);
     const failure = body.failure;
     if (failure?.kind === 'too-big') {
-      const limited = req.recipients.find((r) => limitFor(r, req.maxMessageSize) === threshold)!;
+      if (req.sender && outSize !== null && outSize < rcptThreshold) {
+        return { ok: false, reason: 'too-big', reply: replies.mailOutSize(req.sender.account, outSize) };
+      }
+      const limited = req.recipients.find((r) => limitFor(r, req.maxMessageSize) === rcptThreshold)!;
       const reply =
-        threshold >= req.maxMessageSize
+        rcptThreshold >= req.maxMessageSize
           ? replies.messageTooBig(req.maxMessageSize)
-          : replies.messageTooBigForRecipient(limited.original, threshold);
+          : replies.messageTooBigForRecipient(limited.original, rcptThreshold);
       return { ok: false, reason: 'too-big', reply };
     }
     if (failure?.kind === 'loop')
@@ -198,20 +222,62 @@ export async function acceptMessage(
     },
     attempts: 0,
   };
-  try {
-    await deps.queue.enqueue([job]);
-  } catch (error) {
-    // The body without a job would be an orphan; if this delete fails too, a sweeper finds it.
+  return enqueueAccepted(deps, req, job, log);
+}
+
+/** Delete bodies no job will refer to; if a delete fails, a sweeper finds the orphan. */
+async function dropBodies(deps: AcceptDeps, refs: readonly BodyRef[], log: Logger): Promise<void> {
+  for (const ref of refs) {
     await deps.messages.delete(ref).catch((err: unknown) => {
-      log.warn(
-        { event: 'intake.orphan_body', key: ref.key, err },
-        'could not delete body after failed enqueue',
-      );
+      log.warn({ event: 'intake.orphan_body', key: ref.key, err }, 'could not delete an unused body');
     });
+  }
+}
+
+/** Cluster rules, MailOutFlow, then one enqueue of the message's job and the jobs the rules made. */
+async function enqueueAccepted(
+  deps: AcceptDeps,
+  req: AcceptRequest,
+  job: QueueJob,
+  log: Logger,
+): Promise<AcceptResult> {
+  const ref = job.body;
+  let decision: ClusterDecision = { kind: 'enqueue', jobs: [job], created: [], obsolete: [] };
+  let limit: Reply | undefined;
+  try {
+    if (deps.clusterRules) decision = await applyClusterRules(deps.clusterRules, job);
+    if (decision.kind === 'enqueue' && req.sender && deps.counters)
+      limit = await consumeMailOut(deps.counters, req.sender);
+  } catch (error) {
+    await dropBodies(deps, [ref], log);
+    log.error({ event: 'intake.rules_failed', err: error }, 'cluster rules or sender limits failed');
+    return { ok: false, reason: 'storage', reply: replies.localError(), error };
+  }
+  if (decision.kind === 'reject') {
+    await dropBodies(deps, [ref], log);
+    return { ok: false, reason: 'rejected', reply: decision.reply };
+  }
+  if (limit) {
+    await dropBodies(deps, [ref, ...decision.created], log);
+    return { ok: false, reason: 'limit', reply: limit };
+  }
+  try {
+    if (decision.jobs.length > 0) await deps.queue.enqueue(decision.jobs);
+  } catch (error) {
+    // The bodies without their jobs would be orphans.
+    await dropBodies(deps, [ref, ...decision.created], log);
     if (error instanceof QueueFullError)
       return { ok: false, reason: 'queue-full', reply: replies.queueFull() };
     log.error({ event: 'intake.enqueue_failed', err: error }, 'job could not be enqueued');
     return { ok: false, reason: 'queue', reply: replies.localError(), error };
   }
-  return { ok: true, queueId, size: ref.size, recipients: recipients.length, stored: true };
+  await dropBodies(deps, decision.obsolete, log);
+  const own = decision.jobs.find((j) => j.id === job.id);
+  return {
+    ok: true,
+    queueId: job.id,
+    size: ref.size,
+    recipients: own ? own.envelope.recipients.length : 0,
+    stored: own !== undefined,
+  };
 }

@@ -1,13 +1,16 @@
 /**
  * MAIL FROM and RCPT TO decisions for one SMTP session: sender syntax and the submission
- * port's authentication rule, recipient resolution, relay control, account state (disabled,
- * over quota) and a declared SIZE against the account's limit. Every answer is a typed value;
- * a directory or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
+ * port's authentication rule, recipient resolution (SRS bounce addresses included), relay control,
+ * account state (disabled, over quota, inbound flow MailInpFlow counted per accepted RCPT across the
+ * cluster) and a declared SIZE against the account's limit. Every answer is a typed value; a
+ * directory, counter or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
  */
 
 import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Counters } from '../ports/counters.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DsnNotify } from '../ports/mail-queue.ts';
@@ -51,7 +54,15 @@ export interface EnvelopeDeps {
   readonly mailboxes: MailboxStore;
   readonly trustedNetworks: TrustedNetworks;
   readonly logger: Logger;
+  /** MailInpFlow counters; without them the inbound flow limit is not enforced here. */
+  readonly counters?: Counters;
+  /** Checks SRS bounce addresses; without it they are unknown names. */
+  readonly srsSecret?: string;
+  readonly clock?: Clock;
 }
+
+/** The counter all frontends share for one account's inbound flow. */
+export const inflowKey = (account: string) => `inflow:${account}`;
 
 export type SenderCheck = { ok: true; address: string } | { ok: false; reply: Reply };
 export type RecipientCheck = { ok: true; recipient: AcceptedRecipient } | { ok: false; reply: Reply };
@@ -87,7 +98,12 @@ export async function checkRecipient(
   req: RecipientRequest,
 ): Promise<RecipientCheck> {
   try {
-    const resolution = await resolveRecipient(deps.directory, req.address);
+    const now = (deps.clock ?? systemClock).now();
+    const resolution = await resolveRecipient(
+      deps.directory,
+      req.address,
+      deps.srsSecret ? { srs: { secret: deps.srsSecret, now } } : {},
+    );
     if (!resolution.ok) return resolution;
     const { original, route } = resolution;
     if (!resolution.localDomain && !mayRelay(session, deps.trustedNetworks)) {
@@ -108,6 +124,11 @@ export async function checkRecipient(
         (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize
       ) {
         return { ok: false, reply: replies.mailboxFull(original) };
+      }
+      if (settings.MailInpFlow && deps.counters) {
+        const [count, seconds] = settings.MailInpFlow;
+        const flow = await deps.counters.tryConsume(inflowKey(address), seconds, count);
+        if (!flow.allowed) return { ok: false, reply: replies.mailInpFlow(original, count, seconds) };
       }
     }
     const notify = notifyList(req.notify);

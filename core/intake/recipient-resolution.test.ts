@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { srsForward } from '../delivery/srs.ts';
 import type { PartialSettings } from '../directory/settings.ts';
 import type { AccountRecord, Directory, DomainRecord, MailToUnknown, NameEntry } from '../ports/directory.ts';
 import { silentLogger } from '../ports/logger.ts';
@@ -242,5 +243,31 @@ describe('checkRecipient / checkSender', () => {
       reply: { code: 530, text: 'Authentication required' },
     });
     expect(checkSender({ ...submission, tls: true, authUser: 'a@b.example' }, 'a@b.example').ok).toBe(true);
+  });
+});
+
+describe('SRS bounce addresses at RCPT', () => {
+  const secret = 'unit-test-srs-secret';
+  const now = Date.UTC(2026, 0, 10);
+
+  it('resolves a valid one to the forwarding account and refuses a forged or old one', async () => {
+    const { dir } = world();
+    const srs = srsForward('orig@elsewhere.org', 'alice@example.com', secret, now)!;
+    expect(await resolveRecipient(dir, srs, { srs: { secret, now } })).toMatchObject({
+      ok: true,
+      original: srs,
+      route: { kind: 'local', address: 'alice@example.com' },
+    });
+    const forged = srs.replace(/srs0=[a-z2-7]{8}/, 'srs0=bbbbbbbb');
+    expect(await resolveRecipient(dir, forged, { srs: { secret, now } })).toMatchObject({
+      ok: false,
+      reply: { code: 550, enhanced: '5.7.1', text: `<${forged}>: not a valid bounce address (bad SRS hash)` },
+    });
+    expect(await resolveRecipient(dir, srs, { srs: { secret, now: now + 30 * 86_400_000 } })).toMatchObject({
+      ok: false,
+      reply: { text: `<${srs}>: not a valid bounce address (SRS address expired)` },
+    });
+    // Without the secret it is just an unknown name.
+    expect(await resolveRecipient(dir, srs)).toMatchObject({ ok: false, reply: { enhanced: '5.1.1' } });
   });
 });

@@ -7,8 +7,12 @@
  * accept-and-bounce: the recipient is accepted (250) and enqueued 'pending' under the address
  * given; delivery then fails permanently (the backend answers 550 5.1.1 for a name that is not
  * an account), so the sender gets the one failure DSN through the normal DSN path.
+ *
+ * SRS: a bounce address our rules gave a redirected message (core/delivery/srs.ts) resolves to
+ * the forwarding account when its hash and age check out, and is refused 550 5.7.1 otherwise.
  */
 
+import { srsReverse } from '../delivery/srs.ts';
 import { type AccountSettings, type PartialSettings, resolveSettings } from '../directory/settings.ts';
 import { domainOf, parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
@@ -112,7 +116,11 @@ async function follow(look: Lookup, address: string, depth: number): Promise<Rec
  * Resolve the address a client gave at RCPT TO. `localDomain` says whether the address as
  * given is in one of our domains (relay control looks at that, not at where a forwarder leads).
  */
-export async function resolveRecipient(directory: Directory, input: string): Promise<Resolution> {
+export async function resolveRecipient(
+  directory: Directory,
+  input: string,
+  opts: { readonly srs?: { readonly secret: string; readonly now: number } } = {},
+): Promise<Resolution> {
   const parsed = parseAddress(input);
   if (!parsed.ok) return { ok: false, reply: replies.badRecipient(parsed.reason) };
   const look = lookupFor(directory);
@@ -120,7 +128,9 @@ export async function resolveRecipient(directory: Directory, input: string): Pro
   const localDomain = (await look.domain(parsed.value.domain)) !== undefined;
   if (!localDomain)
     return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
-  const route = await follow(look, original, 0);
+  const srs = opts.srs ? srsReverse(original, opts.srs.secret, opts.srs.now) : undefined;
+  if (srs && !srs.ok) return { ok: false, reply: replies.badSrsAddress(original, srs.reason) };
+  const route = await follow(look, srs ? srs.account : original, 0);
   if ('code' in route) return { ok: false, reply: route };
   return { ok: true, original, localDomain, route };
 }

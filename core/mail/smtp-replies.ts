@@ -34,6 +34,26 @@ export const replies = {
   queueFull: () => r(452, '4.3.1', 'Insufficient system storage: the mail queue is full, try again later'),
   shuttingDown: () => r(421, '4.3.2', 'Service shutting down, try again later'),
 
+  // Account state and sender limits (the cluster model's MailInpFlow, MailOutFlow, MaxMailOutSize).
+  mailInpFlow: (address: string, count: number, seconds: number) =>
+    r(
+      450,
+      '4.2.1',
+      `<${address}>: MailInpFlow limit of ${count} messages per ${seconds} seconds reached, try again later`,
+    ),
+  mailOutFlow: (user: string, count: number, seconds: number) =>
+    r(
+      452,
+      '4.7.1',
+      `<${user}>: MailOutFlow limit of ${count} messages per ${seconds} seconds reached, try again later`,
+    ),
+  mailOutSize: (user: string, limit: number) =>
+    r(552, '5.3.4', `<${user}>: message size exceeds the sender's MaxMailOutSize of ${limit} bytes`),
+  // Rules: a Reject action (cluster rules at DATA, account rules at delivery) and SRS addresses.
+  rejectedByRule: (text: string) => r(550, '5.7.1', text),
+  badSrsAddress: (address: string, reason: string) =>
+    r(550, '5.7.1', `<${address}>: not a valid bounce address (${reason})`),
+
   // Delivery (backend and queue) replies.
   mailboxDisabledTemporarily: (address: string) =>
     r(450, '4.2.1', `<${address}>: mail service disabled for this account, will retry`),
@@ -45,11 +65,31 @@ export const replies = {
   leaseLost: (account: string) =>
     r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
+  /** DisabledRetry / FullRetry ran out: the temporary account state becomes a bounce. */
+  accountStateExpired: (state: 'disabled' | 'full', address: string, seconds: number) =>
+    state === 'disabled'
+      ? r(550, '5.2.1', `<${address}>: mail service disabled for this account for over ${seconds} seconds`)
+      : r(552, '5.2.2', `<${address}>: mailbox full (quota exceeded) for over ${seconds} seconds`),
 } as const;
 
 /** The backend named in an accountInUse reply, so a processor can go to the owner directly. */
 export function ownerFromReply(reply: { text: string }): string | undefined {
   return /backend=([A-Za-z0-9._:-]+)/.exec(reply.text)?.[1];
+}
+
+/**
+ * Which temporary account state a delivery reply reports — the backend's "mail service disabled"
+ * (450 4.2.1) or "mailbox full" (452 4.2.2) — so the queue can apply DisabledRetry / FullRetry.
+ */
+export function accountStateOf(reply: {
+  code: number;
+  enhanced: string;
+  text: string;
+}): 'disabled' | 'full' | undefined {
+  if (reply.code === 450 && reply.enhanced === '4.2.1' && reply.text.includes('mail service disabled'))
+    return 'disabled';
+  if (reply.code === 452 && reply.enhanced === '4.2.2') return 'full';
+  return undefined;
 }
 
 /** "550 5.1.1 text": the single-line wire form (used in logs, DSNs and LMTP replies). */

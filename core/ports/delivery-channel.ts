@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { RecipientOutcome } from '../mail/outcome.ts';
 import type { BackendInfo } from './backend-registry.ts';
+import type { MessageSource } from './mail-queue.ts';
 import type { BodyRef } from './message-store.ts';
 
 export interface DeliveryRequest {
@@ -13,6 +14,8 @@ export interface DeliveryRequest {
   readonly deliveryId: string;
   readonly mailFrom: string;
   readonly recipients: readonly string[];
+  /** The job's source (SMTP, RULE, DSN …): the backend's rules test it. */
+  readonly source?: MessageSource;
   /** The body by reference (Lambda backends read it from the MessageStore themselves). */
   readonly body: BodyRef;
   /** Opens the body afresh (LMTP streams it over the wire). */
@@ -30,6 +33,7 @@ export interface DeliveryInvocation {
   readonly deliveryId: string;
   readonly mailFrom: string;
   readonly recipients: readonly string[];
+  readonly source?: MessageSource;
   readonly body: BodyRef;
 }
 

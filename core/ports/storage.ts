@@ -2,6 +2,7 @@
  * The set of storage ports one process opens together. `openEmbeddedStorage` (adapters/embedded)
  * and, later, the AWS factory both return this shape, so entry points are adapter-agnostic.
  */
+import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeases } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
 import type { Counters } from './counters.ts';
@@ -9,6 +10,7 @@ import type { Directory } from './directory.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailboxStore } from './mailbox-store.ts';
 import type { MessageStore } from './message-store.ts';
+import type { RuleStore } from './rule-store.ts';
 
 export interface Storage {
   readonly queue: MailQueue;
@@ -18,6 +20,10 @@ export interface Storage {
   readonly counters: Counters;
   readonly mailboxes: MailboxStore;
   readonly backends: BackendRegistry;
+  /** Cluster, domain and account rule sets (validated on write). */
+  readonly rules: RuleStore;
+  /** Whom each account's vacation rule has answered, and when (shared by every backend). */
+  readonly autoReplies: AutoReplyMemory;
   /** Flush and release every handle; safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { FilingDecision } from '../delivery/deliver-to-accounts.ts';
 import { evaluateRules, filingDecisionOf } from './evaluate.ts';
 import { parseHeaderBlock } from './headers.ts';
 import type { Action, Condition, Rule } from './model.ts';
@@ -401,7 +400,7 @@ describe('determinism and the delivery seam', () => {
     expect(messageId(a.messages[0]!.head)).toMatch(/^<[0-9a-f]{24}\.rule@example\.com>$/);
   });
 
-  it('filingDecisionOf fits the backend FilingDecision', () => {
+  it('filingDecisionOf summarises where the plan files the message', () => {
     const plan = evaluate(
       account(
         rule([
@@ -410,7 +409,7 @@ describe('determinism and the delivery seam', () => {
         ]),
       ),
     );
-    const decision: FilingDecision = filingDecisionOf(plan);
+    const decision = filingDecisionOf(plan);
     expect(decision).toEqual({ folders: ['Junk'], flags: ['\\Seen'] });
   });
 });

@@ -2,7 +2,8 @@
  * The backend's delivery-channel endpoint: an LMTP server (RFC 2033, smtp-server in LMTP mode)
  * that spools each message to a temp file, runs the core delivery use case for its recipients
  * and answers one reply per recipient. The queue id travels as the MAIL FROM parameter
- * XDELIVERY=<id> (the mailbox idempotency key). A spool failure answers 451 for every recipient.
+ * XDELIVERY=<id> (the mailbox idempotency key), the message source as XSOURCE=<source> (the
+ * rules test it). A spool failure answers 451 for every recipient.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type DeliverDeps, deliverToAccounts } from '../../core/delivery/deliver-to-accounts.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { replyForOutcome } from '../../core/mail/smtp-replies.ts';
+import type { MessageSource } from '../../core/ports/mail-queue.ts';
 import { isQueueId, newQueueId } from '../../core/util/ids.ts';
 import { smtpError } from '../shared/smtp-errors.ts';
 
@@ -24,6 +26,12 @@ export interface LmtpServerOptions {
   readonly maxMessageSize: number;
   /** How long close() waits for open sessions (e.g. pooled channel connections). */
   readonly closeTimeoutMs?: number;
+}
+
+const SOURCES: readonly MessageSource[] = ['SMTP', 'SUBMIT', 'RULE', 'DSN', 'CLI'];
+
+function messageSource(value: unknown): MessageSource | undefined {
+  return SOURCES.find((s) => s === value);
 }
 
 /** smtp-server's LMTP mode wants an Error for a refused recipient and a string for a 250. */
@@ -43,10 +51,12 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
     logger: false,
     closeTimeout: opts.closeTimeoutMs ?? 30_000,
     onData(stream, session, callback) {
-      const from = session.envelope.mailFrom;
-      const args: Record<string, unknown> = (from && from.args) || {};
+      // mailFrom is `false` before MAIL FROM (never here, after DATA), else the parsed address.
+      const from = session.envelope.mailFrom || undefined;
+      const args: Record<string, unknown> = from?.args || {};
       const given = typeof args.XDELIVERY === 'string' ? args.XDELIVERY : undefined;
       const deliveryId = given && isQueueId(given) ? given : newQueueId();
+      const source = messageSource(args.XSOURCE);
       // Unique per transaction: a pooled connection may carry the same delivery id again at once.
       const spool = join(opts.spoolDir, `${deliveryId}-${randomBytes(6).toString('hex')}`);
       let size = 0;
@@ -65,6 +75,7 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             recipients,
             size,
+            ...(source ? { source } : {}),
             // Open eagerly: a lazily opened stream could fail after the spool file is removed.
             openBody: async () => (await open(spool, 'r')).createReadStream(),
           });

@@ -1,22 +1,29 @@
 /**
  * Backend process entry point (a Fargate task, or one of `npm start`'s backend processes):
  * validates its config, opens storage, listens for LMTP, and heartbeats into the backend
- * registry so queue processors can find it. On SIGTERM/SIGINT it deregisters, finishes open
+ * registry so queue processors can find it. Mail its rules generate goes to the shared queue or,
+ * with STRATO_GENERATED_MAIL=smtp, over SMTP to the frontends. On SIGTERM/SIGINT it deregisters, finishes open
  * sessions and exits 0; a config error exits 2; an unexpected fault is logged and exits 1.
  */
 import { join } from 'node:path';
-import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ConfigError } from '../../core/config/errors.ts';
+import { parseStorageConfig } from '../../core/config/storage-config.ts';
+import { queueSink } from '../../core/delivery/generated-mail-sink.ts';
 import { LeaseCache } from '../../core/delivery/lease-cache.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../shared/logger.ts';
+import { openStorage } from '../shared/open-storage.ts';
+import { loadSrsSecret } from '../shared/srs-secret.ts';
 import { createLmtpServer, ensureSpoolDir } from './lmtp-server.ts';
+import { SmtpGeneratedSink } from './smtp-generated-sink.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseBackendConfig>;
+  let storageConfig: ReturnType<typeof parseStorageConfig>;
   try {
     config = parseBackendConfig(process.env);
+    storageConfig = parseStorageConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -31,9 +38,25 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  const storage = await openEmbeddedStorage({ dataDir: config.dataDir });
+  const storage = await openStorage(storageConfig);
   const spoolDir = join(config.dataDir, 'tmp', 'lmtp');
   await ensureSpoolDir(spoolDir);
+  const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
+  const smtpSink =
+    config.generatedMail === 'smtp'
+      ? new SmtpGeneratedSink(
+          { host: config.generatedSmtpHost, port: config.generatedSmtpPort, heloName: config.hostname },
+          logger,
+        )
+      : undefined;
+  const sink =
+    smtpSink ??
+    queueSink({
+      queue: storage.queue,
+      messages: storage.messages,
+      directory: storage.directory,
+      clock: systemClock,
+    });
   const server = createLmtpServer(
     {
       backendId: config.backendId,
@@ -44,6 +67,16 @@ async function main(): Promise<void> {
       logger,
       leaseTtlMs: config.leaseTtlMs,
       leaseCache: new LeaseCache(),
+      counters: storage.counters,
+      rules: {
+        store: storage.rules,
+        autoReplies: storage.autoReplies,
+        counters: storage.counters,
+        sink,
+        srsSecret,
+        generatedPerHour: config.rulesGeneratedPerHour,
+        receivedLimit: config.rulesHopLimit,
+      },
     },
     { spoolDir, hostname: config.hostname, maxMessageSize: config.maxMessageSize },
   );
@@ -65,6 +98,10 @@ async function main(): Promise<void> {
     event: 'backend.started',
     lmtp: `${config.lmtpHost}:${config.lmtpPort}`,
     address: me.address,
+    generatedMail:
+      config.generatedMail === 'smtp'
+        ? `smtp ${config.generatedSmtpHost}:${config.generatedSmtpPort}`
+        : 'queue',
   });
   process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
 
@@ -76,6 +113,7 @@ async function main(): Promise<void> {
     clearInterval(heartbeat);
     await storage.backends.deregister(me.id).catch(() => {});
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    smtpSink?.close();
     await storage.close();
     process.exit(0);
   };

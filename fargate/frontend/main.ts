@@ -7,14 +7,16 @@
  * failure (TLS, storage, a port that cannot be bound), 1 an uncaught fault — never limp on.
  */
 import { hostname as osHostname } from 'node:os';
-import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-config.ts';
+import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger, type ProcessLogger } from '../shared/logger.ts';
+import { openStorage } from '../shared/open-storage.ts';
+import { loadSrsSecret } from '../shared/srs-secret.ts';
 import { ensureTlsMaterial } from '../shared/tls.ts';
 import { startQueueRunner } from './queue-runner.ts';
 import { createSmtpListeners } from './smtp-listeners.ts';
@@ -29,17 +31,23 @@ export interface FrontendReadyMessage {
   readonly ports: Record<string, number>;
 }
 
-function loadConfig(): { config: FrontendConfig; queue: QueueConfig; trusted: TrustedNetworks } {
+function loadConfig(): {
+  config: FrontendConfig;
+  queue: QueueConfig;
+  trusted: TrustedNetworks;
+  storageConfig: StorageConfig;
+} {
   try {
     const config = parseFrontendConfig(process.env);
     const queue = parseQueueConfig(process.env);
+    const storageConfig = parseStorageConfig(process.env);
     const trusted = parseTrustedNetworks(config.trustedNetworks);
     if (!trusted.ok)
       throw new ConfigError(
         'frontend',
         trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`),
       );
-    return { config, queue, trusted: trusted.value };
+    return { config, queue, trusted: trusted.value, storageConfig };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -59,7 +67,7 @@ function exitOnCrash(logger: ProcessLogger): void {
 }
 
 async function main(): Promise<void> {
-  const { config, queue, trusted } = loadConfig();
+  const { config, queue, trusted, storageConfig } = loadConfig();
   const frontendId = `fe-${process.pid}@${osHostname()}`;
   const logger = createLogger({ level: config.logLevel, role: 'frontend', frontendId });
   exitOnCrash(logger);
@@ -68,11 +76,8 @@ async function main(): Promise<void> {
   try {
     const tls = await ensureTlsMaterial(config);
     startup = 'storage';
-    const storage = await openEmbeddedStorage({
-      dataDir: config.dataDir,
-      maxQueued: config.maxQueued,
-      maxReceiveCount: queue.maxReceiveCount,
-    });
+    const storage = await openStorage(storageConfig);
+    const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
     let stopping = false;
     const listeners = createSmtpListeners(config, tls, {
       storage,
@@ -83,6 +88,8 @@ async function main(): Promise<void> {
       hostname: config.hostname,
       frontendId,
       maxMessageSize: config.maxMessageSize,
+      srsSecret,
+      rulesHopLimit: config.rulesHopLimit,
       stopping: () => stopping,
     });
     startup = 'listen';
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
       trusted: trusted.entries,
     });
     const runner = queue.enabled
-      ? startQueueRunner({
+      ? await startQueueRunner({
           storage,
           config: queue,
           dataDir: config.dataDir,

@@ -1,16 +1,21 @@
 /**
  * Queue processing inside a frontend process (the cluster's "Remote Queue Processing"): builds
- * the delivery channel (LMTP to backends), the outbound relay (capture dir or smarthost) and the
- * core QueueProcessor from the queue config. `stop()` stops leasing, waits for running
- * deliveries and closes pooled connections; a job cut short simply comes back after its lease.
+ * the delivery channel (LMTP to registered backends, or Lambda Invoke when a backend function is
+ * configured), the outbound relay (capture dir, smarthost or SES) and the core QueueProcessor.
+ * `stop()` stops leasing, waits for running deliveries and closes pooled connections; a job cut
+ * short simply comes back after its lease.
  */
 import { join } from 'node:path';
 import { CaptureRelay } from '../../adapters/embedded/capture-relay.ts';
 import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
+import { RoutingChannel } from '../../adapters/net/routing-channel.ts';
 import { SmarthostRelay } from '../../adapters/net/smarthost-relay.ts';
 import type { QueueConfig } from '../../core/config/queue-config.ts';
+import { fixedBackends } from '../../core/delivery/fixed-backends.ts';
 import { QueueProcessor } from '../../core/delivery/queue-processor.ts';
+import { cachedLeaseReads, cachedRegistry } from '../../core/delivery/routing-caches.ts';
 import type { Clock } from '../../core/ports/clock.ts';
+import type { DeliveryChannel } from '../../core/ports/delivery-channel.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import type { OutboundRelay } from '../../core/ports/outbound-relay.ts';
 import type { Storage } from '../../core/ports/storage.ts';
@@ -20,11 +25,22 @@ export interface QueueRunner {
   stop(): Promise<void>;
 }
 
-export function createRelay(
+/** How long a processor trusts the backend list and lease owners it read. */
+const ROUTING_CACHE_MS = 1_000;
+
+type Closable = { close?(): void | Promise<void> };
+
+/** The SDK clients of an AWS storage, when that is what the process opened. */
+function awsClientsOf(storage: Storage) {
+  return (storage as Partial<import('../../adapters/aws/open.ts').AwsStorage>).clients;
+}
+
+export async function createRelay(
   config: QueueConfig,
+  storage: Storage,
   dataDir: string,
   hostname: string,
-): OutboundRelay & { close?(): void } {
+): Promise<OutboundRelay & Closable> {
   if (config.relay === 'smarthost') {
     return new SmarthostRelay({
       host: config.smarthostHost!,
@@ -36,27 +52,55 @@ export function createRelay(
         : {}),
     });
   }
+  if (config.relay === 'ses') {
+    const clients = awsClientsOf(storage);
+    if (!clients) throw new Error('STRATO_RELAY=ses needs STRATO_STORAGE=aws');
+    const { SesOutboundRelay } = await import('../../adapters/aws/ses-outbound-relay.ts');
+    return new SesOutboundRelay({
+      ses: clients.ses,
+      hostname,
+      ...(config.bounceAddress ? { bounceAddress: config.bounceAddress } : {}),
+      ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
+    });
+  }
   return new CaptureRelay(config.captureDir ?? join(dataDir, 'outbound'));
 }
 
-export function startQueueRunner(opts: {
+async function createChannel(
+  config: QueueConfig,
+  storage: Storage,
+  hostname: string,
+): Promise<DeliveryChannel> {
+  const lmtp = new LmtpChannel({ clientName: hostname, timeoutMs: config.visibilitySeconds * 500 });
+  if (!config.backendFunction) return new RoutingChannel({ lmtp });
+  const clients = awsClientsOf(storage);
+  if (!clients) throw new Error('a backend function needs STRATO_STORAGE=aws');
+  const { LambdaChannel } = await import('../../adapters/aws/lambda-channel.ts');
+  return new RoutingChannel({ lmtp, lambda: new LambdaChannel(clients.lambda) });
+}
+
+export async function startQueueRunner(opts: {
   storage: Storage;
   config: QueueConfig;
   dataDir: string;
   hostname: string;
   clock: Clock;
   logger: Logger;
-}): QueueRunner {
+}): Promise<QueueRunner> {
   const { storage, config } = opts;
-  const channel = new LmtpChannel({ clientName: opts.hostname, timeoutMs: config.visibilitySeconds * 500 });
-  const relay = createRelay(config, opts.dataDir, opts.hostname);
+  const channel = await createChannel(config, storage, opts.hostname);
+  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
+  // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
+  const registry = config.backendFunction
+    ? fixedBackends([{ id: 'lambda', address: config.backendFunction, kind: 'lambda' }])
+    : cachedRegistry(storage.backends, opts.clock, ROUTING_CACHE_MS);
   const processor = new QueueProcessor(
     {
       queue: storage.queue,
       messages: storage.messages,
       directory: storage.directory,
-      leases: storage.leases,
-      registry: storage.backends,
+      leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
+      registry,
       channel,
       relay,
       clock: opts.clock,
@@ -87,8 +131,8 @@ export function startQueueRunner(opts: {
     processor,
     async stop() {
       await processor.stop();
-      await channel.close();
-      relay.close?.();
+      await channel.close?.();
+      await relay.close?.();
     },
   };
 }

@@ -1,10 +1,17 @@
 /**
  * smtp-server protocol callbacks for one listener: thin adapters that turn smtp-server's
  * session into core/intake's SessionFacts, call the use cases and map every Reply through
- * fargate/shared/smtp-errors.ts. A handler fault answers 451 4.3.0 and is logged; the DATA
+ * fargate/shared/smtp-errors.ts. An authenticated sender's limits (MaxMailOutSize, MailOutFlow)
+ * are read at MAIL FROM and carried to DATA; the cluster rules run inside acceptMessage.
+ * A handler fault answers 451 4.3.0 and is logged; the DATA
  * stream is always drained (acceptMessage drains it on every path, and so do the guards here).
  */
-import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type {
+  SMTPServerAddress,
+  SMTPServerEnvelope,
+  SMTPServerOptions,
+  SMTPServerSession,
+} from 'smtp-server';
 import { acceptMessage } from '../../core/intake/accept-message.ts';
 import { authenticate } from '../../core/intake/authenticate.ts';
 import {
@@ -13,6 +20,7 @@ import {
   checkSender,
   type SessionFacts,
 } from '../../core/intake/envelope-checks.ts';
+import { checkSenderLimits, type SenderLimits, senderLimits } from '../../core/intake/sender-limits.ts';
 import type { TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
@@ -32,13 +40,20 @@ export interface ListenerRole {
 }
 
 export interface SessionDeps {
-  readonly storage: Pick<Storage, 'directory' | 'mailboxes' | 'messages' | 'queue'>;
+  readonly storage: Pick<
+    Storage,
+    'directory' | 'mailboxes' | 'messages' | 'queue' | 'counters' | 'rules' | 'autoReplies'
+  >;
   readonly trustedNetworks: TrustedNetworks;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly hostname: string;
   readonly frontendId: string;
   readonly maxMessageSize: number;
+  /** Checks SRS bounce addresses at RCPT (the secret the backends sign with). */
+  readonly srsSecret?: string;
+  /** Received headers before cluster rules stop generating mail (default 50). */
+  readonly rulesHopLimit?: number;
   /** True once shutdown began: new sessions and transactions get 421. */
   readonly stopping: () => boolean;
 }
@@ -47,6 +62,8 @@ export interface SessionDeps {
 interface Transaction {
   readonly mailFrom: string;
   readonly recipients: Map<string, AcceptedRecipient>;
+  /** The authenticated sender's limits, read at MAIL FROM. */
+  readonly sender?: SenderLimits;
 }
 
 type Handlers = Required<
@@ -65,10 +82,13 @@ export function sessionFacts(session: SMTPServerSession, role: ListenerRole): Se
   };
 }
 
-function declaredSize(envelope: SMTPServerEnvelope): number | undefined {
-  const args = envelope.mailFrom ? envelope.mailFrom.args : false;
+function sizeArg(args: SMTPServerAddress['args']): number | undefined {
   const size = args ? args.SIZE : undefined;
   return typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : undefined;
+}
+
+function declaredSize(envelope: SMTPServerEnvelope): number | undefined {
+  return sizeArg(envelope.mailFrom ? envelope.mailFrom.args : false);
 }
 
 export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers {
@@ -140,18 +160,32 @@ export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers
     },
 
     onMailFrom(address, session, callback) {
-      try {
+      const start = async () => {
         if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
-        const check = checkSender(sessionFacts(session, role), address.address);
+        const facts = sessionFacts(session, role);
+        const check = checkSender(facts, address.address);
         if (!check.ok) {
           rejected(session, 'MAIL', check.reply);
           return callback(smtpError(check.reply));
         }
-        transactions.set(session.envelope, { mailFrom: check.address, recipients: new Map() });
+        const sender = facts.authUser
+          ? await senderLimits(deps.storage.directory, facts.authUser)
+          : undefined;
+        // smtp-server sets session.envelope.mailFrom only after this callback: read SIZE= here.
+        const size = sizeArg(address.args);
+        const limit = sender ? await checkSenderLimits(deps.storage.counters, sender, size) : undefined;
+        if (limit) {
+          rejected(session, 'MAIL', limit, { user: facts.authUser });
+          return callback(smtpError(limit));
+        }
+        transactions.set(session.envelope, {
+          mailFrom: check.address,
+          recipients: new Map(),
+          ...(sender ? { sender } : {}),
+        });
         callback();
-      } catch (err) {
-        callback(fault(session, 'MAIL', err));
-      }
+      };
+      start().catch((err) => callback(fault(session, 'MAIL', err)));
     },
 
     onRcptTo(address, session, callback) {
@@ -164,6 +198,9 @@ export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers
           mailboxes: deps.storage.mailboxes,
           trustedNetworks: deps.trustedNetworks,
           logger: log,
+          counters: deps.storage.counters,
+          clock: deps.clock,
+          ...(deps.srsSecret ? { srsSecret: deps.srsSecret } : {}),
         },
         sessionFacts(session, role),
         {
@@ -195,7 +232,23 @@ export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers
       const facts = sessionFacts(session, role);
       const dsn = envelope.dsn;
       acceptMessage(
-        { messages: deps.storage.messages, queue: deps.storage.queue, clock: deps.clock, logger: log },
+        {
+          messages: deps.storage.messages,
+          queue: deps.storage.queue,
+          clock: deps.clock,
+          logger: log,
+          counters: deps.storage.counters,
+          clusterRules: {
+            store: deps.storage.rules,
+            autoReplies: deps.storage.autoReplies,
+            directory: deps.storage.directory,
+            messages: deps.storage.messages,
+            clock: deps.clock,
+            logger: log,
+            postmaster: `postmaster@${deps.hostname}`,
+            ...(deps.rulesHopLimit !== undefined ? { receivedLimit: deps.rulesHopLimit } : {}),
+          },
+        },
         {
           session: facts,
           hostname: deps.hostname,
@@ -203,6 +256,7 @@ export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers
           mailFrom: tx.mailFrom,
           recipients: [...tx.recipients.values()],
           maxMessageSize: deps.maxMessageSize,
+          ...(tx.sender ? { sender: tx.sender } : {}),
           ...(dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? { ret: dsn.ret } : {}),
           ...(dsn?.envid ? { envid: dsn.envid } : {}),
           ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),

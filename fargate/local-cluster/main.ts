@@ -9,16 +9,17 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { type LocalClusterConfig, parseLocalClusterConfig } from '../../core/config/local-cluster-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
+import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../shared/logger.ts';
+import { openStorage } from '../shared/open-storage.ts';
 import { ensureTlsMaterial } from '../shared/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
@@ -40,6 +41,7 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   const frontend = attempt(() => parseFrontendConfig(process.env));
   const cluster = attempt(() => parseLocalClusterConfig(process.env));
   attempt(() => parseQueueConfig(process.env));
+  attempt(() => parseStorageConfig(process.env));
   attempt(() => parseBackendConfig(process.env));
   // Read straight from the environment so a bad list is reported even when other values are bad too.
   const trusted = parseTrustedNetworks((process.env[ENV.trustedNetworks] ?? '').split(','));
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', crash);
 
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });
-  const storage = await openEmbeddedStorage({ dataDir });
+  const storage = await openStorage(parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir }));
   let demo: Awaited<ReturnType<typeof seedDemo>> = 'skipped';
   try {
     if (cluster.seedDemo) demo = await seedDemo(storage.directory, systemClock);

@@ -23,6 +23,7 @@ export function createBackendHandler(deps: DeliverDeps & { messages: MessageStor
       mailFrom: event.mailFrom ?? '',
       recipients: event.recipients,
       size: event.body.size,
+      ...(event.source ? { source: event.source } : {}),
       openBody: () => deps.messages.open(event.body),
     });
     return {

@@ -83,6 +83,8 @@ export async function startCluster(opts: {
   dataDir: string;
   workers?: number;
   backends?: number;
+  /** Extra environment (e.g. STRATO_STORAGE=aws and the emulators' endpoints). */
+  env?: Record<string, string>;
 }): Promise<StartedCluster> {
   const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
   // Not the fixed default base port: a cluster already running on this machine may hold it.
@@ -97,6 +99,7 @@ export async function startCluster(opts: {
     [ENV.logLevel]: 'warn',
     [ENV.seedDemo]: 'true',
     [ENV.lmtpBasePort]: String(lmtpBase),
+    ...opts.env,
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);
   if (opts.backends !== undefined) env[ENV.backends] = String(opts.backends);

@@ -22,6 +22,8 @@ export interface E2eOptions {
   readonly progress: (text: string) => void;
   /** Poll interval of the mailbox index. */
   readonly pollMs?: number;
+  /** Where a message sent to a recipient ends up stored (--redirect: the rule's target). */
+  readonly deliveredTo?: (recipient: string) => string;
 }
 
 export type E2eStatus = 'delivered' | 'incomplete' | 'not delivered within timeout' | 'interrupted';
@@ -88,9 +90,10 @@ export async function waitSettled(
 export async function runE2e(opts: E2eOptions): Promise<{ load: LoadResult; report: E2eReport }> {
   const settle = await waitSettled(opts);
   const scanner = new MailboxScanner(opts.mailboxes);
-  await scanner.baseline(opts.recipients);
+  const storedAt = opts.deliveredTo ?? ((r: string) => r);
+  await scanner.baseline([...new Set(opts.recipients.map(storedAt))]);
   const load = await runLoad({ ...opts.load, mode: 'reuse', recipients: opts.recipients });
-  scanner.expect(load.accepts);
+  scanner.expect(load.accepts.map((a) => ({ ...a, recipient: storedAt(a.recipient) })));
   const sentAt = Date.now();
   const total = load.accepts.length;
 

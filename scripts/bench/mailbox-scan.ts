@@ -49,7 +49,9 @@ export class MailboxScanner {
   readonly found = new Map<string, Found>();
   private readonly byMessageId = new Map<string, string>();
   private readonly expected = new Set<string>();
-  private readonly lastUid = new Map<string, number>();
+  /** UIDs already looked at per account (a set, not a high-water mark: on the AWS store a UID can
+   *  become visible after a higher one, since UIDs are allocated before the append commits). */
+  private readonly seen = new Map<string, Set<number>>();
   private totals = { byDeliveryKey: 0, byMessageId: 0, duplicates: 0, unmatched: 0, unreadable: 0 };
 
   constructor(
@@ -62,7 +64,7 @@ export class MailboxScanner {
     for (const item of items) {
       this.expected.add(item.id);
       if (item.messageId) this.byMessageId.set(item.messageId, item.id);
-      if (!this.lastUid.has(item.recipient)) this.lastUid.set(item.recipient, 0);
+      if (!this.seen.has(item.recipient)) this.seen.set(item.recipient, new Set());
     }
   }
 
@@ -70,19 +72,16 @@ export class MailboxScanner {
   async baseline(accounts: readonly string[]): Promise<void> {
     for (const account of accounts) {
       const list = await this.store.list(account, this.folder);
-      this.lastUid.set(
-        account,
-        list.reduce((max, m) => Math.max(max, m.uid), 0),
-      );
+      this.seen.set(account, new Set(list.map((m) => m.uid)));
     }
   }
 
   /** Look at messages stored since the last scan; answers how many expected ids are found in all. */
   async scan(): Promise<number> {
-    for (const [account, after] of this.lastUid) {
-      const fresh = (await this.store.list(account, this.folder)).filter((m) => m.uid > after);
+    for (const [account, seen] of this.seen) {
+      const fresh = (await this.store.list(account, this.folder)).filter((m) => !seen.has(m.uid));
       for (const m of fresh) {
-        this.lastUid.set(account, Math.max(this.lastUid.get(account) ?? 0, m.uid));
+        seen.add(m.uid);
         let id = QUEUE_ID.exec(m.deliveryKey)?.[1];
         let matchedBy: Found['matchedBy'] = 'delivery-key';
         if (id === undefined || !this.expected.has(id)) {

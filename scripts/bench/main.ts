@@ -21,8 +21,9 @@ import {
 } from './cluster.ts';
 import { type E2eReport, runE2e, type Settle, waitSettled } from './e2e.ts';
 import { type Acceptance, runLoad } from './load.ts';
-import { type Options, parseOptions, RECIPIENT, SENDER, USAGE } from './options.ts';
+import { type Options, parseOptions, RECIPIENT, REDIRECT_TARGET, SENDER, USAGE } from './options.ts';
 import { checkQueue } from './queue-check.ts';
+import { seedRedirects } from './redirect.ts';
 import { formatText, type ModeReport, modeReport, type QueueCheck } from './report.ts';
 import { RssSampler } from './rss.ts';
 
@@ -114,6 +115,14 @@ async function main(): Promise<number> {
         dataDir: tempDir,
         ...(o.workers !== undefined ? { workers: o.workers } : {}),
         ...(o.backends !== undefined ? { backends: o.backends } : {}),
+        env: {
+          // Forward to frontends: the backends submit to the MX port, so they must be trusted to relay.
+          ...(o.generatedMail === 'smtp'
+            ? { STRATO_GENERATED_MAIL: 'smtp', STRATO_TRUSTED_NETWORKS: '127.0.0.1/32' }
+            : {}),
+          // Every bench message makes one: lift the per-account hourly limit on rule-made mail.
+          ...(o.redirect ? { STRATO_RULES_GENERATED_PER_HOUR: '100000000' } : {}),
+        },
       });
       const c = cluster;
       ({ host, port } = c);
@@ -196,6 +205,15 @@ async function main(): Promise<number> {
         if (live === 0) notes.push('e2e: no live backend was registered when the phase began');
         const amount = o.seconds !== undefined ? `${o.seconds} s` : `${o.messages} messages`;
         progress(`e2e: ${o.sessions} sessions, ${amount} of ${o.size} bytes to ${o.rcpts.join(', ')}`);
+        if (o.redirect) {
+          await seedRedirects(storage, o.rcpts);
+          progress(
+            `e2e: ${o.rcpts.join(', ')} redirect to ${REDIRECT_TARGET} (generated mail: ${o.generatedMail ?? 'as configured'})`,
+          );
+          notes.push(
+            `e2e --redirect: every message is stored once, at ${REDIRECT_TARGET}, after a redirect rule of its recipient; generated mail went ${o.generatedMail === 'smtp' ? 'over SMTP to the frontends (processed twice)' : o.generatedMail === 'queue' ? 'to the shared queue (processed once)' : 'where the cluster is configured to send it'}.`,
+          );
+        }
         const memory = sampler();
         const { load, report } = await runE2e({
           load: {
@@ -211,12 +229,16 @@ async function main(): Promise<number> {
           recipients: o.rcpts,
           queue: storage.queue,
           mailboxes: storage.mailboxes,
+          ...(o.redirect ? { deliveredTo: () => REDIRECT_TARGET } : {}),
           stallMs: o.e2eTimeoutSeconds * 1000,
           stopped: () => interrupted,
           progress,
         });
         modes.push({ ...modeReport(load, memory?.stop()), mode: 'e2e' });
-        accepts.push(...load.accepts);
+        // Redirected messages are stored at the rule's target (the queue check looks there).
+        accepts.push(
+          ...(o.redirect ? load.accepts.map((a) => ({ ...a, recipient: REDIRECT_TARGET })) : load.accepts),
+        );
         accepted += load.accepted;
         e2e = report;
         progress(`e2e: ${report.status} (${report.delivered}/${report.accepted} stored)`);
@@ -266,6 +288,8 @@ async function main(): Promise<number> {
         e2e: o.e2e,
         rcpts: o.rcpts,
         e2eTimeoutSeconds: o.e2eTimeoutSeconds,
+        redirect: o.redirect,
+        generatedMail: o.generatedMail ?? null,
         workers: pids ? pids.workerPids.filter((p) => pids?.roles?.[p] !== 'backend').length : null,
         backends: pids?.roles ? Object.values(pids.roles).filter((r) => r === 'backend').length : null,
       },

@@ -11,6 +11,8 @@ export const SENDER = 'bench@example.org';
 export const RECIPIENT = 'alice@demo.strato.test';
 export const DEMO_DOMAIN = 'demo.strato.test';
 export const DEFAULT_E2E_TIMEOUT_SECONDS = 30;
+/** The account --redirect sends every e2e message on to (created by the bench). */
+export const REDIRECT_TARGET = 'bench-redirect@demo.strato.test';
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -38,6 +40,13 @@ Options:
                      (default ${RECIPIENT}; e.g. alice,bob spreads the messages over both)
   --e2e-timeout S    give up when nothing new was stored (or the queue stopped draining before
                      a phase) for S seconds (default ${DEFAULT_E2E_TIMEOUT_SECONDS})
+  --redirect         e2e through a rule: each recipient gets a redirect rule to
+                     ${REDIRECT_TARGET}, and delivery is measured at that account (each
+                     message passes a backend twice: the rule's account redirects it, the
+                     target stores it)
+  --generated-mail M queue (default: rule-made mail goes to the shared queue, processed once) or
+                     smtp (forward to frontends: submitted over SMTP and processed again); for
+                     the cluster the bench starts
   --workers N        frontend workers of the cluster it starts (default: the cluster's own, 2)
   --backends N       LMTP backends of the cluster it starts (default: the cluster's own, 2)
   --target HOST:PORT drive an already running cluster instead of starting one
@@ -49,6 +58,7 @@ Options:
 Examples:
   npm run bench -- --messages 2000 --sessions 10
   npm run bench -- --mode e2e --messages 2000 --rcpts alice,bob
+  npm run bench -- --mode e2e --redirect --generated-mail smtp --messages 1000
   npm run bench -- --mode reuse --seconds 20 --sessions 50 --size 10240
   npm run bench -- --target 127.0.0.1:2525 --data-dir ./.strato --mode reuse`;
 
@@ -62,6 +72,9 @@ export interface Options {
   e2e: 'auto' | 'on' | 'off';
   rcpts: string[];
   e2eTimeoutSeconds: number;
+  /** Seed redirect rules and measure delivery at REDIRECT_TARGET. */
+  redirect: boolean;
+  generatedMail?: 'queue' | 'smtp';
   workers?: number;
   backends?: number;
   target?: { host: string; port: number };
@@ -94,6 +107,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'no-e2e': { type: 'boolean' },
       rcpts: { type: 'string' },
       'e2e-timeout': { type: 'string' },
+      redirect: { type: 'boolean' },
+      'generated-mail': { type: 'string' },
       target: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean' },
@@ -138,6 +153,14 @@ export function parseOptions(argv: string[]): Options | 'help' {
     throw new BenchUsageError(
       'the e2e phase against --target needs --data-dir (it reads the mailbox index there)',
     );
+  const generatedMail = values['generated-mail'];
+  if (generatedMail !== undefined && generatedMail !== 'queue' && generatedMail !== 'smtp')
+    throw new BenchUsageError(`--generated-mail must be queue or smtp (got "${generatedMail}")`);
+  if (generatedMail !== undefined && target)
+    throw new BenchUsageError('--generated-mail only applies to the cluster the bench starts');
+  if (values.redirect && e2e === 'off') throw new BenchUsageError('--redirect needs the e2e phase');
+  if (values.redirect && rcpts.includes(REDIRECT_TARGET))
+    throw new BenchUsageError(`--redirect: ${REDIRECT_TARGET} cannot be a recipient too`);
   const seconds = positive('seconds', values.seconds);
   return {
     sessions: positive('sessions', values.sessions, 10)!,
@@ -147,6 +170,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     e2e,
     rcpts: [...new Set(rcpts)],
     e2eTimeoutSeconds: positive('e2e-timeout', values['e2e-timeout'], DEFAULT_E2E_TIMEOUT_SECONDS)!,
+    redirect: values.redirect === true,
+    ...(generatedMail !== undefined ? { generatedMail } : {}),
     ...(values.workers !== undefined ? { workers: positive('workers', values.workers)! } : {}),
     ...(values.backends !== undefined ? { backends: positive('backends', values.backends)! } : {}),
     ...(target ? { target } : {}),

@@ -1,0 +1,61 @@
+/**
+ * Sender limits for authenticated senders, enforced on every frontend with the cluster-wide
+ * Counters: MaxMailOutSize (a declared SIZE at MAIL FROM, the real size at end of DATA) and
+ * MailOutFlow (messages per period, counted once per accepted message; a full window is refused
+ * at MAIL FROM already). Limits come from the account's effective settings. Counter and directory
+ * faults propagate (the session answers 451 4.3.0).
+ */
+import { type FlowLimit, resolveSettings } from '../directory/settings.ts';
+import { domainOf } from '../mail/address.ts';
+import type { Reply } from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
+import type { Counters } from '../ports/counters.ts';
+import type { Directory } from '../ports/directory.ts';
+
+export interface SenderLimits {
+  /** The authenticated account. */
+  readonly account: string;
+  readonly maxMailOutSize: number | null;
+  readonly mailOutFlow: FlowLimit | null;
+}
+
+/** The counter all frontends share for one sender's MailOutFlow. */
+export const outflowKey = (account: string) => `outflow:${account}`;
+
+/** The limits of an authenticated sender; undefined when the account no longer exists. */
+export async function senderLimits(directory: Directory, account: string): Promise<SenderLimits | undefined> {
+  const record = await directory.getAccount(account);
+  if (!record) return undefined;
+  const [domain, cluster] = await Promise.all([
+    directory.getDomain(domainOf(record.address)),
+    directory.getClusterSettings(),
+  ]);
+  const s = resolveSettings(record.settings, domain?.defaults, cluster);
+  return { account: record.address, maxMailOutSize: s.MaxMailOutSize, mailOutFlow: s.MailOutFlow };
+}
+
+/** MAIL FROM: a declared size over MaxMailOutSize, or a MailOutFlow window already used up. */
+export async function checkSenderLimits(
+  counters: Counters,
+  limits: SenderLimits,
+  declaredSize?: number,
+): Promise<Reply | undefined> {
+  if (limits.maxMailOutSize !== null && declaredSize !== undefined && declaredSize > limits.maxMailOutSize) {
+    return replies.mailOutSize(limits.account, limits.maxMailOutSize);
+  }
+  if (limits.mailOutFlow) {
+    const [count, seconds] = limits.mailOutFlow;
+    if ((await counters.peek(outflowKey(limits.account), seconds)) >= count) {
+      return replies.mailOutFlow(limits.account, count, seconds);
+    }
+  }
+  return undefined;
+}
+
+/** End of DATA: count this message against MailOutFlow; a reply when the window is full. */
+export async function consumeMailOut(counters: Counters, limits: SenderLimits): Promise<Reply | undefined> {
+  if (!limits.mailOutFlow) return undefined;
+  const [count, seconds] = limits.mailOutFlow;
+  const result = await counters.tryConsume(outflowKey(limits.account), seconds, count);
+  return result.allowed ? undefined : replies.mailOutFlow(limits.account, count, seconds);
+}
