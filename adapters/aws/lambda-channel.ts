@@ -25,6 +25,7 @@ export class LambdaChannel implements DeliveryChannel {
       mailFrom: req.mailFrom,
       recipients: req.recipients,
       body: req.body,
+      ...(req.source ? { source: req.source } : {}),
     };
     let failure: string | undefined;
     try {

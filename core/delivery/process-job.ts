@@ -103,7 +103,21 @@ async function attempt(
 const wants = (r: JobRecipient, what: 'SUCCESS' | 'FAILURE' | 'DELAY') =>
   r.notify ? r.notify.includes(what) : what !== 'SUCCESS';
 
-export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promise<JobResult> {
+export interface ProcessOptions {
+  /**
+   * False once this processor can no longer be sure it holds the job's lease (an extend failed,
+   * or the lease ran out). The body is then kept: another processor may hold the job now and
+   * still need it. (A kept body of a finished job is an orphan: on AWS the spool bucket's
+   * lifecycle rule expires it; the embedded store has no orphan sweep yet.)
+   */
+  readonly leaseHeld?: () => boolean;
+}
+
+export async function processJob(
+  deps: ProcessorDeps,
+  leased: LeasedJob,
+  opts: ProcessOptions = {},
+): Promise<JobResult> {
   const job: QueueJob = structuredClone(leased.job);
   const now = deps.clock.now();
   const log = deps.logger.child({ jobId: job.id });
@@ -178,9 +192,15 @@ export async function processJob(deps: ProcessorDeps, leased: LeasedJob): Promis
 
   if (remaining.length === 0) {
     await deps.queue.ack(leased.receipt);
-    await deps.messages
-      .delete(job.body)
-      .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
+    if (opts.leaseHeld?.() === false) {
+      // An ack with a stale receipt may not remove the job; deleting the body would make the
+      // processor that holds it now fail it for a missing body (a false bounce).
+      log.warn({ event: 'queue.body_kept_lease_lost' });
+    } else {
+      await deps.messages
+        .delete(job.body)
+        .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
+    }
     log.info({ event: 'queue.done', attempts: job.attempts });
     return 'done';
   }

@@ -74,13 +74,25 @@ export class QueueProcessor {
   private async handle(leased: LeasedJob): Promise<void> {
     // Keep the lease while delivery runs, so a slow backend does not make the job visible again.
     const every = Math.max(1, this.opts.visibilitySeconds / 3) * 1000;
+    const visibilityMs = this.opts.visibilitySeconds * 1000;
+    // Our lease ends at `leaseEnd` unless an extend succeeds; a failed extend means it is gone.
+    let leaseEnd = this.deps.clock.now() + visibilityMs;
+    let lost = false;
     const timer = setInterval(() => {
-      this.deps.queue.extend(leased.receipt, this.opts.visibilitySeconds).catch((err) => {
-        this.log.warn({ event: 'queue.extend_failed', jobId: leased.job.id, err: String(err) });
-      });
+      const asked = this.deps.clock.now();
+      this.deps.queue.extend(leased.receipt, this.opts.visibilitySeconds).then(
+        () => {
+          leaseEnd = asked + visibilityMs;
+        },
+        (err) => {
+          lost = true;
+          this.log.warn({ event: 'queue.extend_failed', jobId: leased.job.id, err: String(err) });
+        },
+      );
     }, every);
+    const leaseHeld = () => !lost && this.deps.clock.now() < leaseEnd;
     try {
-      await processJob(this.deps, leased);
+      await processJob(this.deps, leased, { leaseHeld });
     } catch (err) {
       this.log.error({
         event: 'queue.process_error',

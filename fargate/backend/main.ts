@@ -9,14 +9,12 @@ import { join } from 'node:path';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
-import { queueSink } from '../../core/delivery/generated-mail-sink.ts';
-import { LeaseCache } from '../../core/delivery/lease-cache.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../shared/logger.ts';
 import { openStorage } from '../shared/open-storage.ts';
 import { loadSrsSecret } from '../shared/srs-secret.ts';
+import { buildDeliverDeps } from './deliver-deps.ts';
 import { createLmtpServer, ensureSpoolDir } from './lmtp-server.ts';
-import { SmtpGeneratedSink } from './smtp-generated-sink.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseBackendConfig>;
@@ -42,44 +40,12 @@ async function main(): Promise<void> {
   const spoolDir = join(config.dataDir, 'tmp', 'lmtp');
   await ensureSpoolDir(spoolDir);
   const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
-  const smtpSink =
-    config.generatedMail === 'smtp'
-      ? new SmtpGeneratedSink(
-          { host: config.generatedSmtpHost, port: config.generatedSmtpPort, heloName: config.hostname },
-          logger,
-        )
-      : undefined;
-  const sink =
-    smtpSink ??
-    queueSink({
-      queue: storage.queue,
-      messages: storage.messages,
-      directory: storage.directory,
-      clock: systemClock,
-    });
-  const server = createLmtpServer(
-    {
-      backendId: config.backendId,
-      directory: storage.directory,
-      leases: storage.leases,
-      mailboxes: storage.mailboxes,
-      clock: systemClock,
-      logger,
-      leaseTtlMs: config.leaseTtlMs,
-      leaseCache: new LeaseCache(),
-      counters: storage.counters,
-      rules: {
-        store: storage.rules,
-        autoReplies: storage.autoReplies,
-        counters: storage.counters,
-        sink,
-        srsSecret,
-        generatedPerHour: config.rulesGeneratedPerHour,
-        receivedLimit: config.rulesHopLimit,
-      },
-    },
-    { spoolDir, hostname: config.hostname, maxMessageSize: config.maxMessageSize },
-  );
+  const deliverDeps = buildDeliverDeps(storage, config, { clock: systemClock, logger, srsSecret });
+  const server = createLmtpServer(deliverDeps, {
+    spoolDir,
+    hostname: config.hostname,
+    maxMessageSize: config.maxMessageSize,
+  });
   server.on('error', (err) => logger.error({ event: 'backend.server_error', err: String(err) }));
 
   const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
@@ -113,7 +79,7 @@ async function main(): Promise<void> {
     clearInterval(heartbeat);
     await storage.backends.deregister(me.id).catch(() => {});
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    smtpSink?.close();
+    await deliverDeps.close();
     await storage.close();
     process.exit(0);
   };

@@ -12,6 +12,7 @@ import { RoutingChannel } from '../../adapters/net/routing-channel.ts';
 import { SmarthostRelay } from '../../adapters/net/smarthost-relay.ts';
 import type { QueueConfig } from '../../core/config/queue-config.ts';
 import { fixedBackends } from '../../core/delivery/fixed-backends.ts';
+import type { ProcessorDeps } from '../../core/delivery/process-job.ts';
 import { QueueProcessor } from '../../core/delivery/queue-processor.ts';
 import { cachedLeaseReads, cachedRegistry } from '../../core/delivery/routing-caches.ts';
 import type { Clock } from '../../core/ports/clock.ts';
@@ -79,6 +80,48 @@ async function createChannel(
   return new RoutingChannel({ lmtp, lambda: new LambdaChannel(clients.lambda) });
 }
 
+/** Everything the core processor needs, built from storage and the queue config. */
+export async function startQueueRunnerDeps(opts: {
+  storage: Storage;
+  config: QueueConfig;
+  dataDir: string;
+  hostname: string;
+  clock: Clock;
+  logger: Logger;
+}): Promise<ProcessorDeps & { close(): Promise<void> }> {
+  const { storage, config } = opts;
+  const channel = await createChannel(config, storage, opts.hostname);
+  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
+  // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
+  const registry = config.backendFunction
+    ? fixedBackends([{ id: 'lambda', address: config.backendFunction, kind: 'lambda' }])
+    : cachedRegistry(storage.backends, opts.clock, ROUTING_CACHE_MS);
+  return {
+    queue: storage.queue,
+    messages: storage.messages,
+    directory: storage.directory,
+    leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
+    registry,
+    channel,
+    relay,
+    clock: opts.clock,
+    logger: opts.logger,
+    hostname: opts.hostname,
+    backendMode: config.backendMode,
+    schedule: {
+      firstRetrySeconds: config.firstRetrySeconds,
+      maxRetrySeconds: config.maxRetrySeconds,
+      backoffFactor: 2,
+      warnAfterSeconds: config.warnAfterSeconds,
+      lifetimeSeconds: config.lifetimeSeconds,
+    },
+    async close() {
+      await channel.close?.();
+      await relay.close?.();
+    },
+  };
+}
+
 export async function startQueueRunner(opts: {
   storage: Storage;
   config: QueueConfig;
@@ -87,40 +130,13 @@ export async function startQueueRunner(opts: {
   clock: Clock;
   logger: Logger;
 }): Promise<QueueRunner> {
-  const { storage, config } = opts;
-  const channel = await createChannel(config, storage, opts.hostname);
-  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
-  // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
-  const registry = config.backendFunction
-    ? fixedBackends([{ id: 'lambda', address: config.backendFunction, kind: 'lambda' }])
-    : cachedRegistry(storage.backends, opts.clock, ROUTING_CACHE_MS);
-  const processor = new QueueProcessor(
-    {
-      queue: storage.queue,
-      messages: storage.messages,
-      directory: storage.directory,
-      leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
-      registry,
-      channel,
-      relay,
-      clock: opts.clock,
-      logger: opts.logger,
-      hostname: opts.hostname,
-      backendMode: config.backendMode,
-      schedule: {
-        firstRetrySeconds: config.firstRetrySeconds,
-        maxRetrySeconds: config.maxRetrySeconds,
-        backoffFactor: 2,
-        warnAfterSeconds: config.warnAfterSeconds,
-        lifetimeSeconds: config.lifetimeSeconds,
-      },
-    },
-    {
-      concurrency: config.concurrency,
-      visibilitySeconds: config.visibilitySeconds,
-      pollWaitMs: config.pollWaitMs,
-    },
-  );
+  const { config } = opts;
+  const deps = await startQueueRunnerDeps(opts);
+  const processor = new QueueProcessor(deps, {
+    concurrency: config.concurrency,
+    visibilitySeconds: config.visibilitySeconds,
+    pollWaitMs: config.pollWaitMs,
+  });
   processor.start();
   opts.logger.info({
     event: 'queue.processing_started',
@@ -131,8 +147,7 @@ export async function startQueueRunner(opts: {
     processor,
     async stop() {
       await processor.stop();
-      await channel.close?.();
-      await relay.close?.();
+      await deps.close();
     },
   };
 }

@@ -71,6 +71,18 @@ describe('queue processing through the LMTP delivery channel', () => {
     expect(await inbox('bob@example.com')).toHaveLength(1);
   });
 
+  it('keeps the body when its lease may be lost, so a processor that holds the job now can still deliver', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({ from: 's@remote.example', to: ['alice@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    expect(await processJob(h.deps, leased!, { leaseHeld: () => false })).toBe('done');
+    expect(await h.storage.messages.exists(job.body.key)).toBe(true);
+    const other = await h.enqueue({ from: 's@remote.example', to: ['bob@example.com'] });
+    const [leased2] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    expect(await processJob(h.deps, leased2!, { leaseHeld: () => true })).toBe('done');
+    expect(await h.storage.messages.exists(other.body.key)).toBe(false);
+  });
+
   it('fails an unknown local recipient permanently with one DSN to the sender, and none for <>', async () => {
     h = await startHarness();
     await h.enqueue({ from: '', to: ['ghost@example.com'] });

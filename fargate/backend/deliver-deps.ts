@@ -1,0 +1,59 @@
+/**
+ * Builds the backend's delivery dependencies from storage and config, shared by the LMTP backend
+ * process and the backend Lambda: leases (cached per process), rules with their generated-mail
+ * sink (back to the shared queue, or over SMTP to the frontends), counters, SRS secret.
+ * Pure assembly; nothing is contacted here.
+ */
+import type { BackendConfig } from '../../core/config/backend-config.ts';
+import type { DeliverDeps } from '../../core/delivery/deliver-to-accounts.ts';
+import { queueSink } from '../../core/delivery/generated-mail-sink.ts';
+import { LeaseCache } from '../../core/delivery/lease-cache.ts';
+import type { Clock } from '../../core/ports/clock.ts';
+import type { Logger } from '../../core/ports/logger.ts';
+import type { Storage } from '../../core/ports/storage.ts';
+import { SmtpGeneratedSink } from './smtp-generated-sink.ts';
+
+export function buildDeliverDeps(
+  storage: Storage,
+  config: BackendConfig,
+  opts: { clock: Clock; logger: Logger; srsSecret: string },
+): DeliverDeps & { close(): Promise<void> } {
+  const smtpSink =
+    config.generatedMail === 'smtp'
+      ? new SmtpGeneratedSink(
+          { host: config.generatedSmtpHost, port: config.generatedSmtpPort, heloName: config.hostname },
+          opts.logger,
+        )
+      : undefined;
+  const sink =
+    smtpSink ??
+    queueSink({
+      queue: storage.queue,
+      messages: storage.messages,
+      directory: storage.directory,
+      clock: opts.clock,
+    });
+  return {
+    backendId: config.backendId,
+    directory: storage.directory,
+    leases: storage.leases,
+    mailboxes: storage.mailboxes,
+    clock: opts.clock,
+    logger: opts.logger,
+    leaseTtlMs: config.leaseTtlMs,
+    leaseCache: new LeaseCache(),
+    counters: storage.counters,
+    rules: {
+      store: storage.rules,
+      autoReplies: storage.autoReplies,
+      counters: storage.counters,
+      sink,
+      srsSecret: opts.srsSecret,
+      generatedPerHour: config.rulesGeneratedPerHour,
+      receivedLimit: config.rulesHopLimit,
+    },
+    async close() {
+      await smtpSink?.close?.();
+    },
+  };
+}

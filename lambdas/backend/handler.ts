@@ -1,0 +1,36 @@
+/**
+ * The backend Lambda's entry point: `handler` receives a DeliveryInvocation from the queue
+ * processors' Lambda channel and answers one outcome per recipient. Config is read and storage
+ * opened once per cold start (STRATO_STORAGE=aws with the deployment's names; STRATO_SRS_SECRET
+ * is required, since instances cannot share a generated one). A config error fails every invoke.
+ */
+
+import { parseBackendConfig } from '../../core/config/backend-config.ts';
+import { ENV } from '../../core/config/env-names.ts';
+import { parseStorageConfig } from '../../core/config/storage-config.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import type { DeliveryInvocation, DeliveryInvocationResult } from '../../core/ports/delivery-channel.ts';
+import { buildDeliverDeps } from '../../fargate/backend/deliver-deps.ts';
+import { createLogger } from '../../fargate/shared/logger.ts';
+import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { createBackendHandler } from './handler-core.ts';
+
+async function init() {
+  const config = parseBackendConfig({ [ENV.backendId]: 'lambda', ...process.env });
+  if (!config.srsSecret) throw new Error(`${ENV.srsSecret} must be set for the backend Lambda`);
+  const storage = await openStorage(parseStorageConfig(process.env));
+  const logger = createLogger({
+    level: config.logLevel,
+    role: 'backend-lambda',
+    backendId: config.backendId,
+  });
+  const deps = buildDeliverDeps(storage, config, { clock: systemClock, logger, srsSecret: config.srsSecret });
+  return createBackendHandler({ ...deps, messages: storage.messages });
+}
+
+let ready: ReturnType<typeof init> | undefined;
+
+export async function handler(event: DeliveryInvocation): Promise<DeliveryInvocationResult> {
+  ready ??= init();
+  return (await ready)(event);
+}

@@ -1,0 +1,43 @@
+/**
+ * The queue Lambda's entry point (an SQS event source on the mail queue, with
+ * ReportBatchItemFailures): processes each record with the same core as the frontends'
+ * processors, delivering through the backend Lambda or LMTP backends and relaying through SES.
+ * Config and storage are set up once per cold start; a config error fails every invocation.
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SqsMailQueue } from '../../adapters/aws/sqs-mail-queue.ts';
+import { parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { parseQueueConfig } from '../../core/config/queue-config.ts';
+import { parseStorageConfig } from '../../core/config/storage-config.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import { startQueueRunnerDeps } from '../../fargate/frontend/queue-runner.ts';
+import { createLogger } from '../../fargate/shared/logger.ts';
+import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { createQueueHandler } from './handler-core.ts';
+
+async function init() {
+  const queue = parseQueueConfig(process.env);
+  const { hostname, logLevel, dataDir } = parseFrontendConfig(process.env);
+  const storage = await openStorage(parseStorageConfig(process.env));
+  const logger = createLogger({ level: logLevel, role: 'queue-lambda' });
+  const deps = await startQueueRunnerDeps({
+    storage,
+    config: queue,
+    dataDir,
+    hostname,
+    clock: systemClock,
+    logger,
+  });
+  return createQueueHandler({
+    ...deps,
+    queue: storage.queue as SqsMailQueue,
+    visibilitySeconds: queue.visibilitySeconds,
+  });
+}
+
+let ready: ReturnType<typeof init> | undefined;
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  ready ??= init();
+  return (await ready)(event, context);
+}
