@@ -11,6 +11,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync } fro
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { checkAccount, checkFolder, encodeName, MailboxNameError } from '../../core/mail/mailbox-names.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { StaleEpochError } from '../../core/ports/errors.ts';
@@ -54,16 +55,7 @@ interface MessageRow {
   delivery_key: string;
 }
 
-/** Invalid account or folder name (would be unsafe or meaningless as a mailbox path). */
-export class MailboxNameError extends Error {
-  override readonly name = 'MailboxNameError';
-  constructor(
-    readonly what: 'account' | 'folder' | 'delivery key',
-    readonly value: string,
-  ) {
-    super(`invalid mailbox ${what} ${JSON.stringify(value)}`);
-  }
-}
+export { encodeName, MailboxNameError } from '../../core/mail/mailbox-names.ts';
 
 export class FileMailboxStore implements MailboxStore {
   private readonly root: string;
@@ -233,49 +225,6 @@ export class FileMailboxStore implements MailboxStore {
     }
     return dir;
   }
-}
-
-/** True when `text` holds a control character (never valid in a mailbox or folder name). */
-function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
-
-function checkAccount(account: string): string {
-  if (typeof account !== 'string' || account.length === 0 || account.length > 320 || hasControl(account)) {
-    throw new MailboxNameError('account', String(account));
-  }
-  return account.toLowerCase();
-}
-
-/** Folder names are IMAP-like ("INBOX", "Lists/dev"); no empty, "." or ".." levels. */
-function checkFolder(folder: string): string {
-  const bad =
-    typeof folder !== 'string' ||
-    folder.length === 0 ||
-    folder.length > 200 ||
-    hasControl(folder) ||
-    folder.split('/').some((part) => part === '' || part === '.' || part === '..');
-  if (bad) throw new MailboxNameError('folder', String(folder));
-  return folder;
-}
-
-/**
- * One path segment per name: keep [A-Za-z0-9@._+-], percent-encode every other UTF-8 byte
- * (so "/" can never appear) and a leading dot (so "." and ".." cannot be produced).
- */
-export function encodeName(name: string, what: 'account' | 'folder'): string {
-  let out = '';
-  for (const byte of Buffer.from(name, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    const keep = /[A-Za-z0-9@._+-]/.test(ch) && !(out === '' && ch === '.');
-    out += keep ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  if (out.length > 255) throw new MailboxNameError(what, name);
-  return out;
 }
 
 function toMessage(row: MessageRow): MailboxMessage {
