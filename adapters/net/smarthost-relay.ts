@@ -69,23 +69,22 @@ export class SmarthostRelay implements OutboundRelay {
             }
           : {}),
       });
-      const accepted = new Set((info.accepted as unknown[]).map(String));
+      // nodemailer reports recipients with the domain lower-cased: compare without case.
+      const key = (address: string) => address.toLowerCase();
+      const accepted = new Set((info.accepted as unknown[]).map((a) => key(String(a))));
       const rejected = (info as { rejectedErrors?: NodemailerRcptError[] }).rejectedErrors ?? [];
       for (const rcpt of req.recipients) {
-        if (accepted.has(rcpt)) out.set(rcpt, delivered(parseReply(String(info.response)) ?? undefined));
-        else
-          out.set(
-            rcpt,
-            outcomeOf(
-              rejected.find((e) => e.recipient === rcpt),
-              'recipient not accepted',
-            ),
-          );
+        if (accepted.has(key(rcpt))) {
+          out.set(rcpt, delivered(parseReply(String(info.response)) ?? undefined));
+        } else {
+          const own = rejected.find((e) => e.recipient !== undefined && key(e.recipient) === key(rcpt));
+          out.set(rcpt, outcomeOf(own, 'recipient not accepted'));
+        }
       }
     } catch (err) {
       const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };
       for (const rcpt of req.recipients) {
-        const own = e.rejectedErrors?.find((x) => x.recipient === rcpt);
+        const own = e.rejectedErrors?.find((x) => x.recipient?.toLowerCase() === rcpt.toLowerCase());
         out.set(rcpt, outcomeOf(own ?? e, e.message ?? String(err)));
       }
     }

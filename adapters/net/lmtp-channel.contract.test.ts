@@ -1,0 +1,98 @@
+/**
+ * LmtpChannel, and RoutingChannel routing kind 'lmtp' to it, against the DeliveryChannel
+ * contract: the live backend is the real LMTP server (createLmtpServer) on loopback over fresh
+ * embedded storage; the dead backend is a closed loopback port.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { silentLogger } from '../../core/ports/logger.ts';
+import { createLmtpServer } from '../../fargate/backend/lmtp-server.ts';
+import {
+  type DeliveryChannelFixture,
+  deliveryChannelContract,
+} from '../contract/delivery-channel.contract.ts';
+import { readAll } from '../contract/helpers.ts';
+import type { EmbeddedStorage } from '../embedded/open.ts';
+import { tempStorage } from '../embedded/test-support.ts';
+import { LmtpChannel } from './lmtp-channel.ts';
+import { RoutingChannel } from './routing-channel.ts';
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function seedAccounts(storage: EmbeddedStorage, addresses: readonly string[]): Promise<void> {
+  for (const address of addresses) {
+    const domain = address.slice(address.indexOf('@') + 1);
+    if (!(await storage.directory.getDomain(domain)))
+      await storage.directory.addDomain({
+        name: domain,
+        mailToUnknown: { action: 'reject' },
+        defaults: {},
+        createdAt: 0,
+      });
+    await storage.directory.addAccount({
+      address,
+      domain,
+      name: address.slice(0, address.indexOf('@')),
+      settings: {},
+      createdAt: 0,
+    });
+  }
+}
+
+async function inbox(storage: EmbeddedStorage, address: string): Promise<Buffer[]> {
+  const list = await storage.mailboxes.list(address, 'INBOX');
+  return Promise.all(
+    list.map(async (m) => readAll((await storage.mailboxes.read(address, 'INBOX', m.uid))!)),
+  );
+}
+
+async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['channel']) {
+  const t = await tempStorage();
+  const { storage, clock } = t;
+  const spoolDir = join(t.dir, 'spool');
+  await mkdir(spoolDir, { recursive: true });
+  const server = createLmtpServer(
+    {
+      backendId: 'b1',
+      directory: storage.directory,
+      leases: storage.leases,
+      mailboxes: storage.mailboxes,
+      clock,
+      logger: silentLogger,
+      leaseTtlMs: 60_000,
+    },
+    { spoolDir, hostname: 'backend.test', maxMessageSize: 10 * 1024 * 1024, closeTimeoutMs: 100 },
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as { port: number }).port;
+  const fixture: DeliveryChannelFixture = {
+    channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000 })),
+    backend: { id: 'b1', address: `127.0.0.1:${port}`, kind: 'lmtp', expiresAt: Infinity },
+    deadBackend: {
+      id: 'b-dead',
+      address: `127.0.0.1:${await closedPort()}`,
+      kind: 'lmtp',
+      expiresAt: Infinity,
+    },
+    messages: storage.messages,
+    seedAccounts: (addresses) => seedAccounts(storage, addresses),
+    inbox: (address) => inbox(storage, address),
+    async cleanup() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await t.cleanup();
+    },
+  };
+  return fixture;
+}
+
+deliveryChannelContract('LmtpChannel → createLmtpServer', () => lmtpFixture((lmtp) => lmtp));
+deliveryChannelContract('RoutingChannel (lmtp) → createLmtpServer', () =>
+  lmtpFixture((lmtp) => new RoutingChannel({ lmtp })),
+);
