@@ -187,7 +187,10 @@ export async function processJob(
   // DSNs are enqueued before the job is acked or re-scheduled: a crash in between repeats the
   // attempt, and the DSN's id is derived from the job, so the repeat does not send it twice.
   for (const [kind, recipients] of dsns) {
-    if (recipients.length) await sendDsn(deps, job, kind, recipients);
+    if (recipients.length) {
+      const willRetryUntil = job.createdAt + deps.schedule.lifetimeSeconds * 1000;
+      await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
+    }
   }
 
   if (remaining.length === 0) {

@@ -28,6 +28,7 @@ export async function sendDsn(
   job: QueueJob,
   kind: DsnKind,
   recipients: readonly JobRecipient[],
+  opts: { willRetryUntil?: number } = {},
 ): Promise<string | undefined> {
   if (job.envelope.mailFrom === '' || job.source === 'DSN') return undefined;
   const now = deps.clock.now();
@@ -48,6 +49,7 @@ export async function sendDsn(
       now,
       ...(job.envelope.envid ? { envid: job.envelope.envid } : {}),
       ...(job.envelope.ret ? { ret: job.envelope.ret } : {}),
+      ...(opts.willRetryUntil !== undefined ? { willRetryUntil: opts.willRetryUntil } : {}),
       recipients: recipients.map((r) => ({
         address: r.original,
         ...(r.orcpt ? { orcpt: r.orcpt } : {}),

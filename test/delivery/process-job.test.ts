@@ -150,6 +150,10 @@ describe('queue processing through the LMTP delivery channel', () => {
     const kinds = await Promise.all(files.map((f) => readFile(join(h.captureDir, f), 'utf8')));
     expect(kinds).toHaveLength(2);
     expect(kinds.filter((t) => t.includes('Action: delayed'))).toHaveLength(1);
+    const until = new Date(job.createdAt + SCHEDULE.lifetimeSeconds * 1000)
+      .toUTCString()
+      .replace('GMT', '+0000');
+    expect(kinds.find((t) => t.includes('Action: delayed'))).toContain(`Will-Retry-Until: ${until}`);
     expect(kinds.filter((t) => t.includes('Action: failed'))).toHaveLength(1);
     expect(kinds.find((t) => t.includes('Action: failed'))).toContain('Status: 5.4.7');
     expect(attempts).toBeGreaterThan(3);
