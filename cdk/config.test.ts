@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { loadStageConfig, parseStageConfig, StageConfigError } from './config.ts';
+
+describe('stage config', () => {
+  it('loads the shipped stages with their defaults', () => {
+    const dev = loadStageConfig('dev');
+    expect(dev.backend.mode).toBe('fargate');
+    expect(dev.queue).toMatchObject({ processing: 'frontends', maxReceiveCount: 20, visibilitySeconds: 120 });
+    const prod = loadStageConfig('prod');
+    expect(prod).toMatchObject({
+      retainData: true,
+      backend: { mode: 'lambda' },
+      queue: { processing: 'lambda' },
+    });
+  });
+
+  it('lists every problem at once', () => {
+    const bad = () =>
+      parseStageConfig({
+        stage: 'Prod!',
+        hostname: '',
+        bounceAddress: 'nobody',
+        frontend: { minTasks: 5, maxTasks: 2 },
+      });
+    expect(bad).toThrow(StageConfigError);
+    expect(bad).toThrow(
+      /stage:.*\n.*hostname:.*\n.*bounceAddress:.*\n.*frontend\.minTasks: greater than maxTasks/s,
+    );
+  });
+
+  it('refuses combinations that cannot work', () => {
+    const base = { stage: 'x', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+    expect(() => parseStageConfig({ ...base, queue: { processing: 'lambda' } })).toThrow(
+      /cannot reach LMTP backends/,
+    );
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        backend: { mode: 'lambda' },
+        queue: { processing: 'lambda', visibilitySeconds: 60 },
+        queueLambda: { timeoutSeconds: 90 },
+      }),
+    ).toThrow(/must not exceed queue.visibilitySeconds/);
+  });
+
+  it('names a missing stage file', () => {
+    expect(() => loadStageConfig('nope')).toThrow(/cannot read stage config .*nope\.json/);
+  });
+});

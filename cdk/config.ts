@@ -1,0 +1,139 @@
+/**
+ * The stage config of the CDK app: one typed, validated object per deployment stage, read once in
+ * cdk/app.ts (context `stage`, default "dev", from cdk/stages/<stage>.json or the file named by
+ * context `stageFile`). Constructs receive plain values from it and never read the environment.
+ * An invalid file stops synth with every problem listed.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+
+export const stageConfigSchema = z
+  .object({
+    /** Part of resource and bucket names: short, lower-case. */
+    stage: z
+      .string()
+      .max(12)
+      .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and -'),
+    /** Optional explicit environment; omitted = environment-agnostic stacks (synth needs no credentials). */
+    env: z.object({ account: z.string().regex(/^\d{12}$/), region: z.string().min(1) }).optional(),
+    /** Stateful resources survive `cdk destroy` unless this is false (dev stages). */
+    retainData: z.boolean().default(true),
+    /** The name frontends greet with and sign DSNs as (the MX host name). */
+    hostname: z.string().min(1),
+    /** Domain verified in SES for outbound mail (Easy DKIM); omitted = no identity created. */
+    sesIdentityDomain: z.string().min(1).optional(),
+    /** Envelope sender of DSNs. */
+    bounceAddress: z.string().includes('@'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    queue: z
+      .object({
+        maxReceiveCount: z.number().int().min(1).max(1000).default(20),
+        /** The processors' visibility timeout (STRATO_QUEUE_VISIBILITY_SECONDS); SQS's default is never lower. */
+        visibilitySeconds: z
+          .number()
+          .int()
+          .min(30)
+          .max(12 * 3600)
+          .default(120),
+        /** Where jobs are processed: inside the frontend tasks, or by the queue Lambda. */
+        processing: z.enum(['frontends', 'lambda']).default('frontends'),
+        concurrency: z.number().int().min(1).default(16),
+        /** Alarm when the oldest queued message is older than this. */
+        oldestMessageAlarmSeconds: z.number().int().min(60).default(1800),
+      })
+      .prefault({}),
+    backend: z
+      .object({
+        /** Backends as LMTP tasks on Fargate (Cloud Map discovery) or as the backend Lambda. */
+        mode: z.enum(['fargate', 'lambda']).default('fargate'),
+        cpu: z.number().int().default(512),
+        memoryMiB: z.number().int().default(1024),
+        desiredCount: z.number().int().min(1).default(2),
+        lmtpPort: port.default(2424),
+        lambdaMemoryMiB: z.number().int().min(128).default(1024),
+        lambdaTimeoutSeconds: z.number().int().min(5).max(900).default(60),
+      })
+      .prefault({}),
+    frontend: z
+      .object({
+        cpu: z.number().int().default(512),
+        memoryMiB: z.number().int().default(1024),
+        minTasks: z.number().int().min(1).default(2),
+        maxTasks: z.number().int().min(1).default(10),
+        cpuTargetPercent: z.number().int().min(10).max(90).default(60),
+        /** Container ports (non-root); the NLB listens on 25, 587 and 465 and forwards here. */
+        mxPort: port.default(2525),
+        submissionPort: port.default(2587),
+        tlsPort: port.default(2465),
+        /**
+         * Port of the NLB's TCP health check. The frontend serves no HTTP health endpoint yet, so
+         * the default is the MX container port (each check opens and drops an SMTP connection).
+         */
+        healthCheckPort: port.optional(),
+        maxMessageSize: z
+          .number()
+          .int()
+          .min(1024)
+          .default(25 * 1024 * 1024),
+      })
+      .prefault({}),
+    queueLambda: z
+      .object({
+        memoryMiB: z.number().int().min(128).default(1024),
+        timeoutSeconds: z.number().int().min(5).max(900).default(60),
+        batchSize: z.number().int().min(1).max(10).default(10),
+      })
+      .prefault({}),
+    natGateways: z.number().int().min(1).max(3).default(1),
+    alarmEmail: z.string().includes('@').optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.frontend.minTasks > c.frontend.maxTasks) {
+      ctx.addIssue({ code: 'custom', path: ['frontend', 'minTasks'], message: 'greater than maxTasks' });
+    }
+    if (c.queue.processing === 'lambda' && c.backend.mode === 'fargate') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queue', 'processing'],
+        message:
+          'the queue Lambda runs outside the VPC and cannot reach LMTP backends: use backend.mode "lambda"',
+      });
+    }
+    if (c.queue.processing === 'lambda' && c.queueLambda.timeoutSeconds > c.queue.visibilitySeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queueLambda', 'timeoutSeconds'],
+        message:
+          'must not exceed queue.visibilitySeconds (a record would reappear while still being processed)',
+      });
+    }
+  });
+
+export type StageConfig = z.output<typeof stageConfigSchema>;
+
+export class StageConfigError extends Error {}
+
+/** Parse and validate a stage config object; throws StageConfigError listing every problem. */
+export function parseStageConfig(raw: unknown, source = 'stage config'): StageConfig {
+  const result = stageConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new StageConfigError(`${source} is invalid:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Load cdk/stages/<stage>.json, or the file given explicitly. */
+export function loadStageConfig(stage: string, file?: string): StageConfig {
+  const path = file ?? fileURLToPath(new URL(`./stages/${stage}.json`, import.meta.url));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new StageConfigError(`cannot read stage config ${path}: ${(err as Error).message}`);
+  }
+  return parseStageConfig(raw, path);
+}

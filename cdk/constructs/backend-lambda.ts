@@ -1,0 +1,79 @@
+/**
+ * Backends as a Lambda function (lambdas/backend/handler.ts): invoked by the queue processors
+ * with a DeliveryInvocation. Owns its grants (backend actions) and its environment.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { ENV } from '../../core/config/env-names.ts';
+import type { StageConfig } from '../config.ts';
+import {
+  acknowledgeLambda,
+  entry,
+  LAMBDA_ARCHITECTURE,
+  LAMBDA_DATA_DIR,
+  LAMBDA_RUNTIME,
+  lambdaBundling,
+  repoRoot,
+} from './bundling.ts';
+import { allow } from './iam.ts';
+import type { MailQueue } from './mail-queue.ts';
+import type { MailStorage } from './mail-storage.ts';
+import type { SrsSecret } from './srs-secret.ts';
+
+export interface BackendLambdaProps {
+  readonly config: StageConfig;
+  readonly storage: MailStorage;
+  readonly queue: MailQueue;
+  readonly srs: SrsSecret;
+}
+
+export class BackendLambda extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: BackendLambdaProps) {
+    super(scope, id);
+    const { config } = props;
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: entry('lambdas/backend/handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: `${repoRoot}package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: config.backend.lambdaMemoryMiB,
+      timeout: Duration.seconds(config.backend.lambdaTimeoutSeconds),
+      bundling: lambdaBundling,
+      loggingFormat: LoggingFormat.JSON,
+      description: `Strato backend (${config.stage})`,
+      environment: {
+        [ENV.storage]: 'aws',
+        ...props.storage.environment(),
+        ...props.queue.environment(),
+        [ENV.dataDir]: LAMBDA_DATA_DIR,
+        [ENV.hostname]: config.hostname,
+        [ENV.logLevel]: config.logLevel,
+        [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
+        [ENV.generatedMail]: 'queue',
+        // The handler refuses to start without it. A dynamic reference: CloudFormation resolves
+        // it at deploy time, so the value is in the function's (KMS-encrypted) config, not the template.
+        [ENV.srsSecret]: props.srs.secret.secretValue.unsafeUnwrap(),
+      },
+    });
+    acknowledgeLambda(this.fn);
+    props.storage.grantBackend(this.fn);
+    props.queue.grantSend(this.fn);
+  }
+
+  /** The queue processors' Lambda delivery channel. */
+  environment(): Record<string, string> {
+    return { [ENV.backendFunction]: this.fn.functionName };
+  }
+
+  grantInvoke(grantee: IGrantable): void {
+    // The unqualified function only (grantInvoke would add `<arn>:*`, every version and alias).
+    allow(grantee, ['lambda:InvokeFunction'], [this.fn.functionArn]);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Backends as LMTP tasks on Fargate, registered in Cloud Map (backend.<namespace>) and, by their
+ * heartbeat, in the coordination table's backend registry where queue processors find each task's
+ * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). Owns
+ * the task role's grants and the container environment.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import {
+  AwsLogDriver,
+  CpuArchitecture,
+  Secret as EcsSecret,
+  FargateService,
+  FargateTaskDefinition,
+  type ICluster,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { ENV } from '../../core/config/env-names.ts';
+import type { StageConfig } from '../config.ts';
+import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
+import type { MailQueue } from './mail-queue.ts';
+import type { MailStorage } from './mail-storage.ts';
+import type { SrsSecret } from './srs-secret.ts';
+
+export interface BackendServiceProps {
+  readonly config: StageConfig;
+  readonly vpc: IVpc;
+  readonly cluster: ICluster;
+  readonly storage: MailStorage;
+  readonly queue: MailQueue;
+  readonly srs: SrsSecret;
+  /** Security group of the queue processors (the frontends) that connect over LMTP. */
+  readonly clients: ISecurityGroup;
+}
+
+export class BackendService extends Construct {
+  readonly service: FargateService;
+  readonly taskDefinition: FargateTaskDefinition;
+
+  constructor(scope: Construct, id: string, props: BackendServiceProps) {
+    super(scope, id);
+    const { config } = props;
+    const be = config.backend;
+    this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
+      cpu: be.cpu,
+      memoryLimitMiB: be.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.ARM64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.taskDefinition.addContainer('backend', {
+      image: stratoImage(),
+      command: ['backend'],
+      logging: new AwsLogDriver({ streamPrefix: 'backend', logGroup }),
+      stopTimeout: Duration.seconds(60),
+      environment: {
+        [ENV.storage]: 'aws',
+        [ENV.awsRegion]: Stack.of(this).region,
+        ...props.storage.environment(),
+        ...props.queue.environment(),
+        [ENV.dataDir]: CONTAINER_DATA_DIR,
+        [ENV.hostname]: config.hostname,
+        [ENV.logLevel]: config.logLevel,
+        [ENV.lmtpHost]: '0.0.0.0',
+        [ENV.lmtpPort]: String(be.lmtpPort),
+        [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
+        [ENV.generatedMail]: 'queue',
+      },
+      secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
+      portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],
+    });
+    const sg = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Strato backends: LMTP from the queue processors only',
+      allowAllOutbound: true,
+    });
+    sg.addIngressRule(props.clients, Port.tcp(be.lmtpPort), 'LMTP from queue processors');
+    this.service = new FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: be.desiredCount,
+      securityGroups: [sg],
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      cloudMapOptions: { name: 'backend', dnsRecordType: DnsRecordType.A, dnsTtl: Duration.seconds(10) },
+    });
+    acknowledgeTaskDefinition(this.taskDefinition);
+    props.storage.grantBackend(this.taskDefinition.taskRole);
+    props.queue.grantSend(this.taskDefinition.taskRole);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The SMTP frontends: a Fargate service behind an internet-facing NLB with TCP listeners 25, 587
+ * and 465 (client IP preserved on the target groups: smtp-server cannot use PROXY v2), CPU target
+ * tracking, and (unless the queue Lambda does it) queue processing inside each task. Owns the task
+ * role's grants and the container environment.
+ */
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import {
+  AwsLogDriver,
+  CpuArchitecture,
+  Secret as EcsSecret,
+  FargateService,
+  FargateTaskDefinition,
+  type ICluster,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  NetworkLoadBalancer,
+  type NetworkTargetGroup,
+  Protocol,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../../core/config/env-names.ts';
+import type { StageConfig } from '../config.ts';
+import type { BackendLambda } from './backend-lambda.ts';
+import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
+import type { MailQueue } from './mail-queue.ts';
+import type { MailStorage } from './mail-storage.ts';
+import type { OutboundEmail } from './outbound-email.ts';
+import { queueProcessingEnvironment } from './roles-env.ts';
+import type { SrsSecret } from './srs-secret.ts';
+
+export interface FrontendServiceProps {
+  readonly config: StageConfig;
+  readonly vpc: IVpc;
+  readonly cluster: ICluster;
+  readonly storage: MailStorage;
+  readonly queue: MailQueue;
+  readonly outbound: OutboundEmail;
+  readonly srs: SrsSecret;
+  readonly backendLambda?: BackendLambda | undefined;
+}
+
+/** Public listener port → container port name in the stage config. */
+export const SMTP_LISTENERS = [
+  { name: 'Mx', publicPort: 25, container: 'mxPort' },
+  { name: 'Submission', publicPort: 587, container: 'submissionPort' },
+  { name: 'Smtps', publicPort: 465, container: 'tlsPort' },
+] as const;
+
+export class FrontendService extends Construct {
+  readonly service: FargateService;
+  readonly taskDefinition: FargateTaskDefinition;
+  readonly loadBalancer: NetworkLoadBalancer;
+  readonly securityGroup: SecurityGroup;
+  readonly targetGroups: NetworkTargetGroup[] = [];
+
+  constructor(scope: Construct, id: string, props: FrontendServiceProps) {
+    super(scope, id);
+    const { config } = props;
+    const fe = config.frontend;
+    const processing = config.queue.processing === 'frontends';
+
+    this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
+      cpu: fe.cpu,
+      memoryLimitMiB: fe.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.ARM64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    const container = this.taskDefinition.addContainer('frontend', {
+      image: stratoImage(),
+      command: ['frontend'],
+      logging: new AwsLogDriver({ streamPrefix: 'frontend', logGroup }),
+      stopTimeout: Duration.seconds(60),
+      environment: {
+        [ENV.storage]: 'aws',
+        [ENV.awsRegion]: Stack.of(this).region,
+        ...props.storage.environment(),
+        ...props.queue.environment(),
+        ...queueProcessingEnvironment(config, processing),
+        ...(processing ? props.outbound.environment() : {}),
+        ...(processing ? (props.backendLambda?.environment() ?? {}) : {}),
+        [ENV.dataDir]: CONTAINER_DATA_DIR,
+        [ENV.hostname]: config.hostname,
+        [ENV.logLevel]: config.logLevel,
+        [ENV.listenHost]: '0.0.0.0',
+        [ENV.mxPort]: String(fe.mxPort),
+        [ENV.submissionPort]: String(fe.submissionPort),
+        [ENV.tlsPort]: String(fe.tlsPort),
+        [ENV.maxMessageSize]: String(fe.maxMessageSize),
+        [ENV.closeTimeoutMs]: String(45_000),
+      },
+      secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
+      portMappings: SMTP_LISTENERS.map((l) => ({
+        containerPort: fe[l.container],
+        name: l.name.toLowerCase(),
+      })),
+    });
+
+    this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Strato frontends: SMTP from anywhere (client IP preserved through the NLB)',
+      allowAllOutbound: true,
+    });
+    const healthPort = fe.healthCheckPort ?? fe.mxPort;
+    const ports = new Set<number>([...SMTP_LISTENERS.map((l) => fe[l.container]), healthPort]);
+    for (const p of ports) {
+      this.securityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p), `SMTP / health ${p}`);
+    }
+
+    this.service = new FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: fe.minTasks,
+      securityGroups: [this.securityGroup],
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+
+    this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      crossZoneEnabled: true,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+    });
+    for (const l of SMTP_LISTENERS) {
+      const listener = this.loadBalancer.addListener(`${l.name}Listener`, {
+        port: l.publicPort,
+        protocol: Protocol.TCP,
+      });
+      const tg = listener.addTargets(`${l.name}Targets`, {
+        port: fe[l.container],
+        protocol: Protocol.TCP,
+        preserveClientIp: true,
+        deregistrationDelay: Duration.seconds(60),
+        targets: [
+          this.service.loadBalancerTarget({
+            containerName: container.containerName,
+            containerPort: fe[l.container],
+          }),
+        ],
+        // TCP health check: the frontend serves no HTTP health endpoint yet. Each check opens and
+        // drops one SMTP connection on `healthPort`, so keep the interval long.
+        healthCheck: {
+          protocol: Protocol.TCP,
+          port: String(healthPort),
+          interval: Duration.seconds(30),
+          healthyThresholdCount: 3,
+          unhealthyThresholdCount: 3,
+        },
+      });
+      this.targetGroups.push(tg);
+    }
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: fe.minTasks, maxCapacity: fe.maxTasks });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: fe.cpuTargetPercent,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+
+    acknowledgeTaskDefinition(this.taskDefinition);
+    Validations.of(this.securityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'Public MX and submission: SMTP must be reachable from any address (the NLB preserves client IPs)',
+    });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'NLB access logs are written only for TLS listeners; these listeners are TCP (TLS ends in the task), ' +
+        'and the frontends log every session with the client address',
+    });
+
+    const role = this.taskDefinition.taskRole;
+    props.storage.grantFrontend(role);
+    props.queue.grantProcess(role);
+    if (processing) {
+      props.outbound.grantSend(role);
+      props.backendLambda?.grantInvoke(role);
+    }
+
+    new CfnOutput(this, 'MxHostTarget', {
+      value: this.loadBalancer.loadBalancerDnsName,
+      description:
+        'Point the MX host name at this NLB with a Route 53 alias A record (an MX target must not be a CNAME)',
+    });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The shared mail queue: SQS queue + dead-letter queue (SSE, TLS-only, 14-day retention so no
+ * deferred job expires before its 5-day lifetime) and the queue index table (key `id`, TTL `ttl`).
+ * Owns the queue grants and the variables naming them.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  QUEUE_INDEX_PARTITION_KEY,
+  QUEUE_INDEX_TTL_ATTRIBUTE,
+} from '../../adapters/aws/queue-index-table.ts';
+import { ENV } from '../../core/config/env-names.ts';
+import { allow } from './iam.ts';
+
+export interface MailQueueProps {
+  readonly retainData: boolean;
+  readonly maxReceiveCount: number;
+  /** The processors' visibility timeout; the queue's default visibility is the same. */
+  readonly visibilitySeconds: number;
+}
+
+export const QUEUE_RETENTION_DAYS = 14;
+
+/** Queue processing (frontends, queue Lambda): everything but purge/admin on queue and DLQ. */
+export const QUEUE_PROCESSOR_SQS_ACTIONS = [
+  'sqs:SendMessage',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+] as const;
+
+export class MailQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly indexTable: TableV2;
+  readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: MailQueueProps) {
+    super(scope, id);
+    const common = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    } as const;
+    this.maxReceiveCount = props.maxReceiveCount;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', common);
+    this.queue = new Queue(this, 'Queue', {
+      ...common,
+      visibilityTimeout: Duration.seconds(props.visibilitySeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+    this.indexTable = new TableV2(this, 'IndexTable', {
+      partitionKey: { name: QUEUE_INDEX_PARTITION_KEY, type: AttributeType.STRING },
+      timeToLiveAttribute: QUEUE_INDEX_TTL_ATTRIBUTE,
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.retainData,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  environment(): Record<string, string> {
+    return {
+      [ENV.queueUrl]: this.queue.queueUrl,
+      [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+      [ENV.queueIndexTable]: this.indexTable.tableName,
+      [ENV.maxReceiveCount]: String(this.maxReceiveCount),
+    };
+  }
+
+  /** Frontends and the queue Lambda: send, receive, ack, reschedule; the index table. */
+  grantProcess(grantee: IGrantable): void {
+    allow(grantee, QUEUE_PROCESSOR_SQS_ACTIONS, [this.queue.queueArn, this.deadLetterQueue.queueArn]);
+    allow(
+      grantee,
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+      ],
+      [this.indexTable.tableArn],
+    );
+  }
+
+  /** Backends: generated mail is enqueued. */
+  grantSend(grantee: IGrantable): void {
+    allow(grantee, ['sqs:SendMessage'], [this.queue.queueArn]);
+  }
+}

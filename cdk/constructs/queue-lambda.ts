@@ -1,0 +1,81 @@
+/**
+ * Queue processing as a Lambda (lambdas/queue/handler.ts) fed by an SQS event source on the
+ * mail queue with ReportBatchItemFailures. Owns its grants (the frontend's queue-processing
+ * actions, without intake) and its environment.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+import { ENV } from '../../core/config/env-names.ts';
+import type { StageConfig } from '../config.ts';
+import type { BackendLambda } from './backend-lambda.ts';
+import {
+  acknowledgeLambda,
+  entry,
+  LAMBDA_ARCHITECTURE,
+  LAMBDA_DATA_DIR,
+  LAMBDA_RUNTIME,
+  lambdaBundling,
+  repoRoot,
+} from './bundling.ts';
+import type { MailQueue } from './mail-queue.ts';
+import type { MailStorage } from './mail-storage.ts';
+import type { OutboundEmail } from './outbound-email.ts';
+import { queueProcessingEnvironment } from './roles-env.ts';
+
+export interface QueueLambdaProps {
+  readonly config: StageConfig;
+  readonly storage: MailStorage;
+  readonly queue: MailQueue;
+  readonly outbound: OutboundEmail;
+  /** The backend Lambda, when backends run as one (else LMTP backends from the registry). */
+  readonly backendLambda?: BackendLambda | undefined;
+}
+
+export class QueueLambda extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: QueueLambdaProps) {
+    super(scope, id);
+    const { config } = props;
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: entry('lambdas/queue/handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: `${repoRoot}package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: config.queueLambda.memoryMiB,
+      timeout: Duration.seconds(config.queueLambda.timeoutSeconds),
+      bundling: lambdaBundling,
+      loggingFormat: LoggingFormat.JSON,
+      description: `Strato queue processor (${config.stage})`,
+      environment: {
+        [ENV.storage]: 'aws',
+        ...props.storage.environment(),
+        ...props.queue.environment(),
+        ...props.outbound.environment(),
+        ...queueProcessingEnvironment(config, true),
+        ...(props.backendLambda?.environment() ?? {}),
+        [ENV.dataDir]: LAMBDA_DATA_DIR,
+        [ENV.hostname]: config.hostname,
+        [ENV.logLevel]: config.logLevel,
+      },
+    });
+    acknowledgeLambda(this.fn);
+    props.storage.grantQueueProcessing(this.fn);
+    props.queue.grantProcess(this.fn);
+    props.outbound.grantSend(this.fn);
+    props.backendLambda?.grantInvoke(this.fn);
+    // The event source mapping adds its own consume grant (Receive/Delete/ChangeVisibility/
+    // GetQueueAttributes/GetQueueUrl) on the main queue.
+    this.fn.addEventSource(
+      new SqsEventSource(props.queue.queue, {
+        batchSize: config.queueLambda.batchSize,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Variables shared by several role constructs (values from the stage config, names from
+ * core/config/env-names.ts).
+ */
+import { ENV } from '../../core/config/env-names.ts';
+import type { StageConfig } from '../config.ts';
+
+export function queueProcessingEnvironment(config: StageConfig, enabled: boolean): Record<string, string> {
+  return {
+    [ENV.queueProcessing]: String(enabled),
+    [ENV.queueConcurrency]: String(config.queue.concurrency),
+    [ENV.queueVisibilitySeconds]: String(config.queue.visibilitySeconds),
+    // Backends are found in the registry (Fargate) or are one fixed Lambda (STRATO_BACKEND_FUNCTION).
+    [ENV.backendMode]: 'dynamic',
+  };
+}

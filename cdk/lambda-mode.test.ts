@@ -1,0 +1,142 @@
+/**
+ * Service stack, prod stage: backends as the backend Lambda, queue processing as the queue Lambda
+ * (SQS event source with ReportBatchItemFailures), SES identity with Easy DKIM.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
+import { ENV } from '../core/config/env-names.ts';
+import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
+import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
+import { BACKEND_LAMBDA_OMITTED, LAMBDA_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
+import {
+  alarmSummaries,
+  containerEnvNames,
+  expectedNames,
+  functionEnvNames,
+  functionRoleOf,
+  logicalId,
+  normalisedTemplate,
+  roleActions,
+  type Synthesized,
+  stage,
+  synthStage,
+  taskDefinitions,
+  taskRoleOf,
+} from './test-support.ts';
+
+let s: Synthesized;
+let t: Template;
+beforeAll(() => {
+  s = synthStage(stage('prod'));
+  t = s.serviceTemplate;
+});
+
+function sorted(o: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe('service stack (Lambda backends, queue Lambda)', () => {
+  it('runs both Lambdas on nodejs22.x arm64, and no backend service', () => {
+    for (const prefix of ['BackendLambdaFunction', 'QueueLambdaFunction']) {
+      const id = logicalId(t, 'AWS::Lambda::Function', prefix);
+      expect(
+        (t.findResources('AWS::Lambda::Function')[id] as { Properties: unknown }).Properties,
+      ).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+    }
+    t.resourceCountIs('AWS::ECS::Service', 1);
+    t.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
+  });
+
+  it('feeds the queue Lambda from the mail queue with partial batch failures', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(t, 'AWS::Lambda::Function', 'QueueLambdaFunction') },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('MailQueue[0-9A-F]{8}Arn') },
+    });
+  });
+
+  it('turns queue processing off in the frontends', () => {
+    const [td] = taskDefinitions(t);
+    expect(td?.Properties.ContainerDefinitions[0]?.Environment).toContainEqual({
+      Name: ENV.queueProcessing,
+      Value: 'false',
+    });
+    expect(containerEnvNames(t, 'FrontendTask')).not.toContain(ENV.relay);
+  });
+
+  it('gives the queue Lambda the queue-processing actions, SES and invoke of the backend Lambda', () => {
+    expect(roleActions(t, functionRoleOf(t, 'QueueLambdaFunction'))).toEqual(
+      sorted({
+        ...QUEUE_PROCESSOR_ACTIONS,
+        ...SES_ACTIONS,
+        'lambda:InvokeFunction': ['backend-lambda'],
+        // Added by the SQS event source mapping's consume grant (main queue only).
+        'sqs:GetQueueUrl': ['queue'],
+      }),
+    );
+  });
+
+  it('gives the backend Lambda exactly the backend actions', () => {
+    expect(roleActions(t, functionRoleOf(t, 'BackendLambdaFunction'))).toEqual(sorted(BACKEND_ACTIONS));
+  });
+
+  it('gives the frontend no SES or Lambda rights when the queue Lambda processes', () => {
+    const actions = Object.keys(roleActions(t, taskRoleOf(t, 'FrontendTask')));
+    expect(actions.filter((a) => a.startsWith('ses:') || a.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it('sets every variable the queue Lambda reads (except the listed omissions)', () => {
+    // The queue Lambda reads the queue and storage config, and only hostname/logLevel/dataDir of the frontend's.
+    expect(functionEnvNames(t, 'QueueLambdaFunction')).toEqual(
+      expectedNames([...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ENV.hostname, ENV.logLevel, ENV.dataDir], {
+        ...STORAGE_OMITTED,
+        ...QUEUE_OMITTED,
+        ...LAMBDA_OMITTED,
+      }),
+    );
+  });
+
+  it('sets every variable the backend Lambda reads (except the listed omissions)', () => {
+    expect(functionEnvNames(t, 'BackendLambdaFunction')).toEqual(
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES], {
+        ...STORAGE_OMITTED,
+        ...BACKEND_LAMBDA_OMITTED,
+        ...LAMBDA_OMITTED,
+      }),
+    );
+  });
+
+  it('creates the SES domain identity with Easy DKIM on the configuration set', () => {
+    t.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'example.com',
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: Match.anyValue() } },
+    });
+  });
+
+  it('alarms on Lambda errors', () => {
+    expect(alarmSummaries(t).filter(([m]) => m === 'Errors')).toEqual([
+      ['Errors', 'GreaterThanThreshold', 0],
+      ['Errors', 'GreaterThanThreshold', 0],
+    ]);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings (both stacks)', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('matches the snapshot', () => {
+    expect(normalisedTemplate(t)).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * Service stack, dev stage: Fargate backends (Cloud Map), queue processing inside the frontends.
+ * The Lambda variant is in lambda-mode.test.ts.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
+import { ENV } from '../core/config/env-names.ts';
+import { FRONTEND_ENV_NAMES } from '../core/config/frontend-config.ts';
+import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
+import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
+import { BACKEND_OMITTED, FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
+import {
+  alarmSummaries,
+  containerEnvNames,
+  expectedNames,
+  normalisedTemplate,
+  roleActions,
+  type Synthesized,
+  stage,
+  synthStage,
+  taskDefinitions,
+  taskRoleOf,
+} from './test-support.ts';
+
+let s: Synthesized;
+let t: Template;
+beforeAll(() => {
+  s = synthStage(stage('dev'));
+  t = s.serviceTemplate;
+});
+
+function sorted(o: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe('service stack (Fargate backends, processing in frontends)', () => {
+  it('has an internet-facing NLB with TCP listeners 25, 587 and 465', () => {
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internet-facing',
+    });
+    const listeners = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::Listener')) as {
+      Properties: { Port: number; Protocol: string };
+    }[];
+    expect(listeners.map((l) => [l.Properties.Port, l.Properties.Protocol]).sort()).toEqual([
+      [25, 'TCP'],
+      [465, 'TCP'],
+      [587, 'TCP'],
+    ]);
+  });
+
+  it('forwards to the container ports with client IP preserved and a TCP health check', () => {
+    const tgs = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(tgs.map((g) => g.Properties.Port).sort()).toEqual([2465, 2525, 2587]);
+    for (const g of tgs) {
+      expect(g.Properties).toMatchObject({
+        Protocol: 'TCP',
+        TargetType: 'ip',
+        HealthCheckProtocol: 'TCP',
+        HealthCheckPort: '2525',
+        HealthCheckIntervalSeconds: 30,
+      });
+      expect(g.Properties.TargetGroupAttributes).toContainEqual({
+        Key: 'preserve_client_ip.enabled',
+        Value: 'true',
+      });
+    }
+  });
+
+  it('opens the SMTP container ports on the frontend tasks', () => {
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Strato frontends'),
+      SecurityGroupIngress: [2525, 2587, 2465].map((p) =>
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: p, ToPort: p, IpProtocol: 'tcp' }),
+      ),
+    });
+  });
+
+  it('scales the frontends on CPU', () => {
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 3,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 60,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+    });
+  });
+
+  it('runs the backends as a Fargate service registered in Cloud Map, LMTP open to frontends only', () => {
+    t.resourceCountIs('AWS::ECS::Service', 2);
+    t.hasResourceProperties('AWS::ServiceDiscovery::Service', {
+      Name: 'backend',
+      DnsConfig: Match.objectLike({ DnsRecords: [{ Type: 'A', TTL: 10 }] }),
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 2424,
+      ToPort: 2424,
+      SourceSecurityGroupId: Match.anyValue(),
+    });
+    // Only CDK's own custom-resource handler (restrict the VPC's default security group).
+    expect(Object.keys(t.findResources('AWS::Lambda::Function'))).toEqual([
+      expect.stringMatching(/^CustomVpcRestrictDefaultSG/),
+    ]);
+  });
+
+  it('both task definitions are arm64 and log to CloudWatch', () => {
+    const tds = taskDefinitions(t);
+    expect(tds).toHaveLength(2);
+    for (const td of tds) {
+      expect(td.Properties.RuntimePlatform).toEqual({
+        CpuArchitecture: 'ARM64',
+        OperatingSystemFamily: 'LINUX',
+      });
+      expect(td.Properties.ContainerDefinitions[0]?.LogConfiguration.LogDriver).toBe('awslogs');
+    }
+  });
+
+  it('gives the frontend task role exactly the intake + queue processing + SES actions', () => {
+    expect(roleActions(t, taskRoleOf(t, 'FrontendTask'))).toEqual(
+      sorted({
+        ...QUEUE_PROCESSOR_ACTIONS,
+        ...SES_ACTIONS,
+        // The quota read at RCPT.
+        'dynamodb:GetItem': [...QUEUE_PROCESSOR_ACTIONS['dynamodb:GetItem'], 'mailboxes'].sort(),
+      }),
+    );
+  });
+
+  it('gives the backend task role exactly the backend actions', () => {
+    expect(roleActions(t, taskRoleOf(t, 'BackendTask'))).toEqual(sorted(BACKEND_ACTIONS));
+  });
+
+  it('sets every variable the frontend reads (except the listed omissions)', () => {
+    const omitted = {
+      ...STORAGE_OMITTED,
+      ...FRONTEND_OMITTED,
+      ...QUEUE_OMITTED,
+      [ENV.backendFunction]: 'Fargate backends are found in the backend registry',
+    };
+    expect(containerEnvNames(t, 'FrontendTask')).toEqual(
+      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES], omitted),
+    );
+  });
+
+  it('sets every variable the Fargate backend reads (except the listed omissions)', () => {
+    expect(containerEnvNames(t, 'BackendTask')).toEqual(
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES], { ...STORAGE_OMITTED, ...BACKEND_OMITTED }),
+    );
+  });
+
+  it('passes the SRS secret from Secrets Manager, not as plain text', () => {
+    const tds = taskDefinitions(t);
+    for (const td of tds) {
+      const c = td.Properties.ContainerDefinitions[0]!;
+      expect(c.Secrets).toEqual([{ Name: ENV.srsSecret, ValueFrom: expect.anything() }]);
+      expect(c.Environment.map((e: { Name: string }) => e.Name)).not.toContain(ENV.srsSecret);
+    }
+  });
+
+  it('has an SES configuration set, and alarms on queue age, DLQ depth and frontend health', () => {
+    t.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    t.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    expect(alarmSummaries(t)).toEqual([
+      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+      ['HealthyHostCount', 'LessThanThreshold', 1],
+      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+    ]);
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmActions: unknown[] };
+    }[]) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    }
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings (both stacks)', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('matches the snapshot', () => {
+    expect(normalisedTemplate(t)).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,84 @@
+/** Compute and edge: VPC, ECS cluster, frontends behind the NLB, backends, queue Lambda, SES, monitoring. */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { FlowLogDestination, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { BackendLambda } from '../constructs/backend-lambda.ts';
+import { BackendService } from '../constructs/backend-service.ts';
+import { FrontendService } from '../constructs/frontend-service.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
+import { OutboundEmail } from '../constructs/outbound-email.ts';
+import { QueueLambda } from '../constructs/queue-lambda.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export class ServiceStack extends Stack {
+  readonly frontend: FrontendService;
+  readonly backendService?: BackendService;
+  readonly backendLambda?: BackendLambda;
+  readonly queueLambda?: QueueLambda;
+  readonly outbound: OutboundEmail;
+
+  constructor(scope: Construct, id: string, config: StageConfig, data: StatefulStack, props?: StackProps) {
+    super(scope, id, props);
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: config.natGateways,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      flowLogs: { rejected: { destination: FlowLogDestination.toCloudWatchLogs() } },
+    });
+    const cluster = new Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ContainerInsights.ENABLED,
+      defaultCloudMapNamespace:
+        config.backend.mode === 'fargate' ? { name: `${config.stage}.strato.internal` } : undefined,
+    });
+    this.outbound = new OutboundEmail(this, 'Outbound', {
+      identityDomain: config.sesIdentityDomain,
+      bounceAddress: config.bounceAddress,
+    });
+    const shared = { config, storage: data.storage, queue: data.queue };
+    if (config.backend.mode === 'lambda') {
+      this.backendLambda = new BackendLambda(this, 'BackendLambda', { ...shared, srs: data.srs });
+    }
+    this.frontend = new FrontendService(this, 'Frontend', {
+      ...shared,
+      vpc,
+      cluster,
+      outbound: this.outbound,
+      srs: data.srs,
+      backendLambda: this.backendLambda,
+    });
+    if (config.backend.mode === 'fargate') {
+      this.backendService = new BackendService(this, 'Backend', {
+        ...shared,
+        vpc,
+        cluster,
+        srs: data.srs,
+        clients: this.frontend.securityGroup,
+      });
+    }
+    if (config.queue.processing === 'lambda') {
+      this.queueLambda = new QueueLambda(this, 'QueueLambda', {
+        ...shared,
+        outbound: this.outbound,
+        backendLambda: this.backendLambda,
+      });
+    }
+    const functions = [
+      ...(this.backendLambda ? [{ name: 'Backend', fn: this.backendLambda.fn }] : []),
+      ...(this.queueLambda ? [{ name: 'Queue', fn: this.queueLambda.fn }] : []),
+    ];
+    new Monitoring(this, 'Monitoring', {
+      stage: config.stage,
+      queue: data.queue,
+      frontend: this.frontend,
+      functions,
+      oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
+      alarmEmail: config.alarmEmail,
+    });
+  }
+}
