@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
+import { type LogLine, watchProcessLogs } from './process-logs.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -25,10 +26,7 @@ export interface Ports {
   readonly smtps: number;
 }
 
-export interface LogLine {
-  readonly event?: string;
-  readonly [key: string]: unknown;
-}
+export type { LogLine } from './process-logs.ts';
 
 export interface RunningProcess {
   readonly proc: ChildProcess;
@@ -132,63 +130,13 @@ export async function startProcess(opts: {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let raw = '';
-  const logs: LogLine[] = [];
-  const watchers: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  // Parse complete lines as they arrive; non-JSON lines (the banner) are kept only in `raw`.
-  let parsedUpTo = 0;
-  const parse = () => {
-    const end = raw.lastIndexOf('\n');
-    if (end < parsedUpTo) return;
-    for (const line of raw.slice(parsedUpTo, end).split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line) as LogLine;
-        logs.push(entry);
-        for (const w of watchers.splice(0)) {
-          if (w.match(entry)) w.resolve(entry);
-          else watchers.push(w);
-        }
-      } catch {
-        // a partial or non-JSON line: ignore
-      }
-    }
-    parsedUpTo = end + 1;
-  };
-  const onText = (text: string) => {
-    raw += text;
-    parse();
-  };
-  proc.stdout!.setEncoding('utf8').on('data', onText);
-  proc.stderr!.setEncoding('utf8').on('data', onText);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 15_000) => {
-    const seen = logs.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`log line not seen within ${timeoutMs} ms; output:\n${raw}`)),
-        timeoutMs,
-      );
-      watchers.push({
-        match,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-    });
-  };
-
+  const { logs, output, waitForLog, exited } = watchProcessLogs(proc);
   const running: RunningProcess = {
     proc,
     dataDir,
     ports,
     logs,
-    output: () => raw,
+    output,
     waitForLog,
     exited,
     async stop({ keepData = false, timeoutMs = 15_000 } = {}) {
@@ -206,12 +154,14 @@ export async function startProcess(opts: {
     opts.entry === 'cluster' && opts.waitForAllWorkers !== false ? 'cluster.started' : 'frontend.started';
   const ready = waitForLog((l) => l.event === event, opts.timeoutMs ?? 30_000);
   const failed = exited.then(({ code, signal }) => {
-    throw new Error(`${ENTRY[opts.entry]} exited early (code ${code}, signal ${signal}); output:\n${raw}`);
+    throw new Error(
+      `${ENTRY[opts.entry]} exited early (code ${code}, signal ${signal}); output:\n${output()}`,
+    );
   });
   await Promise.race([ready, failed]);
   failed.catch(() => {});
   while (!(await portAccepts(mx))) {
-    if (Date.now() > deadline) throw new Error(`port ${mx} never accepted; output:\n${raw}`);
+    if (Date.now() > deadline) throw new Error(`port ${mx} never accepted; output:\n${output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return running;

@@ -13,7 +13,8 @@ import { text } from 'node:stream/consumers';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import type { Lease } from '../../core/ports/account-leases.ts';
 import type { QueueEntry } from '../../core/ports/mail-queue.ts';
-import { type LogLine, queuedId } from './cluster.ts';
+import { queuedId } from './cluster.ts';
+import { type LogLine, watchProcessLogs } from './process-logs.ts';
 import { RawSmtp } from './raw-smtp.ts';
 
 export const DEMO = 'demo.strato.test';
@@ -326,55 +327,12 @@ export async function startLogged(
     env: { ...process.env, STRATO_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let raw = '';
-  let parsedUpTo = 0;
-  const logs: LogLine[] = [];
-  const watchers: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  const onText = (chunk: string) => {
-    raw += chunk;
-    const end = raw.lastIndexOf('\n');
-    if (end < parsedUpTo) return;
-    for (const line of raw.slice(parsedUpTo, end).split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line) as LogLine;
-        logs.push(entry);
-        for (const w of watchers.splice(0)) {
-          if (w.match(entry)) w.resolve(entry);
-          else watchers.push(w);
-        }
-      } catch {
-        // not JSON
-      }
-    }
-    parsedUpTo = end + 1;
-  };
-  proc.stdout!.setEncoding('utf8').on('data', onText);
-  proc.stderr!.setEncoding('utf8').on('data', onText);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const waitForLog = (match: (line: LogLine) => boolean, ms = 15_000) => {
-    const seen = logs.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`log line not seen within ${ms} ms; output:\n${raw}`)),
-        ms,
-      );
-      watchers.push({
-        match,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-    });
-  };
+  const { logs, output, waitForLog, exited } = watchProcessLogs(proc);
+
   const running: LoggedProcess = {
     proc,
     logs,
-    output: () => raw,
+    output,
     waitForLog,
     exited,
     async stop(ms = 10_000) {
@@ -386,7 +344,7 @@ export async function startLogged(
     },
   };
   const failed = exited.then(({ code, signal }) => {
-    throw new Error(`${entry} exited early (code ${code}, signal ${signal}); output:\n${raw}`);
+    throw new Error(`${entry} exited early (code ${code}, signal ${signal}); output:\n${output()}`);
   });
   failed.catch(() => {});
   await Promise.race([waitForLog((l) => l.event === readyEvent, timeoutMs), failed]);
