@@ -68,11 +68,8 @@ export const stageConfigSchema = z
         mxPort: port.default(2525),
         submissionPort: port.default(2587),
         tlsPort: port.default(2465),
-        /**
-         * Port of the NLB's TCP health check. The frontend serves no HTTP health endpoint yet, so
-         * the default is the MX container port (each check opens and drops an SMTP connection).
-         */
-        healthCheckPort: port.optional(),
+        /** The frontend's HTTP health endpoint (GET /health), checked by the NLB. */
+        healthCheckPort: port.default(8080),
         maxMessageSize: z
           .number()
           .int()

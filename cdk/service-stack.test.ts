@@ -53,7 +53,7 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     ]);
   });
 
-  it('forwards to the container ports with client IP preserved and a TCP health check', () => {
+  it('forwards to the container ports with client IP preserved and an HTTP health check', () => {
     const tgs = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')) as {
       Properties: Record<string, unknown>;
     }[];
@@ -62,9 +62,10 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
       expect(g.Properties).toMatchObject({
         Protocol: 'TCP',
         TargetType: 'ip',
-        HealthCheckProtocol: 'TCP',
-        HealthCheckPort: '2525',
-        HealthCheckIntervalSeconds: 30,
+        HealthCheckProtocol: 'HTTP',
+        HealthCheckPath: '/health',
+        HealthCheckPort: '8080',
+        HealthCheckIntervalSeconds: 10,
       });
       expect(g.Properties.TargetGroupAttributes).toContainEqual({
         Key: 'preserve_client_ip.enabled',
@@ -73,12 +74,19 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     }
   });
 
-  it('opens the SMTP container ports on the frontend tasks', () => {
+  it('opens the SMTP container ports to anyone and the health port to the VPC only', () => {
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('Strato frontends'),
-      SecurityGroupIngress: [2525, 2587, 2465].map((p) =>
-        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: p, ToPort: p, IpProtocol: 'tcp' }),
-      ),
+      SecurityGroupIngress: [
+        ...[2525, 2587, 2465].map((p) =>
+          Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: p, ToPort: p, IpProtocol: 'tcp' }),
+        ),
+        Match.objectLike({
+          CidrIp: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }),
+          FromPort: 8080,
+          ToPort: 8080,
+        }),
+      ],
     });
   });
 

@@ -90,16 +90,17 @@ export class FrontendService extends Construct {
         [ENV.logLevel]: config.logLevel,
         [ENV.listenHost]: '0.0.0.0',
         [ENV.mxPort]: String(fe.mxPort),
+        [ENV.healthPort]: String(fe.healthCheckPort),
         [ENV.submissionPort]: String(fe.submissionPort),
         [ENV.tlsPort]: String(fe.tlsPort),
         [ENV.maxMessageSize]: String(fe.maxMessageSize),
         [ENV.closeTimeoutMs]: String(45_000),
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
-      portMappings: SMTP_LISTENERS.map((l) => ({
-        containerPort: fe[l.container],
-        name: l.name.toLowerCase(),
-      })),
+      portMappings: [
+        ...SMTP_LISTENERS.map((l) => ({ containerPort: fe[l.container], name: l.name.toLowerCase() })),
+        { containerPort: fe.healthCheckPort, name: 'health' },
+      ],
     });
 
     this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
@@ -107,11 +108,16 @@ export class FrontendService extends Construct {
       description: 'Strato frontends: SMTP from anywhere (client IP preserved through the NLB)',
       allowAllOutbound: true,
     });
-    const healthPort = fe.healthCheckPort ?? fe.mxPort;
-    const ports = new Set<number>([...SMTP_LISTENERS.map((l) => fe[l.container]), healthPort]);
-    for (const p of ports) {
-      this.securityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p), `SMTP / health ${p}`);
+    const healthPort = fe.healthCheckPort;
+    for (const p of SMTP_LISTENERS.map((l) => fe[l.container])) {
+      this.securityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p), `SMTP ${p}`);
     }
+    // Health checks come from the NLB's addresses inside the VPC only.
+    this.securityGroup.addIngressRule(
+      Peer.ipv4(props.vpc.vpcCidrBlock),
+      Port.tcp(healthPort),
+      `health ${healthPort} from the VPC`,
+    );
 
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
@@ -147,12 +153,13 @@ export class FrontendService extends Construct {
             containerPort: fe[l.container],
           }),
         ],
-        // TCP health check: the frontend serves no HTTP health endpoint yet. Each check opens and
-        // drops one SMTP connection on `healthPort`, so keep the interval long.
+        // HTTP health check on its own port: TCP checks on the SMTP ports would open sessions,
+        // and /health turns 503 when a task begins to stop, so the NLB drains it first.
         healthCheck: {
-          protocol: Protocol.TCP,
+          protocol: Protocol.HTTP,
+          path: '/health',
           port: String(healthPort),
-          interval: Duration.seconds(30),
+          interval: Duration.seconds(10),
           healthyThresholdCount: 3,
           unhealthyThresholdCount: 3,
         },

@@ -19,6 +19,7 @@ export const ENV = {
   reverseDns: 'STRATO_REVERSE_DNS',
   socketTimeoutMs: 'STRATO_SOCKET_TIMEOUT_MS',
   closeTimeoutMs: 'STRATO_CLOSE_TIMEOUT_MS',
+  healthPort: 'STRATO_HEALTH_PORT',
   frontendWorkers: 'STRATO_FRONTEND_WORKERS',
   seedDemo: 'STRATO_SEED_DEMO',
   // Backends (LMTP delivery endpoints).

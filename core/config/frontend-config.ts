@@ -24,6 +24,8 @@ const schema = z.object({
   reverseDns: bool.default(false),
   socketTimeoutMs: positiveInt.default(5 * 60 * 1000),
   closeTimeoutMs: positiveInt.default(30 * 1000),
+  /** HTTP health endpoint for the load balancer; 0 = none (the local cluster needs none). */
+  healthPort: z.coerce.number().int().min(0).max(65535).default(0),
   rulesHopLimit: positiveInt.default(50),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
@@ -47,6 +49,7 @@ const names = {
   reverseDns: ENV.reverseDns,
   socketTimeoutMs: ENV.socketTimeoutMs,
   closeTimeoutMs: ENV.closeTimeoutMs,
+  healthPort: ENV.healthPort,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
 } as const;

@@ -18,6 +18,7 @@ import { createLogger, type ProcessLogger } from '../shared/logger.ts';
 import { openStorage } from '../shared/open-storage.ts';
 import { loadSrsSecret } from '../shared/srs-secret.ts';
 import { ensureTlsMaterial } from '../shared/tls.ts';
+import { startHealthServer } from './health-server.ts';
 import { startQueueRunner } from './queue-runner.ts';
 import { createSmtpListeners } from './smtp-listeners.ts';
 
@@ -114,6 +115,10 @@ async function main(): Promise<void> {
           logger,
         })
       : undefined;
+    // 503 as soon as shutdown begins, so the load balancer drains this task first.
+    const health = config.healthPort
+      ? await startHealthServer(config.healthPort, config.listenHost, () => !stopping)
+      : undefined;
     process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
 
     const stop = async (reason: string) => {
@@ -126,6 +131,7 @@ async function main(): Promise<void> {
         process.exit(1);
       }, config.closeTimeoutMs + 10_000).unref();
       await Promise.all([listeners.close(), runner?.stop()]);
+      health?.close();
       await storage.close();
       logger.info({ event: 'frontend.stopped', reason });
       process.exit(0);
