@@ -13,6 +13,12 @@ export interface QueueProcessorOptions {
   readonly visibilitySeconds: number;
   /** Long-poll wait per receive when the queue is empty. */
   readonly pollWaitMs: number;
+  /**
+   * Longest a delivery may hold its job (default 10 minutes): after this the lease is no longer
+   * extended, so a hung delivery cannot pin a job; it becomes visible and is retried elsewhere
+   * (idempotent mailbox appends absorb a late success of the hung one).
+   */
+  readonly maxDeliverySeconds?: number;
 }
 
 export class QueueProcessor {
@@ -78,8 +84,15 @@ export class QueueProcessor {
     // Our lease ends at `leaseEnd` unless an extend succeeds; a failed extend means it is gone.
     let leaseEnd = this.deps.clock.now() + visibilityMs;
     let lost = false;
+    const giveUpAt = this.deps.clock.now() + (this.opts.maxDeliverySeconds ?? 600) * 1000;
     const timer = setInterval(() => {
       const asked = this.deps.clock.now();
+      if (asked >= giveUpAt) {
+        clearInterval(timer);
+        lost = true;
+        this.log.warn({ event: 'queue.delivery_too_long', jobId: leased.job.id });
+        return;
+      }
       this.deps.queue.extend(leased.receipt, this.opts.visibilitySeconds).then(
         () => {
           leaseEnd = asked + visibilityMs;
