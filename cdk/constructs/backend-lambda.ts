@@ -2,22 +2,12 @@
  * Backends as a Lambda function (lambdas/backend/handler.ts): invoked by the queue processors
  * with a DeliveryInvocation. Owns its grants (backend actions) and its environment.
  */
-import { Duration } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
-import {
-  acknowledgeLambda,
-  entry,
-  LAMBDA_ARCHITECTURE,
-  LAMBDA_DATA_DIR,
-  LAMBDA_RUNTIME,
-  lambdaBundling,
-  repoRoot,
-} from './bundling.ts';
+import { acknowledgeLambda, LAMBDA_DATA_DIR, stratoLambdaProps } from './bundling.ts';
 import { allow } from './iam.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
@@ -37,17 +27,12 @@ export class BackendLambda extends Construct {
     super(scope, id);
     const { config } = props;
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: entry('lambdas/backend/handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: `${repoRoot}package-lock.json`,
-      runtime: LAMBDA_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
-      memorySize: config.backend.lambdaMemoryMiB,
-      timeout: Duration.seconds(config.backend.lambdaTimeoutSeconds),
-      bundling: lambdaBundling,
-      loggingFormat: LoggingFormat.JSON,
-      description: `Strato backend (${config.stage})`,
+      ...stratoLambdaProps({
+        entryPath: 'lambdas/backend/handler.ts',
+        memoryMiB: config.backend.lambdaMemoryMiB,
+        timeoutSeconds: config.backend.lambdaTimeoutSeconds,
+        description: `Strato backend (${config.stage})`,
+      }),
       environment: {
         [ENV.storage]: 'aws',
         ...props.storage.environment(),

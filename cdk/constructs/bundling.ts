@@ -4,9 +4,14 @@
  * adapters' native better-sqlite3 is replaced by a stub: Lambdas always run with STRATO_STORAGE=aws.
  */
 import { fileURLToPath } from 'node:url';
-import { Validations } from 'aws-cdk-lib';
-import { Architecture, type Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Duration, Validations } from 'aws-cdk-lib';
+import {
+  Architecture,
+  type Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
@@ -31,6 +36,28 @@ export const lambdaBundling: BundlingOptions = {
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   esbuildArgs: { '--alias:better-sqlite3': './cdk/stubs/better-sqlite3.cjs' },
 };
+
+/** The properties every Strato Lambda shares: entry, runtime, local bundling, JSON logs. */
+export function stratoLambdaProps(opts: {
+  entryPath: string;
+  memoryMiB: number;
+  timeoutSeconds: number;
+  description: string;
+}): NodejsFunctionProps {
+  return {
+    entry: entry(opts.entryPath),
+    handler: 'handler',
+    projectRoot: repoRoot,
+    depsLockFilePath: `${repoRoot}package-lock.json`,
+    runtime: LAMBDA_RUNTIME,
+    architecture: LAMBDA_ARCHITECTURE,
+    memorySize: opts.memoryMiB,
+    timeout: Duration.seconds(opts.timeoutSeconds),
+    bundling: lambdaBundling,
+    loggingFormat: LoggingFormat.JSON,
+    description: opts.description,
+  };
+}
 
 /** cdk-nag findings every Strato Lambda accepts. */
 export function acknowledgeLambda(fn: LambdaFunction): void {

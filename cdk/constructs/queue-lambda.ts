@@ -3,23 +3,13 @@
  * mail queue with ReportBatchItemFailures. Owns its grants (the frontend's queue-processing
  * actions, without intake) and its environment.
  */
-import { Duration } from 'aws-cdk-lib';
-import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
-import {
-  acknowledgeLambda,
-  entry,
-  LAMBDA_ARCHITECTURE,
-  LAMBDA_DATA_DIR,
-  LAMBDA_RUNTIME,
-  lambdaBundling,
-  repoRoot,
-} from './bundling.ts';
+import { acknowledgeLambda, LAMBDA_DATA_DIR, stratoLambdaProps } from './bundling.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
@@ -41,17 +31,12 @@ export class QueueLambda extends Construct {
     super(scope, id);
     const { config } = props;
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: entry('lambdas/queue/handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: `${repoRoot}package-lock.json`,
-      runtime: LAMBDA_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
-      memorySize: config.queueLambda.memoryMiB,
-      timeout: Duration.seconds(config.queueLambda.timeoutSeconds),
-      bundling: lambdaBundling,
-      loggingFormat: LoggingFormat.JSON,
-      description: `Strato queue processor (${config.stage})`,
+      ...stratoLambdaProps({
+        entryPath: 'lambdas/queue/handler.ts',
+        memoryMiB: config.queueLambda.memoryMiB,
+        timeoutSeconds: config.queueLambda.timeoutSeconds,
+        description: `Strato queue processor (${config.stage})`,
+      }),
       environment: {
         [ENV.storage]: 'aws',
         ...props.storage.environment(),

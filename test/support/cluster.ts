@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
@@ -64,12 +64,16 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** `count` consecutive free ports (the local cluster numbers its backends' LMTP ports from a base). */
-export async function freeConsecutivePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const [base] = (await freePorts(1)) as [number];
-    if (base + count > 65535) continue;
-    const servers = [];
+/**
+ * `count` consecutive free ports below the kernel's ephemeral range (32768 and up on Linux).
+ * For services a test kills and expects back on the same port: a port from the ephemeral range
+ * can meanwhile become the local port of some outgoing connection (then sit in TIME_WAIT for a
+ * minute), and the restarted service could not listen on it.
+ */
+export async function freeStablePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const servers: Server[] = [];
     try {
       for (let i = 0; i < count; i++) {
         const server = createServer();
@@ -86,7 +90,7 @@ export async function freeConsecutivePorts(count: number): Promise<number> {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     }
   }
-  throw new Error(`no ${count} consecutive free ports found`);
+  throw new Error(`no ${count} consecutive free ports below 32000`);
 }
 
 export function portAccepts(port: number): Promise<boolean> {
@@ -111,7 +115,7 @@ export async function startProcess(opts: {
   const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
   const ports = { mx, submission, smtps };
   const backends = Number(opts.env?.STRATO_BACKENDS ?? 2);
-  const lmtpBase = await freeConsecutivePorts(backends);
+  const lmtpBase = await freeStablePorts(backends);
   const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY[opts.entry]], {
     cwd: ROOT,
     env: {

@@ -8,7 +8,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import type { Lease } from '../../core/ports/account-leases.ts';
@@ -263,34 +262,7 @@ export async function connectionPortsOf(pid: number, remotePort: number): Promis
   return ports;
 }
 
-/**
- * `count` consecutive free ports below the kernel's ephemeral range (32768 and up on Linux).
- * For services a test kills and expects back on the same port: a port from the ephemeral range
- * can meanwhile become the local port of some outgoing connection (then sit in TIME_WAIT for a
- * minute), and the restarted service could not listen on it.
- */
-export async function freeStablePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
-    const servers: Server[] = [];
-    try {
-      for (let i = 0; i < count; i++) {
-        const server = createServer();
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(base + i, '127.0.0.1', () => resolve());
-        });
-        servers.push(server);
-      }
-      return base;
-    } catch {
-      // taken: try another base
-    } finally {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error(`no ${count} consecutive free ports below 32000`);
-}
+export { freeStablePorts } from './cluster.ts';
 
 /** Count of log lines with `event` (and matching `where`, if given). */
 export function countEvents(
