@@ -17,7 +17,7 @@ import { ENV } from '../core/config/env-names.ts';
 import { parseStorageConfig } from '../core/config/storage-config.ts';
 import type { Storage } from '../core/ports/storage.ts';
 import { newQueueId } from '../core/util/ids.ts';
-import { openStorage } from '../fargate/shared/open-storage.ts';
+import { openStorage } from '../runtime/open-storage.ts';
 import { createLocalAwsResources } from '../scripts/aws-local-resources.ts';
 import { buildStratoApp } from './app.ts';
 import { stage } from './test-support.ts';

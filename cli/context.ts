@@ -36,7 +36,7 @@ export class CliContext {
     const dataDir = this.dataDir;
     this.opened ??= Promise.all([
       import('../core/config/storage-config.ts'),
-      import('../fargate/shared/open-storage.ts'),
+      import('../runtime/open-storage.ts'),
     ])
       // STRATO_STORAGE=aws (with the deployment's names) administers an AWS cluster instead.
       .then(([{ parseStorageConfig }, { openStorage }]) =>

@@ -12,9 +12,9 @@ import {
   DomainNotEmptyError,
   InvalidAddressError,
   NotFoundError,
-  SettingValueError,
 } from '../core/directory/errors.ts';
 import { MessageNotFoundError, PortError, QueueDelayError, QueueFullError } from '../core/ports/errors.ts';
+import { SettingValueError } from '../core/settings/errors.ts';
 
 export const EXIT_OK = 0;
 /** Not found, conflict, or an unexpected failure. */

@@ -5,8 +5,8 @@
  * Pure functions apart from `Printer`; nothing here fails on odd input (it prints "-").
  */
 
-import type { AccountSettings, SettingName } from '../core/directory/settings.ts';
 import type { MailToUnknown } from '../core/ports/directory.ts';
+import type { AccountSettings, SettingName } from '../core/settings/settings.ts';
 
 /** Writes a command's result: the JSON value with --json, else the text. */
 export class Printer {

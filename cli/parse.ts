@@ -5,14 +5,14 @@
  * Every function returns the normalised value or throws UsageError (exit 2) naming the problem.
  */
 
+import { parseAddress, parseDomain } from '../core/mail/address.ts';
+import type { MailToUnknown } from '../core/ports/directory.ts';
 import {
   type PartialSettings,
   parseSetting,
   SETTING_NAMES,
   type SettingName,
-} from '../core/directory/settings.ts';
-import { parseAddress, parseDomain } from '../core/mail/address.ts';
-import type { MailToUnknown } from '../core/ports/directory.ts';
+} from '../core/settings/settings.ts';
 import { UsageError } from './errors.ts';
 
 export function address(input: string, what = 'address'): string {

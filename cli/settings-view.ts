@@ -11,7 +11,7 @@ import {
   resolveSettings,
   SETTING_NAMES,
   type SettingName,
-} from '../core/directory/settings.ts';
+} from '../core/settings/settings.ts';
 import { formatSettingValue, formatTable } from './output.ts';
 
 export type SettingLevel = 'account' | 'domain' | 'cluster';

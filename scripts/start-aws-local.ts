@@ -17,7 +17,7 @@ console.log(
 );
 const cluster = spawn(
   process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('../fargate/local-cluster/main.ts', import.meta.url))],
+  ['--import', 'tsx', fileURLToPath(new URL('../local-cluster/main.ts', import.meta.url))],
   { stdio: 'inherit', env: { ...process.env, STRATO_RELAY: process.env.STRATO_RELAY ?? 'ses', ...env } },
 );
 let stopping = false;

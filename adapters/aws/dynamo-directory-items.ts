@@ -5,7 +5,6 @@
  * Failure: a malformed address throws InvalidAddressError.
  */
 import { InvalidAddressError } from '../../core/directory/errors.ts';
-import type { PartialSettings } from '../../core/directory/settings.ts';
 import type {
   AccountRecord,
   AliasRecord,
@@ -14,6 +13,7 @@ import type {
   MailToUnknown,
   NameEntry,
 } from '../../core/ports/directory.ts';
+import type { PartialSettings } from '../../core/settings/settings.ts';
 
 export type Item = Record<string, unknown>;
 export type Kind = 'account' | 'alias' | 'forwarder';

@@ -13,7 +13,6 @@ import {
   InvalidAddressError,
   NotFoundError,
 } from '../../core/directory/errors.ts';
-import type { PartialSettings } from '../../core/directory/settings.ts';
 import type {
   AccountRecord,
   AliasRecord,
@@ -23,6 +22,7 @@ import type {
   MailToUnknown,
   NameEntry,
 } from '../../core/ports/directory.ts';
+import type { PartialSettings } from '../../core/settings/settings.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
 
 const MIGRATIONS = [

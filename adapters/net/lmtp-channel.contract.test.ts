@@ -7,7 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/ports/logger.ts';
-import { createLmtpServer } from '../../fargate/backend/lmtp-server.ts';
 import {
   type DeliveryChannelFixture,
   deliveryChannelContract,
@@ -16,6 +15,7 @@ import { readAll } from '../contract/helpers.ts';
 import type { EmbeddedStorage } from '../embedded/open.ts';
 import { tempStorage } from '../embedded/test-support.ts';
 import { LmtpChannel } from './lmtp-channel.ts';
+import { createLmtpServer } from './lmtp-server.ts';
 import { RoutingChannel } from './routing-channel.ts';
 
 async function closedPort(): Promise<number> {

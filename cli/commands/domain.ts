@@ -5,9 +5,9 @@
  * the directory's message.
  */
 import type { Command } from 'commander';
-import type { PartialSettings } from '../../core/directory/settings.ts';
 import type { DomainRecord } from '../../core/ports/directory.ts';
 import type { Storage } from '../../core/ports/storage.ts';
+import type { PartialSettings } from '../../core/settings/settings.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { formatFields, formatMailToUnknown, formatSettingValue, formatTable, formatTime } from '../output.ts';

@@ -8,16 +8,16 @@
  */
 import type { Command } from 'commander';
 import { ENV } from '../../core/config/env-names.ts';
+import { formatReply } from '../../core/mail/smtp-replies.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import type { QueueEntry, QueueEntryStatus } from '../../core/ports/mail-queue.ts';
 import {
   bounceJob,
   deleteJob,
   MAX_REASON_LENGTH,
   type Refusal,
   retryNow,
-} from '../../core/delivery/operator-actions.ts';
-import { formatReply } from '../../core/mail/smtp-replies.ts';
-import { systemClock } from '../../core/ports/clock.ts';
-import type { QueueEntry, QueueEntryStatus } from '../../core/ports/mail-queue.ts';
+} from '../../core/queue/operator-actions.ts';
 import { isQueueId } from '../../core/util/ids.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';

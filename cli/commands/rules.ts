@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { readHeaderBlock } from '../../core/delivery/header-block.ts';
-import type { MessageSource } from '../../core/ports/mail-queue.ts';
+import { readHeaderBlock } from '../../core/mail/header-block.ts';
+import type { MessageSource } from '../../core/mail/message-source.ts';
 import { describeRuleSet, type RuleSetRef } from '../../core/ports/rule-store.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import {

@@ -8,12 +8,12 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
+import { srsReverse } from '../mail/srs.ts';
 import { type LogFields, type Logger, silentLogger } from '../ports/logger.ts';
 import type { Rule } from '../rules/index.ts';
+import { queueSink } from '../rules-runner/generated-mail-sink.ts';
+import { derivedQueueId } from '../util/ids.ts';
 import { type DeliverDeps, deliverToAccounts } from './deliver-to-accounts.ts';
-import { queueSink } from './generated-mail-sink.ts';
-import { derivedQueueId } from './send-dsn.ts';
-import { srsReverse } from './srs.ts';
 
 const SECRET = 'a-test-secret-of-some-length';
 const MESSAGE =

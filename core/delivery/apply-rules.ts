@@ -8,11 +8,13 @@
  */
 import { Readable } from 'node:stream';
 import { domainOf } from '../mail/address.ts';
+import { readHeaderBlock } from '../mail/header-block.ts';
+import type { MessageSource } from '../mail/message-source.ts';
+import { srsForward } from '../mail/srs.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
 import type { AccountRecord, Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { MessageSource } from '../ports/mail-queue.ts';
 import { describeRuleSet, type RuleSetRef, type RuleStore } from '../ports/rule-store.ts';
 import {
   type AutoReplyMemory,
@@ -26,10 +28,8 @@ import {
   type RuleSetInput,
   type RulesPlan,
 } from '../rules/index.ts';
-import type { GeneratedMailSink } from './generated-mail-sink.ts';
-import { readHeaderBlock } from './header-block.ts';
-import { derivedQueueId } from './send-dsn.ts';
-import { srsForward } from './srs.ts';
+import type { GeneratedMailSink } from '../rules-runner/generated-mail-sink.ts';
+import { derivedQueueId } from '../util/ids.ts';
 
 export const DEFAULT_GENERATED_PER_HOUR = 100;
 

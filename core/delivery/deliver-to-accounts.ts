@@ -6,22 +6,22 @@
  * the message itself. Every failure becomes a per-recipient outcome; nothing throws.
  */
 import type { Readable } from 'node:stream';
-import { resolveSettings } from '../directory/settings.ts';
 import { domainOf, parseAddress } from '../mail/address.ts';
+import type { MessageSource } from '../mail/message-source.ts';
 import { delivered, permanent, type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
+import { srsAccount } from '../mail/srs.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
 import type { AccountRecord, Directory } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { MessageSource } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders } from '../rules/index.ts';
+import { resolveSettings } from '../settings/settings.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
-import { srsAccount } from './srs.ts';
 
 export interface DeliverDeps {
   readonly backendId: string;

@@ -15,7 +15,7 @@ import type {
   MailToUnknown,
   NameEntry,
 } from '../ports/directory.ts';
-import type { PartialSettings } from './settings.ts';
+import type { PartialSettings } from '../settings/settings.ts';
 
 export class CachedDirectory implements Directory {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();

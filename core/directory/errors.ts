@@ -39,17 +39,6 @@ export class DomainNotEmptyError extends DirectoryError {
   }
 }
 
-export class SettingValueError extends DirectoryError {
-  override readonly name = 'SettingValueError';
-  constructor(
-    readonly setting: string,
-    readonly value: string,
-    readonly expected: string,
-  ) {
-    super(`invalid value "${value}" for ${setting}: expected ${expected}`);
-  }
-}
-
 export class InvalidAddressError extends DirectoryError {
   override readonly name = 'InvalidAddressError';
   constructor(

@@ -1,11 +1,11 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_SETTINGS } from '../directory/settings.ts';
 import type { AccountRecord } from '../ports/directory.ts';
 import { QueueFullError } from '../ports/errors.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
+import { BUILTIN_SETTINGS } from '../settings/settings.ts';
 import { type AcceptRequest, acceptMessage } from './accept-message.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
 

@@ -8,13 +8,14 @@
  * fails → the bodies are deleted (best effort) and 451/452. The DATA stream is always drained.
  */
 import type { Readable } from 'node:stream';
+import type { MessageSource } from '../mail/message-source.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
 import { QueueFullError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { JobRecipient, MailQueue, MessageSource, QueueJob } from '../ports/mail-queue.ts';
+import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { newQueueId } from '../util/ids.ts';
 import { IntakeBodyStream } from './body-stream.ts';

@@ -6,12 +6,12 @@
  */
 
 import { hashPassword, verifyPassword } from '../auth/password.ts';
-import { resolveSettings } from '../directory/settings.ts';
 import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
+import { resolveSettings } from '../settings/settings.ts';
 
 export type AuthResult = { ok: true; user: string } | { ok: false; reply: Reply };
 

@@ -7,9 +7,7 @@
  * faults reject (the caller answers 451 and deletes what it stored).
  */
 import { Readable } from 'node:stream';
-import { generatedRecipients } from '../delivery/generated-mail-sink.ts';
-import { readHeaderBlock } from '../delivery/header-block.ts';
-import { derivedQueueId } from '../delivery/send-dsn.ts';
+import { readHeaderBlock } from '../mail/header-block.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -28,6 +26,8 @@ import {
   type Rule,
   RuleSetError,
 } from '../rules/index.ts';
+import { generatedRecipients } from '../rules-runner/generated-mail-sink.ts';
+import { derivedQueueId } from '../util/ids.ts';
 
 export interface ClusterRulesDeps {
   readonly store: RuleStore;

@@ -6,6 +6,7 @@
  * directory, counter or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
  */
 
+import { type RecipientRoute, resolveRecipient } from '../directory/resolve-recipient.ts';
 import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
@@ -15,7 +16,6 @@ import type { Directory } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DsnNotify } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
-import { type RecipientRoute, resolveRecipient } from './recipient-resolution.ts';
 import type { TrustedNetworks } from './trusted-networks.ts';
 
 /** What intake knows about the client side of a session. */

@@ -5,12 +5,13 @@
  * at MAIL FROM already). Limits come from the account's effective settings. Counter and directory
  * faults propagate (the session answers 451 4.3.0).
  */
-import { type FlowLimit, resolveSettings } from '../directory/settings.ts';
+
 import { domainOf } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Counters } from '../ports/counters.ts';
 import type { Directory } from '../ports/directory.ts';
+import { type FlowLimit, resolveSettings } from '../settings/settings.ts';
 
 export interface SenderLimits {
   /** The authenticated account. */

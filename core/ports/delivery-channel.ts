@@ -4,9 +4,9 @@
  * outcome per recipient. An unreachable backend yields `temporary` outcomes, never a throw.
  */
 import type { Readable } from 'node:stream';
+import type { MessageSource } from '../mail/message-source.ts';
 import type { RecipientOutcome } from '../mail/outcome.ts';
 import type { BackendInfo } from './backend-registry.ts';
-import type { MessageSource } from './mail-queue.ts';
 import type { BodyRef } from './message-store.ts';
 
 export interface DeliveryRequest {

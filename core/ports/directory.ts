@@ -4,7 +4,7 @@
  * Accounts, aliases and forwarders share one namespace per domain (a name is one of them).
  * Adapters throw the errors in directory/errors.ts for conflicts; storage faults propagate as-is.
  */
-import type { PartialSettings } from '../directory/settings.ts';
+import type { PartialSettings } from '../settings/settings.ts';
 
 /** What happens to mail for an unknown name in a domain (the cluster model's MailToUnknown). */
 export type MailToUnknown =

@@ -6,14 +6,12 @@
  * Jobs are JSON values; bodies travel by reference (BodyRef), never inline.
  */
 
+import type { MessageSource } from '../mail/message-source.ts';
 import type { Reply } from '../mail/outcome.ts';
 import type { BodyRef } from './message-store.ts';
 
 /** SQS's per-message delay limit; the embedded queue enforces the same so both behave alike. */
 export const MAX_DELAY_SECONDS = 900;
-
-/** Where a message came from (the cluster model's message source; rules and loop control read it). */
-export type MessageSource = 'SMTP' | 'SUBMIT' | 'RULE' | 'DSN' | 'CLI';
 
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
 

@@ -4,7 +4,7 @@
  * fields take dates, times and days, Human Generated a boolean, Source a message source.
  * Returns every problem as a path inside the condition plus a message; never throws.
  */
-import type { MessageSource } from '../ports/mail-queue.ts';
+import type { MessageSource } from '../mail/message-source.ts';
 import type { ConditionField, ConditionOp } from './model.ts';
 import { parseDateValue, parseSizeValue, parseTimeValue, parseWeekDay } from './values.ts';
 

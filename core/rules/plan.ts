@@ -4,7 +4,7 @@
  * flags, header edits, generated messages, auto-replies awaiting a vacation claim) plus the trace
  * a dry run explains. Types only; the semantics are documented in evaluate.ts.
  */
-import type { MessageSource } from '../ports/mail-queue.ts';
+import type { MessageSource } from '../mail/message-source.ts';
 import type { HeaderList } from './headers.ts';
 import type { Action, Condition, Priority, Rule, RuleScope } from './model.ts';
 

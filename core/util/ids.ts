@@ -2,7 +2,7 @@
  * Queue ids: 20 characters, time-ordered (48-bit ms timestamp + 72 random bits, Crockford base32),
  * safe as file names and S3 keys. Sorting ids sorts by acceptance time.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -31,4 +31,12 @@ export function newQueueId(now: number = Date.now()): string {
 
 export function isQueueId(text: string): boolean {
   return /^[0-9A-HJKMNP-TV-Z]{20}$/.test(text);
+}
+
+/** A queue id derived from a seed: the job's time prefix and a hash, so it sorts with the job. */
+export function derivedQueueId(parentId: string, seed: string): string {
+  const digest = createHash('sha256').update(`${parentId}\u0000${seed}`).digest();
+  let tail = '';
+  for (let i = 0; i < 10; i++) tail += ALPHABET[digest[i]! & 31];
+  return parentId.slice(0, 10) + tail;
 }

@@ -6,15 +6,15 @@
  * sessions and exits 0; a config error exits 2; an unexpected fault is logged and exits 1.
  */
 import { join } from 'node:path';
+import { createLmtpServer, ensureSpoolDir } from '../../adapters/net/lmtp-server.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import { createLogger } from '../shared/logger.ts';
-import { openStorage } from '../shared/open-storage.ts';
-import { loadSrsSecret } from '../shared/srs-secret.ts';
-import { buildDeliverDeps } from './deliver-deps.ts';
-import { createLmtpServer, ensureSpoolDir } from './lmtp-server.ts';
+import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
+import { loadSrsSecret } from '../../runtime/srs-secret.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseBackendConfig>;

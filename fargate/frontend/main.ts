@@ -14,12 +14,12 @@ import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-conf
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import { createLogger, type ProcessLogger } from '../shared/logger.ts';
-import { openStorage } from '../shared/open-storage.ts';
-import { loadSrsSecret } from '../shared/srs-secret.ts';
-import { ensureTlsMaterial } from '../shared/tls.ts';
+import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
+import { startQueueRunner } from '../../runtime/queue-runner.ts';
+import { loadSrsSecret } from '../../runtime/srs-secret.ts';
+import { ensureTlsMaterial } from '../../runtime/tls.ts';
 import { startHealthServer } from './health-server.ts';
-import { startQueueRunner } from './queue-runner.ts';
 import { createSmtpListeners } from './smtp-listeners.ts';
 
 export const EXIT_CONFIG = 2;

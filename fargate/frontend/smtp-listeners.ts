@@ -8,11 +8,11 @@
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { smtpReply } from '../../adapters/net/smtp-errors.ts';
 import type { FrontendConfig } from '../../core/config/frontend-config.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
-import { smtpProtocolLogger, wantsProtocolLog } from '../shared/logger.ts';
-import { smtpReply } from '../shared/smtp-errors.ts';
-import type { TlsMaterial } from '../shared/tls.ts';
+import { smtpProtocolLogger, wantsProtocolLog } from '../../runtime/logger.ts';
+import type { TlsMaterial } from '../../runtime/tls.ts';
 import { type ListenerName, type ListenerRole, type SessionDeps, sessionHandlers } from './smtp-session.ts';
 
 export interface Listener {

@@ -1,7 +1,7 @@
 /**
  * smtp-server protocol callbacks for one listener: thin adapters that turn smtp-server's
  * session into core/intake's SessionFacts, call the use cases and map every Reply through
- * fargate/shared/smtp-errors.ts. An authenticated sender's limits (MaxMailOutSize, MailOutFlow)
+ * adapters/net/smtp-errors.ts. An authenticated sender's limits (MaxMailOutSize, MailOutFlow)
  * are read at MAIL FROM and carried to DATA; the cluster rules run inside acceptMessage.
  * A handler fault answers 451 4.3.0 and is logged; the DATA
  * stream is always drained (acceptMessage drains it on every path, and so do the guards here).
@@ -12,6 +12,7 @@ import type {
   SMTPServerOptions,
   SMTPServerSession,
 } from 'smtp-server';
+import { smtpError, smtpReply } from '../../adapters/net/smtp-errors.ts';
 import { acceptMessage } from '../../core/intake/accept-message.ts';
 import { authenticate } from '../../core/intake/authenticate.ts';
 import {
@@ -27,7 +28,6 @@ import { replies } from '../../core/mail/smtp-replies.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import type { Storage } from '../../core/ports/storage.ts';
-import { smtpError, smtpReply } from '../shared/smtp-errors.ts';
 
 export type ListenerName = 'mx' | 'submission' | 'smtps';
 

@@ -10,9 +10,9 @@ import { ENV } from '../../core/config/env-names.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { DeliveryInvocation, DeliveryInvocationResult } from '../../core/ports/delivery-channel.ts';
-import { buildDeliverDeps } from '../../fargate/backend/deliver-deps.ts';
-import { createLogger } from '../../fargate/shared/logger.ts';
-import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
 import { createBackendHandler } from './handler-core.ts';
 
 async function init() {

@@ -7,7 +7,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsMailQueue } from '../../adapters/aws/sqs-mail-queue.ts';
-import { type ProcessorDeps, processJob } from '../../core/delivery/process-job.ts';
+import { type ProcessorDeps, processJob } from '../../core/queue/process-job.ts';
 
 export interface QueueHandlerDeps extends ProcessorDeps {
   readonly queue: SqsMailQueue;

@@ -10,9 +10,9 @@ import { parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import { startQueueRunnerDeps } from '../../fargate/frontend/queue-runner.ts';
-import { createLogger } from '../../fargate/shared/logger.ts';
-import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
+import { startQueueRunnerDeps } from '../../runtime/queue-runner.ts';
 import { createQueueHandler } from './handler-core.ts';
 
 async function init() {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startEmulators } from '../../adapters/aws/testing/emulators.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
-import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
 import { createLocalAwsResources } from '../aws-local-resources.ts';
 import { startCluster, stopCluster, waitReady } from './cluster.ts';
 import { runE2e } from './e2e.ts';

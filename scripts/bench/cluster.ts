@@ -1,6 +1,6 @@
 /**
  * Starting and stopping the local cluster for the benchmark: free loopback ports (SMTP, and a
- * free run of LMTP ports for the backends), a fresh temp data dir, `node --import tsx fargate/local-cluster/main.ts` with STRATO_* variables, waiting
+ * free run of LMTP ports for the backends), a fresh temp data dir, `node --import tsx local-cluster/main.ts` with STRATO_* variables, waiting
  * until the MX port greets and the demo recipient is accepted, reading run/cluster.json, and a
  * SIGTERM-then-wait stop. Failure: a cluster that exits or is not ready in time rejects with its
  * captured stderr tail; `stop` escalates to SIGKILL after a grace period and never throws.
@@ -103,7 +103,7 @@ export async function startCluster(opts: {
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);
   if (opts.backends !== undefined) env[ENV.backends] = String(opts.backends);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/local-cluster/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local-cluster/main.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

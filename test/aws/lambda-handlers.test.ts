@@ -12,7 +12,7 @@ import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { newQueueId } from '../../core/util/ids.ts';
-import { openStorage } from '../../fargate/shared/open-storage.ts';
+import { openStorage } from '../../runtime/open-storage.ts';
 import { createLocalAwsResources } from '../../scripts/aws-local-resources.ts';
 
 let storage: Storage & { clients?: { sqs: import('@aws-sdk/client-sqs').SQSClient } };

@@ -16,7 +16,7 @@ import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { DeliveryRequest } from '../../core/ports/delivery-channel.ts';
 import { newQueueId } from '../../core/util/ids.ts';
-import { seedDemo } from '../../fargate/local-cluster/demo-seed.ts';
+import { seedDemo } from '../../local-cluster/demo-seed.ts';
 import { freePorts, type RunningProcess, readClusterState, startProcess } from '../support/cluster.ts';
 import {
   ALICE,

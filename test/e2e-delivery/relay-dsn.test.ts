@@ -8,7 +8,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { derivedQueueId } from '../../core/delivery/send-dsn.ts';
+import { derivedQueueId } from '../../core/util/ids.ts';
 import { type LogLine, queuedId, type RunningProcess, startProcess } from '../support/cluster.ts';
 import {
   ALICE,

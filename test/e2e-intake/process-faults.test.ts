@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import { seedDemo } from '../../fargate/local-cluster/demo-seed.ts';
+import { seedDemo } from '../../local-cluster/demo-seed.ts';
 import {
   ENTRY,
   eventually,

@@ -6,7 +6,7 @@
  * two accounts, SRS bounces, cluster rules at enqueue, and MailInpFlow at RCPT.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { srsReverse } from '../../core/delivery/srs.ts';
+import { srsReverse } from '../../core/mail/srs.ts';
 import type { RunningProcess } from '../support/cluster.ts';
 import {
   accountRules,

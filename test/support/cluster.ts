@@ -16,7 +16,7 @@ import { type LogLine, watchProcessLogs } from './process-logs.ts';
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 export const ENTRY = {
-  cluster: 'fargate/local-cluster/main.ts',
+  cluster: 'local-cluster/main.ts',
   frontend: 'fargate/frontend/main.ts',
 } as const;
 

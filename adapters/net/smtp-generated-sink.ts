@@ -7,8 +7,8 @@
  */
 import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { GeneratedMailSink, GeneratedSubmission } from '../../core/delivery/generated-mail-sink.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import type { GeneratedMailSink, GeneratedSubmission } from '../../core/rules-runner/generated-mail-sink.ts';
 
 interface RcptError {
   recipient?: string;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueProcessor } from '../../core/delivery/queue-processor.ts';
+import { QueueProcessor } from '../../core/queue/queue-processor.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 let h: Harness;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress } from '../mail/address.ts';
+import { parseAddress } from './address.ts';
 import { SRS_MAX_AGE_DAYS, srsAccount, srsForward, srsReverse } from './srs.ts';
 
 const NOW = Date.UTC(2026, 3, 1, 12);

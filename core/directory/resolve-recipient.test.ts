@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { srsForward } from '../delivery/srs.ts';
-import type { PartialSettings } from '../directory/settings.ts';
+import { checkRecipient, checkSender, type SessionFacts } from '../intake/envelope-checks.ts';
+import { parseTrustedNetworks } from '../intake/trusted-networks.ts';
+import { srsForward } from '../mail/srs.ts';
 import type { AccountRecord, Directory, DomainRecord, MailToUnknown, NameEntry } from '../ports/directory.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
-import { checkRecipient, checkSender, type SessionFacts } from './envelope-checks.ts';
-import { resolveRecipient } from './recipient-resolution.ts';
-import { parseTrustedNetworks } from './trusted-networks.ts';
+import type { PartialSettings } from '../settings/settings.ts';
+import { resolveRecipient } from './resolve-recipient.ts';
 
 /** A small in-memory Directory: only the reads intake makes. */
 function fakeDirectory() {

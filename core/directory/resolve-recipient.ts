@@ -8,16 +8,16 @@
  * given; delivery then fails permanently (the backend answers 550 5.1.1 for a name that is not
  * an account), so the sender gets the one failure DSN through the normal DSN path.
  *
- * SRS: a bounce address our rules gave a redirected message (core/delivery/srs.ts) resolves to
+ * SRS: a bounce address our rules gave a redirected message (core/mail/srs.ts) resolves to
  * the forwarding account when its hash and age check out, and is refused 550 5.7.1 otherwise.
  */
 
-import { srsReverse } from '../delivery/srs.ts';
-import { type AccountSettings, type PartialSettings, resolveSettings } from '../directory/settings.ts';
 import { domainOf, parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
+import { srsReverse } from '../mail/srs.ts';
 import type { AccountRecord, Directory, DomainRecord } from '../ports/directory.ts';
+import { type AccountSettings, type PartialSettings, resolveSettings } from '../settings/settings.ts';
 
 /** Forwarder chains (and reroutes) longer than this are treated as a loop. */
 export const MAX_FORWARD_DEPTH = 10;

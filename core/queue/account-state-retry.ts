@@ -5,12 +5,13 @@
  * the backend answered so, queued for longer than Y, fails permanently (one DSN); otherwise its
  * next attempt is X from now. Y counts from when the message was queued. Directory faults propagate.
  */
-import { type RetryPolicy, resolveSettings } from '../directory/settings.ts';
+
 import { domainOf } from '../mail/address.ts';
 import { permanent, type RecipientOutcome } from '../mail/outcome.ts';
 import { accountStateOf, replies } from '../mail/smtp-replies.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
+import { type RetryPolicy, resolveSettings } from '../settings/settings.ts';
 
 export interface AccountStateRetry {
   /** Next attempt for the recipients that stay pending under a policy (ms since epoch), if any. */

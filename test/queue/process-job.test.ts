@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rendezvous } from '../../core/delivery/choose-backend.ts';
-import { processJob } from '../../core/delivery/process-job.ts';
+import { rendezvous } from '../../core/queue/choose-backend.ts';
+import { processJob } from '../../core/queue/process-job.ts';
 import { type Harness, SCHEDULE, startHarness } from './harness.ts';
 
 let h: Harness;

@@ -5,7 +5,7 @@
  * the last lines before an exit are not lost.
  */
 import { pino } from 'pino';
-import type { Logger } from '../../core/ports/logger.ts';
+import type { Logger } from '../core/ports/logger.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

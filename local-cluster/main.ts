@@ -9,18 +9,18 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBackendConfig } from '../../core/config/backend-config.ts';
-import { ENV } from '../../core/config/env-names.ts';
-import { ConfigError } from '../../core/config/errors.ts';
-import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
-import { type LocalClusterConfig, parseLocalClusterConfig } from '../../core/config/local-cluster-config.ts';
-import { parseQueueConfig } from '../../core/config/queue-config.ts';
-import { parseStorageConfig } from '../../core/config/storage-config.ts';
-import { parseTrustedNetworks } from '../../core/intake/trusted-networks.ts';
-import { systemClock } from '../../core/ports/clock.ts';
-import { createLogger } from '../shared/logger.ts';
-import { openStorage } from '../shared/open-storage.ts';
-import { ensureTlsMaterial } from '../shared/tls.ts';
+import { parseBackendConfig } from '../core/config/backend-config.ts';
+import { ENV } from '../core/config/env-names.ts';
+import { ConfigError } from '../core/config/errors.ts';
+import { type FrontendConfig, parseFrontendConfig } from '../core/config/frontend-config.ts';
+import { type LocalClusterConfig, parseLocalClusterConfig } from '../core/config/local-cluster-config.ts';
+import { parseQueueConfig } from '../core/config/queue-config.ts';
+import { parseStorageConfig } from '../core/config/storage-config.ts';
+import { parseTrustedNetworks } from '../core/intake/trusted-networks.ts';
+import { systemClock } from '../core/ports/clock.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { openStorage } from '../runtime/open-storage.ts';
+import { ensureTlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
 import { seedDemo } from './demo-seed.ts';
@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     process.exit(clean ? code : 1);
   };
 
-  const frontendExec = fileURLToPath(new URL('../frontend/main.ts', import.meta.url));
-  const backendExec = fileURLToPath(new URL('../backend/main.ts', import.meta.url));
+  const frontendExec = fileURLToPath(new URL('../fargate/frontend/main.ts', import.meta.url));
+  const backendExec = fileURLToPath(new URL('../fargate/backend/main.ts', import.meta.url));
   const specs: WorkerSpec[] = [
     ...Array.from({ length: cluster.frontendWorkers }, () => ({
       role: 'frontend' as const,

@@ -4,14 +4,15 @@
  * sink (back to the shared queue, or over SMTP to the frontends), counters, SRS secret.
  * Pure assembly; nothing is contacted here.
  */
-import type { BackendConfig } from '../../core/config/backend-config.ts';
-import type { DeliverDeps } from '../../core/delivery/deliver-to-accounts.ts';
-import { queueSink } from '../../core/delivery/generated-mail-sink.ts';
-import { LeaseCache } from '../../core/delivery/lease-cache.ts';
-import type { Clock } from '../../core/ports/clock.ts';
-import type { Logger } from '../../core/ports/logger.ts';
-import type { Storage } from '../../core/ports/storage.ts';
-import { SmtpGeneratedSink } from './smtp-generated-sink.ts';
+
+import { SmtpGeneratedSink } from '../adapters/net/smtp-generated-sink.ts';
+import type { BackendConfig } from '../core/config/backend-config.ts';
+import type { DeliverDeps } from '../core/delivery/deliver-to-accounts.ts';
+import { LeaseCache } from '../core/delivery/lease-cache.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { Storage } from '../core/ports/storage.ts';
+import { queueSink } from '../core/rules-runner/generated-mail-sink.ts';
 
 export function buildDeliverDeps(
   storage: Storage,

@@ -6,13 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
-import type { StorageConfig } from '../../core/config/storage-config.ts';
-import { CachedDirectory } from '../../core/directory/cached-directory.ts';
-import { CachedRuleStore } from '../../core/directory/cached-rule-store.ts';
-import type { Clock } from '../../core/ports/clock.ts';
-import { systemClock } from '../../core/ports/clock.ts';
-import type { Storage } from '../../core/ports/storage.ts';
+import { openEmbeddedStorage } from '../adapters/embedded/open.ts';
+import type { StorageConfig } from '../core/config/storage-config.ts';
+import { CachedDirectory } from '../core/directory/cached-directory.ts';
+import { CachedRuleStore } from '../core/directory/cached-rule-store.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import { systemClock } from '../core/ports/clock.ts';
+import type { Storage } from '../core/ports/storage.ts';
 
 /** How long AWS processes trust a directory read; another process's change shows after this. */
 export const AWS_DIRECTORY_CACHE_MS = 5_000;
@@ -28,8 +28,8 @@ export async function openStorage(config: StorageConfig, opts: { clock?: Clock }
     });
   }
   // Loaded only in AWS mode, so an embedded process never loads the SDK.
-  const { openAwsStorage } = await import('../../adapters/aws/open.ts');
-  const { RequestCounter } = await import('../../adapters/aws/request-counter.ts');
+  const { openAwsStorage } = await import('../adapters/aws/open.ts');
+  const { RequestCounter } = await import('../adapters/aws/request-counter.ts');
   const counter = config.requestLog ? new RequestCounter() : undefined;
   const aws = openAwsStorage(config, { clock, ...(counter ? { counter } : {}) });
   const flush = () => {

@@ -11,14 +11,14 @@ import type { SMTPServer } from 'smtp-server';
 import { CaptureRelay } from '../../adapters/embedded/capture-relay.ts';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
+import { createLmtpServer } from '../../adapters/net/lmtp-server.ts';
 import { hashPassword } from '../../core/auth/password.ts';
-import { type ProcessorDeps, processJob } from '../../core/delivery/process-job.ts';
-import type { RetrySchedule } from '../../core/delivery/retry-schedule.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import type { DsnNotify, QueueJob } from '../../core/ports/mail-queue.ts';
 import type { OutboundRelay } from '../../core/ports/outbound-relay.ts';
+import { type ProcessorDeps, processJob } from '../../core/queue/process-job.ts';
+import type { RetrySchedule } from '../../core/queue/retry-schedule.ts';
 import { newQueueId } from '../../core/util/ids.ts';
-import { createLmtpServer } from '../../fargate/backend/lmtp-server.ts';
 
 export const SCHEDULE: RetrySchedule = {
   firstRetrySeconds: 60,

@@ -7,7 +7,7 @@
  * (exit 2), or a startup failure before any worker was ever ready, is fatal: restarting would not help.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from '../../core/ports/logger.ts';
+import type { Logger } from '../core/ports/logger.ts';
 import type { WorkerState } from './cluster-state.ts';
 
 /** A worker that lived this long before exiting starts a fresh backoff series. */

@@ -6,20 +6,20 @@
  * short simply comes back after its lease.
  */
 import { join } from 'node:path';
-import { CaptureRelay } from '../../adapters/embedded/capture-relay.ts';
-import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
-import { RoutingChannel } from '../../adapters/net/routing-channel.ts';
-import { SmarthostRelay } from '../../adapters/net/smarthost-relay.ts';
-import type { QueueConfig } from '../../core/config/queue-config.ts';
-import { fixedBackends } from '../../core/delivery/fixed-backends.ts';
-import type { ProcessorDeps } from '../../core/delivery/process-job.ts';
-import { QueueProcessor } from '../../core/delivery/queue-processor.ts';
-import { cachedLeaseReads, cachedRegistry } from '../../core/delivery/routing-caches.ts';
-import type { Clock } from '../../core/ports/clock.ts';
-import type { DeliveryChannel } from '../../core/ports/delivery-channel.ts';
-import type { Logger } from '../../core/ports/logger.ts';
-import type { OutboundRelay } from '../../core/ports/outbound-relay.ts';
-import type { Storage } from '../../core/ports/storage.ts';
+import { CaptureRelay } from '../adapters/embedded/capture-relay.ts';
+import { LmtpChannel } from '../adapters/net/lmtp-channel.ts';
+import { RoutingChannel } from '../adapters/net/routing-channel.ts';
+import { SmarthostRelay } from '../adapters/net/smarthost-relay.ts';
+import type { QueueConfig } from '../core/config/queue-config.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
+import type { Storage } from '../core/ports/storage.ts';
+import { fixedBackends } from '../core/queue/fixed-backends.ts';
+import type { ProcessorDeps } from '../core/queue/process-job.ts';
+import { QueueProcessor } from '../core/queue/queue-processor.ts';
+import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
 
 export interface QueueRunner {
   readonly processor: QueueProcessor;
@@ -33,7 +33,7 @@ type Closable = { close?(): void | Promise<void> };
 
 /** The SDK clients of an AWS storage, when that is what the process opened. */
 function awsClientsOf(storage: Storage) {
-  return (storage as Partial<import('../../adapters/aws/open.ts').AwsStorage>).clients;
+  return (storage as Partial<import('../adapters/aws/open.ts').AwsStorage>).clients;
 }
 
 export async function createRelay(
@@ -56,7 +56,7 @@ export async function createRelay(
   if (config.relay === 'ses') {
     const clients = awsClientsOf(storage);
     if (!clients) throw new Error('STRATO_RELAY=ses needs STRATO_STORAGE=aws');
-    const { SesOutboundRelay } = await import('../../adapters/aws/ses-outbound-relay.ts');
+    const { SesOutboundRelay } = await import('../adapters/aws/ses-outbound-relay.ts');
     return new SesOutboundRelay({
       ses: clients.ses,
       hostname,
@@ -76,7 +76,7 @@ async function createChannel(
   if (!config.backendFunction) return new RoutingChannel({ lmtp });
   const clients = awsClientsOf(storage);
   if (!clients) throw new Error('a backend function needs STRATO_STORAGE=aws');
-  const { LambdaChannel } = await import('../../adapters/aws/lambda-channel.ts');
+  const { LambdaChannel } = await import('../adapters/aws/lambda-channel.ts');
   return new RoutingChannel({ lmtp, lambda: new LambdaChannel(clients.lambda) });
 }
 

@@ -6,7 +6,7 @@
  * send twice while the first copy waits. Rejects when the body or the job could not be stored.
  */
 import type { Readable } from 'node:stream';
-import { resolveRecipient } from '../intake/recipient-resolution.ts';
+import { resolveRecipient } from '../directory/resolve-recipient.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';

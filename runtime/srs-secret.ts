@@ -1,5 +1,5 @@
 /**
- * The cluster's SRS secret (core/delivery/srs.ts): backends sign the return paths of redirected
+ * The cluster's SRS secret (core/mail/srs.ts): backends sign the return paths of redirected
  * mail with it and frontends check bounces against it, so every process must use the same one.
  * STRATO_SRS_SECRET when set; otherwise <dataDir>/srs.key, created once with 32 random bytes
  * (exclusive create, so processes starting together agree). Failure: file errors propagate.

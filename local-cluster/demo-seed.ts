@@ -5,10 +5,10 @@
  * a concurrent seeder winning the race is fine (AlreadyExistsError is ignored).
  */
 
-import { hashPassword } from '../../core/auth/password.ts';
-import { AlreadyExistsError } from '../../core/directory/errors.ts';
-import type { Clock } from '../../core/ports/clock.ts';
-import type { Directory } from '../../core/ports/directory.ts';
+import { hashPassword } from '../core/auth/password.ts';
+import { AlreadyExistsError } from '../core/directory/errors.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { Directory } from '../core/ports/directory.ts';
 
 export const DEMO_DOMAIN = 'demo.strato.test';
 

@@ -4,24 +4,14 @@
  * recipients, so repeating the same step after a crash enqueues the same id (the queue ignores
  * an id it already holds) instead of a second report.
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buildDsn } from '../dsn/build-dsn.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
+import { derivedQueueId } from '../util/ids.ts';
 
 export type DsnKind = 'failed' | 'delayed' | 'delivered';
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** A queue id derived from a seed: the job's time prefix and a hash, so it sorts with the job. */
-export function derivedQueueId(parentId: string, seed: string): string {
-  const digest = createHash('sha256').update(`${parentId}\u0000${seed}`).digest();
-  let tail = '';
-  for (let i = 0; i < 10; i++) tail += ALPHABET[digest[i]! & 31];
-  return parentId.slice(0, 10) + tail;
-}
 
 export async function sendDsn(
   deps: { queue: MailQueue; messages: MessageStore; clock: Clock; hostname: string },

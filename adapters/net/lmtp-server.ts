@@ -14,11 +14,11 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type DeliverDeps, deliverToAccounts } from '../../core/delivery/deliver-to-accounts.ts';
+import type { MessageSource } from '../../core/mail/message-source.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { replyForOutcome } from '../../core/mail/smtp-replies.ts';
-import type { MessageSource } from '../../core/ports/mail-queue.ts';
 import { isQueueId, newQueueId } from '../../core/util/ids.ts';
-import { smtpError } from '../shared/smtp-errors.ts';
+import { smtpError } from './smtp-errors.ts';
 
 export interface LmtpServerOptions {
   readonly spoolDir: string;

@@ -6,11 +6,11 @@
 import { domainOf } from '../mail/address.ts';
 import { type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
+import { srsAccount } from '../mail/srs.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
 import type { Directory } from '../ports/directory.ts';
 import { chooseBackend } from './choose-backend.ts';
-import { srsAccount } from './srs.ts';
 
 export interface RoutePlan {
   /** backend id → the backend and its recipients. */
