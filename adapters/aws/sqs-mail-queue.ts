@@ -1,7 +1,7 @@
 /**
  * MailQueue on an SQS standard queue + dead-letter queue, with a DynamoDB index (queue-index-table.ts)
  * only for jobs off the fast path: a job delivered at its first attempt costs one batched send, one
- * receive and one batched delete. Deferred, delayed, DSN and last-chance jobs are indexed; their
+ * receive and one batched delete. Deferred, delayed, DSN, rule-generated and last-chance jobs are indexed; their
  * copies carry a generation the receive checks, so stale copies are deleted unseen.
  * Failure: SQS/DynamoDB errors propagate (storage faults); stale receipts raise LeaseLostError.
  */
@@ -113,8 +113,9 @@ export class SqsMailQueue implements MailQueue {
     await this.reserveRoom(jobs.length);
     await Promise.all(
       jobs.map((job) =>
-        // The fast path: no index. DSNs are indexed for id dedupe, delayed jobs for operators.
-        job.source === 'DSN' || delay > 0
+        // The fast path: no index. Jobs with derived ids are indexed for id dedupe, delayed jobs
+        // for operators.
+        hasDerivedId(job) || delay > 0
           ? this.enqueueIndexed(job, delay)
           : this.sendCopy(job, nextGeneration(), false, delay),
       ),
@@ -124,8 +125,8 @@ export class SqsMailQueue implements MailQueue {
   private async enqueueIndexed(job: QueueJob, delay: number): Promise<void> {
     const now = this.clock.now();
     const gen = nextGeneration();
-    const st = job.source === 'DSN' && delay === 0 ? 'dedupe' : 'queued';
-    const r = await this.index.claim(job, gen, st, now + delay * 1000, now, job.source === 'DSN');
+    const st = hasDerivedId(job) && delay === 0 ? 'dedupe' : 'queued';
+    const r = await this.index.claim(job, gen, st, now + delay * 1000, now, hasDerivedId(job));
     if (r.ok) {
       try {
         await this.sendCopy(job, gen, true, delay);
@@ -330,4 +331,12 @@ export class SqsMailQueue implements MailQueue {
     this.closed = true;
     await Promise.all([this.sends.drain(), this.deletes.drain()]);
   }
+}
+
+/**
+ * DSNs and rule-generated mail get ids derived from the step that made them (derivedQueueId), so
+ * a repeated step enqueues the same id again: the index makes the second enqueue a no-op.
+ */
+function hasDerivedId(job: QueueJob): boolean {
+  return job.source === 'DSN' || job.source === 'RULE';
 }

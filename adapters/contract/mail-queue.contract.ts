@@ -403,6 +403,23 @@ export function mailQueueContract(
       expect(got.find((x) => x.job.id === retried.id)?.job).toEqual(rest);
     });
 
+    for (const source of ['DSN', 'RULE'] as const) {
+      it(`ignores a second enqueue of a ${source} job whose id it already holds`, async (ctx) => {
+        const { queue, expect } = await open(ctx);
+        // Generated mail and DSNs carry ids derived from the step that made them: a repeated
+        // step enqueues the same id again, and the recipient must not get two copies.
+        const job = makeJob({ source });
+        await queue.enqueue([job]);
+        await queue.enqueue([{ ...job, envelope: { ...job.envelope, mailFrom: 'other@example.org' } }]);
+        const got = [
+          ...(await queue.receive({ max: 10, visibilitySeconds: HOLD, waitMs: 200 })),
+          ...(await queue.receive({ max: 10, visibilitySeconds: HOLD, waitMs: 200 })),
+        ];
+        expect(got.map((g) => g.job.id)).toEqual([job.id]);
+        expect(got[0]!.job.envelope.mailFrom).toBe(job.envelope.mailFrom);
+      });
+    }
+
     it('makes every one of many concurrent enqueues durable', async (ctx) => {
       const { fx, queue, expect } = await open(ctx);
       const jobs = Array.from({ length: 300 }, () => makeJob());
