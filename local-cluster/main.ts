@@ -2,7 +2,9 @@
  * `npm start`: a one-machine Strato cluster. The node:cluster primary validates the config once,
  * makes the TLS certificate (before forking, so workers never race to create it), seeds the demo
  * domain on first start, forks STRATO_FRONTEND_WORKERS frontend workers sharing the SMTP ports
- * (each also processes the queue) and STRATO_BACKENDS LMTP backends, restarts crashed workers, keeps <dataDir>/run/cluster.json current and prints a banner.
+ * (each also processes the queue) and STRATO_BACKENDS LMTP backends, restarts crashed workers,
+ * keeps <dataDir>/run/cluster.json current, prints a banner and, on embedded storage, sweeps
+ * orphaned spool bodies hourly.
  * SIGINT/SIGTERM: workers stop gracefully, then exit 0 (a second signal kills them at once).
  * Exit codes: 2 config error, 1 startup failure or a worker that could not be stopped.
  */
@@ -24,6 +26,7 @@ import { ensureTlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
 import { seedDemo } from './demo-seed.ts';
+import { startOrphanSweeper } from './orphan-sweeper.ts';
 import { Supervisor, type WorkerSpec } from './supervisor.ts';
 
 /** Validate the frontend and cluster config together, so every problem is listed at once. */
@@ -67,7 +70,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', crash);
 
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });
-  const storage = await openStorage(parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir }));
+  const storageConfig = parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir });
+  const storage = await openStorage(storageConfig);
   let demo: Awaited<ReturnType<typeof seedDemo>> = 'skipped';
   try {
     if (cluster.seedDemo) demo = await seedDemo(storage.directory, systemClock);
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     await storage.close(); // workers open their own handles
   }
   if (demo === 'seeded') logger.info({ event: 'cluster.demo_seeded', domain: 'demo.strato.test' });
+  const sweeper = storageConfig.kind === 'embedded' ? startOrphanSweeper({ dataDir, logger }) : undefined;
 
   const statePath = clusterStatePath(dataDir);
   const startedAt = new Date().toISOString();
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    sweeper?.stop();
     logger.info({ event: 'cluster.stopping', reason });
     const clean = await supervisor.shutdown(frontend.closeTimeoutMs + 15_000);
     await writes;

@@ -3,11 +3,12 @@
  * of the key. `put` streams into <dataDir>/messages/tmp, fdatasyncs, renames into place and
  * fsyncs the shard directory (concurrent puts share directory fsyncs) before resolving.
  * Failure: on a source or disk error the temp file is removed and `put` rejects; a crash leaves
- * at most an orphan temp file, which a later open sweeps once it is an hour old.
+ * at most an orphan temp file, which a later open sweeps once it is an hour old. Bodies no job
+ * refers to any more are removed by orphan-bodies.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { MessageNotFoundError } from '../../core/ports/errors.ts';
@@ -103,6 +104,20 @@ export class FileMessageStore implements MessageStore {
     } catch (err) {
       if (errCode(err) === 'ENOENT') return false;
       throw err;
+    }
+  }
+
+  /** Keys of the stored bodies last written before `cutoffMs` (ms since epoch), shard by shard. */
+  async *keysOlderThan(cutoffMs: number): AsyncGenerator<string> {
+    for (const shard of await readdir(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue; // tmp/ and anything else is not a shard
+      for (const key of await readdir(join(this.root, shard))) {
+        const mtime = await stat(join(this.root, shard, key)).then(
+          (st) => st.mtimeMs,
+          () => undefined, // deleted meanwhile
+        );
+        if (mtime !== undefined && mtime < cutoffMs) yield key;
+      }
     }
   }
 

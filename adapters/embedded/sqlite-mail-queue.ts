@@ -333,6 +333,15 @@ export class SqliteMailQueue implements MailQueue {
     return { ready: row.ready, inFlight: row.inFlight, delayed: row.delayed, dead: row.dead };
   }
 
+  /** The body keys of every job the queue holds, dead ones included (for the orphan sweep). */
+  bodyKeys(): Set<string> {
+    const rows = this.db
+      .prepare("SELECT json_extract(json, '$.body.key') FROM queue_jobs")
+      .pluck()
+      .all() as string[];
+    return new Set(rows);
+  }
+
   /** Commit what is pending, refuse further enqueues and end long polls. The db stays open. */
   close(): void {
     if (this.closed) return;
