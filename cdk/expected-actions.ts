@@ -24,9 +24,9 @@ export const SES_ACTIONS = {
   'ses:SendRawEmail': ['ses:configuration-set', 'ses:identity/*'],
 };
 export const BACKEND_ACTIONS = {
-  'dynamodb:DeleteItem': ['coordination'],
+  'dynamodb:DeleteItem': ['coordination', 'queue-index'],
   'dynamodb:GetItem': ['coordination', 'directory', 'directory/index/list', 'mailboxes'],
-  'dynamodb:PutItem': ['coordination', 'mailboxes'],
+  'dynamodb:PutItem': ['coordination', 'mailboxes', 'queue-index'],
   'dynamodb:Query': ['coordination', 'directory', 'directory/index/list', 'mailboxes'],
   'dynamodb:UpdateItem': ['coordination', 'mailboxes'],
   's3:AbortMultipartUpload': ['mailboxes/*'],

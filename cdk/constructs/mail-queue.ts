@@ -89,8 +89,12 @@ export class MailQueue extends Construct {
     );
   }
 
-  /** Backends: generated mail is enqueued. */
+  /**
+   * Backends: generated mail is enqueued. Its ids are derived from the delivery, so the enqueue
+   * claims the id in the index first (a conditional put; a failed send deletes the claim again).
+   */
   grantSend(grantee: IGrantable): void {
     allow(grantee, ['sqs:SendMessage'], [this.queue.queueArn]);
+    allow(grantee, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], [this.indexTable.tableArn]);
   }
 }
