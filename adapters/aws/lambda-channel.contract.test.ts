@@ -28,7 +28,7 @@ deliveryChannelContract('LambdaChannel → createBackendHandler', async () => {
       clock,
       logger: silentLogger,
       leaseTtlMs: 60_000,
-    }) as (e: unknown) => Promise<unknown>,
+    }),
   );
   const lambda = new LambdaClient({
     region: 'us-east-1',
@@ -59,6 +59,10 @@ deliveryChannelContract('LambdaChannel → createBackendHandler', async () => {
           createdAt: 0,
         });
       }
+    },
+    updateAccountSettings: (address, settings) => storage.directory.updateAccountSettings(address, settings),
+    async leaseTo(address, owner) {
+      await storage.leases.acquire(address, owner, 60_000);
     },
     async inbox(address) {
       const list = await storage.mailboxes.list(address, 'INBOX');

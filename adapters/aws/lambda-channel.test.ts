@@ -47,7 +47,7 @@ describe('Lambda delivery channel → backend handler', () => {
         clock,
         logger: silentLogger,
         leaseTtlMs: 60_000,
-      }) as (e: unknown) => Promise<unknown>,
+      }),
     );
     invoke.register('broken', async () => {
       throw new Error('boom');
@@ -102,5 +102,41 @@ describe('Lambda delivery channel → backend handler', () => {
     expect(broken.get('alice@example.com')?.reply?.text).toContain('boom');
     const missing = await channel.deliver({ ...backend, address: 'nope' }, req);
     expect(missing.get('alice@example.com')?.kind).toBe('temporary');
+  });
+
+  it('answers temporary for the recipients whose outcome is malformed, keeping the readable ones', async () => {
+    invoke.register('malformed', async () => ({
+      outcomes: [
+        { recipient: 'alice@example.com', outcome: { kind: 'delivered' } },
+        {
+          recipient: 'bob@example.com',
+          outcome: {
+            kind: 'temporary',
+            reply: { code: 451, enhanced: '4.2.0', text: 'open elsewhere' },
+            account: { state: 'open-elsewhere', owner: 'not a backend id' },
+          },
+        },
+      ],
+    }));
+    invoke.register('shapeless', async () => ({ result: 'ok' }));
+    const body = { key: '01KDVDNA00CCCCCCCCCC', size: 1 };
+    const req = {
+      deliveryId: body.key,
+      mailFrom: '',
+      recipients: ['alice@example.com', 'bob@example.com'],
+      body,
+      openBody: async () => Readable.from([]),
+    };
+    const partly = await channel.deliver({ ...backend, address: 'malformed' }, req);
+    expect(partly.get('alice@example.com')).toEqual({ kind: 'delivered' });
+    const bob = partly.get('bob@example.com');
+    expect(bob).toMatchObject({ kind: 'temporary', reply: { code: 451, enhanced: '4.4.1' } });
+    expect(bob?.reply?.text).toContain('malformed outcome');
+    expect(bob).not.toHaveProperty('account');
+    const shapeless = await channel.deliver({ ...backend, address: 'shapeless' }, req);
+    for (const o of shapeless.values()) {
+      expect(o).toMatchObject({ kind: 'temporary', reply: { code: 451 } });
+      expect(o.reply?.text).toContain('malformed answer');
+    }
   });
 });

@@ -1,19 +1,24 @@
 /**
  * DeliveryChannel to Lambda backends: a synchronous Invoke of the backend function with the
  * same request as LMTP (the body travels by reference: the function reads it from the
- * MessageStore) and one outcome per recipient back. A failed invoke, a function error or an
- * answer that misses a recipient becomes a `temporary` outcome for it; nothing throws.
+ * MessageStore) and one outcome per recipient back, account facts included (lambda-wire.ts).
+ * A failed invoke, a function error, an answer that is not valid JSON or not of the wire's shape,
+ * or one that misses a recipient becomes a `temporary` outcome for it; nothing throws.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
-import type {
-  DeliveryChannel,
-  DeliveryInvocation,
-  DeliveryInvocationResult,
-  DeliveryRequest,
-} from '../../core/ports/delivery-channel.ts';
+import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
+import { type DeliveryAnswer, type DeliveryInvocation, parseDeliveryAnswer } from './lambda-wire.ts';
+
+function readAnswer(text: string): DeliveryAnswer {
+  try {
+    return parseDeliveryAnswer(JSON.parse(text));
+  } catch {
+    return { outcomes: new Map(), problem: `answer is not JSON: ${text.slice(0, 200)}` };
+  }
+}
 
 export class LambdaChannel implements DeliveryChannel {
   constructor(private readonly lambda: LambdaClient) {}
@@ -23,7 +28,7 @@ export class LambdaChannel implements DeliveryChannel {
     const invocation: DeliveryInvocation = {
       deliveryId: req.deliveryId,
       mailFrom: req.mailFrom,
-      recipients: req.recipients,
+      recipients: [...req.recipients],
       body: req.body,
       ...(req.source ? { source: req.source } : {}),
     };
@@ -40,8 +45,9 @@ export class LambdaChannel implements DeliveryChannel {
       if (res.FunctionError) {
         failure = `function error ${res.FunctionError}: ${text.slice(0, 200)}`;
       } else {
-        const result = JSON.parse(text) as DeliveryInvocationResult;
-        for (const { recipient, outcome } of result.outcomes ?? []) {
+        const answer = readAnswer(text);
+        failure = answer.problem;
+        for (const [recipient, outcome] of answer.outcomes) {
           if (req.recipients.includes(recipient)) out.set(recipient, outcome);
         }
       }

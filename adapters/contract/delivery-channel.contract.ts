@@ -1,16 +1,20 @@
 /**
  * DeliveryChannel contract: one outcome per recipient keyed by the recipient as given (an
  * existing account `delivered`, an unknown one `permanent` 550 5.1.1); the same delivery id twice
- * stores one message; the stored bytes equal the body sent (CRLF, 8-bit, leading dots); a dead
- * backend answers `temporary` for every recipient and nothing throws. Run it from an adapter's
+ * stores one message; the stored bytes equal the body sent (CRLF, 8-bit, leading dots); an
+ * account open on another backend, disabled or full comes back as a `temporary` outcome with its
+ * typed account fact and the backend's reply unchanged; a dead backend answers `temporary` for
+ * every recipient and nothing throws. Run it from an adapter's
  * test file with a factory for a fresh channel in front of a live backend on fresh storage.
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecipientOutcome } from '../../core/mail/outcome.ts';
+import { type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
+import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
 import type { MessageStore } from '../../core/ports/message-store.ts';
+import type { PartialSettings } from '../../core/settings/settings.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 
 export interface DeliveryChannelFixture {
@@ -23,6 +27,10 @@ export interface DeliveryChannelFixture {
   readonly messages: MessageStore;
   /** Create accounts (and their domains) on the live backend's directory. */
   seedAccounts(addresses: readonly string[]): Promise<void>;
+  /** Change an account's settings on the live backend's directory. */
+  updateAccountSettings(address: string, settings: PartialSettings): Promise<void>;
+  /** Let another backend (`owner`) hold the account's lease, as if it had the account open. */
+  leaseTo(address: string, owner: string): Promise<void>;
   /** The account's INBOX messages' bytes, in UID order. */
   inbox(address: string): Promise<Buffer[]>;
   cleanup(): Promise<void>;
@@ -114,6 +122,28 @@ export function deliveryChannelContract(name: string, make: () => Promise<Delive
       ]);
       expect(await fx.inbox('alice@example.com')).toHaveLength(1);
       expect(await fx.inbox('bob@example.com')).toHaveLength(1);
+    });
+
+    it('answers open elsewhere (with the owner), disabled and full as typed account facts', async () => {
+      await fx.seedAccounts(['carol@example.com']);
+      const owner = 'backend-10.0.0.9:2424';
+      await fx.leaseTo('alice@example.com', owner);
+      await fx.updateAccountSettings('bob@example.com', { Enabled: false });
+      await fx.updateAccountSettings('carol@example.com', { MaxAccountSize: 10 });
+      const req = await request(['alice@example.com', 'bob@example.com', 'carol@example.com']);
+      const out = await fx.channel.deliver(fx.backend, req);
+      expect(out.get('alice@example.com')).toEqual(
+        temporary(replies.accountInUse('alice@example.com', owner), { state: 'open-elsewhere', owner }),
+      );
+      expect(out.get('bob@example.com')).toEqual(
+        temporary(replies.mailboxDisabledTemporarily('bob@example.com'), { state: 'disabled' }),
+      );
+      expect(out.get('carol@example.com')).toEqual(
+        temporary(replies.mailboxFull('carol@example.com'), { state: 'full' }),
+      );
+      for (const a of ['alice@example.com', 'bob@example.com', 'carol@example.com']) {
+        expect(await fx.inbox(a)).toEqual([]);
+      }
     });
 
     it('answers temporary for every recipient when the backend is dead, never throwing', async () => {

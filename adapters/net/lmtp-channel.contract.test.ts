@@ -83,6 +83,10 @@ async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['
     },
     messages: storage.messages,
     seedAccounts: (addresses) => seedAccounts(storage, addresses),
+    updateAccountSettings: (address, settings) => storage.directory.updateAccountSettings(address, settings),
+    async leaseTo(address, owner) {
+      await storage.leases.acquire(address, owner, 60_000);
+    },
     inbox: (address) => inbox(storage, address),
     async cleanup() {
       await new Promise<void>((r) => server.close(() => r()));

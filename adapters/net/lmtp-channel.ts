@@ -2,12 +2,14 @@
  * DeliveryChannel over LMTP (RFC 2033): one transaction per delivery request, one reply per
  * accepted recipient after DATA. Connections are pooled per backend address and reused (the
  * backend's smtp-server greets after a fixed 100 ms, too slow to pay per message). Any transport
- * failure answers `temporary` for every recipient not yet answered; nothing throws.
+ * failure answers `temporary` for every recipient not yet answered; nothing throws. A reply's
+ * account fact (open elsewhere, disabled, full) comes back as the outcome's typed field.
  */
 import { outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
+import { outcomeFromLmtpReply } from './lmtp-account-facts.ts';
 import { SmtpLineClient } from './smtp-line-client.ts';
 
 export interface LmtpChannelOptions {
@@ -95,7 +97,8 @@ export class LmtpChannel implements DeliveryChannel {
       // If the body fails half-way these reject too; the catch below answers for them.
       for (const f of finals) f.catch(() => {});
       await conn.sendBody(await req.openBody());
-      for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromReply(await finals[i]!));
+      // The per-recipient replies carry the backend's account facts (lmtp-account-facts.ts).
+      for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromLmtpReply(await finals[i]!));
       return out;
     } catch (err) {
       conn?.close();

@@ -3,7 +3,8 @@
  * that spools each message to a temp file, runs the core delivery use case for its recipients
  * and answers one reply per recipient. The queue id travels as the MAIL FROM parameter
  * XDELIVERY=<id> (the mailbox idempotency key), the message source as XSOURCE=<source> (the
- * rules test it). A spool failure answers 451 for every recipient.
+ * rules test it). An outcome's typed account fact travels in its reply (lmtp-account-facts.ts).
+ * A spool failure answers 451 for every recipient.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -16,8 +17,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type DeliverDeps, deliverToAccounts } from '../../core/delivery/deliver-to-accounts.ts';
 import type { MessageSource } from '../../core/mail/message-source.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
-import { replyForOutcome } from '../../core/mail/smtp-replies.ts';
 import { isQueueId, newQueueId } from '../../core/util/ids.ts';
+import { lmtpReplyFor } from './lmtp-account-facts.ts';
 import { smtpError } from './smtp-errors.ts';
 
 export interface LmtpServerOptions {
@@ -81,7 +82,7 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
           });
           callback(
             null,
-            recipients.map((r) => lmtpResponse(replyForOutcome(outcomes.get(r)!))) as unknown as string,
+            recipients.map((r) => lmtpResponse(lmtpReplyFor(outcomes.get(r)!))) as unknown as string,
           );
         })
         .catch((err) => {

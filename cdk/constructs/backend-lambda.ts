@@ -1,6 +1,7 @@
 /**
  * Backends as a Lambda function (lambdas/backend/handler.ts): invoked by the queue processors
- * with a DeliveryInvocation. Owns its grants (backend actions) and its environment.
+ * with a DeliveryInvocation (adapters/aws/lambda-wire.ts). Owns its grants (backend actions) and
+ * its environment.
  */
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';

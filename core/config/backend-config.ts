@@ -6,14 +6,14 @@ import { z } from 'zod';
 import { ENV } from './env-names.ts';
 import { type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
+/** What a backend id may contain; channels check owner ids they carry against it too. */
+export const BACKEND_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+
 const schema = z.object({
   dataDir: z.string().default('./.strato'),
   hostname: z.string().min(1).default('localhost'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  backendId: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
-    .optional(),
+  backendId: z.string().regex(BACKEND_ID_PATTERN, 'letters, digits and . _ : - only').optional(),
   lmtpHost: z.string().default('127.0.0.1'),
   lmtpPort: port.default(2424),
   advertiseAddress: z

@@ -3,7 +3,8 @@
  * account (take or renew its lease, fenced by the epoch), check state, quota, size and inbound
  * flow, run the domain and account rules (apply-rules.ts) and append to the folders they chose,
  * idempotently (delivery id + account), then send the mail the rules generated. It never enqueues
- * the message itself. Every failure becomes a per-recipient outcome; nothing throws.
+ * the message itself. Every failure becomes a per-recipient outcome; nothing throws. An account
+ * open on another backend, disabled or full is said as a typed `account` fact of the outcome.
  */
 import type { Readable } from 'node:stream';
 import { domainOf, parseAddress } from '../mail/address.ts';
@@ -67,20 +68,27 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const lease = deps.leaseCache
     ? await deps.leaseCache.acquire(deps.leases, deps.clock, account.address, deps.backendId, deps.leaseTtlMs)
     : await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
-  if (!lease.ok) return temporary(replies.accountInUse(account.address, lease.heldBy.owner));
+  if (!lease.ok) {
+    const { owner } = lease.heldBy;
+    return temporary(replies.accountInUse(account.address, owner), { state: 'open-elsewhere', owner });
+  }
 
   const [domain, cluster] = await Promise.all([
     deps.directory.getDomain(domainOf(account.address)),
     deps.directory.getClusterSettings(),
   ]);
   const settings = resolveSettings(account.settings, domain?.defaults, cluster);
-  if (!settings.Enabled) return temporary(replies.mailboxDisabledTemporarily(account.address));
+  if (!settings.Enabled) {
+    return temporary(replies.mailboxDisabledTemporarily(account.address), { state: 'disabled' });
+  }
   if (settings.MaxMessageSize !== null && msg.size > settings.MaxMessageSize) {
     return permanent(replies.messageTooBigForRecipient(account.address, settings.MaxMessageSize));
   }
   if (settings.MaxAccountSize !== null) {
     const used = await deps.mailboxes.usage(account.address);
-    if (used + msg.size > settings.MaxAccountSize) return temporary(replies.mailboxFull(account.address));
+    if (used + msg.size > settings.MaxAccountSize) {
+      return temporary(replies.mailboxFull(account.address), { state: 'full' });
+    }
   }
   if (settings.MailInpFlow && deps.counters) {
     const [count, seconds] = settings.MailInpFlow;

@@ -11,15 +11,35 @@ export interface Reply {
   readonly text: string;
 }
 
+/**
+ * Why a backend could not take a recipient now, as a typed fact (the reply text is for people):
+ * the account is open on another backend (the queue goes to `owner` directly), or its mail
+ * service is disabled or its mailbox full (the queue applies DisabledRetry / FullRetry).
+ * Channels carry it as a typed value; no one parses it back out of reply text.
+ */
+export type AccountFact =
+  | { readonly state: 'open-elsewhere'; readonly owner: string }
+  | { readonly state: 'disabled' }
+  | { readonly state: 'full' };
+
+/** The account states the queue retries on their own schedule. */
+export type RetriedAccountState = Exclude<AccountFact['state'], 'open-elsewhere'>;
+
 export type RecipientOutcome =
   | { readonly kind: 'delivered'; readonly reply?: Reply }
-  | { readonly kind: 'temporary'; readonly reply: Reply }
+  | { readonly kind: 'temporary'; readonly reply: Reply; readonly account?: AccountFact }
   | { readonly kind: 'permanent'; readonly reply: Reply };
 
 export const delivered = (reply?: Reply): RecipientOutcome =>
   reply ? { kind: 'delivered', reply } : { kind: 'delivered' };
-export const temporary = (reply: Reply): RecipientOutcome => ({ kind: 'temporary', reply });
+export const temporary = (reply: Reply, account?: AccountFact): RecipientOutcome =>
+  account ? { kind: 'temporary', reply, account } : { kind: 'temporary', reply };
 export const permanent = (reply: Reply): RecipientOutcome => ({ kind: 'permanent', reply });
+
+/** The account fact a temporary outcome carries, if any. */
+export function accountFactOf(outcome: RecipientOutcome): AccountFact | undefined {
+  return outcome.kind === 'temporary' ? outcome.account : undefined;
+}
 
 /** Classify a raw SMTP/LMTP reply code the way a client must: 2xx ok, 4xx retry, 5xx give up. */
 export function outcomeFromReply(reply: Reply): RecipientOutcome {

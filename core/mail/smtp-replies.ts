@@ -3,7 +3,7 @@
  * mapping from per-recipient outcomes to replies. Protocol layers (SMTP intake, LMTP) never
  * invent codes: they call these functions, so one change here changes every path alike.
  */
-import type { RecipientOutcome, Reply } from './outcome.ts';
+import type { RecipientOutcome, Reply, RetriedAccountState } from './outcome.ts';
 
 const r = (code: number, enhanced: string, text: string): Reply => ({ code, enhanced, text });
 
@@ -66,31 +66,11 @@ export const replies = {
     r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
   /** DisabledRetry / FullRetry ran out: the temporary account state becomes a bounce. */
-  accountStateExpired: (state: 'disabled' | 'full', address: string, seconds: number) =>
+  accountStateExpired: (state: RetriedAccountState, address: string, seconds: number) =>
     state === 'disabled'
       ? r(550, '5.2.1', `<${address}>: mail service disabled for this account for over ${seconds} seconds`)
       : r(552, '5.2.2', `<${address}>: mailbox full (quota exceeded) for over ${seconds} seconds`),
 } as const;
-
-/** The backend named in an accountInUse reply, so a processor can go to the owner directly. */
-export function ownerFromReply(reply: { text: string }): string | undefined {
-  return /backend=([A-Za-z0-9._:-]+)/.exec(reply.text)?.[1];
-}
-
-/**
- * Which temporary account state a delivery reply reports — the backend's "mail service disabled"
- * (450 4.2.1) or "mailbox full" (452 4.2.2) — so the queue can apply DisabledRetry / FullRetry.
- */
-export function accountStateOf(reply: {
-  code: number;
-  enhanced: string;
-  text: string;
-}): 'disabled' | 'full' | undefined {
-  if (reply.code === 450 && reply.enhanced === '4.2.1' && reply.text.includes('mail service disabled'))
-    return 'disabled';
-  if (reply.code === 452 && reply.enhanced === '4.2.2') return 'full';
-  return undefined;
-}
 
 /** "550 5.1.1 text": the single-line wire form (used in logs, DSNs and LMTP replies). */
 export function formatReply(reply: Reply): string {

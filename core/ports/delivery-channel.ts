@@ -2,6 +2,8 @@
  * DeliveryChannel port: hands a message to the backend that owns the recipients' accounts
  * (LMTP to a Fargate/local backend, Lambda Invoke to a Lambda backend) and answers one typed
  * outcome per recipient. An unreachable backend yields `temporary` outcomes, never a throw.
+ * Each channel carries the outcomes' typed account facts across its own wire (the Lambda JSON
+ * in adapters/aws/lambda-wire.ts, the LMTP reply convention in adapters/net/lmtp-account-facts.ts).
  */
 import type { Readable } from 'node:stream';
 import type { MessageSource } from '../mail/message-source.ts';
@@ -26,18 +28,4 @@ export interface DeliveryChannel {
   /** One outcome per recipient, keyed by the recipient address as given in the request. */
   deliver(backend: BackendInfo, req: DeliveryRequest): Promise<ReadonlyMap<string, RecipientOutcome>>;
   close?(): Promise<void>;
-}
-
-/** The JSON a Lambda backend is invoked with: the same request as LMTP, the body by reference. */
-export interface DeliveryInvocation {
-  readonly deliveryId: string;
-  readonly mailFrom: string;
-  readonly recipients: readonly string[];
-  readonly source?: MessageSource;
-  readonly body: BodyRef;
-}
-
-/** The JSON a Lambda backend answers: one outcome per recipient, in request order. */
-export interface DeliveryInvocationResult {
-  readonly outcomes: readonly { readonly recipient: string; readonly outcome: RecipientOutcome }[];
 }

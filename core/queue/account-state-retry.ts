@@ -2,13 +2,19 @@
  * The local-delivery retry settings for accounts whose mail service is disabled or that are full
  * (the cluster model's "retry every X for Y, then bounce"): `DisabledRetry` / `FullRetry`
  * ([every, for] seconds, account → domain → cluster; null = the queue's own schedule). A recipient
- * the backend answered so, queued for longer than Y, fails permanently (one DSN); otherwise its
- * next attempt is X from now. Y counts from when the message was queued. Directory faults propagate.
+ * the backend answered so (the outcome's typed `account` fact), queued for longer than Y, fails
+ * permanently (one DSN); otherwise its next attempt is X from now. Y counts from when the message
+ * was queued. Directory faults propagate.
  */
 
 import { domainOf } from '../mail/address.ts';
-import { permanent, type RecipientOutcome } from '../mail/outcome.ts';
-import { accountStateOf, replies } from '../mail/smtp-replies.ts';
+import {
+  accountFactOf,
+  permanent,
+  type RecipientOutcome,
+  type RetriedAccountState,
+} from '../mail/outcome.ts';
+import { replies } from '../mail/smtp-replies.ts';
 import type { Directory } from '../ports/directory.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
 import { type RetryPolicy, resolveSettings } from '../settings/settings.ts';
@@ -23,7 +29,7 @@ export interface AccountStateRetry {
 async function policyFor(
   directory: Directory,
   address: string,
-  state: 'disabled' | 'full',
+  state: RetriedAccountState,
 ): Promise<RetryPolicy | null> {
   const entry = await directory.lookupName(address);
   const account = entry?.kind === 'account' ? entry.account : undefined;
@@ -48,7 +54,9 @@ export async function applyAccountStateRetry(
   for (const [rcpt, outcome] of outcomes) {
     if (outcome.kind !== 'temporary') continue;
     stillPending++;
-    const state = accountStateOf(outcome.reply);
+    // The backend's typed fact (each DeliveryChannel carries it), never the reply text.
+    const fact = accountFactOf(outcome);
+    const state = fact && fact.state !== 'open-elsewhere' ? fact.state : undefined;
     const policy = state ? await policyFor(directory, rcpt, state) : null;
     if (!state || !policy) continue;
     const [every, span] = policy;

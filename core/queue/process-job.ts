@@ -5,8 +5,8 @@
  * propagate: the job then simply becomes visible again after its lease and is retried.
  */
 
-import type { RecipientOutcome } from '../mail/outcome.ts';
-import { formatReply, ownerFromReply, replies } from '../mail/smtp-replies.ts';
+import { accountFactOf, type RecipientOutcome } from '../mail/outcome.ts';
+import { formatReply, replies } from '../mail/smtp-replies.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -70,7 +70,8 @@ async function attempt(
     const redirects = new Map<string, string[]>();
     for (const [rcpt, outcome] of result) {
       outcomes.set(rcpt, outcome);
-      const owner = outcome.kind === 'temporary' ? ownerFromReply(outcome.reply) : undefined;
+      const fact = accountFactOf(outcome);
+      const owner = fact?.state === 'open-elsewhere' ? fact.owner : undefined;
       if (owner && owner !== backend.id && plan.live.some((b) => b.id === owner)) {
         redirects.set(owner, [...(redirects.get(owner) ?? []), rcpt]);
       }

@@ -5,11 +5,11 @@
  * is required, since instances cannot share a generated one). A config error fails every invoke.
  */
 
+import type { DeliveryInvocationResult } from '../../adapters/aws/lambda-wire.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import type { DeliveryInvocation, DeliveryInvocationResult } from '../../core/ports/delivery-channel.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
@@ -30,7 +30,8 @@ async function init() {
 
 let ready: ReturnType<typeof init> | undefined;
 
-export async function handler(event: DeliveryInvocation): Promise<DeliveryInvocationResult> {
+/** The event is validated by the handler core: a malformed one fails this invoke only. */
+export async function handler(event: unknown): Promise<DeliveryInvocationResult> {
   ready ??= init();
   return (await ready)(event);
 }

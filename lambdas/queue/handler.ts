@@ -2,23 +2,24 @@
  * The queue Lambda's entry point (an SQS event source on the mail queue, with
  * ReportBatchItemFailures): processes each record with the same core as the frontends'
  * processors, delivering through the backend Lambda or LMTP backends and relaying through SES.
- * Config and storage are set up once per cold start; a config error fails every invocation.
+ * Config and storage (AWS storage, required) are set up once per cold start; a config error
+ * fails every invocation.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { SqsMailQueue } from '../../adapters/aws/sqs-mail-queue.ts';
 import { parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
-import { openStorage } from '../../runtime/open-storage.ts';
+import { openAwsProcessStorage } from '../../runtime/open-aws-storage.ts';
 import { startQueueRunnerDeps } from '../../runtime/queue-runner.ts';
 import { createQueueHandler } from './handler-core.ts';
 
 async function init() {
   const queue = parseQueueConfig(process.env);
   const { hostname, logLevel, dataDir } = parseFrontendConfig(process.env);
-  const storage = await openStorage(parseStorageConfig(process.env));
+  // The queue Lambda runs on AWS only: its storage is typed AWS storage (queue: SqsMailQueue).
+  const storage = openAwsProcessStorage(parseStorageConfig(process.env));
   const logger = createLogger({ level: logLevel, role: 'queue-lambda' });
   const deps = await startQueueRunnerDeps({
     storage,
@@ -30,7 +31,7 @@ async function init() {
   });
   return createQueueHandler({
     ...deps,
-    queue: storage.queue as SqsMailQueue,
+    queue: storage.queue,
     visibilitySeconds: queue.visibilitySeconds,
   });
 }

@@ -2,11 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { temporary } from '../../core/mail/outcome.ts';
+import type { AccountLeases } from '../../core/ports/account-leases.ts';
+import type { DeliveryChannel } from '../../core/ports/delivery-channel.ts';
 import { rendezvous } from '../../core/queue/choose-backend.ts';
 import { processJob } from '../../core/queue/process-job.ts';
 import { type Harness, SCHEDULE, startHarness } from './harness.ts';
 
 let h: Harness;
+
+/** The leases as a processor with a stale routing cache sees them: nobody holds any account. */
+function staleLeaseReads(leases: AccountLeases): AccountLeases {
+  return {
+    acquire: (...args) => leases.acquire(...args),
+    renew: (...args) => leases.renew(...args),
+    release: (...args) => leases.release(...args),
+    get: async () => undefined,
+  };
+}
 afterEach(async () => h?.close());
 
 async function inbox(account: string) {
@@ -43,6 +56,39 @@ describe('queue processing through the LMTP delivery channel', () => {
     expect((await h.runOnce())?.result).toBe('done');
     expect((await h.storage.leases.get('bob@example.com'))?.owner).toBe(other);
     expect(await inbox('bob@example.com')).toHaveLength(1);
+  });
+
+  it('goes to the owner the backend names (typed fact) when its own lease read was stale', async () => {
+    h = await startHarness();
+    const hashed = rendezvous('bob@example.com', await h.storage.backends.listLive())!.id;
+    const owner = hashed === 'b1' ? 'b2' : 'b1';
+    await h.storage.leases.acquire('bob@example.com', owner, 60_000);
+    await h.enqueue({ from: 's@remote.example', to: ['bob@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    // A processor that read no lease (a stale routing cache) sends bob to the hashed backend.
+    expect(await processJob({ ...h.deps, leases: staleLeaseReads(h.deps.leases) }, leased!)).toBe('done');
+    expect(await inbox('bob@example.com')).toHaveLength(1);
+    expect((await h.storage.leases.get('bob@example.com'))?.owner).toBe(owner);
+  });
+
+  it('does not redirect on reply text alone: the owner must come as the typed fact', async () => {
+    h = await startHarness();
+    const hashed = rendezvous('bob@example.com', await h.storage.backends.listLive())!.id;
+    const owner = hashed === 'b1' ? 'b2' : 'b1';
+    await h.storage.leases.acquire('bob@example.com', owner, 60_000);
+    const job = await h.enqueue({ from: 's@remote.example', to: ['bob@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    const factless: DeliveryChannel = {
+      async deliver(backend, req) {
+        const out = await h.deps.channel.deliver(backend, req);
+        return new Map([...out].map(([r, o]) => [r, o.kind === 'temporary' ? temporary(o.reply) : o]));
+      },
+    };
+    const deps = { ...h.deps, leases: staleLeaseReads(h.deps.leases), channel: factless };
+    expect(await processJob(deps, leased!)).toBe('rescheduled');
+    const last = (await h.storage.queue.get(job.id))?.job.envelope.recipients[0]?.lastReply;
+    expect(last?.text).toContain(`backend=${owner}`);
+    expect(await inbox('bob@example.com')).toEqual([]);
   });
 
   it('never duplicates a message when the same job is delivered twice', async () => {
