@@ -21,6 +21,8 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/^(node:)?(net|tls|dgram|dns|http|https|http2)$/, 'sockets belong in adapters or fargate/'],
   [/^(node:)?(child_process|cluster|worker_threads)$/, 'processes belong in fargate/ or cli/'],
   [/^(smtp-server|nodemailer|better-sqlite3|pino)$/, 'infrastructure libraries belong outside core'],
+  // Of nodemailer, core may use the address-list parser only (pure; what mailparser runs).
+  [/^nodemailer\/(?!lib\/addressparser$)/, 'infrastructure libraries belong outside core'],
   [
     /(^|\/)(adapters|fargate|lambdas|cli|cdk|runtime|local-cluster)\//,
     'core must not depend on outer layers',

@@ -6,11 +6,12 @@
  * whose file cannot be read is listed with "?" for From and Subject, not treated as a failure.
  */
 import type { Command } from 'commander';
+import { readHeaderBlock } from '../../core/mail/header-block.ts';
 import type { MailboxMessage } from '../../core/ports/mailbox-store.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { clip, headerValue, parseHeaders, printable, readHeaderBlock } from '../headers.ts';
+import { clip, decodedHeader, printable } from '../headers.ts';
 import { formatBytes, formatTable, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 
@@ -55,11 +56,11 @@ async function withHeaders(storage: Storage, account: string, m: MailboxMessage)
   try {
     const stream = await storage.mailboxes.read(account, m.folder, m.uid);
     if (!stream) return { ...m, from: null, subject: null, headerError: 'message file not found' };
-    const fields = parseHeaders(await readHeaderBlock(stream));
+    const block = await readHeaderBlock(stream);
     return {
       ...m,
-      from: headerValue(fields, 'From') ?? null,
-      subject: headerValue(fields, 'Subject') ?? null,
+      from: decodedHeader(block, 'From') ?? null,
+      subject: decodedHeader(block, 'Subject') ?? null,
     };
   } catch (err) {
     return { ...m, from: null, subject: null, headerError: err instanceof Error ? err.message : String(err) };

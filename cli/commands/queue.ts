@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import { ENV } from '../../core/config/env-names.ts';
+import { readHeaderBlock } from '../../core/mail/header-block.ts';
 import { formatReply } from '../../core/mail/smtp-replies.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { QueueEntry, QueueEntryStatus } from '../../core/ports/mail-queue.ts';
@@ -21,7 +22,7 @@ import {
 import { isQueueId } from '../../core/util/ids.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { parseHeaders, printable, readHeaderBlock } from '../headers.ts';
+import { headerFields, printable, rawHeaderText } from '../headers.ts';
 import {
   formatBytes,
   formatDuration,
@@ -140,7 +141,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
       const entry = await storage.queue.get(id);
       if (!entry) throw new CliError(`queue job ${id} not found (delivered, removed, or never queued)`);
       const { job } = entry;
-      let headers: string | undefined;
+      let headers: Buffer | undefined;
       let bodyProblem: string | undefined;
       try {
         headers = await readHeaderBlock(await storage.messages.open(job.body.key));
@@ -154,7 +155,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
         {
           ...entry,
           nextAttemptAt: next ?? null,
-          headers: headers === undefined ? null : parseHeaders(headers),
+          headers: headers === undefined ? null : headerFields(headers),
           ...(bodyProblem ? { bodyError: bodyProblem } : {}),
         },
         () => {
@@ -206,7 +207,7 @@ export function registerQueue(program: Command, ctx: CliContext): void {
           if (headers === undefined) ctx.out.line(`Headers: body not readable: ${bodyProblem}`);
           else {
             ctx.out.line('Headers:');
-            ctx.out.line(printable(headers.replace(/\r\n/g, '\n')));
+            ctx.out.line(printable(rawHeaderText(headers)));
           }
         },
       );

@@ -1,40 +1,87 @@
 /**
- * Reads the header block of a stored message for the rules: bytes up to the empty line that ends
- * the header section, at most 64 KiB (a longer section is cut there), decoded as UTF-8 when valid
- * and as Latin-1 otherwise. The stream is destroyed afterwards; only a failing stream rejects.
+ * Finds a message's header section on a byte stream with mailsplit's Splitter (the parser
+ * mailparser is built on): it reads chunks until the Splitter has parsed the root header block
+ * (CRLF or bare LF, an mbox "From " line tolerated) and hands back that block as a mailsplit
+ * `Headers` object, the bytes read so far and the rest of the stream, so a caller can stream the
+ * body on without buffering it. The body is never parsed. A header section over `limit` bytes
+ * (as the Splitter counts them), or one the message ends inside, is reported as not found and
+ * the bytes read are handed back untouched. Only a failing source rejects.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
+import { type Headers, Splitter, type SplitterChunk } from '@zone-eu/mailsplit';
 
 export const HEADER_BLOCK_LIMIT = 64 * 1024;
 
-function decode(bytes: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return bytes.toString('latin1');
-  }
+type Chunk = Uint8Array | string;
+
+export interface HeaderSplit {
+  /** The root header block, its `build()` still the raw bytes; undefined when not found. */
+  readonly headers: Headers | undefined;
+  /** How many bytes of `read` are the header section (with the empty line that ends it). */
+  readonly sectionLength: number;
+  /** Every byte read from the source so far: the section and whatever followed it. */
+  readonly read: Buffer;
+  /** The source, positioned just after `read`. */
+  readonly rest: AsyncIterator<Chunk>;
 }
 
-/** Offset of the empty line ending the header section (CRLF or LF), or -1. */
-function sectionEnd(bytes: Buffer): number {
-  if (bytes[0] === 0x0a || (bytes[0] === 0x0d && bytes[1] === 0x0a)) return 0;
-  const crlf = bytes.indexOf('\r\n\r\n');
-  const lf = bytes.indexOf('\n\n');
-  if (crlf < 0) return lf < 0 ? -1 : lf + 1;
-  return lf < 0 || crlf + 2 <= lf + 1 ? crlf + 2 : lf + 1;
+const toBuffer = (chunk: Chunk) =>
+  typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+
+/** Write to the Splitter; false when it fails (header over its maxHeadSize). */
+function feed(splitter: Splitter, chunk: Buffer | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (err?: Error | null) => setImmediate(() => resolve(!err)); // let pushed nodes flow first
+    if (chunk === undefined) splitter.end(done);
+    else splitter.write(chunk, done);
+  });
 }
 
-export async function readHeaderBlock(stream: Readable, limit = HEADER_BLOCK_LIMIT): Promise<string> {
-  let bytes = Buffer.alloc(0);
+/** Read `source` until its header section has been parsed (see the module comment). */
+export async function splitHeaderSection(
+  source: AsyncIterable<Chunk>,
+  limit = HEADER_BLOCK_LIMIT,
+): Promise<HeaderSplit> {
+  const splitter = new Splitter({ maxHeadSize: limit, ignoreEmbedded: true });
+  let root: Headers | undefined;
+  splitter.on('data', (chunk: SplitterChunk) => {
+    if (root === undefined && chunk.type === 'node' && chunk.headers) root = chunk.headers;
+  });
+  // A failed write resolves feed() with false (the typings only declare 'data' on the Splitter).
+  (splitter as Transform).on('error', () => {});
+  const rest = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
   try {
-    for await (const chunk of stream) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1');
-      bytes = Buffer.concat([bytes, buf]);
-      const end = sectionEnd(bytes);
-      if (end >= 0) return decode(bytes.subarray(0, Math.min(end, limit)));
-      if (bytes.length >= limit) return decode(bytes.subarray(0, limit));
+    while (root === undefined) {
+      const next = await rest.next();
+      if (next.done) {
+        // The Splitter emits the root at the end even without an empty line: not a header section.
+        await feed(splitter, undefined);
+        return { headers: undefined, sectionLength: 0, read: Buffer.concat(chunks), rest };
+      }
+      const chunk = toBuffer(next.value);
+      chunks.push(chunk);
+      if (!(await feed(splitter, chunk))) break;
     }
-    return decode(bytes);
+  } finally {
+    splitter.destroy();
+  }
+  const read = Buffer.concat(chunks);
+  if (root === undefined) return { headers: undefined, sectionLength: 0, read, rest };
+  return { headers: root, sectionLength: root.build().length, read, rest };
+}
+
+/**
+ * The raw header block of a stored message for the rules: the section up to and including the
+ * empty line that ends it; when it is over `limit` or never ends, the first `limit` bytes read.
+ * The stream is destroyed afterwards; only a failing stream rejects.
+ */
+export async function readHeaderBlock(stream: Readable, limit = HEADER_BLOCK_LIMIT): Promise<Buffer> {
+  try {
+    const split = await splitHeaderSection(stream, limit);
+    return split.headers === undefined
+      ? split.read.subarray(0, limit)
+      : split.read.subarray(0, split.sectionLength);
   } finally {
     stream.destroy();
   }

@@ -15,6 +15,9 @@ async function* chunks(text: string, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
+/** The edited section as text; mailsplit rebuilds it with the empty line that ends it. */
+const edited = (section: string, edits: HeaderEdit[]) => applyHeaderEdits(section, edits).toString('utf8');
+
 describe('applyHeaderEdits', () => {
   it.each<[string, HeaderEdit[], string]>([
     [
@@ -41,24 +44,36 @@ describe('applyHeaderEdits', () => {
       SECTION.replace('Subject: Lunch?', 'Subject: [b] [a] Lunch?'),
     ],
   ])('%s', (_, edits, expected) => {
-    expect(applyHeaderEdits(SECTION, edits)).toBe(expected);
+    expect(edited(SECTION, edits)).toBe(`${expected}\r\n`);
   });
 
   it('adds a Subject when there is none', () => {
-    expect(applyHeaderEdits('From: x@y.example\r\n', [{ kind: 'tag subject', tag: '[SPAM]' }])).toBe(
-      'From: x@y.example\r\nSubject: [SPAM]\r\n',
+    expect(edited('From: x@y.example\r\n', [{ kind: 'tag subject', tag: '[SPAM]' }])).toBe(
+      'From: x@y.example\r\nSubject: [SPAM]\r\n\r\n',
     );
   });
 
   it('does not tag a subject twice', () => {
     const tagged = 'Subject: [SPAM] =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n';
-    expect(applyHeaderEdits(tagged, [{ kind: 'tag subject', tag: '[spam]' }])).toBe(tagged);
+    // Nothing changed, so the section comes back byte for byte (not rebuilt).
+    expect(edited(tagged, [{ kind: 'tag subject', tag: '[spam]' }])).toBe(tagged);
   });
 
   it('tags a subject whose value starts on a folded line', () => {
-    expect(applyHeaderEdits('Subject:\r\n Lunch?\r\n', [{ kind: 'tag subject', tag: '[x]' }])).toBe(
-      'Subject: [x] \r\n Lunch?\r\n',
+    expect(edited('Subject:\r\n Lunch?\r\n', [{ kind: 'tag subject', tag: '[x]' }])).toBe(
+      'Subject: [x] \r\n Lunch?\r\n\r\n',
     );
+  });
+
+  it('folds a long added value and strips line breaks from it, so it cannot add a header', () => {
+    const long = Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ');
+    const out = edited('From: x@y.example\r\n', [{ kind: 'add header', name: 'X-Long', value: long }]);
+    for (const line of out.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    expect(out.replace(/\r\n /g, ' ')).toBe(`From: x@y.example\r\nX-Long: ${long}\r\n\r\n`);
+    const injected = edited('From: x@y.example\r\n', [
+      { kind: 'add header', name: 'X-A', value: 'a\r\nBcc: evil@x.example' },
+    ]);
+    expect(injected).toBe('From: x@y.example\r\nX-A: a Bcc: evil@x.example\r\n\r\n');
   });
 });
 

@@ -1,47 +1,61 @@
 /**
  * Applies a plan's header edits to the copy being stored: 'add header' appends a field at the
  * end of the header section, 'tag subject' puts the tag in front of the Subject (or adds a
- * Subject when there is none; an already-tagged subject is left alone). `editMessageHeaders`
- * does it on a body stream, buffering only the header section; a message whose header section is
- * over 256 KiB or never ends (no empty line) passes through unedited. Only a failing source rejects.
+ * Subject when there is none; an already-tagged subject is left alone). The header section is
+ * read with mailsplit's Splitter and edited as a mailsplit `Headers` object; the body is streamed
+ * through byte for byte, never parsed or buffered. A message whose header section is over
+ * 256 KiB or never ends (no empty line) passes through unedited. Only a failing source rejects.
  */
+import { Headers } from '@zone-eu/mailsplit';
+import { splitHeaderSection } from '../mail/header-block.ts';
 import { decodeEncodedWords, parseHeaderBlock } from './headers.ts';
-import { encodeHeaderText, headerLine } from './mime.ts';
+import { encodeHeaderText } from './mime.ts';
 import type { HeaderEdit } from './plan.ts';
 
 export const MAX_EDITABLE_HEADER_BYTES = 256 * 1024;
 
-function tagSubject(section: string, tag: string): string {
-  const subject = /^subject:[ \t]*/im.exec(section);
+/**
+ * The tag goes in front of the raw value, so the original bytes (encoded words, 8-bit text,
+ * folding) stay exactly as they were. Lines are held one character per byte (mailsplit's
+ * "binary" strings) and the tag is ASCII, so nothing is re-encoded.
+ */
+function tagSubject(headers: Headers, tag: string): void {
   const encodedTag = encodeHeaderText(tag);
-  if (!subject) return section + headerLine('Subject', encodedTag);
-  const current = parseHeaderBlock(section).find(([n]) => n.toLowerCase() === 'subject')?.[1] ?? '';
-  if (decodeEncodedWords(current).toLowerCase().includes(tag.toLowerCase())) return section;
-  const at = subject.index + subject[0].length;
-  return `${section.slice(0, at).trimEnd()} ${encodedTag} ${section.slice(at)}`;
+  const lines = headers.getList();
+  const subject = lines.find((l) => l.key === 'subject');
+  if (!subject) {
+    headers.add('Subject', encodedTag, lines.length);
+    return;
+  }
+  const current = parseHeaderBlock(Buffer.from(subject.line, 'latin1'))[0]?.[1] ?? '';
+  if (decodeEncodedWords(current).toLowerCase().includes(tag.toLowerCase())) return;
+  const colon = subject.line.indexOf(':');
+  const rest = subject.line.slice(colon + 1).replace(/^[ \t]*/, '');
+  subject.line = `${subject.line.slice(0, colon + 1)} ${encodedTag} ${rest}`;
+  headers.changed = true;
+}
+
+/** Apply `edits`, in order, to a parsed header block (mutated). */
+export function editHeaders(headers: Headers, edits: readonly HeaderEdit[]): void {
+  for (const edit of edits) {
+    if (edit.kind === 'add header') {
+      headers.add(edit.name, encodeHeaderText(edit.value), headers.getList().length);
+    } else {
+      tagSubject(headers, edit.tag);
+    }
+  }
 }
 
 /**
- * `section`: the header section as text, every field line ending in CRLF, without the empty line
- * that ends it. Returns the edited section in the same form. Edits insert ASCII only (non-ASCII
- * values become encoded words), so a latin1-decoded section round-trips its bytes exactly.
+ * `section`: a header section (with or without the empty line that ends it). Returns the edited
+ * section as bytes, CRLF line ends, ending in the empty line.
  */
-export function applyHeaderEdits(section: string, edits: readonly HeaderEdit[]): string {
-  let out = section;
-  for (const edit of edits) {
-    out =
-      edit.kind === 'add header'
-        ? out + headerLine(edit.name, encodeHeaderText(edit.value))
-        : tagSubject(out, edit.tag);
-  }
-  return out;
-}
-
-/** Offset of the empty line that ends the header section (the CRLF before it included), or -1. */
-function headerEnd(bytes: Buffer): number {
-  if (bytes.subarray(0, 2).toString('latin1') === '\r\n') return 0;
-  const at = bytes.indexOf('\r\n\r\n', 0, 'latin1');
-  return at < 0 ? -1 : at + 2;
+export function applyHeaderEdits(section: string | Uint8Array, edits: readonly HeaderEdit[]): Buffer {
+  const headers = new Headers(
+    typeof section === 'string' ? Buffer.from(section, 'utf8') : Buffer.from(section),
+  );
+  editHeaders(headers, edits);
+  return headers.build();
 }
 
 /** The message with `edits` applied to its header section; the body is streamed through as-is. */
@@ -49,32 +63,22 @@ export async function* editMessageHeaders(
   edits: readonly HeaderEdit[],
   message: AsyncIterable<Uint8Array | string>,
 ): AsyncGenerator<Uint8Array> {
-  const iterator = message[Symbol.asyncIterator]();
-  let buffered = Buffer.alloc(0);
-  while (true) {
-    const next = await iterator.next();
-    if (!next.done) {
-      const chunk =
-        typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : Buffer.from(next.value);
-      buffered = Buffer.concat([buffered, chunk]);
-    }
-    const end = headerEnd(buffered);
-    if (end >= 0 && end <= MAX_EDITABLE_HEADER_BYTES && edits.length > 0) {
-      // latin1 maps bytes to characters one to one, so raw 8-bit header bytes survive the edit.
-      const section = applyHeaderEdits(buffered.subarray(0, end).toString('latin1'), edits);
-      yield Buffer.from(section, 'latin1');
-      yield buffered.subarray(end);
-      break;
-    }
-    if (end >= 0 || next.done || buffered.length > MAX_EDITABLE_HEADER_BYTES) {
-      yield buffered;
-      if (next.done) return;
-      break;
-    }
+  const toBytes = (c: Uint8Array | string) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
+  if (edits.length === 0) {
+    for await (const chunk of message) yield toBytes(chunk);
+    return;
+  }
+  const split = await splitHeaderSection(message, MAX_EDITABLE_HEADER_BYTES);
+  if (split.headers === undefined) {
+    if (split.read.length > 0) yield split.read;
+  } else {
+    editHeaders(split.headers, edits);
+    yield split.headers.build();
+    yield split.read.subarray(split.sectionLength);
   }
   while (true) {
-    const next = await iterator.next();
+    const next = await split.rest.next();
     if (next.done) return;
-    yield typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+    yield toBytes(next.value);
   }
 }

@@ -9,13 +9,31 @@ import {
 
 describe('parseHeaderBlock', () => {
   it('keeps order and names, unfolds continuation lines and stops at the empty line', () => {
+    // libmime unfolds as mailparser does: a run of white space becomes one space.
     const block =
       'Received: from a\r\n\tby b; Mon, 3 Mar 2025\r\nSubject:  Hello\r\n  world \r\nX-Empty:\r\n\r\nNot: a header\r\n';
     expect(parseHeaderBlock(block)).toEqual([
-      ['Received', 'from a\tby b; Mon, 3 Mar 2025'],
-      ['Subject', 'Hello  world'],
+      ['Received', 'from a by b; Mon, 3 Mar 2025'],
+      ['Subject', 'Hello world'],
       ['X-Empty', ''],
     ]);
+  });
+
+  it('reads raw 8-bit header bytes as UTF-8 when valid, as Latin-1 otherwise, line by line', () => {
+    const block = Buffer.concat([
+      Buffer.from('Subject: Grüße\r\n', 'utf8'),
+      Buffer.from('X-Latin: Gr\xfc\xdfe\r\n\r\n', 'latin1'),
+    ]);
+    expect(parseHeaderBlock(block)).toEqual([
+      ['Subject', 'Grüße'],
+      ['X-Latin', 'Grüße'],
+    ]);
+  });
+
+  it('never throws on garbage: binary bytes, an empty block, a block that is only an empty line', () => {
+    expect(parseHeaderBlock(Buffer.from([0, 255, 13, 10, 58, 58, 13, 10]))).toEqual([]);
+    expect(parseHeaderBlock('')).toEqual([]);
+    expect(parseHeaderBlock('\r\nSubject: in the body\r\n')).toEqual([]);
   });
 
   it('accepts bare LF line ends and skips an mbox separator and malformed lines', () => {
@@ -42,7 +60,9 @@ describe('decodeEncodedWords (RFC 2047)', () => {
     ['=?ISO-8859-1?Q?caf=E9?=', 'café'],
     ['Re: =?UTF-8?Q?a?= =?UTF-8?Q?b?= c', 'Re: ab c'],
     ['=?UTF-8*de?Q?Stra=C3=9Fe?=', 'Straße'],
-    ['=?x-unknown-charset?Q?abc?=', '=?x-unknown-charset?Q?abc?='],
+    // libmime reads a charset it does not know as UTF-8 (the old decoder left the word as it was).
+    ['=?x-unknown-charset?Q?caf=C3=A9?=', 'café'],
+    ['=?UTF-8?B?not closed', '=?UTF-8?B?not closed'],
     ['plain text', 'plain text'],
   ])('%s → %s', (input, output) => {
     expect(decodeEncodedWords(input)).toBe(output);
@@ -74,6 +94,7 @@ describe('parseAddressList', () => {
     ['"a\\"b" <q@x.example>', [{ address: 'q@x.example', name: 'a"b' }]],
     ['<@relay.example:route@x.example>', [{ address: 'route@x.example', name: '' }]],
     ['', []],
+    ['garbage ,, <>', []],
   ])('%o', (value, expected) => {
     expect(parseAddressList(value)).toEqual(expected);
   });

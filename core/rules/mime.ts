@@ -1,10 +1,11 @@
 /**
  * Small MIME/RFC 5322 writers for rule-generated mail: RFC 2047 encoded words for non-ASCII
- * header text, quoted-printable UTF-8 bodies, header folding, dates in the account's offset and
+ * header text and header folding (both libmime), quoted-printable UTF-8 bodies, dates in the account's offset and
  * deterministic Message-IDs and boundaries (a hash of a seed, so the same delivery regenerates the
  * same message). Values are stripped of CR/LF first, so no input can inject a header. No throws.
  */
 import { createHash } from 'node:crypto';
+import libmime from 'libmime';
 import { formatUtcOffset } from './values.ts';
 
 /** Collapse line breaks so a value can never start a new header line. */
@@ -16,23 +17,11 @@ const isPrintableAscii = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
 /**
  * Header text: as-is when printable ASCII, else RFC 2047 `=?UTF-8?B?…?=` words of at most 75
- * characters (split on character boundaries), separated by folding white space.
+ * characters (libmime splits on character boundaries), separated by spaces for folding.
  */
 export function encodeHeaderText(value: string): string {
   const text = oneLine(value);
-  if (isPrintableAscii(text)) return text;
-  const words: string[] = [];
-  let chunk = '';
-  for (const ch of text) {
-    // 45 bytes of UTF-8 → 60 base64 characters, + 12 for "=?UTF-8?B??=" stays within 75.
-    if (Buffer.byteLength(chunk + ch) > 45) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += ch;
-  }
-  if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join('\r\n ');
+  return isPrintableAscii(text) ? text : libmime.encodeWord(text, 'B', 75);
 }
 
 /** A display name as a quoted string (or encoded words when not ASCII). */
@@ -44,21 +33,9 @@ export function formatMailbox(address: string, name?: string): string {
   return `"${text.replace(/(["\\])/g, '\\$1')}" ${bare}`;
 }
 
-/** `Name: value\r\n`, folded at spaces so no line exceeds 78 characters where that is possible. */
+/** `Name: value\r\n`, folded (libmime) at spaces so no line exceeds 76 characters where that is possible. */
 export function headerLine(name: string, value: string): string {
-  const words = oneLine(value).split(' ');
-  const lines: string[] = [];
-  let line = `${name}:`;
-  for (const word of words) {
-    if (line.length + 1 + word.length > 78 && line.length > name.length + 1) {
-      lines.push(line);
-      line = ` ${word}`;
-    } else {
-      line += ` ${word}`;
-    }
-  }
-  lines.push(line);
-  return `${lines.join('\r\n')}\r\n`;
+  return `${libmime.foldLines(`${name}: ${oneLine(value)}`, 76)}\r\n`;
 }
 
 /** A UTF-8 text body: CRLF line ends, and the Content-Transfer-Encoding it needs. */
