@@ -68,23 +68,32 @@ describe('frontend killed with SIGKILL right after 250', () => {
   });
 });
 
+/** Runs an entry point with a bad port and a bad network; resolves to its exit code and stderr. */
+async function startWithBadConfig(entry: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, STRATO_SMTP_PORT: 'abc', STRATO_TRUSTED_NETWORKS: '10.0.0.0/8,not-a-net' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    stderr += t;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stderr };
+}
+
 describe('configuration errors', () => {
   it('list every bad variable and exit 2, for the cluster and a lone frontend', async () => {
-    for (const entry of [ENTRY.cluster, ENTRY.frontend]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: { ...process.env, STRATO_SMTP_PORT: 'abc', STRATO_TRUSTED_NETWORKS: '10.0.0.0/8,not-a-net' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => {
-        stderr += t;
-      });
-      const code = await new Promise((resolve) => child.once('exit', resolve));
-      expect(code).toBe(2);
-      expect(stderr).toContain('STRATO_SMTP_PORT');
-      if (entry === ENTRY.cluster) expect(stderr).toContain('"not-a-net" is not an IPv4 or IPv6 address');
-    }
+    const [cluster, frontend] = await Promise.all([
+      startWithBadConfig(ENTRY.cluster),
+      startWithBadConfig(ENTRY.frontend),
+    ]);
+    expect(cluster.code).toBe(2);
+    expect(cluster.stderr).toContain('STRATO_SMTP_PORT');
+    expect(cluster.stderr).toContain('"not-a-net" is not an IPv4 or IPv6 address');
+    expect(frontend.code).toBe(2);
+    expect(frontend.stderr).toContain('STRATO_SMTP_PORT');
   });
 });
 
