@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { ENV } from '../core/config/env-names.ts';
 import type { Storage } from '../core/ports/storage.ts';
+import type { CliIo } from './io.ts';
 import { Printer } from './output.ts';
 
 export interface GlobalOptions {
@@ -21,14 +22,17 @@ export class CliContext {
   private printer: Printer | undefined;
 
   /** `globals` is read when first needed: commander has parsed the options by then. */
-  constructor(private readonly globals: () => GlobalOptions) {}
+  constructor(
+    private readonly globals: () => GlobalOptions,
+    readonly io: CliIo,
+  ) {}
 
   get dataDir(): string {
-    return resolve(this.globals().dataDir || process.env[ENV.dataDir] || DEFAULT_DATA_DIR);
+    return resolve(this.globals().dataDir || this.io.env[ENV.dataDir] || DEFAULT_DATA_DIR);
   }
 
   get out(): Printer {
-    this.printer ??= new Printer(this.globals().json === true);
+    this.printer ??= new Printer(this.globals().json === true, this.io.stdout);
     return this.printer;
   }
 
@@ -40,7 +44,7 @@ export class CliContext {
     ])
       // STRATO_STORAGE=aws (with the deployment's names) administers an AWS cluster instead.
       .then(([{ parseStorageConfig }, { openStorage }]) =>
-        openStorage(parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir })),
+        openStorage(parseStorageConfig({ ...this.io.env, [ENV.dataDir]: dataDir })),
       )
       .catch((err: unknown) => {
         const reason = err instanceof Error ? err.message : String(err);

@@ -1,8 +1,9 @@
 /**
- * Entry point of the `strato` administration CLI (run through bin/strato.js): builds the
- * commander program with the global options and every command group, runs it, and turns any
- * failure into one stderr line and an exit code (2 usage/validation, 1 not found/conflict or an
- * unexpected error). Never prints a stack trace unless STRATO_DEBUG=1.
+ * The `strato` administration CLI as a function: `main` builds the commander program with the
+ * global options and every command group, runs it on the given argv, streams and environment,
+ * and turns any failure into one stderr line and an exit code (2 usage/validation, 1 not
+ * found/conflict or an unexpected error), which it returns; bin/strato.js exits with it. Never
+ * prints a stack trace unless STRATO_DEBUG=1. Tests call `main` in-process with buffers.
  */
 import { readFileSync } from 'node:fs';
 import { Command, type HelpContext } from 'commander';
@@ -17,6 +18,12 @@ import { registerQueue } from './commands/queue.ts';
 import { registerRules } from './commands/rules.ts';
 import { CliContext, DEFAULT_DATA_DIR, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
+import type { CliIo } from './io.ts';
+
+/** One CLI run: the arguments after the program name, and the streams and environment it uses. */
+export interface CliRun extends CliIo {
+  readonly argv: readonly string[];
+}
 
 const EXAMPLES = `
 Examples:
@@ -71,10 +78,23 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-/** Commander's own errors as one line naming the command, with a pointer to its --help. */
-function routeCommanderOutput(cmd: Command): void {
+/** Width for help text: the terminal's when the stream is one, else commander's default of 80. */
+function helpWidth(stream: CliIo['stdout']): number {
+  const tty = stream as { isTTY?: boolean; columns?: number };
+  return (tty.isTTY && tty.columns) || 80;
+}
+
+/**
+ * Help and commander's messages go to the run's streams; its errors become one line naming the
+ * command, with a pointer to its --help.
+ */
+function routeCommanderOutput(cmd: Command, io: CliIo): void {
   const path = commandPath(cmd);
   cmd.configureOutput({
+    writeOut: (str) => io.stdout.write(str),
+    writeErr: (str) => io.stderr.write(str),
+    getOutHelpWidth: () => helpWidth(io.stdout),
+    getErrHelpWidth: () => helpWidth(io.stderr),
     outputError: (str, write) =>
       write(
         `${path}: ${str
@@ -95,7 +115,7 @@ function routeCommanderOutput(cmd: Command): void {
       });
     }) as Command['help'];
   }
-  cmd.commands.forEach(routeCommanderOutput);
+  for (const sub of cmd.commands) routeCommanderOutput(sub, io);
 }
 
 function buildProgram(ctx: CliContext): Command {
@@ -120,26 +140,27 @@ function buildProgram(ctx: CliContext): Command {
   registerQueue(program, ctx);
   registerMailbox(program, ctx);
   registerRules(program, ctx);
-  routeCommanderOutput(program);
+  routeCommanderOutput(program, ctx.io);
   return program;
 }
 
-async function runCli(argv: readonly string[]): Promise<number> {
+/** Runs one command line; resolves to the exit code (never calls process.exit). */
+export async function main(run: CliRun): Promise<number> {
   let program: Command | undefined;
-  const ctx = new CliContext(() => (program?.opts() ?? {}) as GlobalOptions);
+  const ctx = new CliContext(() => (program?.opts() ?? {}) as GlobalOptions, run);
   let exitCode = 0;
   const report = (err: unknown) => {
     const d = describeError(err);
-    if (d.message) process.stderr.write(`strato: ${d.message}\n`);
-    if (d.unexpected && process.env.STRATO_DEBUG === '1') {
+    if (d.message) run.stderr.write(`strato: ${d.message}\n`);
+    if (d.unexpected && run.env.STRATO_DEBUG === '1') {
       for (let e: unknown = err; e instanceof Error; e = e.cause)
-        process.stderr.write(`${e.stack ?? e.message}\n`);
+        run.stderr.write(`${e.stack ?? e.message}\n`);
     }
     if (exitCode === 0) exitCode = d.exitCode;
   };
   try {
     program = buildProgram(ctx);
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...run.argv], { from: 'user' });
   } catch (err) {
     report(err);
   }
@@ -150,9 +171,3 @@ async function runCli(argv: readonly string[]): Promise<number> {
   }
   return exitCode;
 }
-
-const code = await runCli(process.argv.slice(2));
-// Let buffered output reach the pipes before exiting; exit explicitly so a stray handle cannot hang the CLI.
-await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
-process.exit(code);

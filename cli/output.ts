@@ -1,19 +1,28 @@
 /**
  * Output for the CLI: aligned text tables, "key: value" blocks, JSON (with --json), and the
  * formatting of sizes, ages, times, settings and MailToUnknown the commands share.
- * Everything goes to stdout; errors never pass through here (see errors.ts and main.ts).
+ * Everything goes to the run's stdout; errors never pass through here (see errors.ts and main.ts).
  * Pure functions apart from `Printer`; nothing here fails on odd input (it prints "-").
  */
 
+import type { Writable } from 'node:stream';
 import type { MailToUnknown } from '../core/ports/directory.ts';
 import type { AccountSettings, SettingName } from '../core/settings/settings.ts';
 
 /** Writes a command's result: the JSON value with --json, else the text. */
 export class Printer {
-  constructor(readonly json: boolean) {}
+  constructor(
+    readonly json: boolean,
+    private readonly stdout: Writable,
+  ) {}
 
   line(text = ''): void {
-    process.stdout.write(`${text}\n`);
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Text as it is (it brings its own line ends). */
+  text(text: string): void {
+    this.stdout.write(text);
   }
 
   /**
@@ -21,7 +30,7 @@ export class Printer {
    * goes away (EPIPE, e.g. `| head`) ends the copy quietly.
    */
   async raw(source: AsyncIterable<Uint8Array>): Promise<void> {
-    const out = process.stdout;
+    const out = this.stdout;
     let failure: NodeJS.ErrnoException | undefined;
     // Stays attached: a write that fails after the copy must not become an uncaught error.
     out.on('error', (err: NodeJS.ErrnoException) => {

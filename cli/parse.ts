@@ -83,7 +83,10 @@ export interface PasswordOptions {
  * The password from --password or the first line of stdin, or undefined when neither was
  * given. Both at once, or an empty password, is a UsageError.
  */
-export async function password(opts: PasswordOptions): Promise<string | undefined> {
+export async function password(
+  opts: PasswordOptions,
+  stdin: AsyncIterable<Buffer | string>,
+): Promise<string | undefined> {
   if (opts.password !== undefined && opts.passwordStdin) {
     throw new UsageError('give either --password or --password-stdin, not both');
   }
@@ -91,8 +94,8 @@ export async function password(opts: PasswordOptions): Promise<string | undefine
   if (opts.passwordStdin) {
     // The first line only, so an interactive user ends it with Enter rather than Ctrl-D.
     let text = '';
-    for await (const chunk of process.stdin) {
-      text += (chunk as Buffer).toString('utf8');
+    for await (const chunk of stdin) {
+      text += chunk.toString('utf8');
       if (text.includes('\n')) break;
     }
     value = text.split('\n')[0]!.replace(/\r$/, '');

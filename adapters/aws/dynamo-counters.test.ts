@@ -1,27 +1,30 @@
-/** Counters contract on DynamoDB (DynamoDB Local), plus the TTL set on window items. */
+/**
+ * Counters contract on DynamoDB (DynamoDB Local), plus the TTL set on window items. The clocks
+ * start at the wall clock: DynamoDB Local deletes items whose TTL has passed in real time.
+ */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { countersContract } from '../contract/counters.contract.ts';
-import { TestClock } from '../contract/test-clock.ts';
 import { counterKey, DynamoCounters } from './dynamo-counters.ts';
-import { suiteTables } from './dynamo-test-support.ts';
+import { suiteTables, wallClockTestClock } from './dynamo-test-support.ts';
 
 const db = suiteTables();
 const target = () => ({ client: db.client, tableName: db.names.coordination });
 
 countersContract('DynamoDB', async () => {
   await db.fresh();
-  const clock = new TestClock();
+  const clock = wallClockTestClock();
   return { counters: new DynamoCounters(target(), { clock }), clock, cleanup: async () => {} };
 });
 
 describe('DynamoCounters (DynamoDB specifics)', () => {
   it('sets the TTL an hour after the window ends, in epoch seconds', async () => {
     await db.fresh();
-    const clock = new TestClock(Date.UTC(2026, 0, 1, 0, 0, 30));
+    const clock = wallClockTestClock();
+    const start = Math.floor(clock.now() / 60_000) * 60_000;
+    clock.set(start + 30_000);
     const counters = new DynamoCounters(target(), { clock });
     await counters.add('k', 60, 2);
-    const start = Date.UTC(2026, 0, 1);
     const item = await db.client.send(
       new GetCommand({ TableName: db.names.coordination, Key: counterKey('k', 60, start) }),
     );

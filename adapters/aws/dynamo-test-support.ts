@@ -13,6 +13,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, inject } from 'vitest';
+import { TestClock } from '../contract/test-clock.ts';
 import { type AwsClients, awsClients } from './aws-clients.ts';
 import { createTables, type DynamoTableNames, deleteTables } from './dynamo-tables.ts';
 import { TEST_CREDENTIALS } from './testing/emulators.ts';
@@ -55,6 +56,17 @@ export function suiteTables(): TestDynamo {
       await Promise.all(Object.values(names).map((t: string) => emptyTable(raw, t)));
     },
   };
+}
+
+/**
+ * A TestClock that starts at the wall clock, for suites whose items carry a TTL (counter windows,
+ * auto-reply memory). DynamoDB Local, like DynamoDB, deletes items whose TTL is before the REAL
+ * time, in the background and within about a second. TestClock's default start (2026-01-01) is in
+ * the past, so items written by its time would vanish under the test at a random moment (a count
+ * read back as 0, a limit enforced twice because the window restarted mid-race).
+ */
+export function wallClockTestClock(): TestClock {
+  return new TestClock(Date.now());
 }
 
 /** SDK clients (the production factory) pointed at the emulators of this test run. */

@@ -46,7 +46,7 @@ export function registerAccount(program: Command, ctx: CliContext): void {
     .option('--real-name <name>', 'the account owner\'s name, e.g. "Alice Liddell"')
     .action(async (input: string, opts: parse.PasswordOptions & { realName?: string }) => {
       const address = parse.address(input);
-      const password = await parse.password(opts);
+      const password = await parse.password(opts, ctx.io.stdin);
       const storage = await ctx.storage();
       const domain = domainOf(address);
       await requireDomain(storage, domain);
@@ -138,7 +138,7 @@ export function registerAccount(program: Command, ctx: CliContext): void {
       .argument('<address>', 'account address'),
   ).action(async (input: string, opts: parse.PasswordOptions) => {
     const address = parse.address(input);
-    const password = await parse.password(opts);
+    const password = await parse.password(opts, ctx.io.stdin);
     if (password === undefined)
       throw new UsageError('give the new password with --password or --password-stdin');
     const storage = await ctx.storage();

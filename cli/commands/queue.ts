@@ -23,6 +23,7 @@ import { isQueueId } from '../../core/util/ids.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { headerFields, printable, rawHeaderText } from '../headers.ts';
+import type { CliIo } from '../io.ts';
 import {
   formatBytes,
   formatDuration,
@@ -84,8 +85,8 @@ function bounceReason(input: string | undefined): string | undefined {
 }
 
 /** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
-function reportingHost(): string {
-  return process.env[ENV.hostname] || 'localhost';
+function reportingHost(env: CliIo['env']): string {
+  return env[ENV.hostname] || 'localhost';
 }
 
 export function registerQueue(program: Command, ctx: CliContext): void {
@@ -264,7 +265,12 @@ export function registerQueue(program: Command, ctx: CliContext): void {
       const reason = bounceReason(opts.reason);
       const storage = await ctx.storage();
       const r = await bounceJob(
-        { queue: storage.queue, messages: storage.messages, clock: systemClock, hostname: reportingHost() },
+        {
+          queue: storage.queue,
+          messages: storage.messages,
+          clock: systemClock,
+          hostname: reportingHost(ctx.io.env),
+        },
         id,
         reason,
       );

@@ -47,14 +47,14 @@ async function requireOwner(storage: Storage, ref: RuleSetRef): Promise<void> {
   if (ref.kind === 'account') await requireAccount(storage, ref.address);
 }
 
-async function readInput(file: string): Promise<string> {
+async function readInput(file: string, stdin: AsyncIterable<Buffer | string>): Promise<string> {
   if (file !== '-') {
     return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     });
   }
   let text = '';
-  for await (const chunk of process.stdin) text += (chunk as Buffer).toString('utf8');
+  for await (const chunk of stdin) text += chunk.toString('utf8');
   return text;
 }
 
@@ -113,9 +113,9 @@ export function registerRules(program: Command, ctx: CliContext): void {
       }
       const ref = ruleSetRef(scope, scope === 'cluster' ? undefined : args[0]);
       const file = args[wanted - 1]!;
-      const result = parseRuleSetJson(await readInput(file), { scope: ref.kind });
+      const result = parseRuleSetJson(await readInput(file, ctx.io.stdin), { scope: ref.kind });
       if (!result.ok) {
-        for (const problem of result.problems) process.stderr.write(`strato: ${problem}\n`);
+        for (const problem of result.problems) ctx.io.stderr.write(`strato: ${problem}\n`);
         throw new UsageError(
           `${file === '-' ? 'stdin' : file}: ${result.problems.length} problem(s); the ${describeRuleSet(ref)} rule set was not changed`,
         );
@@ -201,7 +201,7 @@ export function registerRules(program: Command, ctx: CliContext): void {
           loopBlocked: plan.loopBlocked ?? null,
           trace: plan.trace,
         },
-        () => process.stdout.write(explainEvaluation(plan, view, evaluation)),
+        () => ctx.out.text(explainEvaluation(plan, view, evaluation)),
       );
     });
 }

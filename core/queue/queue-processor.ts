@@ -19,7 +19,17 @@ export interface QueueProcessorOptions {
    * (idempotent mailbox appends absorb a late success of the hung one).
    */
   readonly maxDeliverySeconds?: number;
+  /** Runs the lease-extension tick; default setInterval. Tests pass one they tick by hand. */
+  readonly leaseTicker?: LeaseTicker;
 }
+
+/** Calls `tick` every `everyMs` until the returned function is called. */
+export type LeaseTicker = (tick: () => void, everyMs: number) => () => void;
+
+const intervalTicker: LeaseTicker = (tick, everyMs) => {
+  const timer = setInterval(tick, everyMs);
+  return () => clearInterval(timer);
+};
 
 export class QueueProcessor {
   private running = false;
@@ -85,10 +95,10 @@ export class QueueProcessor {
     let leaseEnd = this.deps.clock.now() + visibilityMs;
     let lost = false;
     const giveUpAt = this.deps.clock.now() + (this.opts.maxDeliverySeconds ?? 600) * 1000;
-    const timer = setInterval(() => {
+    const stopTicking = (this.opts.leaseTicker ?? intervalTicker)(() => {
       const asked = this.deps.clock.now();
       if (asked >= giveUpAt) {
-        clearInterval(timer);
+        stopTicking();
         lost = true;
         this.log.warn({ event: 'queue.delivery_too_long', jobId: leased.job.id });
         return;
@@ -114,7 +124,7 @@ export class QueueProcessor {
         err: String(err),
       });
     } finally {
-      clearInterval(timer);
+      stopTicking();
     }
   }
 }

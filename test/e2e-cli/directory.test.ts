@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of the directory commands through the real `strato` binary: domains,
+ * End-to-end tests of the directory commands through the CLI's `main` (in-process): domains,
  * accounts (with the stored scrypt hash checked), aliases, forwarders, and the inheritance of
  * settings (account → domain → cluster → built-in) as `account show` and `cluster settings` print
  * it. One temp data dir for the file; steps build on each other, independent runs go in parallel.

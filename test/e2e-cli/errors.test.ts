@@ -1,8 +1,9 @@
 /**
- * End-to-end tests of how the `strato` binary fails: bad input exits 2, unknown or conflicting
- * objects exit 1, each with one stderr line naming the problem, nothing on stdout and never a
- * stack trace (unless STRATO_DEBUG=1). Also checks --help texts (queue and mailbox commands included). The runs are independent and
- * start in parallel against one prepared data dir (example.com with alice).
+ * How the `strato` CLI fails, run in-process through its `main`: bad input exits 2, unknown or
+ * conflicting objects exit 1, each with one stderr line naming the problem, nothing on stdout and
+ * never a stack trace (unless STRATO_DEBUG=1). Also checks --help texts (queue and mailbox commands
+ * included). The runs are independent and start together against one prepared data dir (example.com
+ * with alice). binary.test.ts checks the same through the real bin/strato.js for a few of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `strato mailbox folders|list|read` through the real binary, on messages the
+ * End-to-end tests of `strato mailbox folders|list|read` through the CLI in-process, on messages the
  * test appends directly with storage.mailboxes.append: alice has two INBOX messages (one with an
  * RFC 2047 Subject and a flag, one whose Subject tries a terminal escape) and one in "Lists/dev";
  * bob is an account without mail; info@ is an alias. Checks output, --json and exit codes.

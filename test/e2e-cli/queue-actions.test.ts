@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `strato queue retry|bounce|delete` through the real binary, on jobs the test
+ * End-to-end tests of `strato queue retry|bounce|delete` through the CLI in-process, on jobs the test
  * enqueues (with bodies) directly through openEmbeddedStorage, then inspects the data dir again:
  * a retried job is ready with its notBefore gone, a deleted job and its body are gone, a bounce
  * leaves exactly one DSN job (source DSN, from <>, to the original sender) carrying the reason.

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `strato queue list|show|depth` through the real binary, on jobs the test
+ * End-to-end tests of `strato queue list|show|depth` through the CLI in-process, on jobs the test
  * enqueues directly through openEmbeddedStorage: one ready (two recipients, one delivered, with
  * its body and headers in the MessageStore), one delayed, one in flight (no body stored) and one
  * dead (received past maxReceiveCount).

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of `strato rules` through the real binary: get/set for the cluster, a domain
+ * End-to-end tests of `strato rules` through the CLI in-process: get/set for the cluster, a domain
  * and an account (file and stdin, [] removes), validation errors naming rule and field (exit 2,
  * nothing stored), unknown owners (exit 1), and `rules test` explaining a decision for a sample
  * message (text and --json) without storing or sending anything.

@@ -1,13 +1,15 @@
 /**
- * Test helper: runs the real `bin/strato.js` as a child process against a temp data dir and
- * collects exit code, stdout and stderr. Each run costs a node + tsx start (~0.3-0.5 s), so tests
- * group their assertions and start independent runs together. A run that hangs is killed after
- * 20 s and reported with code -1.
+ * Test helpers for the `strato` CLI against a temp data dir. `strato` runs the CLI in-process:
+ * the same `main` bin/strato.js calls, with stdin from a buffer, stdout/stderr collected and the
+ * exit code returned (no node + tsx start per run, so runs are cheap and need no kill timer).
+ * `stratoProcess` spawns the real bin/strato.js, for the few tests that check the binary itself.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../cli/main.ts';
 
 const BIN = new URL('../../bin/strato.js', import.meta.url).pathname;
 
@@ -20,15 +22,56 @@ export interface CliResult {
 export interface RunOptions {
   /** Written to stdin, which is then closed (stdin is always closed). */
   readonly input?: string;
+  /** In-process: the whole environment of the run. Spawned: added to this process's. */
   readonly env?: Record<string, string>;
   /** Leave out --data-dir (the test sets STRATO_DATA_DIR or wants the default). */
   readonly noDataDir?: boolean;
 }
 
-export function strato(dataDir: string, args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
-  const argv = opts.noDataDir ? [...args] : ['--data-dir', dataDir, ...args];
+const argvFor = (dataDir: string, args: readonly string[], opts: RunOptions): string[] =>
+  opts.noDataDir ? [...args] : ['--data-dir', dataDir, ...args];
+
+/** A stream that keeps what is written to it; `text()` decodes it once the run is over. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * One in-process run. The environment holds only `opts.env`, so variables of the machine running
+ * the tests (STRATO_STORAGE, STRATO_DEBUG...) cannot change what the CLI does.
+ */
+export async function strato(
+  dataDir: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<CliResult> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await main({
+    argv: argvFor(dataDir, args, opts),
+    stdin: Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...opts.env },
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The real binary as a child process; no kill timer (the test's own timeout bounds it). */
+export function stratoProcess(
+  dataDir: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
+    const child = spawn(process.execPath, [BIN, ...argvFor(dataDir, args, opts)], {
       env: { ...process.env, STRATO_DEBUG: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -40,12 +83,10 @@ export function strato(dataDir: string, args: readonly string[], opts: RunOption
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? -1, stdout, stderr: stderr + (signal ?? '') }),
+    );
     child.stdin.end(opts.input ?? '');
   });
 }

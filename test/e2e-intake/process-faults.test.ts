@@ -16,6 +16,7 @@ import {
   eventually,
   findQueued,
   greetingPid,
+  PROCESS_TEST_TIMEOUT_MS,
   queuedId,
   type RunningProcess,
   readClusterState,
@@ -41,95 +42,114 @@ async function openTransaction(port: number) {
 }
 
 describe('frontend killed with SIGKILL right after 250', () => {
-  it('leaves the message in the queue, body intact', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'strato-e2e-kill-'));
-    const storage = await openEmbeddedStorage({ dataDir });
-    await seedDemo(storage.directory, systemClock);
-    await storage.close();
-    const frontend = await startProcess({ entry: 'frontend', dataDir });
-    started.push(frontend);
+  it(
+    'leaves the message in the queue, body intact',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'strato-e2e-kill-'));
+      const storage = await openEmbeddedStorage({ dataDir });
+      await seedDemo(storage.directory, systemClock);
+      await storage.close();
+      const frontend = await startProcess({ entry: 'frontend', dataDir });
+      started.push(frontend);
 
-    const message = `Subject: survive kill -9\r\n\r\n${'durable line\r\n'.repeat(2000)}`;
-    const { c } = await openTransaction(frontend.ports.mx);
-    c.write(`${message}.\r\n`);
-    const reply = await c.read();
-    frontend.proc.kill('SIGKILL'); // the instant 250 arrived
-    expect(reply.last).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-Z]{20}$/);
-    expect(await frontend.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    c.close();
+      const message = `Subject: survive kill -9\r\n\r\n${'durable line\r\n'.repeat(2000)}`;
+      const { c } = await openTransaction(frontend.ports.mx);
+      c.write(`${message}.\r\n`);
+      const reply = await c.read();
+      frontend.proc.kill('SIGKILL'); // the instant 250 arrived
+      expect(reply.last).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-Z]{20}$/);
+      expect(await frontend.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      c.close();
 
-    const queued = await findQueued(dataDir, queuedId(reply.last)!);
-    expect(queued?.job.envelope.recipients).toMatchObject([{ address: ALICE, state: 'pending' }]);
-    const body = queued!.body.toString();
-    expect(body.startsWith('Received: from client.test ([127.0.0.1])\r\n')).toBe(true);
-    expect(body.endsWith(`\r\n${message}`)).toBe(true);
-    expect(queued!.job.body.size).toBe(queued!.body.length);
-    await rm(dataDir, { recursive: true, force: true });
-  });
+      const queued = await findQueued(dataDir, queuedId(reply.last)!);
+      expect(queued?.job.envelope.recipients).toMatchObject([{ address: ALICE, state: 'pending' }]);
+      const body = queued!.body.toString();
+      expect(body.startsWith('Received: from client.test ([127.0.0.1])\r\n')).toBe(true);
+      expect(body.endsWith(`\r\n${message}`)).toBe(true);
+      expect(queued!.job.body.size).toBe(queued!.body.length);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });
+
+/** Runs an entry point with a bad port and a bad network; resolves to its exit code and stderr. */
+async function startWithBadConfig(entry: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, STRATO_SMTP_PORT: 'abc', STRATO_TRUSTED_NETWORKS: '10.0.0.0/8,not-a-net' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    stderr += t;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stderr };
+}
 
 describe('configuration errors', () => {
   it('list every bad variable and exit 2, for the cluster and a lone frontend', async () => {
-    for (const entry of [ENTRY.cluster, ENTRY.frontend]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: { ...process.env, STRATO_SMTP_PORT: 'abc', STRATO_TRUSTED_NETWORKS: '10.0.0.0/8,not-a-net' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => {
-        stderr += t;
-      });
-      const code = await new Promise((resolve) => child.once('exit', resolve));
-      expect(code).toBe(2);
-      expect(stderr).toContain('STRATO_SMTP_PORT');
-      if (entry === ENTRY.cluster) expect(stderr).toContain('"not-a-net" is not an IPv4 or IPv6 address');
-    }
+    const [cluster, frontend] = await Promise.all([
+      startWithBadConfig(ENTRY.cluster),
+      startWithBadConfig(ENTRY.frontend),
+    ]);
+    expect(cluster.code).toBe(2);
+    expect(cluster.stderr).toContain('STRATO_SMTP_PORT');
+    expect(cluster.stderr).toContain('"not-a-net" is not an IPv4 or IPv6 address');
+    expect(frontend.code).toBe(2);
+    expect(frontend.stderr).toContain('STRATO_SMTP_PORT');
   });
 });
 
 describe('local cluster supervision', () => {
   let cluster: RunningProcess;
 
-  it('restarts a worker killed with SIGKILL and records its new pid', async () => {
-    cluster = await startProcess({
-      entry: 'cluster',
-      env: { STRATO_FRONTEND_WORKERS: '2', STRATO_CLOSE_TIMEOUT_MS: '20000' },
-    });
-    started.push(cluster);
-    const before = await readClusterState(cluster.dataDir);
-    expect(before.primaryPid).toBe(cluster.proc.pid);
-    expect(before.workers.filter((w) => w.role === 'frontend')).toHaveLength(2);
-    expect(before.workers.filter((w) => w.role === 'backend')).toHaveLength(2);
-    const victim = before.workers.find((w) => w.role === 'frontend')!;
-    process.kill(victim.pid, 'SIGKILL');
+  it(
+    'restarts a worker killed with SIGKILL and records its new pid',
+    async () => {
+      cluster = await startProcess({
+        entry: 'cluster',
+        // Far beyond the test timeout: a shutdown that waited on it instead of ending sessions
+        // would never exit in time (see the SIGTERM case), with no wall-clock assertion needed.
+        env: { STRATO_FRONTEND_WORKERS: '2', STRATO_CLOSE_TIMEOUT_MS: '600000' },
+      });
+      started.push(cluster);
+      const before = await readClusterState(cluster.dataDir);
+      expect(before.primaryPid).toBe(cluster.proc.pid);
+      expect(before.workers.filter((w) => w.role === 'frontend')).toHaveLength(2);
+      expect(before.workers.filter((w) => w.role === 'backend')).toHaveLength(2);
+      const victim = before.workers.find((w) => w.role === 'frontend')!;
+      process.kill(victim.pid, 'SIGKILL');
 
-    await cluster.waitForLog(
-      (l) => l.event === 'cluster.worker_exited' && l.workerPid === victim.pid && l.signal === 'SIGKILL',
-    );
-    const after = await eventually(
-      async () => {
-        const state = await readClusterState(cluster.dataDir);
-        const slot = state.workers.find((w) => w.slot === victim.slot);
-        return slot && slot.pid !== victim.pid && slot.ready ? state : undefined;
-      },
-      20_000,
-      'restarted worker in cluster.json',
-    );
-    expect(after.restarts).toBe(1);
-    const replacement = after.workers.find((w) => w.slot === victim.slot)!.pid;
-    expect(after.workers.map((w) => w.pid)).not.toContain(victim.pid);
+      await cluster.waitForLog(
+        (l) => l.event === 'cluster.worker_exited' && l.workerPid === victim.pid && l.signal === 'SIGKILL',
+      );
+      const after = await eventually(
+        async () => {
+          const state = await readClusterState(cluster.dataDir);
+          const slot = state.workers.find((w) => w.slot === victim.slot);
+          return slot && slot.pid !== victim.pid && slot.ready ? state : undefined;
+        },
+        20_000,
+        'restarted worker in cluster.json',
+      );
+      expect(after.restarts).toBe(1);
+      const replacement = after.workers.find((w) => w.slot === victim.slot)!.pid;
+      expect(after.workers.map((w) => w.pid)).not.toContain(victim.pid);
 
-    // The replacement takes connections on the shared port.
-    const seen = new Set<number>();
-    for (let i = 0; i < 10 && !seen.has(replacement); i++) {
-      const c = await RawSmtp.connect(cluster.ports.mx);
-      seen.add(greetingPid((await c.read()).last)!);
-      c.close();
-    }
-    expect(seen.has(replacement)).toBe(true);
-    expect(seen.has(victim.pid)).toBe(false);
-  });
+      // The replacement takes connections on the shared port.
+      const seen = new Set<number>();
+      for (let i = 0; i < 10 && !seen.has(replacement); i++) {
+        const c = await RawSmtp.connect(cluster.ports.mx);
+        seen.add(greetingPid((await c.read()).last)!);
+        c.close();
+      }
+      expect(seen.has(replacement)).toBe(true);
+      expect(seen.has(victim.pid)).toBe(false);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 
   it('on SIGTERM finishes the message in flight, answers idle sessions 421 and exits 0', async () => {
     const busy = await openTransaction(cluster.ports.mx);
@@ -138,10 +158,9 @@ describe('local cluster supervision', () => {
     expect((await idle.read()).code).toBe(220);
     expect((await idle.command('EHLO idle.test')).code).toBe(250);
 
-    const t0 = Date.now();
     cluster.proc.kill('SIGTERM');
     await cluster.waitForLog((l) => l.event === 'frontend.stopping' && l.pid === busy.pid);
-    // The idle session is told to go away at once, not after the 20 s close timeout.
+    // The idle session is told to go away at once, not after the (10 min) close timeout.
     expect((await idle.read()).last).toBe('421 4.3.2 Service shutting down, try again later');
     await idle.waitClosed();
 
@@ -151,7 +170,6 @@ describe('local cluster supervision', () => {
     expect((await busy.c.read()).code).toBe(421);
 
     expect(await cluster.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - t0).toBeLessThan(10_000);
     const queued = await findQueued(cluster.dataDir, queuedId(reply.last)!);
     expect(queued!.body.toString()).toMatch(/\r\nSubject: in flight\r\n\r\nfirst half\r\nsecond half\r\n$/);
     expect(cluster.logs.some((l) => l.event === 'cluster.stopped' && l.clean === true)).toBe(true);

@@ -179,8 +179,6 @@ export function waitDrained(dataDir: string, ms = 15_000): Promise<true> {
   );
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The frontend pid a greeting names ("… (fe-<pid>@host)"). */
 export function workerOf(greeting: string): number | undefined {
   const m = /\(fe-(\d+)@/.exec(greeting);

@@ -103,6 +103,13 @@ export function portAccepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Timeout for a case that starts a cluster or frontend inside the test rather than in beforeAll
+ * (which has the 60 s hook timeout): starting 3-5 node processes takes 20 s and more on a busy
+ * 2-core machine, close to vitest's default 30 s. A timeout, not a wait: passing cases are not slower.
+ */
+export const PROCESS_TEST_TIMEOUT_MS = 90_000;
+
 export async function startProcess(opts: {
   entry: keyof typeof ENTRY;
   env?: Record<string, string>;
