@@ -1,11 +1,12 @@
 /**
- * Message acceptance (end of DATA): streams the message through IntakeBodyStream into
- * MessageStore.put under a new queue id, runs the cluster rules (cluster-rules.ts), counts the
- * sender's MailOutFlow, then enqueues the job (and any the rules made) in one call, and resolves ok
- * only when all is durable — that is what lets the frontend answer 250. Expected failures are
- * values: too big → 552 (MaxMailOutSize named when it was the limit), loop → 554 5.4.6, a rule's
- * reject → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails → 451 and nothing enqueued, enqueue
- * fails → the bodies are deleted (best effort) and 451/452. The DATA stream is always drained.
+ * Message acceptance (end of DATA), in four steps: store the body durably (store-body.ts: DATA
+ * through IntakeBodyStream into MessageStore.put under a new queue id) → run the cluster rules
+ * (cluster-rules.ts) and count the sender's MailOutFlow → enqueue the job and any the rules made
+ * in one call → answer. It resolves ok only when all is durable — that is what lets the frontend
+ * answer 250. Expected failures are values: too big → 552 (MaxMailOutSize named when it was the
+ * limit), loop → 554 5.4.6, a rule's reject → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails →
+ * 451 and nothing enqueued, rules fail or enqueue fails → the bodies are deleted (best effort)
+ * and 451/452. The DATA stream is always drained.
  */
 import type { Readable } from 'node:stream';
 import type { MessageSource } from '../mail/message-source.ts';
@@ -18,14 +19,12 @@ import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { newQueueId } from '../util/ids.ts';
-import { IntakeBodyStream } from './body-stream.ts';
 import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
-import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
-import { formatReceivedHeader } from './received-header.ts';
-import { consumeMailOut, type SenderLimits } from './sender-limits.ts';
+import type { AcceptedRecipient } from './envelope-checks.ts';
+import { consumeMailOut } from './sender-limits.ts';
+import { type StoreRequest, storeBody } from './store-body.ts';
 
-/** More Received headers than this means the message is looping (RFC 5321 §6.3 suggests ~100). */
-export const MAX_RECEIVED_HOPS = 50;
+export { MAX_RECEIVED_HOPS } from './store-body.ts';
 
 export interface AcceptDeps {
   readonly messages: MessageStore;
@@ -40,22 +39,14 @@ export interface AcceptDeps {
   readonly counters?: Counters;
 }
 
-export interface AcceptRequest {
-  readonly session: SessionFacts;
-  /** Our host name for the Received header. */
-  readonly hostname: string;
+export interface AcceptRequest extends StoreRequest {
   /** Which frontend took the message (job.client.frontend). */
   readonly frontendId: string;
   readonly mailFrom: string;
-  readonly recipients: readonly AcceptedRecipient[];
   readonly ret?: 'FULL' | 'HDRS';
   readonly envid?: string;
   readonly smtputf8?: boolean;
   readonly bodyType?: '7BIT' | '8BITMIME';
-  /** The cluster's size limit (bytes); per-account limits are applied on top. */
-  readonly maxMessageSize: number;
-  /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
-  readonly sender?: SenderLimits;
 }
 
 export type AcceptFailureReason =
@@ -82,12 +73,6 @@ export type AcceptResult =
       readonly reply: Reply;
       readonly error?: unknown;
     };
-
-/** The size limit that applies to one recipient. */
-function limitFor(r: AcceptedRecipient, clusterMax: number): number {
-  const own = r.route.kind === 'local' ? r.route.settings.MaxMessageSize : null;
-  return own === null ? clusterMax : Math.min(own, clusterMax);
-}
 
 /**
  * Per-recipient job state. Intake never fails a recipient it accepted: an accept-and-bounce
@@ -119,96 +104,27 @@ function jobRecipients(recipients: readonly AcceptedRecipient[], now: number): J
   return out;
 }
 
-/** Stop feeding `body` and read the rest of the DATA stream into nowhere. */
-function drain(data: Readable, body: IntakeBodyStream): void {
-  data.unpipe(body);
-  if (!data.destroyed && !data.readableEnded) data.resume();
+type AcceptFailure = Extract<AcceptResult, { ok: false }>;
+
+/** Every recipient is discarded by policy: read DATA to its end, store nothing, answer 250. */
+async function acceptWithoutStoring(data: Readable, queueId: string): Promise<AcceptResult> {
+  await new Promise<void>((resolve) => {
+    data.once('end', resolve).once('close', resolve).once('error', resolve).resume();
+  });
+  return { ok: true, queueId, size: 0, recipients: 0, stored: false };
 }
 
-export async function acceptMessage(
-  deps: AcceptDeps,
-  req: AcceptRequest,
-  data: Readable,
-): Promise<AcceptResult> {
-  const now = deps.clock.now();
-  const queueId = (deps.newId ?? newQueueId)(now);
-  const log = deps.logger.child({ queueId });
-  const storable = req.recipients.some((r) => r.route.kind !== 'discard');
-  const rcptThreshold = Math.max(0, ...req.recipients.map((r) => limitFor(r, req.maxMessageSize)));
-  const outSize = req.sender?.maxMailOutSize ?? null;
-  const threshold = outSize !== null ? Math.min(rcptThreshold, outSize) : rcptThreshold;
-  const session = req.session;
-  const header = formatReceivedHeader({
-    helo: session.helo,
-    ip: session.ip,
-    hostname: req.hostname,
-    esmtp: session.esmtp,
-    tls: session.tls,
-    authenticated: session.authUser !== undefined,
-    queueId,
-    ...(req.recipients.length === 1 ? { recipient: req.recipients[0]!.original } : {}),
-    date: new Date(now),
-  });
-  const body = new IntakeBodyStream({ header, maxBytes: threshold, maxHops: MAX_RECEIVED_HOPS });
-
-  if (!storable) {
-    // Every recipient is discarded by policy: accept without storing anything.
-    await new Promise<void>((resolve) => {
-      data.once('end', resolve).once('close', resolve).once('error', resolve).resume();
-    });
-    return { ok: true, queueId, size: 0, recipients: 0, stored: false };
-  }
-
-  let clientGone: Error | undefined;
-  const onSourceError = (err: Error) => {
-    clientGone = err;
-    body.destroy(err);
-  };
-  const onSourceClose = () => {
-    // A stream destroyed before 'end' (client disconnected mid-DATA) must fail the put, not hang it.
-    if (!data.readableEnded) onSourceError(new Error('DATA stream closed before the end of the message'));
-  };
-  data.on('error', onSourceError).on('close', onSourceClose);
-  body.on('error', () => drain(data, body));
-  data.pipe(body);
-
-  let ref: BodyRef;
-  try {
-    ref = await deps.messages.put(queueId, body);
-  } catch (error) {
-    drain(data, body);
-    body.destroy();
-    data.off('error', onSourceError).off('close', onSourceClose);
-    const failure = body.failure;
-    if (failure?.kind === 'too-big') {
-      if (req.sender && outSize !== null && outSize < rcptThreshold) {
-        return { ok: false, reason: 'too-big', reply: replies.mailOutSize(req.sender.account, outSize) };
-      }
-      const limited = req.recipients.find((r) => limitFor(r, req.maxMessageSize) === rcptThreshold)!;
-      const reply =
-        rcptThreshold >= req.maxMessageSize
-          ? replies.messageTooBig(req.maxMessageSize)
-          : replies.messageTooBigForRecipient(limited.original, rcptThreshold);
-      return { ok: false, reason: 'too-big', reply };
-    }
-    if (failure?.kind === 'loop')
-      return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
-    if (clientGone)
-      return { ok: false, reason: 'client-gone', reply: replies.localError(), error: clientGone };
-    log.error({ event: 'intake.store_failed', err: error }, 'message body could not be stored');
-    return { ok: false, reason: 'storage', reply: replies.localError(), error };
-  }
-  data.off('error', onSourceError).off('close', onSourceClose);
-
-  const recipients = jobRecipients(req.recipients, now);
-  const job: QueueJob = {
+/** The message's queue job: the envelope, per-recipient state and the client it came from. */
+function messageJob(req: AcceptRequest, queueId: string, body: BodyRef, now: number): QueueJob {
+  const { session } = req;
+  return {
     id: queueId,
     source: (session.authUser !== undefined ? 'SUBMIT' : 'SMTP') satisfies MessageSource,
     createdAt: now,
-    body: ref,
+    body,
     envelope: {
       mailFrom: req.mailFrom,
-      recipients,
+      recipients: jobRecipients(req.recipients, now),
       ...(req.ret ? { ret: req.ret } : {}),
       ...(req.envid ? { envid: req.envid } : {}),
       ...(req.smtputf8 ? { smtputf8: true } : {}),
@@ -223,7 +139,6 @@ export async function acceptMessage(
     },
     attempts: 0,
   };
-  return enqueueAccepted(deps, req, job, log);
 }
 
 /** Delete bodies no job will refer to; if a delete fails, a sweeper finds the orphan. */
@@ -235,14 +150,18 @@ async function dropBodies(deps: AcceptDeps, refs: readonly BodyRef[], log: Logge
   }
 }
 
-/** Cluster rules, MailOutFlow, then one enqueue of the message's job and the jobs the rules made. */
-async function enqueueAccepted(
+type Enqueue = Extract<ClusterDecision, { kind: 'enqueue' }>;
+
+/**
+ * Step 2: the cluster rules, then the sender's MailOutFlow (counted only for a message the rules
+ * let through). Any refusal or fault deletes what was stored and answers; else the jobs to enqueue.
+ */
+async function runClusterRules(
   deps: AcceptDeps,
   req: AcceptRequest,
   job: QueueJob,
   log: Logger,
-): Promise<AcceptResult> {
-  const ref = job.body;
+): Promise<Enqueue | AcceptFailure> {
   let decision: ClusterDecision = { kind: 'enqueue', jobs: [job], created: [], obsolete: [] };
   let limit: Reply | undefined;
   try {
@@ -250,35 +169,69 @@ async function enqueueAccepted(
     if (decision.kind === 'enqueue' && req.sender && deps.counters)
       limit = await consumeMailOut(deps.counters, req.sender);
   } catch (error) {
-    await dropBodies(deps, [ref], log);
+    await dropBodies(deps, [job.body], log);
     log.error({ event: 'intake.rules_failed', err: error }, 'cluster rules or sender limits failed');
     return { ok: false, reason: 'storage', reply: replies.localError(), error };
   }
   if (decision.kind === 'reject') {
-    await dropBodies(deps, [ref], log);
+    await dropBodies(deps, [job.body], log);
     return { ok: false, reason: 'rejected', reply: decision.reply };
   }
   if (limit) {
-    await dropBodies(deps, [ref, ...decision.created], log);
+    await dropBodies(deps, [job.body, ...decision.created], log);
     return { ok: false, reason: 'limit', reply: limit };
   }
+  return decision;
+}
+
+/** Step 3: one enqueue of every job; if it fails, the bodies without their jobs are deleted. */
+async function enqueueJobs(
+  deps: AcceptDeps,
+  job: QueueJob,
+  decision: Enqueue,
+  log: Logger,
+): Promise<AcceptFailure | undefined> {
   try {
     if (decision.jobs.length > 0) await deps.queue.enqueue(decision.jobs);
   } catch (error) {
-    // The bodies without their jobs would be orphans.
-    await dropBodies(deps, [ref, ...decision.created], log);
+    await dropBodies(deps, [job.body, ...decision.created], log);
     if (error instanceof QueueFullError)
       return { ok: false, reason: 'queue-full', reply: replies.queueFull() };
     log.error({ event: 'intake.enqueue_failed', err: error }, 'job could not be enqueued');
     return { ok: false, reason: 'queue', reply: replies.localError(), error };
   }
   await dropBodies(deps, decision.obsolete, log);
+  return undefined;
+}
+
+/** Step 4: everything is durable; what the 250 reports (the message's own job, if the rules kept it). */
+function accepted(job: QueueJob, decision: Enqueue): AcceptResult {
   const own = decision.jobs.find((j) => j.id === job.id);
   return {
     ok: true,
     queueId: job.id,
-    size: ref.size,
+    size: job.body.size,
     recipients: own ? own.envelope.recipients.length : 0,
     stored: own !== undefined,
   };
+}
+
+/** Store the body durably → run the cluster rules → enqueue → answer; ok only when all is durable. */
+export async function acceptMessage(
+  deps: AcceptDeps,
+  req: AcceptRequest,
+  data: Readable,
+): Promise<AcceptResult> {
+  const now = deps.clock.now();
+  const queueId = (deps.newId ?? newQueueId)(now);
+  if (req.recipients.every((r) => r.route.kind === 'discard')) return acceptWithoutStoring(data, queueId);
+  const log = deps.logger.child({ queueId });
+
+  const stored = await storeBody(deps, req, data, queueId, now, log);
+  if (!stored.ok) return stored;
+  const job = messageJob(req, queueId, stored.ref, now);
+  const decision = await runClusterRules(deps, req, job, log);
+  if ('ok' in decision) return decision;
+  const failed = await enqueueJobs(deps, job, decision, log);
+  return failed ?? accepted(job, decision);
 }

@@ -2,16 +2,20 @@
  * Cluster rules and sender limits at acceptance (acceptMessage on real embedded storage): header
  * edits reach the enqueued body, reject answers 550 5.7.1 and leaves nothing, discard enqueues
  * nothing, redirect enqueues a RULE job instead of the message, mirror adds one; MaxMailOutSize and
- * MailOutFlow refuse with their own replies and count once per accepted message.
+ * MailOutFlow refuse with their own replies and count once per accepted message. A storage fault
+ * while the rules store bodies leaves none of them behind.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { QueueJob } from '../ports/mail-queue.ts';
+import type { MessageStore } from '../ports/message-store.ts';
 import type { Rule } from '../rules/index.ts';
 import { BUILTIN_SETTINGS } from '../settings/settings.ts';
 import { type AcceptRequest, acceptMessage } from './accept-message.ts';
+import { applyClusterRules } from './cluster-rules.ts';
 import type { AcceptedRecipient } from './envelope-checks.ts';
 import { outflowKey } from './sender-limits.ts';
 
@@ -170,6 +174,64 @@ describe('cluster rules at enqueue', () => {
       envelope: { mailFrom: 'sender@elsewhere.org', recipients: [{ address: 'bob@example.com' }] },
     });
     expect(q!.body.startsWith('X-Strato-Loop: postmaster@mx.test\r\n')).toBe(true);
+  });
+
+  it('deletes the bodies it stored when storing a generated message fails (the caller answers 451)', async () => {
+    await cluster([
+      {
+        name: 'mark and copy',
+        priority: 1,
+        conditions: [],
+        actions: [
+          { action: 'add header', header: 'X-Scanned', value: 'cluster' },
+          { action: 'mirror', to: ['bob@example.com'] },
+        ],
+      },
+    ]);
+    const s = t.storage;
+    const ref = await s.messages.put('01KB00000000000000F1', Readable.from([Buffer.from(MESSAGE)]));
+    const keys: string[] = [];
+    const failSecondPut: MessageStore = {
+      open: (r) => s.messages.open(r),
+      delete: (r) => s.messages.delete(r),
+      exists: (k) => s.messages.exists(k),
+      put: (key, body) => {
+        keys.push(key);
+        return keys.length === 2 ? Promise.reject(new Error('disk full')) : s.messages.put(key, body);
+      },
+    };
+    const job: QueueJob = {
+      id: '01KB00000000000000F1',
+      source: 'SMTP',
+      createdAt: 0,
+      body: ref,
+      envelope: {
+        mailFrom: 'sender@elsewhere.org',
+        recipients: [
+          {
+            address: 'alice@example.com',
+            original: 'alice@example.com',
+            state: 'pending',
+            attempts: 0,
+            updatedAt: 0,
+          },
+        ],
+      },
+      attempts: 0,
+    };
+    const deps = {
+      store: s.rules,
+      autoReplies: s.autoReplies,
+      directory: s.directory,
+      messages: failSecondPut,
+      clock: t.clock,
+      logger: silentLogger,
+      postmaster: 'postmaster@mx.test',
+    };
+    await expect(applyClusterRules(deps, job)).rejects.toThrow('disk full');
+    expect(keys).toHaveLength(2);
+    expect(await s.messages.exists(keys[0]!)).toBe(false);
+    expect(await s.messages.exists(job.id)).toBe(true);
   });
 
   it('mirrors: the message and a RULE copy, enqueued together', async () => {

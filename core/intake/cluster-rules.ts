@@ -1,13 +1,14 @@
 /**
  * Cluster-wide rules, run once per received message on the frontend after its body is stored and
- * before its job is enqueued (owner = the postmaster, recipients = every envelope recipient). They
- * may add headers or tag the subject (the body is stored again, edited), reject (550 5.7.1 at the
- * end of DATA), discard, or redirect/forward/mirror/reply (extra jobs with source RULE under ids
- * derived from the message's). Returns the jobs to enqueue and which bodies to delete when; storage
- * faults reject (the caller answers 451 and deletes what it stored).
+ * before its job is enqueued, through the rules runner (rules-runner/run-rules.ts; owner = the
+ * postmaster, recipients = every envelope recipient). They may add headers or tag the subject (the
+ * body is stored again, edited), reject (550 5.7.1 at the end of DATA), discard, or
+ * redirect/forward/mirror/reply (extra jobs with source RULE under ids derived from the message's,
+ * stored by a collecting sink and enqueued by the caller together with the message's job). Returns
+ * the jobs to enqueue and which bodies to delete when. A storage fault deletes what this run
+ * stored (best effort) and rejects: the caller answers 451 and deletes the message's body.
  */
 import { Readable } from 'node:stream';
-import { readHeaderBlock } from '../mail/header-block.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -16,17 +17,9 @@ import type { Logger } from '../ports/logger.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import type { RuleStore } from '../ports/rule-store.ts';
-import {
-  type AutoReplyMemory,
-  assembleGeneratedBody,
-  editMessageHeaders,
-  evaluateRules,
-  finalizeAutoReplies,
-  parseHeaderBlock,
-  type Rule,
-  RuleSetError,
-} from '../rules/index.ts';
-import { generatedRecipients } from '../rules-runner/generated-mail-sink.ts';
+import { type AutoReplyMemory, editMessageHeaders, type RulesPlan } from '../rules/index.ts';
+import { collectingSink } from '../rules-runner/generated-mail-sink.ts';
+import { evaluateRuleSets, type RulesRun, submitGenerated } from '../rules-runner/run-rules.ts';
 import { derivedQueueId } from '../util/ids.ts';
 
 export interface ClusterRulesDeps {
@@ -54,77 +47,70 @@ export type ClusterDecision =
       readonly obsolete: readonly BodyRef[];
     };
 
-async function clusterRules(deps: ClusterRulesDeps): Promise<readonly Rule[]> {
-  try {
-    return await deps.store.get({ kind: 'cluster' });
-  } catch (err) {
-    if (!(err instanceof RuleSetError)) throw err;
-    deps.logger.error({ event: 'rules.invalid_stored', set: 'cluster', problems: err.problems });
-    return [];
+/** What becomes of the message's own job: kept, kept with an edited body, or dropped. */
+interface OwnJob {
+  readonly jobs: readonly QueueJob[];
+  readonly created: readonly BodyRef[];
+  readonly obsolete: readonly BodyRef[];
+}
+
+function clusterRun(deps: ClusterRulesDeps, job: QueueJob): RulesRun {
+  const { envelope } = job;
+  return {
+    sets: [{ kind: 'cluster' }],
+    subject: {
+      deliveryId: job.id,
+      mailFrom: envelope.mailFrom,
+      source: job.source,
+      size: job.body.size,
+      openBody: () => deps.messages.open(job.body),
+      ...(envelope.smtputf8 ? { smtputf8: true } : {}),
+      ...(envelope.bodyType ? { bodyType: envelope.bodyType } : {}),
+    },
+    recipients: envelope.recipients.map((r) => r.original),
+    owner: { address: deps.postmaster },
+    ...(deps.receivedLimit !== undefined ? { receivedLimit: deps.receivedLimit } : {}),
+    logFields: { queueId: job.id },
+  };
+}
+
+/** Header edits are applied by storing the message again under a derived id. */
+async function ownJob(deps: ClusterRulesDeps, job: QueueJob, plan: RulesPlan): Promise<OwnJob> {
+  if (plan.fate.kind !== 'deliver') return { jobs: [], created: [], obsolete: [job.body] };
+  if (plan.headerEdits.length === 0) return { jobs: [job], created: [], obsolete: [] };
+  const edited = await deps.messages.put(
+    derivedQueueId(job.id, 'cluster-rules'),
+    Readable.from(editMessageHeaders(plan.headerEdits, await deps.messages.open(job.body))),
+  );
+  return { jobs: [{ ...job, body: edited }], created: [edited], obsolete: [job.body] };
+}
+
+/** Best effort: a body that stays behind is an orphan no job refers to. */
+async function deleteStored(deps: ClusterRulesDeps, refs: readonly BodyRef[], queueId: string) {
+  for (const ref of refs) {
+    await deps.messages.delete(ref).catch((err: unknown) => {
+      deps.logger.warn({ event: 'intake.orphan_body', queueId, key: ref.key, err });
+    });
   }
 }
 
 export async function applyClusterRules(deps: ClusterRulesDeps, job: QueueJob): Promise<ClusterDecision> {
-  const rules = await clusterRules(deps);
-  if (rules.length === 0) return { kind: 'enqueue', jobs: [job], created: [], obsolete: [] };
-  const now = deps.clock.now();
-  const headers = parseHeaderBlock(await readHeaderBlock(await deps.messages.open(job.body)));
-  const plan = evaluateRules(
-    [{ scope: 'cluster', rules }],
-    {
-      mailFrom: job.envelope.mailFrom,
-      recipients: job.envelope.recipients.map((r) => r.original),
-      source: job.source,
-      headers,
-      size: job.body.size,
-    },
-    {
-      owner: deps.postmaster,
-      now: new Date(now),
-      deliveryId: job.id,
-      ...(deps.receivedLimit !== undefined ? { receivedLimit: deps.receivedLimit } : {}),
-    },
-  );
-  const log = deps.logger.child({ queueId: job.id });
-  const matched = plan.trace.filter((t) => t.status === 'matched').map((t) => t.name);
-  if (matched.length > 0) log.info({ event: 'rules.cluster_matched', matched, fate: plan.fate.kind });
-  if (plan.loopBlocked) log.warn({ event: 'rules.loop_blocked', reason: plan.loopBlocked });
+  const run = clusterRun(deps, job);
+  const plan = await evaluateRuleSets(deps, run);
   if (plan.fate.kind === 'reject') return { kind: 'reject', reply: replies.rejectedByRule(plan.fate.text) };
-
-  const jobs: QueueJob[] = [];
-  const created: BodyRef[] = [];
-  const obsolete: BodyRef[] = [];
-  if (plan.fate.kind === 'deliver' && plan.headerEdits.length > 0) {
-    const edited = await deps.messages.put(
-      derivedQueueId(job.id, 'cluster-rules'),
-      Readable.from(editMessageHeaders(plan.headerEdits, await deps.messages.open(job.body))),
-    );
-    created.push(edited);
-    obsolete.push(job.body);
-    jobs.push({ ...job, body: edited });
-  } else if (plan.fate.kind === 'deliver') jobs.push(job);
-  else obsolete.push(job.body);
-
-  const autoReplies = await finalizeAutoReplies(plan, deps.autoReplies);
-  for (const m of [...plan.messages, ...autoReplies.messages]) {
-    const id = derivedQueueId(job.id, m.idSeed);
-    const original = m.includesOriginal ? await deps.messages.open(job.body) : undefined;
-    const body = await deps.messages.put(id, Readable.from(assembleGeneratedBody(m, original)));
-    created.push(body);
-    jobs.push({
-      id,
-      source: 'RULE',
-      createdAt: now,
-      body,
-      envelope: {
-        mailFrom: m.mailFrom,
-        recipients: await generatedRecipients(deps.directory, m.recipients, now),
-        ...(m.includesOriginal && job.envelope.smtputf8 ? { smtputf8: true } : {}),
-        ...(m.includesOriginal && job.envelope.bodyType ? { bodyType: job.envelope.bodyType } : {}),
-      },
-      attempts: 0,
-    });
-    log.info({ event: 'rules.generated', kind: m.kind, rule: m.rule, id, to: m.recipients, via: 'queue' });
+  const sink = collectingSink(deps);
+  let own: OwnJob | undefined;
+  try {
+    own = await ownJob(deps, job, plan);
+    await submitGenerated(deps, run, plan, sink);
+  } catch (err) {
+    await deleteStored(deps, [...(own?.created ?? []), ...sink.jobs.map((j) => j.body)], job.id);
+    throw err;
   }
-  return { kind: 'enqueue', jobs, created, obsolete };
+  return {
+    kind: 'enqueue',
+    jobs: [...own.jobs, ...sink.jobs],
+    created: [...own.created, ...sink.jobs.map((j) => j.body)],
+    obsolete: own.obsolete,
+  };
 }

@@ -1,11 +1,14 @@
 /**
- * Processes one leased queue job: routes its pending recipients (local → delivery channel to
- * the owning backend, external → relay), records each outcome in the job, sends the DSNs it
- * owes, then acks the job (all recipients done) or re-schedules it with backoff. Storage faults
+ * Processes one leased queue job, one step per function, in this order: defer a job whose time
+ * has not come (deferIfNotYet); route its pending recipients and deliver once (attempt-delivery.ts:
+ * local → delivery channel to the owning backend, external → relay); apply DisabledRetry/FullRetry;
+ * record each outcome in the job (recordOutcomes); fail what outlived the queue lifetime
+ * (expireOverdue); send the DSNs it owes (owedDsns, sendDsns); then ack the job when every
+ * recipient is settled (finish) or re-schedule it with backoff (reschedule). Storage faults
  * propagate: the job then simply becomes visible again after its lease and is retried.
  */
 
-import { accountFactOf, type RecipientOutcome } from '../mail/outcome.ts';
+import type { RecipientOutcome } from '../mail/outcome.ts';
 import { formatReply, replies } from '../mail/smtp-replies.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendRegistry } from '../ports/backend-registry.ts';
@@ -22,9 +25,9 @@ import {
 } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay } from '../ports/outbound-relay.ts';
-import { applyAccountStateRetry } from './account-state-retry.ts';
+import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
+import { attemptDelivery, type Outcomes } from './attempt-delivery.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
-import { routeRecipients } from './route-recipients.ts';
 import { type DsnKind, sendDsn } from './send-dsn.ts';
 
 export interface ProcessorDeps {
@@ -44,65 +47,16 @@ export interface ProcessorDeps {
 
 export type JobResult = 'done' | 'rescheduled' | 'deferred';
 
-/** Deliver the pending recipients once; outcomes keyed by recipient address. */
-async function attempt(
-  deps: ProcessorDeps,
-  job: QueueJob,
-  pending: string[],
-): Promise<Map<string, RecipientOutcome>> {
-  const now = deps.clock.now();
-  const plan = await routeRecipients(
-    { directory: deps.directory, leases: deps.leases, registry: deps.registry, mode: deps.backendMode, now },
-    pending,
-  );
-  const outcomes = new Map(plan.decided);
-  const openBody = () => deps.messages.open(job.body);
-  const base = {
-    deliveryId: job.id,
-    mailFrom: job.envelope.mailFrom,
-    source: job.source,
-    body: job.body,
-    openBody,
-  };
-  const local = [...plan.local.values()].map(async ({ backend, recipients }) => {
-    const result = await deps.channel.deliver(backend, { ...base, recipients });
-    // A backend that finds the account open elsewhere names the owner: go there directly, once.
-    const redirects = new Map<string, string[]>();
-    for (const [rcpt, outcome] of result) {
-      outcomes.set(rcpt, outcome);
-      const fact = accountFactOf(outcome);
-      const owner = fact?.state === 'open-elsewhere' ? fact.owner : undefined;
-      if (owner && owner !== backend.id && plan.live.some((b) => b.id === owner)) {
-        redirects.set(owner, [...(redirects.get(owner) ?? []), rcpt]);
-      }
-    }
-    for (const [owner, rcpts] of redirects) {
-      const target = plan.live.find((b) => b.id === owner)!;
-      for (const [rcpt, outcome] of await deps.channel.deliver(target, { ...base, recipients: rcpts })) {
-        outcomes.set(rcpt, outcome);
-      }
-    }
-  });
-  const external = plan.external.length
-    ? deps.relay
-        .send({
-          jobId: job.id,
-          mailFrom: job.envelope.mailFrom,
-          recipients: plan.external,
-          openBody,
-          ...(job.envelope.envid ? { envid: job.envelope.envid } : {}),
-          ...(job.envelope.ret ? { ret: job.envelope.ret } : {}),
-        })
-        .then((result) => {
-          for (const [rcpt, o] of result) outcomes.set(rcpt, o);
-        })
-    : Promise.resolve();
-  await Promise.all([...local, external]);
-  return outcomes;
-}
-
 const wants = (r: JobRecipient, what: 'SUCCESS' | 'FAILURE' | 'DELAY') =>
   r.notify ? r.notify.includes(what) : what !== 'SUCCESS';
+
+const stillPending = (job: QueueJob) => job.envelope.recipients.filter((r) => r.state === 'pending');
+
+/** Recipients this attempt settled: the DSNs owed are about them. */
+interface Settled {
+  readonly failed: JobRecipient[];
+  readonly delivered: JobRecipient[];
+}
 
 export interface ProcessOptions {
   /**
@@ -114,100 +68,110 @@ export interface ProcessOptions {
   readonly leaseHeld?: () => boolean;
 }
 
-export async function processJob(
-  deps: ProcessorDeps,
-  leased: LeasedJob,
-  opts: ProcessOptions = {},
-): Promise<JobResult> {
-  const job: QueueJob = structuredClone(leased.job);
-  const now = deps.clock.now();
-  const log = deps.logger.child({ jobId: job.id });
+/** A wait longer than the queue's per-hop delay limit is chained hop by hop. */
+async function deferIfNotYet(deps: ProcessorDeps, leased: LeasedJob, job: QueueJob, now: number) {
+  if (job.notBefore === undefined || job.notBefore <= now + 1000) return false;
+  const delay = Math.min(MAX_DELAY_SECONDS, Math.ceil((job.notBefore - now) / 1000));
+  await deps.queue.reschedule(leased.receipt, job, delay);
+  return true;
+}
 
-  // A wait longer than the queue's per-hop delay limit is chained hop by hop.
-  if (job.notBefore !== undefined && job.notBefore > now + 1000) {
-    const delay = Math.min(MAX_DELAY_SECONDS, Math.ceil((job.notBefore - now) / 1000));
-    await deps.queue.reschedule(leased.receipt, job, delay);
-    return 'deferred';
-  }
+function outcomeEvent(outcome: RecipientOutcome): string {
+  if (outcome.kind === 'delivered') return 'queue.delivered';
+  return outcome.kind === 'permanent' ? 'queue.failed' : 'queue.deferred';
+}
 
-  const pending = job.envelope.recipients.filter((r) => r.state === 'pending');
-  const outcomes = pending.length
-    ? await attempt(
-        deps,
-        job,
-        pending.map((r) => r.address),
-      )
-    : new Map();
-  // DisabledRetry / FullRetry: bounce after Y, else retry after X (account-state-retry.ts).
-  const stateRetry = await applyAccountStateRetry(deps.directory, job, outcomes, now);
+/** Write each attempted recipient's outcome into the job (no answer counts as a local error). */
+function recordOutcomes(
+  job: QueueJob,
+  attempted: readonly JobRecipient[],
+  outcomes: Outcomes,
+  now: number,
+  log: Logger,
+): Settled {
   job.attempts += 1;
-  const newly = { failed: [] as JobRecipient[], delivered: [] as JobRecipient[] };
-  for (const r of pending) {
+  const settled: Settled = { failed: [], delivered: [] };
+  for (const r of attempted) {
     const outcome = outcomes.get(r.address) ?? { kind: 'temporary', reply: replies.localError() };
     r.attempts += 1;
     r.updatedAt = now;
     if (outcome.reply) r.lastReply = outcome.reply;
     if (outcome.kind === 'delivered') {
       r.state = 'delivered';
-      newly.delivered.push(r);
+      settled.delivered.push(r);
     } else if (outcome.kind === 'permanent') {
       r.state = 'failed';
-      newly.failed.push(r);
+      settled.failed.push(r);
     }
-    log.info({
-      event:
-        outcome.kind === 'delivered'
-          ? 'queue.delivered'
-          : outcome.kind === 'permanent'
-            ? 'queue.failed'
-            : 'queue.deferred',
-      rcpt: r.address,
-      ...(outcome.reply ? { reply: formatReply(outcome.reply) } : {}),
-    });
+    const reply = outcome.reply ? { reply: formatReply(outcome.reply) } : {};
+    log.info({ event: outcomeEvent(outcome), rcpt: r.address, ...reply });
   }
+  return settled;
+}
 
-  const still = job.envelope.recipients.filter((r) => r.state === 'pending');
-  if (still.length && isExpired(deps.schedule, job.createdAt, now)) {
-    for (const r of still) {
-      r.state = 'failed';
-      r.lastReply = replies.expired(r.lastReply ? formatReply(r.lastReply) : 'none');
-      newly.failed.push(r);
-    }
-    log.warn({ event: 'queue.expired', recipients: still.length });
+/** Past the queue lifetime, every recipient still pending fails with its last reply. */
+function expireOverdue(schedule: RetrySchedule, job: QueueJob, now: number, settled: Settled, log: Logger) {
+  const still = stillPending(job);
+  if (still.length === 0 || !isExpired(schedule, job.createdAt, now)) return;
+  for (const r of still) {
+    r.state = 'failed';
+    r.lastReply = replies.expired(r.lastReply ? formatReply(r.lastReply) : 'none');
+    settled.failed.push(r);
   }
+  log.warn({ event: 'queue.expired', recipients: still.length });
+}
 
+/** The DSNs this attempt owes (per NOTIFY); a due delay warning marks the job warned. */
+function owedDsns(schedule: RetrySchedule, job: QueueJob, settled: Settled, now: number) {
   const dsns: [DsnKind, JobRecipient[]][] = [
-    ['failed', newly.failed.filter((r) => wants(r, 'FAILURE'))],
-    ['delivered', newly.delivered.filter((r) => wants(r, 'SUCCESS'))],
+    ['failed', settled.failed.filter((r) => wants(r, 'FAILURE'))],
+    ['delivered', settled.delivered.filter((r) => wants(r, 'SUCCESS'))],
   ];
-  const remaining = job.envelope.recipients.filter((r) => r.state === 'pending');
-  if (remaining.length && isWarningDue(deps.schedule, job.createdAt, job.warnedAt, now)) {
+  const remaining = stillPending(job);
+  if (remaining.length && isWarningDue(schedule, job.createdAt, job.warnedAt, now)) {
     dsns.push(['delayed', remaining.filter((r) => wants(r, 'DELAY'))]);
     job.warnedAt = now;
   }
-  // DSNs are enqueued before the job is acked or re-scheduled: a crash in between repeats the
-  // attempt, and the DSN's id is derived from the job, so the repeat does not send it twice.
-  for (const [kind, recipients] of dsns) {
-    if (recipients.length) {
-      const willRetryUntil = job.createdAt + deps.schedule.lifetimeSeconds * 1000;
-      await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
-    }
-  }
+  return dsns.filter(([, recipients]) => recipients.length > 0);
+}
 
-  if (remaining.length === 0) {
-    await deps.queue.ack(leased.receipt);
-    if (opts.leaseHeld?.() === false) {
-      // An ack with a stale receipt may not remove the job; deleting the body would make the
-      // processor that holds it now fail it for a missing body (a false bounce).
-      log.warn({ event: 'queue.body_kept_lease_lost' });
-    } else {
-      await deps.messages
-        .delete(job.body)
-        .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
-    }
-    log.info({ event: 'queue.done', attempts: job.attempts });
-    return 'done';
+async function sendDsns(deps: ProcessorDeps, job: QueueJob, dsns: [DsnKind, JobRecipient[]][]) {
+  const willRetryUntil = job.createdAt + deps.schedule.lifetimeSeconds * 1000;
+  for (const [kind, recipients] of dsns) {
+    await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
   }
+}
+
+/** Every recipient settled: ack, then delete the body unless the lease may have moved on. */
+async function finish(
+  deps: ProcessorDeps,
+  leased: LeasedJob,
+  job: QueueJob,
+  opts: ProcessOptions,
+  log: Logger,
+) {
+  await deps.queue.ack(leased.receipt);
+  if (opts.leaseHeld?.() === false) {
+    // An ack with a stale receipt may not remove the job; deleting the body would make the
+    // processor that holds it now fail it for a missing body (a false bounce).
+    log.warn({ event: 'queue.body_kept_lease_lost' });
+  } else {
+    await deps.messages
+      .delete(job.body)
+      .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
+  }
+  log.info({ event: 'queue.done', attempts: job.attempts });
+}
+
+/** Next attempt by the backoff schedule, or by DisabledRetry/FullRetry when they govern. */
+async function reschedule(
+  deps: ProcessorDeps,
+  leased: LeasedJob,
+  job: QueueJob,
+  stateRetry: AccountStateRetry,
+  now: number,
+  log: Logger,
+) {
   const scheduled = nextAttemptAt(deps.schedule, job.attempts, job.createdAt, now);
   const next =
     stateRetry.nextAt === undefined
@@ -216,11 +180,35 @@ export async function processJob(
         ? stateRetry.nextAt
         : Math.min(scheduled, stateRetry.nextAt);
   job.notBefore = next;
-  await deps.queue.reschedule(
-    leased.receipt,
-    job,
-    Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000))),
-  );
-  log.info({ event: 'queue.rescheduled', pending: remaining.length, nextAttemptAt: next });
+  const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000)));
+  await deps.queue.reschedule(leased.receipt, job, delay);
+  log.info({ event: 'queue.rescheduled', pending: stillPending(job).length, nextAttemptAt: next });
+}
+
+export async function processJob(
+  deps: ProcessorDeps,
+  leased: LeasedJob,
+  opts: ProcessOptions = {},
+): Promise<JobResult> {
+  const job: QueueJob = structuredClone(leased.job);
+  const now = deps.clock.now();
+  const log = deps.logger.child({ jobId: job.id });
+  if (await deferIfNotYet(deps, leased, job, now)) return 'deferred';
+
+  const pending = stillPending(job);
+  const outcomes = await attemptDelivery(deps, job, pending);
+  // DisabledRetry / FullRetry: bounce after Y, else retry after X (account-state-retry.ts).
+  const stateRetry = await applyAccountStateRetry(deps.directory, job, outcomes, now);
+  const settled = recordOutcomes(job, pending, outcomes, now, log);
+  expireOverdue(deps.schedule, job, now, settled, log);
+  // DSNs are enqueued before the job is acked or re-scheduled: a crash in between repeats the
+  // attempt, and the DSN's id is derived from the job, so the repeat does not send it twice.
+  await sendDsns(deps, job, owedDsns(deps.schedule, job, settled, now));
+
+  if (stillPending(job).length === 0) {
+    await finish(deps, leased, job, opts, log);
+    return 'done';
+  }
+  await reschedule(deps, leased, job, stateRetry, now, log);
   return 'rescheduled';
 }

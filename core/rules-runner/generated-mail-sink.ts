@@ -1,9 +1,12 @@
 /**
  * Where mail made by rules goes (source RULE): the shared queue (remote queue processing, the
  * default: processed once) or, in "forward to frontends" mode, an SMTP submission to the frontends
- * (fargate/backend/smtp-generated-sink.ts). `queueSink` stores the body under the given derived id
+ * (adapters/net/smtp-generated-sink.ts). `queueSink` stores the body under the given derived id
  * and enqueues one job; the queue ignores an id it already holds, so a repeated delivery does not
- * send twice while the first copy waits. Rejects when the body or the job could not be stored.
+ * send twice while the first copy waits. `collectingSink` stores the body the same way but keeps
+ * the job for its caller to enqueue with others in one call (the cluster rules at acceptance).
+ * A message none of whose recipients is left to deliver to is not stored. Both reject when the
+ * body or the job could not be stored.
  */
 import type { Readable } from 'node:stream';
 import { resolveRecipient } from '../directory/resolve-recipient.ts';
@@ -12,7 +15,13 @@ import type { Directory } from '../ports/directory.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 
-export interface GeneratedSubmission {
+/** Envelope traits a generated message that carries the original keeps from it. */
+export interface CarriedEnvelope {
+  readonly smtputf8?: boolean;
+  readonly bodyType?: '7BIT' | '8BITMIME';
+}
+
+export interface GeneratedSubmission extends CarriedEnvelope {
   /** Queue id derived from the delivery and the action (derivedQueueId), stable across retries. */
   readonly id: string;
   /** '' for the null sender (auto-replies). */
@@ -57,28 +66,58 @@ export async function generatedRecipients(
   return out;
 }
 
-export function queueSink(deps: {
-  readonly queue: MailQueue;
+interface StoreDeps {
   readonly messages: MessageStore;
   readonly directory: Directory;
   readonly clock: Clock;
-}): GeneratedMailSink {
+}
+
+/** Store a generated message's body and make its job; undefined when no recipient is pending. */
+async function storeGeneratedJob(deps: StoreDeps, m: GeneratedSubmission): Promise<QueueJob | undefined> {
+  const now = deps.clock.now();
+  const recipients = await generatedRecipients(deps.directory, m.recipients, now);
+  if (!recipients.some((r) => r.state === 'pending')) return undefined;
+  const body = await deps.messages.put(m.id, await m.openBody());
+  return {
+    id: m.id,
+    source: 'RULE',
+    createdAt: now,
+    body,
+    envelope: {
+      mailFrom: m.mailFrom,
+      recipients,
+      ...(m.smtputf8 ? { smtputf8: true } : {}),
+      ...(m.bodyType ? { bodyType: m.bodyType } : {}),
+    },
+    attempts: 0,
+  };
+}
+
+/** Each generated message becomes one job in the shared queue, enqueued at once. */
+export function queueSink(deps: StoreDeps & { readonly queue: MailQueue }): GeneratedMailSink {
   return {
     mode: 'queue',
     async submit(m) {
-      const now = deps.clock.now();
-      const recipients = await generatedRecipients(deps.directory, m.recipients, now);
-      if (!recipients.some((r) => r.state === 'pending')) return;
-      const body = await deps.messages.put(m.id, await m.openBody());
-      const job: QueueJob = {
-        id: m.id,
-        source: 'RULE',
-        createdAt: now,
-        body,
-        envelope: { mailFrom: m.mailFrom, recipients },
-        attempts: 0,
-      };
-      await deps.queue.enqueue([job]);
+      const job = await storeGeneratedJob(deps, m);
+      if (job) await deps.queue.enqueue([job]);
+    },
+  };
+}
+
+export interface CollectingSink extends GeneratedMailSink {
+  /** The jobs made so far (their bodies are stored), in submission order. */
+  readonly jobs: readonly QueueJob[];
+}
+
+/** Each generated message's body is stored and its job kept for the caller to enqueue. */
+export function collectingSink(deps: StoreDeps): CollectingSink {
+  const jobs: QueueJob[] = [];
+  return {
+    mode: 'queue',
+    jobs,
+    async submit(m) {
+      const job = await storeGeneratedJob(deps, m);
+      if (job) jobs.push(job);
     },
   };
 }
