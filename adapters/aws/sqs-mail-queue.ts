@@ -1,5 +1,5 @@
 /**
- * MailQueue on an SQS standard queue + dead-letter queue, with a DynamoDB index (queue-index-table.ts)
+ * MailQueue and QueueOperator on an SQS standard queue + dead-letter queue, with a DynamoDB index (queue-index-table.ts)
  * only for jobs off the fast path: a job delivered at its first attempt costs one batched send, one
  * receive and one batched delete. Deferred, delayed, DSN and last-chance jobs are indexed; their
  * copies carry a generation the receive checks, so stale copies are deleted unseen.
@@ -23,6 +23,7 @@ import type {
   QueueEntry,
   QueueEntryStatus,
   QueueJob,
+  QueueOperator,
   ReceiveOptions,
 } from '../../core/ports/mail-queue.ts';
 import type { TickBatcher } from './sqs-batcher.ts';
@@ -57,7 +58,7 @@ export interface SqsMailQueueOptions {
   readonly clock?: Clock;
 }
 
-export class SqsMailQueue implements MailQueue {
+export class SqsMailQueue implements MailQueue, QueueOperator {
   readonly maxReceiveCount: number;
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;

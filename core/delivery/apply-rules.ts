@@ -13,7 +13,7 @@ import type { MessageSource } from '../mail/message-source.ts';
 import { srsForward } from '../mail/srs.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { AccountRecord, Directory } from '../ports/directory.ts';
+import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import { describeRuleSet, type RuleSetRef, type RuleStore } from '../ports/rule-store.ts';
 import {
@@ -48,7 +48,7 @@ export interface RulesDeps {
 
 export interface ApplyRulesDeps {
   readonly rules: RulesDeps;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly clock: Clock;
   readonly logger: Logger;
 }

@@ -6,7 +6,8 @@
  * the message itself. Every failure becomes a per-recipient outcome; nothing throws.
  */
 import type { Readable } from 'node:stream';
-import { domainOf, parseAddress } from '../mail/address.ts';
+import { effectiveSettings } from '../directory/effective-settings.ts';
+import { parseAddress } from '../mail/address.ts';
 import type { MessageSource } from '../mail/message-source.ts';
 import { delivered, permanent, type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
@@ -14,18 +15,17 @@ import { srsAccount } from '../mail/srs.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { AccountRecord, Directory } from '../ports/directory.ts';
+import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders } from '../rules/index.ts';
-import { resolveSettings } from '../settings/settings.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
 
 export interface DeliverDeps {
   readonly backendId: string;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly leases: AccountLeases;
   readonly mailboxes: MailboxStore;
   readonly clock: Clock;
@@ -49,7 +49,7 @@ export interface LocalDelivery {
   readonly openBody: () => Promise<Readable>;
 }
 
-async function findAccount(directory: Directory, address: string): Promise<AccountRecord | undefined> {
+async function findAccount(directory: DirectoryReader, address: string): Promise<AccountRecord | undefined> {
   const entry = await directory.lookupName(address);
   if (entry?.kind === 'account') return entry.account;
   if (entry?.kind === 'alias') return directory.getAccount(entry.alias.account);
@@ -69,11 +69,7 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
     : await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
   if (!lease.ok) return temporary(replies.accountInUse(account.address, lease.heldBy.owner));
 
-  const [domain, cluster] = await Promise.all([
-    deps.directory.getDomain(domainOf(account.address)),
-    deps.directory.getClusterSettings(),
-  ]);
-  const settings = resolveSettings(account.settings, domain?.defaults, cluster);
+  const { settings } = await effectiveSettings(deps.directory, account);
   if (!settings.Enabled) return temporary(replies.mailboxDisabledTemporarily(account.address));
   if (settings.MaxMessageSize !== null && msg.size > settings.MaxMessageSize) {
     return permanent(replies.messageTooBigForRecipient(account.address, settings.MaxMessageSize));
