@@ -14,6 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_MAX_QUEUED } from '../../core/config/defaults.ts';
 import { type Clock, systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueFullError } from '../../core/ports/errors.ts';
 import type {
@@ -76,7 +77,7 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     this.sqs = opts.sqs;
     this.queueUrl = opts.queueUrl;
     this.maxReceiveCount = opts.maxReceiveCount;
-    this.maxQueued = opts.maxQueued ?? 0;
+    this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.clock = opts.clock ?? systemClock;
     this.index = new SqsQueueIndex(opts.dynamodb, opts.indexTable);
     this.sends = sendBatcher(this.sqs, this.queueUrl);

@@ -7,6 +7,7 @@
  * receipts raise LeaseLostError (extend, reschedule) or are ignored (ack).
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_RECEIVE_COUNT } from '../../core/config/defaults.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueDelayError, QueueFullError } from '../../core/ports/errors.ts';
@@ -90,8 +91,8 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     opts: SqliteMailQueueOptions = {},
   ) {
     this.clock = opts.clock ?? systemClock;
-    this.maxReceiveCount = opts.maxReceiveCount ?? 20;
-    this.maxQueued = opts.maxQueued ?? 0;
+    this.maxReceiveCount = opts.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+    this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
     migrate(db, 'queue', MIGRATIONS);
     this.stmt = {
       insert: db.prepare(

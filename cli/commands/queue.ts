@@ -7,6 +7,7 @@
  * shown as such in `queue show`, not treated as a failure.
  */
 import type { Command } from 'commander';
+import { DEFAULT_HOSTNAME } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { formatReply } from '../../core/mail/smtp-replies.ts';
 import { systemClock } from '../../core/ports/clock.ts';
@@ -84,7 +85,7 @@ function bounceReason(input: string | undefined): string | undefined {
 
 /** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
 function reportingHost(): string {
-  return process.env[ENV.hostname] || 'localhost';
+  return process.env[ENV.hostname] || DEFAULT_HOSTNAME;
 }
 
 export function registerQueue(program: Command, ctx: CliContext): void {

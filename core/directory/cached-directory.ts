@@ -1,7 +1,7 @@
 /**
  * A read-through cache in front of the directory for the hot delivery path (every message looks up
  * its domain, its names and the cluster settings; on DynamoDB each is a billed request). Entries
- * live `ttlMs` (default 5 s), so a change made by another process is seen within that time; a
+ * live `ttlMs` (runtime/open-storage.ts sets it), so a change made by another process is seen within that time; a
  * write through this instance clears the cache at once. Misses and faults pass straight through.
  */
 
@@ -24,7 +24,7 @@ export class CachedDirectory implements DirectoryAdmin {
   constructor(
     private readonly inner: DirectoryAdmin,
     clock: Clock,
-    ttlMs = 5_000,
+    ttlMs: number,
     maxEntries = 50_000,
   ) {
     this.cache = new TtlCache(clock, ttlMs, maxEntries);
