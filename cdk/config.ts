@@ -7,6 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  DEFAULT_LMTP_PORT,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  DEFAULT_MX_PORT,
+  DEFAULT_QUEUE_CONCURRENCY,
+  DEFAULT_QUEUE_VISIBILITY_SECONDS,
+  DEFAULT_SUBMISSION_PORT,
+  DEFAULT_TLS_PORT,
+  LOG_LEVELS,
+} from '../core/config/defaults.ts';
 
 const port = z.number().int().min(1).max(65535);
 
@@ -27,20 +38,20 @@ export const stageConfigSchema = z
     sesIdentityDomain: z.string().min(1).optional(),
     /** Envelope sender of DSNs. */
     bounceAddress: z.string().includes('@'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
     queue: z
       .object({
-        maxReceiveCount: z.number().int().min(1).max(1000).default(20),
+        maxReceiveCount: z.number().int().min(1).max(1000).default(DEFAULT_MAX_RECEIVE_COUNT),
         /** The processors' visibility timeout (STRATO_QUEUE_VISIBILITY_SECONDS); SQS's default is never lower. */
         visibilitySeconds: z
           .number()
           .int()
           .min(30)
           .max(12 * 3600)
-          .default(120),
+          .default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
         /** Where jobs are processed: inside the frontend tasks, or by the queue Lambda. */
         processing: z.enum(['frontends', 'lambda']).default('frontends'),
-        concurrency: z.number().int().min(1).default(16),
+        concurrency: z.number().int().min(1).default(DEFAULT_QUEUE_CONCURRENCY),
         /** Alarm when the oldest queued message is older than this. */
         oldestMessageAlarmSeconds: z.number().int().min(60).default(1800),
       })
@@ -52,7 +63,7 @@ export const stageConfigSchema = z
         cpu: z.number().int().default(512),
         memoryMiB: z.number().int().default(1024),
         desiredCount: z.number().int().min(1).default(2),
-        lmtpPort: port.default(2424),
+        lmtpPort: port.default(DEFAULT_LMTP_PORT),
         lambdaMemoryMiB: z.number().int().min(128).default(1024),
         lambdaTimeoutSeconds: z.number().int().min(5).max(900).default(60),
       })
@@ -65,9 +76,9 @@ export const stageConfigSchema = z
         maxTasks: z.number().int().min(1).default(10),
         cpuTargetPercent: z.number().int().min(10).max(90).default(60),
         /** Container ports (non-root); the NLB listens on 25, 587 and 465 and forwards here. */
-        mxPort: port.default(2525),
-        submissionPort: port.default(2587),
-        tlsPort: port.default(2465),
+        mxPort: port.default(DEFAULT_MX_PORT),
+        submissionPort: port.default(DEFAULT_SUBMISSION_PORT),
+        tlsPort: port.default(DEFAULT_TLS_PORT),
         /** The frontend's HTTP health endpoint (GET /health), checked by the NLB. */
         healthCheckPort: port.default(8080),
         maxMessageSize: z

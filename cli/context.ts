@@ -5,6 +5,7 @@
  * Opening fails with the adapter's own error, which main.ts reports as "strato: <message>".
  */
 import { resolve } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../core/config/defaults.ts';
 import { ENV } from '../core/config/env-names.ts';
 import type { Storage } from '../core/ports/storage.ts';
 import type { CliIo } from './io.ts';
@@ -15,7 +16,8 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-export const DEFAULT_DATA_DIR = './.strato';
+/** The default data dir (core/config/defaults.ts), named here too for the CLI's help text. */
+export { DEFAULT_DATA_DIR };
 
 export class CliContext {
   private opened: Promise<Storage> | undefined;

@@ -1,21 +1,18 @@
 /**
- * Settings as an operator sees them: for each setting the effective value (resolveSettings over
- * account → domain defaults → cluster defaults → built-in), the level it comes from, and the value
- * stored at each level. Used by `account show`, `domain show` and `cluster settings`.
+ * Settings as an operator sees them: for each setting the effective value and the level it comes
+ * from (core/directory/effective-settings.ts, the same answer mail handling uses), and the value
+ * stored at each level shown. Used by `account show`, `domain show` and `cluster settings`.
  * Pure; never fails.
  */
+import type { EffectiveSettings, SettingLevel, SettingSource } from '../core/directory/effective-settings.ts';
 import {
   type AccountSettings,
   BUILTIN_SETTINGS,
   type PartialSettings,
-  resolveSettings,
   SETTING_NAMES,
   type SettingName,
 } from '../core/settings/settings.ts';
 import { formatSettingValue, formatTable } from './output.ts';
-
-export type SettingLevel = 'account' | 'domain' | 'cluster';
-export type SettingSource = SettingLevel | 'built-in';
 
 export interface SettingRow {
   readonly name: SettingName;
@@ -25,14 +22,12 @@ export interface SettingRow {
   readonly stored: Partial<Record<SettingLevel, AccountSettings[SettingName] | undefined>>;
 }
 
-/** `levels` in inheritance order, most specific first; cluster is always the last level. */
-export function settingRows(levels: readonly (readonly [SettingLevel, PartialSettings])[]): SettingRow[] {
-  const effective = resolveSettings(...levels.map(([, s]) => s));
+/** One row per setting; `shown` are the levels whose stored values the view lists. */
+export function settingRows(effective: EffectiveSettings, shown: readonly SettingLevel[]): SettingRow[] {
   return SETTING_NAMES.map((name) => {
-    const from = levels.find(([, s]) => s[name] !== undefined);
     const stored: SettingRow['stored'] = {};
-    for (const [level, s] of levels) stored[level] = s[name];
-    return { name, effective: effective[name], source: from ? from[0] : 'built-in', stored };
+    for (const level of shown) stored[level] = effective.levels[level]?.[name];
+    return { name, effective: effective.settings[name], source: effective.sources[name], stored };
   });
 }
 

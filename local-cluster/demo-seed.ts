@@ -8,7 +8,7 @@
 import { hashPassword } from '../core/auth/password.ts';
 import { AlreadyExistsError } from '../core/directory/errors.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { Directory } from '../core/ports/directory.ts';
+import type { DirectoryAdmin } from '../core/ports/directory.ts';
 
 export const DEMO_DOMAIN = 'demo.strato.test';
 
@@ -24,7 +24,7 @@ export const DEMO_ACCOUNTS: readonly {
 export type SeedResult = 'seeded' | 'exists' | 'skipped';
 
 /** Seed the demo domain when the directory is empty; 'exists' when the demo domain is already there. */
-export async function seedDemo(directory: Directory, clock: Clock): Promise<SeedResult> {
+export async function seedDemo(directory: DirectoryAdmin, clock: Clock): Promise<SeedResult> {
   const domains = await directory.listDomains();
   if (domains.some((d) => d.name === DEMO_DOMAIN)) return 'exists';
   if (domains.length > 0) return 'skipped';

@@ -5,9 +5,8 @@
  * the last lines before an exit are not lost.
  */
 import { pino } from 'pino';
+import type { LogLevel } from '../core/config/defaults.ts';
 import type { Logger } from '../core/ports/logger.ts';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface LoggerOptions {
   readonly level: LogLevel | string;

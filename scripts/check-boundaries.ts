@@ -39,13 +39,13 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   auth: [],
   config: [],
   dsn: ['mail'],
-  rules: ['mail'],
+  rules: ['config', 'mail'],
   ports: ['mail', 'rules', 'settings'],
   util: ['ports'],
   directory: ['mail', 'ports', 'rules', 'settings', 'util'],
   'rules-runner': ['directory', 'mail', 'ports', 'rules', 'settings', 'util'],
   intake: ['auth', 'directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
-  queue: ['directory', 'dsn', 'mail', 'ports', 'settings', 'util'],
+  queue: ['config', 'directory', 'dsn', 'mail', 'ports', 'settings', 'util'],
   delivery: ['directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
 };
 

@@ -1,5 +1,5 @@
 /**
- * Directory on DynamoDB (one table, layout in dynamo-directory-items.ts): a domain item per domain
+ * DirectoryAdmin on DynamoDB (one table, layout in dynamo-directory-items.ts): a domain item per domain
  * holding a count of its names, and one item per name (account, alias or forwarder) in the domain's
  * partition, so a name is unique per domain by a conditional put and lookupName is one GetItem.
  * Name writes (dynamo-directory-names.ts) also move the domain's count in the same transaction,
@@ -16,7 +16,7 @@ import {
 import type {
   AccountRecord,
   AliasRecord,
-  Directory,
+  DirectoryAdmin,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
@@ -67,7 +67,7 @@ export interface DynamoDirectoryOptions {
   readonly consistentReads?: boolean;
 }
 
-export class DynamoDirectory implements Directory {
+export class DynamoDirectory implements DirectoryAdmin {
   private readonly consistent: boolean;
   private readonly names: DirectoryNames;
 

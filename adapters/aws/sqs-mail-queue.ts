@@ -1,5 +1,5 @@
 /**
- * MailQueue on an SQS standard queue + dead-letter queue, with a DynamoDB index (queue-index-table.ts)
+ * MailQueue and QueueOperator on an SQS standard queue + dead-letter queue, with a DynamoDB index (queue-index-table.ts)
  * only for jobs off the fast path: a job delivered at its first attempt costs one batched send, one
  * receive and one batched delete. Deferred, delayed, DSN, rule-generated and last-chance jobs are indexed; their
  * copies carry a generation the receive checks, so stale copies are deleted unseen.
@@ -14,6 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_MAX_QUEUED } from '../../core/config/defaults.ts';
 import { type Clock, systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueFullError } from '../../core/ports/errors.ts';
 import type {
@@ -23,6 +24,7 @@ import type {
   QueueEntry,
   QueueEntryStatus,
   QueueJob,
+  QueueOperator,
   ReceiveOptions,
 } from '../../core/ports/mail-queue.ts';
 import type { TickBatcher } from './sqs-batcher.ts';
@@ -57,7 +59,7 @@ export interface SqsMailQueueOptions {
   readonly clock?: Clock;
 }
 
-export class SqsMailQueue implements MailQueue {
+export class SqsMailQueue implements MailQueue, QueueOperator {
   readonly maxReceiveCount: number;
   private readonly sqs: SQSClient;
   private readonly queueUrl: string;
@@ -75,7 +77,7 @@ export class SqsMailQueue implements MailQueue {
     this.sqs = opts.sqs;
     this.queueUrl = opts.queueUrl;
     this.maxReceiveCount = opts.maxReceiveCount;
-    this.maxQueued = opts.maxQueued ?? 0;
+    this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.clock = opts.clock ?? systemClock;
     this.index = new SqsQueueIndex(opts.dynamodb, opts.indexTable);
     this.sends = sendBatcher(this.sqs, this.queueUrl);

@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, DomainNotEmptyError, NotFoundError } from '../../core/directory/errors.ts';
-import type { AccountRecord, Directory, DomainRecord } from '../../core/ports/directory.ts';
+import type { AccountRecord, DirectoryAdmin, DomainRecord } from '../../core/ports/directory.ts';
 
 export interface DirectoryFixture {
-  readonly directory: Directory;
+  readonly directory: DirectoryAdmin;
   cleanup(): Promise<void>;
 }
 
@@ -44,7 +44,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 export function directoryContract(name: string, make: () => Promise<DirectoryFixture>): void {
   describe(`Directory contract: ${name}`, () => {
     let fx: DirectoryFixture;
-    let dir: Directory;
+    let dir: DirectoryAdmin;
     beforeEach(async () => {
       fx = await make();
       dir = fx.directory;

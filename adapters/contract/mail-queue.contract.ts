@@ -1,5 +1,5 @@
 /**
- * MailQueue contract: the SQS-shaped semantics every queue adapter must give (embedded SQLite,
+ * Mail queue contract (MailQueue and QueueOperator): the SQS-shaped semantics every queue adapter must give (embedded SQLite,
  * SQS + index table). Every case opens its own fresh, empty queue through `make`, so the cases
  * run concurrently. Time goes through the fixture: `elapse` lets it pass (a TestClock moved at
  * once, or a real sleep) and `now` reads the clock the queue judges leases and delays by. Leases
@@ -14,17 +14,17 @@
  */
 import { describe, it, type TestContext } from 'vitest';
 import { LeaseLostError, QueueDelayError, QueueFullError } from '../../core/ports/errors.ts';
-import type { LeasedJob, MailQueue, QueueJob } from '../../core/ports/mail-queue.ts';
+import type { LeasedJob, OperableMailQueue, QueueJob } from '../../core/ports/mail-queue.ts';
 import { makeJob } from './helpers.ts';
 
 export interface MailQueueFixture {
-  readonly queue: MailQueue;
+  readonly queue: OperableMailQueue;
   /** The time the queue judges leases and delays by (ms since epoch). */
   now(): number;
   /** Let `ms` of that time pass (resolves once it has). */
   elapse(ms: number): Promise<void>;
   /** A new queue handle on the same storage (another process's view); closed by cleanup. */
-  reopen?(): Promise<MailQueue>;
+  reopen?(): Promise<OperableMailQueue>;
   cleanup(): Promise<void>;
 }
 

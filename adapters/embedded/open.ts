@@ -26,7 +26,7 @@ import { SqliteRuleStore } from './sqlite-rule-store.ts';
 export interface EmbeddedStorageOptions {
   readonly dataDir: string;
   readonly clock?: Clock;
-  /** Receives without an ack before a job goes dead (SQS maxReceiveCount). Default 20. */
+  /** Receives without an ack before a job goes dead (SQS maxReceiveCount). Default DEFAULT_MAX_RECEIVE_COUNT. */
   readonly maxReceiveCount?: number;
   /** Cap on queued (non-dead) jobs; 0 or absent = unlimited. */
   readonly maxQueued?: number;

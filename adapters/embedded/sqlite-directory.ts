@@ -1,5 +1,5 @@
 /**
- * Directory on SQLite: a domains table and one `names` table keyed by address, so accounts,
+ * DirectoryAdmin on SQLite: a domains table and one `names` table keyed by address, so accounts,
  * aliases and forwarders of a domain share one namespace; settings are JSON documents per
  * account, per domain (defaults) and for the cluster. Writes run in IMMEDIATE transactions.
  * Failure: conflicts raise the directory errors (AlreadyExistsError, NotFoundError,
@@ -16,7 +16,7 @@ import {
 import type {
   AccountRecord,
   AliasRecord,
-  Directory,
+  DirectoryAdmin,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
@@ -68,7 +68,7 @@ interface AccountData {
   createdAt: number;
 }
 
-export class SqliteDirectory implements Directory {
+export class SqliteDirectory implements DirectoryAdmin {
   private readonly statements = new Map<string, Statement<unknown[], unknown>>();
 
   constructor(private readonly db: Db) {

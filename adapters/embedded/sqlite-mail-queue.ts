@@ -1,5 +1,5 @@
 /**
- * MailQueue on SQLite with SQS semantics: receive leases jobs for a visibility period under a new
+ * MailQueue and QueueOperator on SQLite with SQS semantics: receive leases jobs for a visibility period under a new
  * receipt, the receive count grows per receive, and a job received maxReceiveCount times without
  * an ack goes dead instead of being returned again. Enqueues from one process are group-committed
  * (one transaction and one WAL fsync for every call made while the previous commit ran).
@@ -7,6 +7,7 @@
  * receipts raise LeaseLostError (extend, reschedule) or are ignored (ack).
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_RECEIVE_COUNT } from '../../core/config/defaults.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueDelayError, QueueFullError } from '../../core/ports/errors.ts';
@@ -17,6 +18,7 @@ import type {
   QueueEntry,
   QueueEntryStatus,
   QueueJob,
+  QueueOperator,
   ReceiveOptions,
 } from '../../core/ports/mail-queue.ts';
 import { MAX_DELAY_SECONDS } from '../../core/ports/mail-queue.ts';
@@ -69,7 +71,7 @@ const STATUS_WHERE: Record<QueueEntryStatus, string> = {
   delayed: 'dead = 0 AND receipt IS NULL AND visible_at > @now',
 };
 
-export class SqliteMailQueue implements MailQueue {
+export class SqliteMailQueue implements MailQueue, QueueOperator {
   readonly maxReceiveCount: number;
   /** Enqueue group-commit counters (benchmarks and tests read them). */
   readonly stats = { enqueueCalls: 0, enqueueCommits: 0 };
@@ -89,8 +91,8 @@ export class SqliteMailQueue implements MailQueue {
     opts: SqliteMailQueueOptions = {},
   ) {
     this.clock = opts.clock ?? systemClock;
-    this.maxReceiveCount = opts.maxReceiveCount ?? 20;
-    this.maxQueued = opts.maxQueued ?? 0;
+    this.maxReceiveCount = opts.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+    this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
     migrate(db, 'queue', MIGRATIONS);
     this.stmt = {
       insert: db.prepare(

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { hashPassword } from '../../core/auth/password.ts';
+import { effectiveSettings, SETTING_LEVELS } from '../../core/directory/effective-settings.ts';
 import { NotFoundError } from '../../core/directory/errors.ts';
 import { domainOf } from '../../core/mail/address.ts';
 import type { AccountRecord } from '../../core/ports/directory.ts';
@@ -102,16 +103,11 @@ export function registerAccount(program: Command, ctx: CliContext): void {
       const address = parse.address(input);
       const storage = await ctx.storage();
       const record = await requireAccount(storage, address);
-      const [domain, cluster, aliases] = await Promise.all([
-        storage.directory.getDomain(record.domain),
-        storage.directory.getClusterSettings(),
+      const [effective, aliases] = await Promise.all([
+        effectiveSettings(storage.directory, record),
         storage.directory.listAliases(record.domain),
       ]);
-      const rows = settingRows([
-        ['account', record.settings],
-        ['domain', domain?.defaults ?? {}],
-        ['cluster', cluster],
-      ]);
+      const rows = settingRows(effective, SETTING_LEVELS);
       const names = aliases.filter((a) => a.account === address).map((a) => a.address);
       ctx.out.result({ ...publicAccount(record), aliases: names, settings: settingRowsJson(rows) }, () => {
         ctx.out.line(
@@ -160,26 +156,18 @@ export function registerAccount(program: Command, ctx: CliContext): void {
       const address = parse.address(input);
       const { name, patch } = parse.setting(settingInput, value);
       const storage = await ctx.storage();
-      const record = await requireAccount(storage, address);
+      await requireAccount(storage, address);
       await storage.directory.updateAccountSettings(address, patch);
-      const [after, domain, cluster] = await Promise.all([
-        requireAccount(storage, address),
-        storage.directory.getDomain(record.domain),
-        storage.directory.getClusterSettings(),
-      ]);
-      const row = settingRows([
-        ['account', after.settings],
-        ['domain', domain?.defaults ?? {}],
-        ['cluster', cluster],
-      ]).find((r) => r.name === name)!;
-      const effective = `${formatSettingValue(name, row.effective)} (from ${row.source})`;
+      const after = await requireAccount(storage, address);
+      const { settings, sources } = await effectiveSettings(storage.directory, after);
+      const effective = `${formatSettingValue(name, settings[name])} (from ${sources[name]})`;
       ctx.out.result(
         {
           account: address,
           setting: name,
           value: after.settings[name] ?? null,
-          effective: row.effective,
-          from: row.source,
+          effective: settings[name],
+          from: sources[name],
         },
         () =>
           ctx.out.line(

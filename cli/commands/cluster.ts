@@ -4,10 +4,15 @@
  * An unknown setting or a bad value exits 2 before the data dir is opened.
  */
 import type { Command } from 'commander';
+import { settingsFromLevels } from '../../core/directory/effective-settings.ts';
+import type { PartialSettings } from '../../core/settings/settings.ts';
 import type { CliContext } from '../context.ts';
 import { formatSettingValue } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, settingRows, settingRowsJson } from '../settings-view.ts';
+
+/** The cluster level alone: what applies where neither an account nor its domain sets a value. */
+const clusterLevel = (cluster: PartialSettings) => settingsFromLevels({ cluster });
 
 export function registerCluster(program: Command, ctx: CliContext): void {
   const cluster = program.command('cluster').description('cluster-wide settings');
@@ -17,7 +22,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     .description('show the cluster defaults and the built-in values they override')
     .action(async () => {
       const storage = await ctx.storage();
-      const rows = settingRows([['cluster', await storage.directory.getClusterSettings()]]);
+      const rows = settingRows(clusterLevel(await storage.directory.getClusterSettings()), ['cluster']);
       ctx.out.result(settingRowsJson(rows), () => {
         ctx.out.line('Cluster defaults (apply where neither the account nor its domain sets a value):');
         ctx.out.line(formatSettingRows(rows, ['cluster']));
@@ -36,7 +41,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
       const { name, patch } = parse.setting(settingInput, value);
       const storage = await ctx.storage();
       await storage.directory.updateClusterSettings(patch);
-      const row = settingRows([['cluster', await storage.directory.getClusterSettings()]]).find(
+      const row = settingRows(clusterLevel(await storage.directory.getClusterSettings()), ['cluster']).find(
         (r) => r.name === name,
       )!;
       ctx.out.result({ setting: name, value: row.stored.cluster ?? null, effective: row.effective }, () =>

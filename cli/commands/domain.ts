@@ -5,6 +5,7 @@
  * the directory's message.
  */
 import type { Command } from 'commander';
+import { settingsFromLevels } from '../../core/directory/effective-settings.ts';
 import type { DomainRecord } from '../../core/ports/directory.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';
@@ -82,9 +83,9 @@ export function registerDomain(program: Command, ctx: CliContext): void {
         storage.directory.listForwarders(name),
         storage.directory.getClusterSettings(),
       ]);
-      const rows = settingRows([
-        ['domain', record.defaults],
-        ['cluster', cluster],
+      const rows = settingRows(settingsFromLevels({ domain: record.defaults, cluster }), [
+        'domain',
+        'cluster',
       ]);
       const counts = { accounts: accounts.length, aliases: aliases.length, forwarders: forwarders.length };
       ctx.out.result({ ...record, ...counts, settings: settingRowsJson(rows) }, () => {
@@ -134,9 +135,9 @@ export function registerDomain(program: Command, ctx: CliContext): void {
       await storage.directory.updateDomain(name, { defaults });
       const after = await requireDomain(storage, name);
       const cluster = await storage.directory.getClusterSettings();
-      const row = settingRows([
-        ['domain', after.defaults],
-        ['cluster', cluster],
+      const row = settingRows(settingsFromLevels({ domain: after.defaults, cluster }), [
+        'domain',
+        'cluster',
       ]).find((r) => r.name === setting)!;
       ctx.out.result(
         { domain: name, setting, value: after.defaults[setting] ?? null, effective: row.effective },

@@ -7,6 +7,7 @@
  * shown as such in `queue show`, not treated as a failure.
  */
 import type { Command } from 'commander';
+import { DEFAULT_HOSTNAME } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { readHeaderBlock } from '../../core/mail/header-block.ts';
 import { formatReply } from '../../core/mail/smtp-replies.ts';
@@ -86,7 +87,7 @@ function bounceReason(input: string | undefined): string | undefined {
 
 /** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
 function reportingHost(env: CliIo['env']): string {
-  return env[ENV.hostname] || 'localhost';
+  return env[ENV.hostname] || DEFAULT_HOSTNAME;
 }
 
 export function registerQueue(program: Command, ctx: CliContext): void {

@@ -3,6 +3,15 @@
  * once at start; an invalid value stops the process with every problem listed.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOSTNAME,
+  DEFAULT_LMTP_PORT,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MX_PORT,
+  DEFAULT_RULES_HOP_LIMIT,
+  LOG_LEVELS,
+} from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
@@ -10,12 +19,12 @@ import { type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 export const BACKEND_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 const schema = z.object({
-  dataDir: z.string().default('./.strato'),
-  hostname: z.string().min(1).default('localhost'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  dataDir: z.string().default(DEFAULT_DATA_DIR),
+  hostname: z.string().min(1).default(DEFAULT_HOSTNAME),
+  logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
   backendId: z.string().regex(BACKEND_ID_PATTERN, 'letters, digits and . _ : - only').optional(),
   lmtpHost: z.string().default('127.0.0.1'),
-  lmtpPort: port.default(2424),
+  lmtpPort: port.default(DEFAULT_LMTP_PORT),
   advertiseAddress: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'host:port')
@@ -27,9 +36,9 @@ const schema = z.object({
   generatedMail: z.enum(['queue', 'smtp']).default('queue'),
   generatedSmtpHost: z.string().min(1).default('127.0.0.1'),
   generatedSmtpPort: port.optional(),
-  mxPort: port.default(2525),
+  mxPort: port.default(DEFAULT_MX_PORT),
   rulesGeneratedPerHour: positiveInt.default(100),
-  rulesHopLimit: positiveInt.default(50),
+  rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 

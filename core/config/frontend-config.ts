@@ -3,30 +3,41 @@
  * environment once at process start; an invalid value stops the process with every problem listed.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOSTNAME,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_MX_PORT,
+  DEFAULT_RULES_HOP_LIMIT,
+  DEFAULT_SUBMISSION_PORT,
+  DEFAULT_TLS_PORT,
+  LOG_LEVELS,
+} from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { bool, csv, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
 const schema = z.object({
-  dataDir: z.string().default('./.strato'),
-  hostname: z.string().min(1).default('localhost'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  dataDir: z.string().default(DEFAULT_DATA_DIR),
+  hostname: z.string().min(1).default(DEFAULT_HOSTNAME),
+  logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
   listenHost: z.string().default('0.0.0.0'),
-  mxPort: port.default(2525),
-  submissionPort: port.default(2587),
-  tlsPort: port.default(2465),
+  mxPort: port.default(DEFAULT_MX_PORT),
+  submissionPort: port.default(DEFAULT_SUBMISSION_PORT),
+  tlsPort: port.default(DEFAULT_TLS_PORT),
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   maxMessageSize: positiveInt.default(25 * 1024 * 1024),
   maxRecipients: positiveInt.default(1000),
-  maxQueued: z.coerce.number().int().min(0).default(0),
+  maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
   socketTimeoutMs: positiveInt.default(5 * 60 * 1000),
   closeTimeoutMs: positiveInt.default(30 * 1000),
   /** HTTP health endpoint for the load balancer; 0 = none (the local cluster needs none). */
   healthPort: z.coerce.number().int().min(0).max(65535).default(0),
-  rulesHopLimit: positiveInt.default(50),
+  rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 

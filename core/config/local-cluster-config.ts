@@ -5,6 +5,7 @@
  * read the frontend config themselves; the primary validates both once, listing every problem.
  */
 import { z } from 'zod';
+import { DEFAULT_LMTP_PORT } from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { bool, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
@@ -12,7 +13,7 @@ const schema = z.object({
   frontendWorkers: positiveInt.max(64).default(2),
   seedDemo: bool.default(true),
   backends: z.coerce.number().int().min(1).max(32).default(2),
-  lmtpBasePort: port.default(2424),
+  lmtpBasePort: port.default(DEFAULT_LMTP_PORT),
 });
 
 export type LocalClusterConfig = z.output<typeof schema>;

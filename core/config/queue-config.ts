@@ -5,20 +5,26 @@
  * every problem is listed at once.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_MAX_RECEIVE_COUNT,
+  DEFAULT_QUEUE_CONCURRENCY,
+  DEFAULT_QUEUE_VISIBILITY_SECONDS,
+  DEFAULT_RETRY,
+} from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { bool, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
 const schema = z.object({
   enabled: bool.default(true),
-  concurrency: positiveInt.default(16),
-  visibilitySeconds: positiveInt.default(120),
+  concurrency: positiveInt.default(DEFAULT_QUEUE_CONCURRENCY),
+  visibilitySeconds: positiveInt.default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
   pollWaitMs: z.coerce.number().int().min(0).default(1000),
   backendMode: z.enum(['dynamic', 'static']).default('dynamic'),
-  firstRetrySeconds: positiveInt.default(300),
-  maxRetrySeconds: positiveInt.default(3600),
-  warnAfterSeconds: positiveInt.default(4 * 3600),
-  lifetimeSeconds: positiveInt.default(5 * 24 * 3600),
+  firstRetrySeconds: positiveInt.default(DEFAULT_RETRY.firstRetrySeconds),
+  maxRetrySeconds: positiveInt.default(DEFAULT_RETRY.maxRetrySeconds),
+  warnAfterSeconds: positiveInt.default(DEFAULT_RETRY.warnAfterSeconds),
+  lifetimeSeconds: positiveInt.default(DEFAULT_RETRY.lifetimeSeconds),
   relay: z.enum(['capture', 'smarthost', 'ses']).default('capture'),
   sesConfigurationSet: z.string().optional(),
   bounceAddress: z.string().optional(),
@@ -29,7 +35,7 @@ const schema = z.object({
   smarthostSecure: bool.default(false),
   smarthostUser: z.string().optional(),
   smarthostPassword: z.string().optional(),
-  maxReceiveCount: positiveInt.default(20),
+  maxReceiveCount: positiveInt.default(DEFAULT_MAX_RECEIVE_COUNT),
 });
 
 export type QueueConfig = z.output<typeof schema>;

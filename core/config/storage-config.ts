@@ -5,6 +5,7 @@
  * ones are listed at once.
  */
 import { z } from 'zod';
+import { DEFAULT_DATA_DIR, DEFAULT_MAX_QUEUED, DEFAULT_MAX_RECEIVE_COUNT } from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { type Env, parseRoleConfig, positiveInt } from './parse.ts';
@@ -13,7 +14,7 @@ const url = z.string().url();
 
 const schema = z.object({
   kind: z.enum(['embedded', 'aws']).default('embedded'),
-  dataDir: z.string().default('./.strato'),
+  dataDir: z.string().default(DEFAULT_DATA_DIR),
   region: z.string().default('us-east-1'),
   queueUrl: url.optional(),
   deadLetterQueueUrl: url.optional(),
@@ -23,8 +24,8 @@ const schema = z.object({
   directoryTable: z.string().optional(),
   mailboxTable: z.string().optional(),
   coordinationTable: z.string().optional(),
-  maxReceiveCount: positiveInt.default(20),
-  maxQueued: z.coerce.number().int().min(0).default(0),
+  maxReceiveCount: positiveInt.default(DEFAULT_MAX_RECEIVE_COUNT),
+  maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   requestLog: z.string().optional(),
   endpointSqs: url.optional(),
   endpointS3: url.optional(),

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { MessageSource } from '../mail/message-source.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { AccountRecord, Directory } from '../ports/directory.ts';
+import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { RuleStore } from '../ports/rule-store.ts';
 import type { AutoReplyMemory, RulesPlan } from '../rules/index.ts';
@@ -44,7 +44,7 @@ export interface RulesDeps {
 
 export interface ApplyRulesDeps {
   readonly rules: RulesDeps;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly clock: Clock;
   readonly logger: Logger;
 }

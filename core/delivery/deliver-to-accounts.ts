@@ -7,7 +7,8 @@
  * open on another backend, disabled or full is said as a typed `account` fact of the outcome.
  */
 import type { Readable } from 'node:stream';
-import { domainOf, parseAddress } from '../mail/address.ts';
+import { effectiveSettings } from '../directory/effective-settings.ts';
+import { parseAddress } from '../mail/address.ts';
 import type { MessageSource } from '../mail/message-source.ts';
 import { delivered, permanent, type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
@@ -15,18 +16,17 @@ import { srsAccount } from '../mail/srs.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { AccountRecord, Directory } from '../ports/directory.ts';
+import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders } from '../rules/index.ts';
-import { resolveSettings } from '../settings/settings.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
 
 export interface DeliverDeps {
   readonly backendId: string;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly leases: AccountLeases;
   readonly mailboxes: MailboxStore;
   readonly clock: Clock;
@@ -50,7 +50,7 @@ export interface LocalDelivery {
   readonly openBody: () => Promise<Readable>;
 }
 
-async function findAccount(directory: Directory, address: string): Promise<AccountRecord | undefined> {
+async function findAccount(directory: DirectoryReader, address: string): Promise<AccountRecord | undefined> {
   const entry = await directory.lookupName(address);
   if (entry?.kind === 'account') return entry.account;
   if (entry?.kind === 'alias') return directory.getAccount(entry.alias.account);
@@ -73,11 +73,7 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
     return temporary(replies.accountInUse(account.address, owner), { state: 'open-elsewhere', owner });
   }
 
-  const [domain, cluster] = await Promise.all([
-    deps.directory.getDomain(domainOf(account.address)),
-    deps.directory.getClusterSettings(),
-  ]);
-  const settings = resolveSettings(account.settings, domain?.defaults, cluster);
+  const { settings } = await effectiveSettings(deps.directory, account);
   if (!settings.Enabled) {
     return temporary(replies.mailboxDisabledTemporarily(account.address), { state: 'disabled' });
   }

@@ -1,7 +1,7 @@
 /**
- * A read-through cache in front of a Directory for the hot delivery path (every message looks up
+ * A read-through cache in front of the directory for the hot delivery path (every message looks up
  * its domain, its names and the cluster settings; on DynamoDB each is a billed request). Entries
- * live `ttlMs` (default 5 s), so a change made by another process is seen within that time; a
+ * live `ttlMs` (runtime/open-storage.ts sets it), so a change made by another process is seen within that time; a
  * write through this instance clears the cache at once. Misses and faults pass straight through.
  */
 
@@ -9,39 +9,36 @@ import type { Clock } from '../ports/clock.ts';
 import type {
   AccountRecord,
   AliasRecord,
-  Directory,
+  DirectoryAdmin,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
   NameEntry,
 } from '../ports/directory.ts';
 import type { PartialSettings } from '../settings/settings.ts';
+import { TtlCache } from '../util/ttl-cache.ts';
 
-export class CachedDirectory implements Directory {
-  private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
+export class CachedDirectory implements DirectoryAdmin {
+  private readonly cache: TtlCache<unknown>;
 
   constructor(
-    private readonly inner: Directory,
-    private readonly clock: Clock,
-    private readonly ttlMs = 5_000,
-    private readonly maxEntries = 50_000,
-  ) {}
+    private readonly inner: DirectoryAdmin,
+    clock: Clock,
+    ttlMs: number,
+    maxEntries = 50_000,
+  ) {
+    this.cache = new TtlCache(clock, ttlMs, maxEntries);
+  }
 
-  private async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const now = this.clock.now();
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value as T;
-    const value = await load();
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
-    return value;
+  private read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.cache.get(key, load) as Promise<T>;
   }
 
   private async write<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } finally {
-      this.entries.clear();
+      this.cache.clear();
     }
   }
 

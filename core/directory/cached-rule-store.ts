@@ -15,7 +15,7 @@ export class CachedRuleStore implements RuleStore {
   constructor(
     private readonly inner: RuleStore,
     clock: Clock,
-    ttlMs = 5_000,
+    ttlMs: number,
   ) {
     this.cache = new TtlCache(clock, ttlMs);
   }

@@ -2,24 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { checkRecipient, checkSender, type SessionFacts } from '../intake/envelope-checks.ts';
 import { parseTrustedNetworks } from '../intake/trusted-networks.ts';
 import { srsForward } from '../mail/srs.ts';
-import type { AccountRecord, Directory, DomainRecord, MailToUnknown, NameEntry } from '../ports/directory.ts';
+import type {
+  AccountRecord,
+  DirectoryReader,
+  DomainRecord,
+  MailToUnknown,
+  NameEntry,
+} from '../ports/directory.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import type { PartialSettings } from '../settings/settings.ts';
 import { resolveRecipient } from './resolve-recipient.ts';
 
-/** A small in-memory Directory: only the reads intake makes. */
+/** A small in-memory DirectoryReader, counting domain and cluster-settings reads. */
 function fakeDirectory() {
   const domains = new Map<string, DomainRecord>();
   const names = new Map<string, NameEntry>();
   let cluster: PartialSettings = {};
   let failing = false;
+  let clusterReads = 0;
+  let domainReads = 0;
   const guard = () => {
     if (failing) throw new Error('disk I/O error');
   };
-  const dir = {
+  const dir: DirectoryReader = {
     async getDomain(name: string) {
       guard();
+      domainReads++;
       return domains.get(name);
     },
     async lookupName(address: string) {
@@ -33,11 +42,13 @@ function fakeDirectory() {
     },
     async getClusterSettings() {
       guard();
+      clusterReads++;
       return cluster;
     },
-  } as unknown as Directory;
+  };
   return {
     dir,
+    reads: () => ({ domain: domainReads, cluster: clusterReads }),
     domain(
       name: string,
       mailToUnknown: MailToUnknown = { action: 'reject' },
@@ -157,6 +168,14 @@ describe('resolveRecipient', () => {
       MaxAccountSize: 42,
       Enabled: true,
     });
+  });
+
+  it('reads a domain and the cluster settings once per resolution, however long the chain', async () => {
+    const d = world();
+    d.forwarder('fwd2@example.com', 'fwd@example.com');
+    const r = await resolveRecipient(d.dir, 'fwd2@example.com');
+    expect(r.ok && r.route.kind === 'local' && r.route.address).toBe('alice@example.com');
+    expect(d.reads()).toEqual({ domain: 1, cluster: 1 });
   });
 });
 

@@ -16,8 +16,9 @@ import { domainOf, parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { srsReverse } from '../mail/srs.ts';
-import type { AccountRecord, Directory, DomainRecord } from '../ports/directory.ts';
-import { type AccountSettings, type PartialSettings, resolveSettings } from '../settings/settings.ts';
+import type { AccountRecord, DirectoryReader, DomainRecord } from '../ports/directory.ts';
+import type { AccountSettings, PartialSettings } from '../settings/settings.ts';
+import { effectiveSettings } from './effective-settings.ts';
 
 /** Forwarder chains (and reroutes) longer than this are treated as a loop. */
 export const MAX_FORWARD_DEPTH = 10;
@@ -46,23 +47,21 @@ export type Resolution =
     }
   | { readonly ok: false; readonly reply: Reply };
 
-/** Reads a resolution needs; cluster settings are fetched at most once per resolution. */
-interface Lookup {
-  readonly directory: Directory;
-  cluster(): Promise<PartialSettings>;
-  domain(name: string): Promise<DomainRecord | undefined>;
-}
-
-function lookupFor(directory: Directory): Lookup {
+/**
+ * The directory as one resolution reads it: each domain and the cluster settings are fetched at
+ * most once per resolution (a forwarder chain revisits them), names are read as they come.
+ */
+function lookupFor(directory: DirectoryReader): DirectoryReader {
   let cluster: Promise<PartialSettings> | undefined;
   const domains = new Map<string, Promise<DomainRecord | undefined>>();
   return {
-    directory,
-    cluster: () => {
+    getAccount: (address) => directory.getAccount(address),
+    lookupName: (address) => directory.lookupName(address),
+    getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
       return cluster;
     },
-    domain: (name) => {
+    getDomain: (name) => {
       let d = domains.get(name);
       if (!d) {
         d = directory.getDomain(name);
@@ -73,21 +72,24 @@ function lookupFor(directory: Directory): Lookup {
   };
 }
 
-async function localAccount(look: Lookup, account: AccountRecord): Promise<RecipientRoute> {
-  const domain = await look.domain(account.domain);
-  const settings = resolveSettings(account.settings, domain?.defaults, await look.cluster());
+async function localAccount(look: DirectoryReader, account: AccountRecord): Promise<RecipientRoute> {
+  const { settings } = await effectiveSettings(look, account);
   return { kind: 'local', address: account.address, account, settings };
 }
 
 /** Follow one normalised address to its route; `depth` counts forwarder/reroute hops so far. */
-async function follow(look: Lookup, address: string, depth: number): Promise<RecipientRoute | Reply> {
+async function follow(
+  look: DirectoryReader,
+  address: string,
+  depth: number,
+): Promise<RecipientRoute | Reply> {
   if (depth > MAX_FORWARD_DEPTH) return replies.loopDetected(depth);
-  const domain = await look.domain(domainOf(address));
+  const domain = await look.getDomain(domainOf(address));
   if (!domain) return { kind: 'external', address };
-  const entry = await look.directory.lookupName(address);
+  const entry = await look.lookupName(address);
   if (entry?.kind === 'account') return localAccount(look, entry.account);
   if (entry?.kind === 'alias') {
-    const account = await look.directory.getAccount(entry.alias.account);
+    const account = await look.getAccount(entry.alias.account);
     // A dangling alias is a directory inconsistency; to the client it is an unknown user.
     return account ? localAccount(look, account) : replies.unknownUser(address);
   }
@@ -117,7 +119,7 @@ async function follow(look: Lookup, address: string, depth: number): Promise<Rec
  * given is in one of our domains (relay control looks at that, not at where a forwarder leads).
  */
 export async function resolveRecipient(
-  directory: Directory,
+  directory: DirectoryReader,
   input: string,
   opts: { readonly srs?: { readonly secret: string; readonly now: number } } = {},
 ): Promise<Resolution> {
@@ -125,7 +127,7 @@ export async function resolveRecipient(
   if (!parsed.ok) return { ok: false, reply: replies.badRecipient(parsed.reason) };
   const look = lookupFor(directory);
   const original = parsed.value.address;
-  const localDomain = (await look.domain(parsed.value.domain)) !== undefined;
+  const localDomain = (await look.getDomain(parsed.value.domain)) !== undefined;
   if (!localDomain)
     return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
   const srs = opts.srs ? srsReverse(original, opts.srs.secret, opts.srs.now) : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/password.ts';
-import type { AccountRecord, Directory } from '../ports/directory.ts';
+import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import { silentLogger } from '../ports/logger.ts';
 import { authenticate } from './authenticate.ts';
 
@@ -45,7 +45,7 @@ async function directory(opts: { fail?: boolean } = {}) {
     async getClusterSettings() {
       return {};
     },
-  } as unknown as Directory;
+  } as unknown as DirectoryReader;
 }
 
 describe('authenticate', () => {

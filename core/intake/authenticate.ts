@@ -6,12 +6,12 @@
  */
 
 import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { effectiveSettings } from '../directory/effective-settings.ts';
 import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
-import { resolveSettings } from '../settings/settings.ts';
 
 export type AuthResult = { ok: true; user: string } | { ok: false; reply: Reply };
 
@@ -30,7 +30,7 @@ function decoy(): Promise<string> {
 }
 
 export async function authenticate(
-  deps: { readonly directory: Directory; readonly logger: Logger },
+  deps: { readonly directory: DirectoryReader; readonly logger: Logger },
   req: AuthRequest,
 ): Promise<AuthResult> {
   const parsed = parseAddress(req.username);
@@ -49,12 +49,7 @@ export async function authenticate(
     if (!(await verifyPassword(req.password, account.passwordHash))) {
       return { ok: false, reply: replies.authFailed() };
     }
-    const domain = await deps.directory.getDomain(account.domain);
-    const settings = resolveSettings(
-      account.settings,
-      domain?.defaults,
-      await deps.directory.getClusterSettings(),
-    );
+    const { settings } = await effectiveSettings(deps.directory, account);
     if (!settings.Enabled) return { ok: false, reply: replies.authFailed() };
     return { ok: true, user: address };
   } catch (err) {

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
@@ -25,7 +25,7 @@ import { derivedQueueId } from '../util/ids.ts';
 export interface ClusterRulesDeps {
   readonly store: RuleStore;
   readonly autoReplies: AutoReplyMemory;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly messages: MessageStore;
   readonly clock: Clock;
   readonly logger: Logger;

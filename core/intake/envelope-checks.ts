@@ -12,7 +12,7 @@ import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DsnNotify } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
@@ -50,7 +50,7 @@ export interface AcceptedRecipient {
 }
 
 export interface EnvelopeDeps {
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly mailboxes: MailboxStore;
   readonly trustedNetworks: TrustedNetworks;
   readonly logger: Logger;

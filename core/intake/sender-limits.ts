@@ -6,12 +6,12 @@
  * faults propagate (the session answers 451 4.3.0).
  */
 
-import { domainOf } from '../mail/address.ts';
+import { effectiveSettings } from '../directory/effective-settings.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Counters } from '../ports/counters.ts';
-import type { Directory } from '../ports/directory.ts';
-import { type FlowLimit, resolveSettings } from '../settings/settings.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
+import type { FlowLimit } from '../settings/settings.ts';
 
 export interface SenderLimits {
   /** The authenticated account. */
@@ -24,14 +24,13 @@ export interface SenderLimits {
 export const outflowKey = (account: string) => `outflow:${account}`;
 
 /** The limits of an authenticated sender; undefined when the account no longer exists. */
-export async function senderLimits(directory: Directory, account: string): Promise<SenderLimits | undefined> {
+export async function senderLimits(
+  directory: DirectoryReader,
+  account: string,
+): Promise<SenderLimits | undefined> {
   const record = await directory.getAccount(account);
   if (!record) return undefined;
-  const [domain, cluster] = await Promise.all([
-    directory.getDomain(domainOf(record.address)),
-    directory.getClusterSettings(),
-  ]);
-  const s = resolveSettings(record.settings, domain?.defaults, cluster);
+  const s = (await effectiveSettings(directory, record)).settings;
   return { account: record.address, maxMailOutSize: s.MaxMailOutSize, mailOutFlow: s.MailOutFlow };
 }
 

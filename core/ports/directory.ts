@@ -1,5 +1,8 @@
 /**
- * Directory port: domains, accounts, aliases, forwarders, credentials and settings.
+ * Directory ports: domains, accounts, aliases, forwarders, credentials and settings.
+ * Two ports: `DirectoryReader`, the point reads intake, queue processing and delivery make, and
+ * `DirectoryAdmin`, which adds the listings and writes of administration (CLI, seeding). Adapters
+ * implement the admin port; use cases ask only for the reader, so they cannot change the directory.
  * Addresses are stored normalised (see mail/address.ts): lower-case domain and local part.
  * Accounts, aliases and forwarders share one namespace per domain (a name is one of them).
  * Adapters throw the errors in directory/errors.ts for conflicts; storage faults propagate as-is.
@@ -51,9 +54,19 @@ export type NameEntry =
   | { readonly kind: 'alias'; readonly alias: AliasRecord }
   | { readonly kind: 'forwarder'; readonly forwarder: ForwarderRecord };
 
-export interface Directory {
-  addDomain(domain: DomainRecord): Promise<void>;
+/** What mail handling reads: one record at a time, by name. */
+export interface DirectoryReader {
   getDomain(name: string): Promise<DomainRecord | undefined>;
+  getAccount(address: string): Promise<AccountRecord | undefined>;
+  /** One read that says what a local name is, or undefined when it is none of them. */
+  lookupName(address: string): Promise<NameEntry | undefined>;
+  /** The cluster-wide defaults (the last level of inheritance before the built-in values). */
+  getClusterSettings(): Promise<PartialSettings>;
+}
+
+/** Administration: the reader plus listings and every write. */
+export interface DirectoryAdmin extends DirectoryReader {
+  addDomain(domain: DomainRecord): Promise<void>;
   listDomains(): Promise<DomainRecord[]>;
   updateDomain(
     name: string,
@@ -63,7 +76,6 @@ export interface Directory {
   removeDomain(name: string, opts?: { force?: boolean }): Promise<void>;
 
   addAccount(account: AccountRecord): Promise<void>;
-  getAccount(address: string): Promise<AccountRecord | undefined>;
   listAccounts(domain: string): Promise<AccountRecord[]>;
   removeAccount(address: string): Promise<void>;
   setPasswordHash(address: string, hash: string): Promise<void>;
@@ -78,9 +90,5 @@ export interface Directory {
   removeForwarder(address: string): Promise<void>;
   listForwarders(domain: string): Promise<ForwarderRecord[]>;
 
-  /** One read that says what a local name is, or undefined when it is none of them. */
-  lookupName(address: string): Promise<NameEntry | undefined>;
-
-  getClusterSettings(): Promise<PartialSettings>;
   updateClusterSettings(patch: PartialSettings): Promise<void>;
 }

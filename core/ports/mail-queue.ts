@@ -1,9 +1,12 @@
 /**
- * MailQueue port, shaped after SQS standard queues so the AWS adapter is a thin mapping:
+ * Mail queue ports, shaped after SQS standard queues so the AWS adapter is a thin mapping:
  * at-least-once delivery, receive with a visibility lease, a receive count, a dead-letter state
  * after `maxReceiveCount` receives without an ack, and a delay of at most `MAX_DELAY_SECONDS`
  * per enqueue (longer waits are chained by the caller through `job.notBefore`).
  * Jobs are JSON values; bodies travel by reference (BodyRef), never inline.
+ * Two ports: `MailQueue`, what intake and the queue processor use (enqueue, lease, ack), and
+ * `QueueOperator`, the operator's view (list, inspect, release, remove, depth). Adapters
+ * implement both (`OperableMailQueue`).
  */
 
 import type { MessageSource } from '../mail/message-source.ts';
@@ -123,8 +126,10 @@ export interface MailQueue {
    * can leave both, which per-recipient state and idempotent mailbox appends absorb.
    */
   reschedule(receipt: string, job: QueueJob, delaySeconds: number): Promise<void>;
+}
 
-  // Operator access (embedded: the queue table; AWS: a job index table).
+/** Operator access (embedded: the queue table; AWS: a job index table). */
+export interface QueueOperator {
   list(opts?: { limit?: number; status?: QueueEntryStatus }): Promise<QueueEntry[]>;
   get(jobId: string): Promise<QueueEntry | undefined>;
   /**
@@ -138,3 +143,6 @@ export interface MailQueue {
   remove(jobId: string): Promise<boolean>;
   depth(): Promise<QueueDepth>;
 }
+
+/** A queue an adapter opens: the consumer's port and the operator's. */
+export type OperableMailQueue = MailQueue & QueueOperator;

@@ -6,16 +6,20 @@ import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeases } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
 import type { Counters } from './counters.ts';
-import type { Directory } from './directory.ts';
-import type { MailQueue } from './mail-queue.ts';
+import type { DirectoryAdmin } from './directory.ts';
+import type { OperableMailQueue } from './mail-queue.ts';
 import type { MailboxStore } from './mailbox-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { RuleStore } from './rule-store.ts';
 
+/**
+ * Storage hands out the admin-capable ports (the CLI and seeding write through them); a use
+ * case's deps name only the narrow port it needs (DirectoryReader, MailQueue).
+ */
 export interface Storage {
-  readonly queue: MailQueue;
+  readonly queue: OperableMailQueue;
   readonly messages: MessageStore;
-  readonly directory: Directory;
+  readonly directory: DirectoryAdmin;
   readonly leases: AccountLeases;
   readonly counters: Counters;
   readonly mailboxes: MailboxStore;

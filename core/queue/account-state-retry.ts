@@ -7,7 +7,7 @@
  * was queued. Directory faults propagate.
  */
 
-import { domainOf } from '../mail/address.ts';
+import { effectiveSettings } from '../directory/effective-settings.ts';
 import {
   accountFactOf,
   permanent,
@@ -15,9 +15,9 @@ import {
   type RetriedAccountState,
 } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
-import { type RetryPolicy, resolveSettings } from '../settings/settings.ts';
+import type { RetryPolicy } from '../settings/settings.ts';
 
 export interface AccountStateRetry {
   /** Next attempt for the recipients that stay pending under a policy (ms since epoch), if any. */
@@ -27,23 +27,17 @@ export interface AccountStateRetry {
 }
 
 async function policyFor(
-  directory: Directory,
+  directory: DirectoryReader,
   address: string,
   state: RetriedAccountState,
 ): Promise<RetryPolicy | null> {
-  const entry = await directory.lookupName(address);
-  const account = entry?.kind === 'account' ? entry.account : undefined;
-  const [domain, cluster] = await Promise.all([
-    directory.getDomain(domainOf(address)),
-    directory.getClusterSettings(),
-  ]);
-  const s = resolveSettings(account?.settings, domain?.defaults, cluster);
+  const s = (await effectiveSettings(directory, address)).settings;
   return state === 'disabled' ? s.DisabledRetry : s.FullRetry;
 }
 
 /** Rewrite expired disabled/full outcomes in `outcomes` to permanent ones; say when to try the rest. */
 export async function applyAccountStateRetry(
-  directory: Directory,
+  directory: DirectoryReader,
   job: QueueJob,
   outcomes: Map<string, RecipientOutcome>,
   now: number,

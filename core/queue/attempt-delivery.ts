@@ -11,7 +11,7 @@ import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryChannel } from '../ports/delivery-channel.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { JobRecipient, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay } from '../ports/outbound-relay.ts';
@@ -19,7 +19,7 @@ import { routeRecipients } from './route-recipients.ts';
 
 export interface AttemptDeps {
   readonly messages: MessageStore;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly leases: AccountLeases;
   readonly registry: BackendRegistry;
   readonly channel: DeliveryChannel;

@@ -7,7 +7,7 @@
  */
 import type { Reply } from '../mail/outcome.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { JobRecipient, MailQueue, QueueEntry, QueueJob } from '../ports/mail-queue.ts';
+import type { JobRecipient, MailQueue, QueueEntry, QueueJob, QueueOperator } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import { sendDsn } from './send-dsn.ts';
 
@@ -71,7 +71,7 @@ function refusal(entry: QueueEntry | undefined): Refusal | undefined {
  * meanwhile (leased, acked or re-scheduled), so look again.
  */
 async function whileWaiting(
-  queue: MailQueue,
+  queue: QueueOperator,
   id: string,
   act: (entry: QueueEntry) => Promise<boolean>,
 ): Promise<{ ok: true; entry: QueueEntry } | Refusal> {
@@ -85,13 +85,17 @@ async function whileWaiting(
 }
 
 /** Make a waiting (delayed, ready or dead) job ready now, with its notBefore cleared. */
-export async function retryNow(queue: MailQueue, id: string): Promise<RetryResult> {
+export async function retryNow(queue: QueueOperator, id: string): Promise<RetryResult> {
   const r = await whileWaiting(queue, id, () => queue.releaseNow(id, { clearNotBefore: true }));
   return r.ok ? { ok: true, before: r.entry } : r;
 }
 
 /** Remove a waiting job without any report and delete its body. */
-export async function deleteJob(queue: MailQueue, messages: MessageStore, id: string): Promise<DeleteResult> {
+export async function deleteJob(
+  queue: QueueOperator,
+  messages: MessageStore,
+  id: string,
+): Promise<DeleteResult> {
   const r = await whileWaiting(queue, id, () => queue.remove(id));
   if (!r.ok) return r;
   const bodyError = await deleteBody(messages, r.entry.job);
@@ -99,7 +103,8 @@ export async function deleteJob(queue: MailQueue, messages: MessageStore, id: st
 }
 
 export interface BounceDeps {
-  readonly queue: MailQueue;
+  /** The operator's port, and enqueue for the DSN (and to put the job back if that fails). */
+  readonly queue: QueueOperator & Pick<MailQueue, 'enqueue'>;
   readonly messages: MessageStore;
   readonly clock: Clock;
   /** Reporting MTA named in the DSN. */

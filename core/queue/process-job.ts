@@ -14,7 +14,7 @@ import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryChannel } from '../ports/delivery-channel.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import {
   type JobRecipient,
@@ -33,7 +33,7 @@ import { type DsnKind, sendDsn } from './send-dsn.ts';
 export interface ProcessorDeps {
   readonly queue: MailQueue;
   readonly messages: MessageStore;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly leases: AccountLeases;
   readonly registry: BackendRegistry;
   readonly channel: DeliveryChannel;

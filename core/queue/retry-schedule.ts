@@ -1,9 +1,11 @@
 /**
- * Retry schedule for queued recipients, Postfix-like by default: first retry after 5 minutes,
- * doubling up to 1 hour between attempts, a delayed-delivery warning after 4 hours, and a
- * lifetime of 5 days after which pending recipients fail permanently. Every figure is
+ * Retry schedule for queued recipients: backoff between attempts up to a ceiling, a
+ * delayed-delivery warning, and a lifetime after which pending recipients fail permanently.
+ * The Postfix-like defaults are DEFAULT_RETRY (core/config/defaults.ts); every figure is
  * configurable (tests compress them to seconds). Pure functions of (schedule, job times, now).
  */
+
+import { DEFAULT_RETRY } from '../config/defaults.ts';
 
 export interface RetrySchedule {
   readonly firstRetrySeconds: number;
@@ -13,13 +15,7 @@ export interface RetrySchedule {
   readonly lifetimeSeconds: number;
 }
 
-export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = {
-  firstRetrySeconds: 300,
-  maxRetrySeconds: 3600,
-  backoffFactor: 2,
-  warnAfterSeconds: 4 * 3600,
-  lifetimeSeconds: 5 * 24 * 3600,
-};
+export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = DEFAULT_RETRY;
 
 /** Seconds to wait after the `attempts`-th failed attempt (1-based). */
 export function retryDelaySeconds(schedule: RetrySchedule, attempts: number): number {

@@ -9,7 +9,7 @@ import { replies } from '../mail/smtp-replies.ts';
 import { srsAccount } from '../mail/srs.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import { chooseBackend } from './choose-backend.ts';
 
 export interface RoutePlan {
@@ -22,7 +22,7 @@ export interface RoutePlan {
 }
 
 export interface RouteDeps {
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly leases: AccountLeases;
   readonly registry: BackendRegistry;
   readonly mode: 'dynamic' | 'static';
@@ -30,7 +30,7 @@ export interface RouteDeps {
 }
 
 /** The account a local address lands in (aliases resolved), or the address itself. */
-async function accountKey(directory: Directory, address: string): Promise<string> {
+async function accountKey(directory: DirectoryReader, address: string): Promise<string> {
   const entry = await directory.lookupName(address);
   if (entry?.kind === 'alias') return entry.alias.account;
   // A DSN we made for a redirected message goes to its SRS address: that is the forwarding account.

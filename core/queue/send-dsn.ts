@@ -14,7 +14,7 @@ import { derivedQueueId } from '../util/ids.ts';
 export type DsnKind = 'failed' | 'delayed' | 'delivered';
 
 export async function sendDsn(
-  deps: { queue: MailQueue; messages: MessageStore; clock: Clock; hostname: string },
+  deps: { queue: Pick<MailQueue, 'enqueue'>; messages: MessageStore; clock: Clock; hostname: string },
   job: QueueJob,
   kind: DsnKind,
   recipients: readonly JobRecipient[],

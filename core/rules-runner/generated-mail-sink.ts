@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import { resolveRecipient } from '../directory/resolve-recipient.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 
@@ -43,7 +43,7 @@ export interface GeneratedMailSink {
  * the address given, so delivery refuses it and the sender gets the DSN through the usual path.
  */
 export async function generatedRecipients(
-  directory: Directory,
+  directory: DirectoryReader,
   addresses: readonly string[],
   now: number,
 ): Promise<JobRecipient[]> {
@@ -68,7 +68,7 @@ export async function generatedRecipients(
 
 interface StoreDeps {
   readonly messages: MessageStore;
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly clock: Clock;
 }
 

@@ -8,11 +8,11 @@
 import { domainOf } from '../mail/address.ts';
 import { srsForward } from '../mail/srs.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { Directory } from '../ports/directory.ts';
+import type { DirectoryReader } from '../ports/directory.ts';
 import type { GeneratedMessage } from '../rules/index.ts';
 
 export interface ReturnPathDeps {
-  readonly directory: Directory;
+  readonly directory: DirectoryReader;
   readonly clock: Clock;
   /** Secret for SRS return paths; without one, external redirects are sent from the account. */
   readonly srsSecret?: string;

@@ -19,7 +19,6 @@ export { applyHeaderEdits, editMessageHeaders } from './header-edits.ts';
 export { decodeEncodedWords, type HeaderList, parseHeaderBlock } from './headers.ts';
 export {
   countReceived,
-  DEFAULT_RECEIVED_LIMIT,
   generationBlockedBy,
   hasLoopMark,
   LOOP_HEADER,

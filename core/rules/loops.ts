@@ -1,12 +1,12 @@
 /**
  * Loop protection for rule-generated mail: a message with more Received headers than the limit
- * (default 50) has looped, and every message a rule generates carries `X-Strato-Loop: <owner>`,
+ * (DEFAULT_RULES_HOP_LIMIT unless configured) has looped, and every message a rule generates carries `X-Strato-Loop: <owner>`,
  * so a message that already carries the owner's mark must not make that owner generate again.
  * `generationBlockedBy` answers why generation is blocked, or undefined. Pure; never throws.
  */
+import { DEFAULT_RULES_HOP_LIMIT } from '../config/defaults.ts';
 import { type HeaderList, headerValues } from './headers.ts';
 
-export const DEFAULT_RECEIVED_LIMIT = 50;
 export const LOOP_HEADER = 'X-Strato-Loop';
 
 /** How many Received fields the message carries. */
@@ -31,7 +31,7 @@ export function hasLoopMark(headers: HeaderList, owner: string): boolean {
 export function generationBlockedBy(
   headers: HeaderList,
   owner: string,
-  receivedLimit: number = DEFAULT_RECEIVED_LIMIT,
+  receivedLimit: number = DEFAULT_RULES_HOP_LIMIT,
 ): string | undefined {
   const hops = countReceived(headers);
   if (hops > receivedLimit) return `mail loop: ${hops} Received headers (limit ${receivedLimit})`;

@@ -37,7 +37,7 @@ export interface EvaluationContext {
   readonly utcOffsetMinutes?: number;
   /** The job/delivery id: seeds Message-IDs and `idSeed`, so a retried delivery regenerates alike. */
   readonly deliveryId: string;
-  /** Received headers allowed before generation counts as a loop; default 50. */
+  /** Received headers allowed before generation counts as a loop; default DEFAULT_RULES_HOP_LIMIT. */
   readonly receivedLimit?: number;
 }
 

@@ -6,7 +6,7 @@
  * queue status). Failure: never hangs — when nothing new is stored for `stallMs` it stops and
  * reports "not delivered within timeout" (or "incomplete"); storage errors reject to the caller.
  */
-import type { MailQueue, QueueEntryStatus } from '../../core/ports/mail-queue.ts';
+import type { QueueEntryStatus, QueueOperator } from '../../core/ports/mail-queue.ts';
 import type { MailboxStore } from '../../core/ports/mailbox-store.ts';
 import { type LoadOptions, type LoadResult, percentile, runLoad } from './load.ts';
 import { MailboxScanner, type ScanTotals } from './mailbox-scan.ts';
@@ -14,7 +14,7 @@ import { MailboxScanner, type ScanTotals } from './mailbox-scan.ts';
 export interface E2eOptions {
   readonly load: Omit<LoadOptions, 'mode' | 'recipients'>;
   readonly recipients: readonly string[];
-  readonly queue: MailQueue;
+  readonly queue: QueueOperator;
   readonly mailboxes: MailboxStore;
   /** Give up when no new message has been stored for this long (also the drain wait's limit). */
   readonly stallMs: number;

@@ -1,0 +1,50 @@
+/**
+ * Defaults that more than one place needs: the role config schemas (core/config), the CDK stage
+ * config, adapters' and use cases' fallbacks, and CLI help text. Each figure is written here once
+ * and imported everywhere else, so a changed default cannot leave a stale copy behind. Plain
+ * constants with no imports: any core folder may depend on this module.
+ */
+
+/** Embedded storage's data directory, relative to the working directory. */
+export const DEFAULT_DATA_DIR = './.strato';
+
+/** The name a process greets with and signs DSNs as when none is configured. */
+export const DEFAULT_HOSTNAME = 'localhost';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
+/** Frontend ports (above 1024, so no root; a load balancer or NAT maps 25, 587 and 465 to them). */
+export const DEFAULT_MX_PORT = 2525;
+export const DEFAULT_SUBMISSION_PORT = 2587;
+export const DEFAULT_TLS_PORT = 2465;
+/** A backend's LMTP port (the local cluster counts its backends' ports up from here). */
+export const DEFAULT_LMTP_PORT = 2424;
+
+/**
+ * Received headers a message may carry before rules stop generating mail for it (a mail loop);
+ * STRATO_RULES_HOP_LIMIT, read by frontends (cluster rules) and backends (domain/account rules).
+ */
+export const DEFAULT_RULES_HOP_LIMIT = 50;
+
+/** Receives without an ack before a queued job goes dead (SQS maxReceiveCount). */
+export const DEFAULT_MAX_RECEIVE_COUNT = 20;
+/** Live jobs the queue holds before it refuses enqueues (intake back-pressure); 0 = no limit. */
+export const DEFAULT_MAX_QUEUED = 0;
+/** How long a queue processor leases a job before another may take it. */
+export const DEFAULT_QUEUE_VISIBILITY_SECONDS = 120;
+/** Jobs one queue processor works on at once. */
+export const DEFAULT_QUEUE_CONCURRENCY = 16;
+
+/**
+ * The queue's retry schedule, Postfix-like: first retry after 5 minutes, doubling up to 1 hour
+ * between attempts, a delayed-delivery warning after 4 hours, bounce after 5 days.
+ */
+export const DEFAULT_RETRY = {
+  firstRetrySeconds: 300,
+  maxRetrySeconds: 3600,
+  backoffFactor: 2,
+  warnAfterSeconds: 4 * 3600,
+  lifetimeSeconds: 5 * 24 * 3600,
+} as const;
