@@ -16,9 +16,6 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-/** The default data dir (core/config/defaults.ts), named here too for the CLI's help text. */
-export { DEFAULT_DATA_DIR };
-
 export class CliContext {
   private opened: Promise<Storage> | undefined;
   private printer: Printer | undefined;

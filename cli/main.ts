@@ -5,8 +5,10 @@
  * found/conflict or an unexpected error), which it returns; bin/strato.js exits with it. Never
  * prints a stack trace unless STRATO_DEBUG=1. Tests call `main` in-process with buffers.
  */
+
 import { readFileSync } from 'node:fs';
 import { Command, type HelpContext } from 'commander';
+import { DEFAULT_DATA_DIR } from '../core/config/defaults.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { registerAccount } from './commands/account.ts';
 import { registerAlias } from './commands/alias.ts';
@@ -16,7 +18,7 @@ import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
 import { registerRules } from './commands/rules.ts';
-import { CliContext, DEFAULT_DATA_DIR, type GlobalOptions } from './context.ts';
+import { CliContext, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
 import type { CliIo } from './io.ts';
 

@@ -38,7 +38,7 @@ export interface RulesDeps {
   readonly srsSecret?: string;
   /** Messages an account's rules may generate per hour (default 100); the rest are dropped and logged. */
   readonly generatedPerHour?: number;
-  /** Received headers before generation counts as a loop (default 50). */
+  /** Received headers before generation counts as a loop (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly receivedLimit?: number;
 }
 

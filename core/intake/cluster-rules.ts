@@ -31,7 +31,7 @@ export interface ClusterRulesDeps {
   readonly logger: Logger;
   /** Owner of the cluster rules (From of their replies), e.g. postmaster@<hostname>. */
   readonly postmaster: string;
-  /** Received headers before generation counts as a loop (default 50). */
+  /** Received headers before generation counts as a loop (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly receivedLimit?: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The set of storage ports one process opens together. `openEmbeddedStorage` (adapters/embedded)
- * and, later, the AWS factory both return this shape, so entry points are adapter-agnostic.
+ * and `openAwsStorage` (adapters/aws) both return this shape, so entry points are
+ * adapter-agnostic.
  */
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeases } from './account-leases.ts';

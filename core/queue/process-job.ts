@@ -63,7 +63,7 @@ export interface ProcessOptions {
    * False once this processor can no longer be sure it holds the job's lease (an extend failed,
    * or the lease ran out). The body is then kept: another processor may hold the job now and
    * still need it. (A kept body of a finished job is an orphan: on AWS the spool bucket's
-   * lifecycle rule expires it; the embedded store has no orphan sweep yet.)
+   * lifecycle rule expires it; in embedded mode the local cluster sweeps it after an hour.)
    */
   readonly leaseHeld?: () => boolean;
 }

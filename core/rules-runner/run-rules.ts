@@ -79,7 +79,7 @@ export interface RulesRun extends GenerationRun {
   readonly sets: readonly RuleSetRef[];
   /** At enqueue every envelope recipient; at delivery the one being delivered. */
   readonly recipients: readonly string[];
-  /** Received headers before generation counts as a loop (default 50). */
+  /** Received headers before generation counts as a loop (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly receivedLimit?: number;
 }
 

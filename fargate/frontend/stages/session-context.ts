@@ -38,7 +38,7 @@ export interface SessionDeps {
   readonly maxMessageSize: number;
   /** Checks SRS bounce addresses at RCPT (the secret the backends sign with). */
   readonly srsSecret?: string;
-  /** Received headers before cluster rules stop generating mail (default 50). */
+  /** Received headers before cluster rules stop generating mail (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly rulesHopLimit?: number;
   /** True once shutdown began: new sessions and transactions get 421. */
   readonly stopping: () => boolean;
