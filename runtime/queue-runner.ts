@@ -81,14 +81,18 @@ async function createChannel(
 }
 
 /** Everything the core processor needs, built from storage and the queue config. */
-export async function startQueueRunnerDeps(opts: {
-  storage: Storage;
-  config: QueueConfig;
-  dataDir: string;
-  hostname: string;
-  clock: Clock;
-  logger: Logger;
-}): Promise<ProcessorDeps & { close(): Promise<void> }> {
+export interface QueueRunnerOptions {
+  readonly storage: Storage;
+  readonly config: QueueConfig;
+  readonly dataDir: string;
+  readonly hostname: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export async function startQueueRunnerDeps(
+  opts: QueueRunnerOptions,
+): Promise<ProcessorDeps & { close(): Promise<void> }> {
   const { storage, config } = opts;
   const channel = await createChannel(config, storage, opts.hostname);
   const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
@@ -122,14 +126,7 @@ export async function startQueueRunnerDeps(opts: {
   };
 }
 
-export async function startQueueRunner(opts: {
-  storage: Storage;
-  config: QueueConfig;
-  dataDir: string;
-  hostname: string;
-  clock: Clock;
-  logger: Logger;
-}): Promise<QueueRunner> {
+export async function startQueueRunner(opts: QueueRunnerOptions): Promise<QueueRunner> {
   const { config } = opts;
   const deps = await startQueueRunnerDeps(opts);
   const processor = new QueueProcessor(deps, {

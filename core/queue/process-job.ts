@@ -10,11 +10,6 @@
 
 import type { RecipientOutcome } from '../mail/outcome.ts';
 import { formatReply, replies } from '../mail/smtp-replies.ts';
-import type { AccountLeases } from '../ports/account-leases.ts';
-import type { BackendRegistry } from '../ports/backend-registry.ts';
-import type { Clock } from '../ports/clock.ts';
-import type { DeliveryChannel } from '../ports/delivery-channel.ts';
-import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import {
   type JobRecipient,
@@ -23,26 +18,17 @@ import {
   type MailQueue,
   type QueueJob,
 } from '../ports/mail-queue.ts';
-import type { MessageStore } from '../ports/message-store.ts';
-import type { OutboundRelay } from '../ports/outbound-relay.ts';
 import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
-import { attemptDelivery, type Outcomes } from './attempt-delivery.ts';
+import { type AttemptDeps, attemptDelivery, type Outcomes } from './attempt-delivery.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
 import { type DsnKind, sendDsn } from './send-dsn.ts';
 
-export interface ProcessorDeps {
+/** What a delivery attempt needs, plus the queue, the retry schedule, logging and DSN naming. */
+export interface ProcessorDeps extends AttemptDeps {
   readonly queue: MailQueue;
-  readonly messages: MessageStore;
-  readonly directory: DirectoryReader;
-  readonly leases: AccountLeases;
-  readonly registry: BackendRegistry;
-  readonly channel: DeliveryChannel;
-  readonly relay: OutboundRelay;
-  readonly clock: Clock;
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
   readonly hostname: string;
-  readonly backendMode: 'dynamic' | 'static';
 }
 
 export type JobResult = 'done' | 'rescheduled' | 'deferred';
