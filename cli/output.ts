@@ -58,6 +58,25 @@ export class Printer {
     if (this.json) this.line(JSON.stringify(value, jsonReplacer, 2));
     else text();
   }
+
+  /** A command's outcome: `value` as JSON with --json, else the one line `text`. */
+  resultLine(value: unknown, text: string): void {
+    this.result(value, () => this.line(text));
+  }
+
+  /** A listing: `value` as JSON with --json, else the table of `rows`, or `empty` when there are none. */
+  resultTable(value: unknown, table: Listing): void {
+    this.result(value, () =>
+      this.line(table.rows.length === 0 ? table.empty : formatTable(table.headers, table.rows)),
+    );
+  }
+}
+
+/** A text table and the line printed instead of it when it has no rows. */
+export interface Listing {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly empty: string;
 }
 
 /** Keeps explicit `undefined` values visible as null, so cleared settings show up in JSON. */

@@ -1,10 +1,11 @@
 /**
  * Validation of command-line input before any storage is opened: addresses and domains (with
  * core/mail/address.ts), setting names and values (core/directory/settings.ts), MailToUnknown
- * policies, counts, and passwords from --password or --password-stdin.
+ * policies, counts, passwords from --password or --password-stdin, and files named as arguments.
  * Every function returns the normalised value or throws UsageError (exit 2) naming the problem.
  */
 
+import { readFile } from 'node:fs/promises';
 import { parseAddress, parseDomain } from '../core/mail/address.ts';
 import type { MailToUnknown } from '../core/ports/directory.ts';
 import {
@@ -41,6 +42,12 @@ export function settingName(input: string): SettingName {
 export function setting(nameInput: string, value: string): { name: SettingName; patch: PartialSettings } {
   const name = settingName(nameInput);
   return { name, patch: parseSetting(name, value) };
+}
+
+/** The setting names for help text, "Enabled, ... DisabledRetry or FullRetry", with `extra` last. */
+export function settingNamesHelp(...extra: string[]): string {
+  const names = [...SETTING_NAMES, ...extra];
+  return `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 }
 
 export const MAIL_TO_UNKNOWN_FORMS = 'reject, discard, accept-and-bounce or reroute:<address>';
@@ -104,4 +111,11 @@ export async function password(
   if (value.length === 0) throw new UsageError('the password is empty');
   if (/[\r\n]/.test(value)) throw new UsageError('the password must not contain a line break');
   return value;
+}
+
+/** The bytes of a file named on the command line; a missing or unreadable file is a UsageError. */
+export function readFileArg(file: string): Promise<Buffer> {
+  return readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
 }

@@ -7,26 +7,26 @@
 import type { Command } from 'commander';
 import { settingsFromLevels } from '../../core/directory/effective-settings.ts';
 import type { DomainRecord } from '../../core/ports/directory.ts';
-import type { Storage } from '../../core/ports/storage.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';
 import type { CliContext } from '../context.ts';
-import { CliError } from '../errors.ts';
-import { formatFields, formatMailToUnknown, formatSettingValue, formatTable, formatTime } from '../output.ts';
+import { formatFields, formatMailToUnknown, formatSettingValue, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, formatStoredSettings, settingRows, settingRowsJson } from '../settings-view.ts';
-
-export async function requireDomain(storage: Storage, name: string): Promise<DomainRecord> {
-  const record = await storage.directory.getDomain(name);
-  if (!record) throw new CliError(`domain ${name} does not exist`);
-  return record;
-}
+import { requireDomain } from './lookups.ts';
 
 export function registerDomain(program: Command, ctx: CliContext): void {
   const domain = program
     .command('domain')
     .description('manage local domains: their accounts live under them, and their defaults apply to them');
+  domainAdd(domain, ctx);
+  domainList(domain, ctx);
+  domainShow(domain, ctx);
+  domainSet(domain, ctx);
+  domainRemove(domain, ctx);
+}
 
-  domain
+function domainAdd(group: Command, ctx: CliContext): void {
+  group
     .command('add')
     .description('add a local domain')
     .argument('<name>', 'domain name, e.g. example.com')
@@ -35,135 +35,155 @@ export function registerDomain(program: Command, ctx: CliContext): void {
       `what to do with mail for unknown names: ${parse.MAIL_TO_UNKNOWN_FORMS}`,
       'reject',
     )
-    .action(async (nameInput: string, opts: { mailToUnknown: string }) => {
-      const name = parse.domain(nameInput);
-      const mailToUnknown = parse.mailToUnknown(opts.mailToUnknown);
-      const storage = await ctx.storage();
-      const record: DomainRecord = { name, mailToUnknown, defaults: {}, createdAt: Date.now() };
-      await storage.directory.addDomain(record);
-      ctx.out.result(record, () =>
-        ctx.out.line(`domain ${name} added (mail to unknown names: ${formatMailToUnknown(mailToUnknown)})`),
-      );
-    });
+    .action((nameInput: string, opts: { mailToUnknown: string }) => addDomain(ctx, nameInput, opts));
+}
 
-  domain
+async function addDomain(ctx: CliContext, nameInput: string, opts: { mailToUnknown: string }): Promise<void> {
+  const name = parse.domain(nameInput);
+  const mailToUnknown = parse.mailToUnknown(opts.mailToUnknown);
+  const storage = await ctx.storage();
+  const record: DomainRecord = { name, mailToUnknown, defaults: {}, createdAt: Date.now() };
+  await storage.directory.addDomain(record);
+  ctx.out.resultLine(
+    record,
+    `domain ${name} added (mail to unknown names: ${formatMailToUnknown(mailToUnknown)})`,
+  );
+}
+
+function domainList(group: Command, ctx: CliContext): void {
+  group
     .command('list')
     .description('list local domains')
-    .action(async () => {
-      const storage = await ctx.storage();
-      const domains = await storage.directory.listDomains();
-      domains.sort((a, b) => a.name.localeCompare(b.name));
-      ctx.out.result(domains, () => {
-        if (domains.length === 0) return ctx.out.line('no domains');
-        ctx.out.line(
-          formatTable(
-            ['DOMAIN', 'MAIL-TO-UNKNOWN', 'DEFAULTS', 'CREATED'],
-            domains.map((d) => [
-              d.name,
-              formatMailToUnknown(d.mailToUnknown),
-              formatStoredSettings(d.defaults),
-              formatTime(d.createdAt),
-            ]),
-          ),
-        );
-      });
-    });
+    .action(() => listDomains(ctx));
+}
 
-  domain
+async function listDomains(ctx: CliContext): Promise<void> {
+  const storage = await ctx.storage();
+  const domains = await storage.directory.listDomains();
+  domains.sort((a, b) => a.name.localeCompare(b.name));
+  ctx.out.resultTable(domains, {
+    headers: ['DOMAIN', 'MAIL-TO-UNKNOWN', 'DEFAULTS', 'CREATED'],
+    rows: domains.map((d) => [
+      d.name,
+      formatMailToUnknown(d.mailToUnknown),
+      formatStoredSettings(d.defaults),
+      formatTime(d.createdAt),
+    ]),
+    empty: 'no domains',
+  });
+}
+
+function domainShow(group: Command, ctx: CliContext): void {
+  group
     .command('show')
     .description('show a domain: policy, number of names, and its defaults against the cluster defaults')
     .argument('<name>', 'domain name')
-    .action(async (nameInput: string) => {
-      const name = parse.domain(nameInput);
-      const storage = await ctx.storage();
-      const record = await requireDomain(storage, name);
-      const [accounts, aliases, forwarders, cluster] = await Promise.all([
-        storage.directory.listAccounts(name),
-        storage.directory.listAliases(name),
-        storage.directory.listForwarders(name),
-        storage.directory.getClusterSettings(),
-      ]);
-      const rows = settingRows(settingsFromLevels({ domain: record.defaults, cluster }), [
-        'domain',
-        'cluster',
-      ]);
-      const counts = { accounts: accounts.length, aliases: aliases.length, forwarders: forwarders.length };
-      ctx.out.result({ ...record, ...counts, settings: settingRowsJson(rows) }, () => {
-        ctx.out.line(
-          formatFields([
-            ['Domain', record.name],
-            ['Mail to unknown', formatMailToUnknown(record.mailToUnknown)],
-            ['Created', formatTime(record.createdAt)],
-            ['Accounts', String(counts.accounts)],
-            ['Aliases', String(counts.aliases)],
-            ['Forwarders', String(counts.forwarders)],
-          ]),
-        );
-        ctx.out.line();
-        ctx.out.line('Defaults for its accounts (an account setting overrides them):');
-        ctx.out.line(formatSettingRows(rows, ['domain', 'cluster']));
-      });
-    });
+    .action((nameInput: string) => showDomain(ctx, nameInput));
+}
 
-  domain
+async function showDomain(ctx: CliContext, nameInput: string): Promise<void> {
+  const name = parse.domain(nameInput);
+  const storage = await ctx.storage();
+  const record = await requireDomain(storage, name);
+  const [accounts, aliases, forwarders, cluster] = await Promise.all([
+    storage.directory.listAccounts(name),
+    storage.directory.listAliases(name),
+    storage.directory.listForwarders(name),
+    storage.directory.getClusterSettings(),
+  ]);
+  const rows = domainSettingRows(record.defaults, cluster);
+  const counts = { accounts: accounts.length, aliases: aliases.length, forwarders: forwarders.length };
+  ctx.out.result({ ...record, ...counts, settings: settingRowsJson(rows) }, () => {
+    ctx.out.line(
+      formatFields([
+        ['Domain', record.name],
+        ['Mail to unknown', formatMailToUnknown(record.mailToUnknown)],
+        ['Created', formatTime(record.createdAt)],
+        ['Accounts', String(counts.accounts)],
+        ['Aliases', String(counts.aliases)],
+        ['Forwarders', String(counts.forwarders)],
+      ]),
+    );
+    ctx.out.line();
+    ctx.out.line('Defaults for its accounts (an account setting overrides them):');
+    ctx.out.line(formatSettingRows(rows, ['domain', 'cluster']));
+  });
+}
+
+/** The domain's defaults over the cluster's: what its accounts inherit. */
+function domainSettingRows(defaults: PartialSettings, cluster: PartialSettings) {
+  return settingRows(settingsFromLevels({ domain: defaults, cluster }), ['domain', 'cluster']);
+}
+
+function domainSet(group: Command, ctx: CliContext): void {
+  group
     .command('set')
     .description('set a default for the domain\'s accounts, or its mail-to-unknown policy ("default" clears)')
     .argument('<name>', 'domain name')
-    .argument(
-      '<setting>',
-      'Enabled, MaxAccountSize, MaxMessageSize, MaxMailOutSize, MailOutFlow, MailInpFlow, DisabledRetry, FullRetry or mail-to-unknown',
-    )
+    .argument('<setting>', parse.settingNamesHelp('mail-to-unknown'))
     .argument('<value>', 'e.g. 10M, unlimited, 100/1h, true, default; for mail-to-unknown: a policy')
-    .action(async (nameInput: string, settingInput: string, value: string) => {
+    .action((nameInput: string, settingInput: string, value: string) => {
       const name = parse.domain(nameInput);
-      if (parse.isMailToUnknownName(settingInput)) {
-        const mailToUnknown = parse.mailToUnknown(value);
-        const storage = await ctx.storage();
-        await requireDomain(storage, name);
-        await storage.directory.updateDomain(name, { mailToUnknown });
-        ctx.out.result({ domain: name, mailToUnknown }, () =>
-          ctx.out.line(`domain ${name}: mail to unknown names: ${formatMailToUnknown(mailToUnknown)}`),
-        );
-        return;
-      }
-      const { name: setting, patch } = parse.setting(settingInput, value);
-      const storage = await ctx.storage();
-      const record = await requireDomain(storage, name);
-      // The full defaults with the cleared key present as undefined: correct whether the adapter
-      // replaces the defaults or merges the patch with "undefined clears".
-      const defaults: PartialSettings = { ...record.defaults, ...patch };
-      await storage.directory.updateDomain(name, { defaults });
-      const after = await requireDomain(storage, name);
-      const cluster = await storage.directory.getClusterSettings();
-      const row = settingRows(settingsFromLevels({ domain: after.defaults, cluster }), [
-        'domain',
-        'cluster',
-      ]).find((r) => r.name === setting)!;
-      ctx.out.result(
-        { domain: name, setting, value: after.defaults[setting] ?? null, effective: row.effective },
-        () =>
-          ctx.out.line(
-            patch[setting] === undefined && setting in patch
-              ? `domain ${name}: ${setting} cleared (accounts now inherit from ${row.source})`
-              : `domain ${name}: ${setting} = ${formatSettingValue(setting, after.defaults[setting])}`,
-          ),
-      );
+      return parse.isMailToUnknownName(settingInput)
+        ? setMailToUnknown(ctx, name, value)
+        : setDomainDefault(ctx, name, settingInput, value);
     });
+}
 
-  domain
+async function setMailToUnknown(ctx: CliContext, name: string, value: string): Promise<void> {
+  const mailToUnknown = parse.mailToUnknown(value);
+  const storage = await ctx.storage();
+  await requireDomain(storage, name);
+  await storage.directory.updateDomain(name, { mailToUnknown });
+  ctx.out.resultLine(
+    { domain: name, mailToUnknown },
+    `domain ${name}: mail to unknown names: ${formatMailToUnknown(mailToUnknown)}`,
+  );
+}
+
+async function setDomainDefault(
+  ctx: CliContext,
+  name: string,
+  settingInput: string,
+  value: string,
+): Promise<void> {
+  const { name: setting, patch } = parse.setting(settingInput, value);
+  const storage = await ctx.storage();
+  const record = await requireDomain(storage, name);
+  // The full defaults with the cleared key present as undefined: correct whether the adapter
+  // replaces the defaults or merges the patch with "undefined clears".
+  const defaults: PartialSettings = { ...record.defaults, ...patch };
+  await storage.directory.updateDomain(name, { defaults });
+  const after = await requireDomain(storage, name);
+  const cluster = await storage.directory.getClusterSettings();
+  const row = domainSettingRows(after.defaults, cluster).find((r) => r.name === setting)!;
+  ctx.out.resultLine(
+    { domain: name, setting, value: after.defaults[setting] ?? null, effective: row.effective },
+    patch[setting] === undefined && setting in patch
+      ? `domain ${name}: ${setting} cleared (accounts now inherit from ${row.source})`
+      : `domain ${name}: ${setting} = ${formatSettingValue(setting, after.defaults[setting])}`,
+  );
+}
+
+function domainRemove(group: Command, ctx: CliContext): void {
+  group
     .command('remove')
     .description('remove a domain (refused while it has accounts, aliases or forwarders, unless --force)')
     .argument('<name>', 'domain name')
     .option('--force', 'also remove every account, alias and forwarder in the domain')
-    .action(async (nameInput: string, opts: { force?: boolean }) => {
-      const name = parse.domain(nameInput);
-      const storage = await ctx.storage();
-      await requireDomain(storage, name);
-      const accounts = opts.force ? await storage.directory.listAccounts(name) : [];
-      await storage.directory.removeDomain(name, { force: opts.force === true });
-      // Its rule sets (and, with --force, its accounts') go too.
-      await storage.rules.set({ kind: 'domain', name }, []);
-      for (const a of accounts) await storage.rules.set({ kind: 'account', address: a.address }, []);
-      ctx.out.result({ domain: name, removed: true }, () => ctx.out.line(`domain ${name} removed`));
-    });
+    .action((nameInput: string, opts: { force?: boolean }) =>
+      removeDomain(ctx, nameInput, opts.force === true),
+    );
+}
+
+async function removeDomain(ctx: CliContext, nameInput: string, force: boolean): Promise<void> {
+  const name = parse.domain(nameInput);
+  const storage = await ctx.storage();
+  await requireDomain(storage, name);
+  const accounts = force ? await storage.directory.listAccounts(name) : [];
+  await storage.directory.removeDomain(name, { force });
+  // Its rule sets (and, with --force, its accounts') go too.
+  await storage.rules.set({ kind: 'domain', name }, []);
+  for (const a of accounts) await storage.rules.set({ kind: 'account', address: a.address }, []);
+  ctx.out.resultLine({ domain: name, removed: true }, `domain ${name} removed`);
 }

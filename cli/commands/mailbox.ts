@@ -12,7 +12,7 @@ import type { Storage } from '../../core/ports/storage.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { clip, decodedHeader, printable } from '../headers.ts';
-import { formatBytes, formatTable, formatTime } from '../output.ts';
+import { formatBytes, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 
 const INBOX = 'INBOX';
@@ -67,6 +67,22 @@ async function withHeaders(storage: Storage, account: string, m: MailboxMessage)
   }
 }
 
+/** The messages with From and Subject, a few files at a time. */
+async function listedMessages(
+  storage: Storage,
+  account: string,
+  messages: MailboxMessage[],
+): Promise<Listed[]> {
+  // Enough to hide latency, not so many that a big folder exhausts descriptors.
+  const listed: Listed[] = [];
+  for (let i = 0; i < messages.length; i += 16) {
+    listed.push(
+      ...(await Promise.all(messages.slice(i, i + 16).map((m) => withHeaders(storage, account, m)))),
+    );
+  }
+  return listed;
+}
+
 function uidArg(input: string): number {
   const uid = parse.positiveInt(input, 'UID');
   if (!Number.isSafeInteger(uid)) throw new UsageError(`invalid UID "${input}": too large`);
@@ -75,85 +91,92 @@ function uidArg(input: string): number {
 
 export function registerMailbox(program: Command, ctx: CliContext): void {
   const mailbox = program.command('mailbox').description("look into an account's stored mail (read-only)");
+  mailboxFolders(mailbox, ctx);
+  mailboxList(mailbox, ctx);
+  mailboxRead(mailbox, ctx);
+}
 
-  mailbox
+function mailboxFolders(group: Command, ctx: CliContext): void {
+  group
     .command('folders')
     .description("list an account's folders with their message counts and sizes")
     .argument('<account>', 'account address, e.g. alice@example.com')
-    .action(async (input: string) => {
-      const account = parse.address(input);
-      const storage = await ctx.storage();
-      const folders = await mailboxAccount(storage, account);
-      const rows = await Promise.all(
-        folders.map(async (folder) => {
-          const messages = await storage.mailboxes.list(account, folder);
-          return { folder, messages: messages.length, bytes: messages.reduce((sum, m) => sum + m.size, 0) };
-        }),
-      );
-      ctx.out.result(rows, () => {
-        if (rows.length === 0) return ctx.out.line(`no mail stored for ${account} yet`);
-        ctx.out.line(
-          formatTable(
-            ['FOLDER', 'MESSAGES', 'SIZE'],
-            rows.map((r) => [printable(r.folder), String(r.messages), formatBytes(r.bytes)]),
-          ),
-        );
-      });
-    });
+    .action((input: string) => listFolders(ctx, input));
+}
 
-  mailbox
+async function listFolders(ctx: CliContext, input: string): Promise<void> {
+  const account = parse.address(input);
+  const storage = await ctx.storage();
+  const folders = await mailboxAccount(storage, account);
+  const rows = await Promise.all(
+    folders.map(async (folder) => {
+      const messages = await storage.mailboxes.list(account, folder);
+      return { folder, messages: messages.length, bytes: messages.reduce((sum, m) => sum + m.size, 0) };
+    }),
+  );
+  ctx.out.resultTable(rows, {
+    headers: ['FOLDER', 'MESSAGES', 'SIZE'],
+    rows: rows.map((r) => [printable(r.folder), String(r.messages), formatBytes(r.bytes)]),
+    empty: `no mail stored for ${account} yet`,
+  });
+}
+
+function mailboxList(group: Command, ctx: CliContext): void {
+  group
     .command('list')
     .description('list the messages of a folder, oldest first: UID, date stored, size, flags, From, Subject')
     .argument('<account>', 'account address, e.g. alice@example.com')
     .argument('[folder]', 'folder name', INBOX)
-    .action(async (input: string, folderInput: string) => {
-      const account = parse.address(input);
-      const folder = folderName(folderInput);
-      const storage = await ctx.storage();
-      requireFolder(account, await mailboxAccount(storage, account), folder);
-      const messages = await storage.mailboxes.list(account, folder);
-      // A few files at a time: enough to hide latency, not so many that a big folder exhausts descriptors.
-      const listed: Listed[] = [];
-      for (let i = 0; i < messages.length; i += 16) {
-        listed.push(
-          ...(await Promise.all(messages.slice(i, i + 16).map((m) => withHeaders(storage, account, m)))),
-        );
-      }
-      ctx.out.result(
-        listed.map((m) => ({ ...m, date: new Date(m.internalDate).toISOString() })),
-        () => {
-          if (listed.length === 0) return ctx.out.line(`${folder} of ${account} is empty`);
-          ctx.out.line(
-            formatTable(
-              ['UID', 'DATE', 'SIZE', 'FLAGS', 'FROM', 'SUBJECT'],
-              listed.map((m) => [
-                String(m.uid),
-                formatTime(m.internalDate),
-                formatBytes(m.size),
-                m.flags.length ? m.flags.join(' ') : '-',
-                m.headerError ? '?' : clip(printable(m.from ?? '-'), 40),
-                m.headerError ? `? (${m.headerError})` : clip(printable(m.subject ?? '-'), 80),
-              ]),
-            ),
-          );
-        },
-      );
-    });
+    .action((input: string, folderInput: string) => listMessages(ctx, input, folderInput));
+}
 
-  mailbox
+async function listMessages(ctx: CliContext, input: string, folderInput: string): Promise<void> {
+  const account = parse.address(input);
+  const folder = folderName(folderInput);
+  const storage = await ctx.storage();
+  requireFolder(account, await mailboxAccount(storage, account), folder);
+  const listed = await listedMessages(storage, account, await storage.mailboxes.list(account, folder));
+  ctx.out.resultTable(
+    listed.map((m) => ({ ...m, date: new Date(m.internalDate).toISOString() })),
+    {
+      headers: ['UID', 'DATE', 'SIZE', 'FLAGS', 'FROM', 'SUBJECT'],
+      rows: listed.map((m) => [
+        String(m.uid),
+        formatTime(m.internalDate),
+        formatBytes(m.size),
+        m.flags.length ? m.flags.join(' ') : '-',
+        m.headerError ? '?' : clip(printable(m.from ?? '-'), 40),
+        m.headerError ? `? (${m.headerError})` : clip(printable(m.subject ?? '-'), 80),
+      ]),
+      empty: `${folder} of ${account} is empty`,
+    },
+  );
+}
+
+function mailboxRead(group: Command, ctx: CliContext): void {
+  group
     .command('read')
     .description('print one stored message to stdout exactly as stored (raw, CRLF line ends; no --json form)')
     .argument('<account>', 'account address, e.g. alice@example.com')
     .argument('<uid>', 'message UID, as shown by "strato mailbox list"')
     .option('--folder <folder>', 'folder the UID belongs to', INBOX)
-    .action(async (input: string, uidInput: string, opts: { folder: string }) => {
-      const account = parse.address(input);
-      const uid = uidArg(uidInput);
-      const folder = folderName(opts.folder);
-      const storage = await ctx.storage();
-      requireFolder(account, await mailboxAccount(storage, account), folder);
-      const stream = await storage.mailboxes.read(account, folder, uid);
-      if (!stream) throw new CliError(`no message with UID ${uid} in ${folder} of ${account}`);
-      await ctx.out.raw(stream);
-    });
+    .action((input: string, uidInput: string, opts: { folder: string }) =>
+      readMessage(ctx, input, uidInput, opts.folder),
+    );
+}
+
+async function readMessage(
+  ctx: CliContext,
+  input: string,
+  uidInput: string,
+  folderInput: string,
+): Promise<void> {
+  const account = parse.address(input);
+  const uid = uidArg(uidInput);
+  const folder = folderName(folderInput);
+  const storage = await ctx.storage();
+  requireFolder(account, await mailboxAccount(storage, account), folder);
+  const stream = await storage.mailboxes.read(account, folder, uid);
+  if (!stream) throw new CliError(`no message with UID ${uid} in ${folder} of ${account}`);
+  await ctx.out.raw(stream);
 }

@@ -1,0 +1,151 @@
+/**
+ * `strato queue retry|bounce|delete <id>`: the three operator actions on one waiting job
+ * (core/queue/operator-actions.ts). A job in flight or not in the queue is refused with exit 1;
+ * a bounce needs the stored body to build its DSN (without it: exit 1, pointing to delete).
+ */
+import type { Command } from 'commander';
+import { DEFAULT_HOSTNAME } from '../../../core/config/defaults.ts';
+import { ENV } from '../../../core/config/env-names.ts';
+import { systemClock } from '../../../core/ports/clock.ts';
+import {
+  type BounceResult,
+  bounceJob,
+  deleteJob,
+  MAX_REASON_LENGTH,
+  retryNow,
+} from '../../../core/queue/operator-actions.ts';
+import type { CliContext } from '../../context.ts';
+import { CliError, UsageError } from '../../errors.ts';
+import type { CliIo } from '../../io.ts';
+import type { Printer } from '../../output.ts';
+import { ID_HELP, queueId, refused } from './common.ts';
+
+export function queueRetry(group: Command, ctx: CliContext): void {
+  group
+    .command('retry')
+    .description('attempt a waiting job now: make it ready and clear its retry time (a dead job starts over)')
+    .argument('<id>', ID_HELP)
+    .action((input: string) => retryJob(ctx, input));
+}
+
+async function retryJob(ctx: CliContext, input: string): Promise<void> {
+  const id = queueId(input);
+  const storage = await ctx.storage();
+  const r = await retryNow(storage.queue, id);
+  if (!r.ok) throw refused(id, r);
+  const was = r.before.status;
+  ctx.out.resultLine(
+    { id, status: 'ready', previousStatus: was },
+    `queue job ${id} is ready (was ${was}); a queue processor will attempt it now`,
+  );
+}
+
+export function queueBounce(group: Command, ctx: CliContext): void {
+  group
+    .command('bounce')
+    .description(
+      'give up on a waiting job: remove it and send its sender one failed DSN (from <>) for the ' +
+        'pending recipients whose NOTIFY asks for failures (never to a <> sender); then delete its body',
+    )
+    .argument('<id>', ID_HELP)
+    .option(
+      '--reason <text>',
+      `why, quoted in the DSN as "550 5.7.1 rejected by the administrator: <text>" (ASCII, at most ${MAX_REASON_LENGTH} characters)`,
+    )
+    .action((input: string, opts: { reason?: string }) => bounce(ctx, input, opts.reason));
+}
+
+/** --reason: one line of printable ASCII (it goes into the DSN's Diagnostic-Code field). */
+function bounceReason(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  const text = input.trim();
+  if (text === '') throw new UsageError('the bounce reason is empty');
+  if (!/^[\x20-\x7e]*$/.test(text)) {
+    throw new UsageError('the bounce reason must be one line of printable ASCII (it is quoted in the DSN)');
+  }
+  if (text.length > MAX_REASON_LENGTH) {
+    throw new UsageError(`the bounce reason is ${text.length} characters long; at most ${MAX_REASON_LENGTH}`);
+  }
+  return text;
+}
+
+/** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
+function reportingHost(env: CliIo['env']): string {
+  return env[ENV.hostname] || DEFAULT_HOSTNAME;
+}
+
+async function bounce(ctx: CliContext, input: string, reasonInput: string | undefined): Promise<void> {
+  const id = queueId(input);
+  const reason = bounceReason(reasonInput);
+  const storage = await ctx.storage();
+  const deps = {
+    queue: storage.queue,
+    messages: storage.messages,
+    clock: systemClock,
+    hostname: reportingHost(ctx.io.env),
+  };
+  const r = await bounceJob(deps, id, reason);
+  if (!r.ok) {
+    if (r.reason === 'body-missing') {
+      throw new CliError(
+        `queue job ${id} has no stored body, so no DSN can be built; "strato queue delete ${id}" removes it without a report`,
+      );
+    }
+    throw refused(id, r);
+  }
+  printBounced(ctx.out, id, r);
+}
+
+type Bounced = Extract<BounceResult, { ok: true }>;
+
+/** Why a bounce sent no DSN, for each `noReport` reason. */
+const NO_REPORT_BECAUSE = {
+  'null-sender': 'the sender is <>',
+  'dsn-job': 'it is itself a DSN',
+  notify: 'no pending recipient asked for failure reports (NOTIFY)',
+  'nothing-pending': 'no recipient was pending',
+} as const;
+
+function printBounced(out: Printer, id: string, r: Bounced): void {
+  const mailFrom = r.job.envelope.mailFrom;
+  out.result(
+    {
+      id,
+      bounced: true,
+      dsnId: r.dsnId ?? null,
+      reportTo: r.dsnId ? mailFrom : null,
+      reported: r.reported,
+      unreported: r.unreported,
+      noReport: r.noReport ?? null,
+      bodyError: r.bodyError ?? null,
+    },
+    () => {
+      out.line(
+        r.dsnId
+          ? `queue job ${id} bounced: DSN ${r.dsnId} queued to ${mailFrom} for ${r.reported.join(', ')}`
+          : `queue job ${id} bounced without a DSN: ${NO_REPORT_BECAUSE[r.noReport ?? 'notify']}`,
+      );
+      if (r.dsnId && r.unreported.length > 0) out.line(`not reported (NOTIFY): ${r.unreported.join(', ')}`);
+      if (r.bodyError) out.line(`its body could not be deleted: ${r.bodyError}`);
+    },
+  );
+}
+
+export function queueDelete(group: Command, ctx: CliContext): void {
+  group
+    .command('delete')
+    .description('remove a waiting job and its body without any report to the sender')
+    .argument('<id>', ID_HELP)
+    .action((input: string) => deleteQueued(ctx, input));
+}
+
+async function deleteQueued(ctx: CliContext, input: string): Promise<void> {
+  const id = queueId(input);
+  const storage = await ctx.storage();
+  const r = await deleteJob(storage.queue, storage.messages, id);
+  if (!r.ok) throw refused(id, r);
+  ctx.out.result({ id, deleted: true, bodyError: r.bodyError ?? null }, () => {
+    ctx.out.line(`queue job ${id} deleted`);
+    if (r.bodyError) ctx.out.line(`its body could not be deleted: ${r.bodyError}`);
+  });
+}
