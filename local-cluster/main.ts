@@ -20,12 +20,13 @@ import { parseQueueConfig } from '../core/config/queue-config.ts';
 import { parseStorageConfig } from '../core/config/storage-config.ts';
 import { parseTrustedNetworks } from '../core/intake/trusted-networks.ts';
 import { systemClock } from '../core/ports/clock.ts';
+import type { Logger } from '../core/ports/logger.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { openStorage } from '../runtime/open-storage.ts';
-import { ensureTlsMaterial } from '../runtime/tls.ts';
+import { ensureTlsMaterial, type TlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
-import { seedDemo } from './demo-seed.ts';
+import { DEMO_DOMAIN, type SeedResult, seedDemo } from './demo-seed.ts';
 import { startOrphanSweeper } from './orphan-sweeper.ts';
 import { Supervisor, type WorkerSpec } from './supervisor.ts';
 
@@ -56,40 +57,43 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   return { frontend, cluster };
 }
 
-async function main(): Promise<void> {
-  const { frontend, cluster } = loadConfig();
-  const dataDir = resolve(frontend.dataDir);
-  // Workers inherit the environment: pin the data dir so they agree with us whatever their cwd.
-  process.env[ENV.dataDir] = dataDir;
-  const logger = createLogger({ level: frontend.logLevel, role: 'local-cluster' });
+function exitOnCrash(logger: Logger): void {
   const crash = (err: unknown) => {
     logger.fatal({ event: 'cluster.crashed', err });
     process.exit(1);
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
+}
 
-  const tls = await ensureTlsMaterial({ ...frontend, dataDir });
+/**
+ * Open storage once in the primary to seed the demo domain (or see whether it exists), then close
+ * it: workers open their own handles. Also says whether storage is embedded (orphan sweeping).
+ */
+async function prepareStorage(cluster: LocalClusterConfig, dataDir: string, logger: Logger) {
   const storageConfig = parseStorageConfig({ ...process.env, [ENV.dataDir]: dataDir });
   const storage = await openStorage(storageConfig);
-  let demo: Awaited<ReturnType<typeof seedDemo>> = 'skipped';
+  let demo: SeedResult = 'skipped';
   try {
     if (cluster.seedDemo) demo = await seedDemo(storage.directory, systemClock);
-    else demo = (await storage.directory.getDomain('demo.strato.test')) ? 'exists' : 'skipped';
+    else demo = (await storage.directory.getDomain(DEMO_DOMAIN)) ? 'exists' : 'skipped';
   } finally {
     await storage.close(); // workers open their own handles
   }
-  if (demo === 'seeded') logger.info({ event: 'cluster.demo_seeded', domain: 'demo.strato.test' });
-  const sweeper = storageConfig.kind === 'embedded' ? startOrphanSweeper({ dataDir, logger }) : undefined;
+  if (demo === 'seeded') logger.info({ event: 'cluster.demo_seeded', domain: DEMO_DOMAIN });
+  return { demo, embedded: storageConfig.kind === 'embedded' };
+}
 
-  const statePath = clusterStatePath(dataDir);
+/** Writes <dataDir>/run/cluster.json from the supervisor's view; `flushed` waits for the last write. */
+function clusterStateFile(dataDir: string, logger: Logger) {
+  const path = clusterStatePath(dataDir);
   const startedAt = new Date().toISOString();
   let writes = Promise.resolve();
-  const saveState = () => {
+  const save = (supervisor: Supervisor) => {
     // Serialised, so an older snapshot can never be renamed over a newer one.
     writes = writes
       .then(() =>
-        writeClusterState(statePath, {
+        writeClusterState(path, {
           primaryPid: process.pid,
           startedAt,
           dataDir,
@@ -101,27 +105,14 @@ async function main(): Promise<void> {
       )
       .catch((err) => logger.warn({ event: 'cluster.state_write_failed', err }));
   };
+  return { path, save, flushed: () => writes };
+}
 
-  let stopping = false;
-  const stop = async (reason: string, code = 0) => {
-    if (stopping) {
-      logger.warn({ event: 'cluster.force_stop', reason });
-      supervisor.killAll();
-      process.exit(1);
-    }
-    stopping = true;
-    sweeper?.stop();
-    logger.info({ event: 'cluster.stopping', reason });
-    const clean = await supervisor.shutdown(frontend.closeTimeoutMs + 15_000);
-    await writes;
-    await removeClusterState(statePath).catch(() => {});
-    logger.info({ event: 'cluster.stopped', reason, clean });
-    process.exit(clean ? code : 1);
-  };
-
+/** The configured number of frontend workers, then one backend per LMTP port from the base port. */
+function workerSpecs(cluster: LocalClusterConfig): WorkerSpec[] {
   const frontendExec = fileURLToPath(new URL('../fargate/frontend/main.ts', import.meta.url));
   const backendExec = fileURLToPath(new URL('../fargate/backend/main.ts', import.meta.url));
-  const specs: WorkerSpec[] = [
+  return [
     ...Array.from({ length: cluster.frontendWorkers }, () => ({
       role: 'frontend' as const,
       exec: frontendExec,
@@ -132,35 +123,100 @@ async function main(): Promise<void> {
       env: { [ENV.lmtpPort]: String(cluster.lmtpBasePort + i), [ENV.backendId]: `backend-${i + 1}` },
     })),
   ];
-  const supervisor = new Supervisor({
-    specs,
+}
+
+/** What the started banner shows besides the ports. */
+interface ClusterFacts {
+  readonly frontend: FrontendConfig;
+  readonly cluster: LocalClusterConfig;
+  readonly dataDir: string;
+  readonly demo: SeedResult;
+  readonly tls: TlsMaterial;
+}
+
+/** Log cluster.started and print the banner once every worker is ready. */
+function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<string, number>): void {
+  const { frontend, cluster, dataDir, tls } = facts;
+  logger.info({
+    event: 'cluster.started',
+    ports,
+    workers: cluster.frontendWorkers,
+    backends: cluster.backends,
+    dataDir,
+  });
+  console.log(
+    formatBanner({
+      ports,
+      host: frontend.listenHost,
+      dataDir,
+      workers: cluster.frontendWorkers,
+      backends: Array.from({ length: cluster.backends }, (_, i) => cluster.lmtpBasePort + i),
+      primaryPid: process.pid,
+      demo: facts.demo !== 'skipped',
+      tls: tls.source === 'self-signed' ? `self-signed, ${tls.path}` : tls.path,
+    }),
+  );
+}
+
+/**
+ * The shutdown: stop the workers gracefully (frontends first), wait for the last state write,
+ * remove cluster.json and exit; a second call kills every worker at once and exits 1.
+ */
+function clusterStopper(parts: {
+  readonly supervisor: Supervisor;
+  readonly sweeper: { stop(): void } | undefined;
+  readonly state: ReturnType<typeof clusterStateFile>;
+  readonly logger: Logger;
+  readonly closeTimeoutMs: number;
+}): (reason: string, code?: number) => Promise<void> {
+  const { supervisor, state, logger } = parts;
+  let stopping = false;
+  return async (reason, code = 0) => {
+    if (stopping) {
+      logger.warn({ event: 'cluster.force_stop', reason });
+      supervisor.killAll();
+      process.exit(1);
+    }
+    stopping = true;
+    parts.sweeper?.stop();
+    logger.info({ event: 'cluster.stopping', reason });
+    const clean = await supervisor.shutdown(parts.closeTimeoutMs + 15_000);
+    await state.flushed();
+    await removeClusterState(state.path).catch(() => {});
+    logger.info({ event: 'cluster.stopped', reason, clean });
+    process.exit(clean ? code : 1);
+  };
+}
+
+async function main(): Promise<void> {
+  const { frontend, cluster } = loadConfig();
+  const dataDir = resolve(frontend.dataDir);
+  // Workers inherit the environment: pin the data dir so they agree with us whatever their cwd.
+  process.env[ENV.dataDir] = dataDir;
+  const logger = createLogger({ level: frontend.logLevel, role: 'local-cluster' });
+  exitOnCrash(logger);
+
+  const tls = await ensureTlsMaterial({ ...frontend, dataDir });
+  const { demo, embedded } = await prepareStorage(cluster, dataDir, logger);
+  const sweeper = embedded ? startOrphanSweeper({ dataDir, logger }) : undefined;
+  const state = clusterStateFile(dataDir, logger);
+  const facts: ClusterFacts = { frontend, cluster, dataDir, demo, tls };
+  const supervisor: Supervisor = new Supervisor({
+    specs: workerSpecs(cluster),
     logger,
-    onChange: saveState,
-    onAllReady: (ports) => {
-      logger.info({
-        event: 'cluster.started',
-        ports,
-        workers: cluster.frontendWorkers,
-        backends: cluster.backends,
-        dataDir,
-      });
-      console.log(
-        formatBanner({
-          ports,
-          host: frontend.listenHost,
-          dataDir,
-          workers: cluster.frontendWorkers,
-          backends: Array.from({ length: cluster.backends }, (_, i) => cluster.lmtpBasePort + i),
-          primaryPid: process.pid,
-          demo: demo !== 'skipped',
-          tls: tls.source === 'self-signed' ? `self-signed, ${tls.path}` : tls.path,
-        }),
-      );
-    },
+    onChange: () => state.save(supervisor),
+    onAllReady: (ports) => announceStarted(logger, facts, ports),
     onFatal: (code, why) => {
       logger.fatal({ event: 'cluster.fatal', why });
       void stop(why, code);
     },
+  });
+  const stop = clusterStopper({
+    supervisor,
+    sweeper,
+    state,
+    logger,
+    closeTimeoutMs: frontend.closeTimeoutMs,
   });
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -27,6 +27,58 @@ function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
+type Outcomes = Map<string, RecipientOutcome>;
+
+/** MAIL FROM and RCPT TO; the recipients the backend accepted (none when it refused MAIL). */
+async function sendEnvelope(conn: SmtpLineClient, req: DeliveryRequest, out: Outcomes): Promise<string[]> {
+  // XDELIVERY carries the queue id (the backend's mailbox idempotency key), XSOURCE the
+  // message source the backend's rules test.
+  const source = req.source ? ` XSOURCE=${req.source}` : '';
+  const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}${source}`);
+  if (mail.code !== 250) {
+    for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
+    return [];
+  }
+  const accepted: string[] = [];
+  for (const rcpt of req.recipients) {
+    const reply = await conn.command(`RCPT TO:<${rcpt}>`);
+    if (reply.code === 250) accepted.push(rcpt);
+    else out.set(rcpt, outcomeFromReply(reply));
+  }
+  return accepted;
+}
+
+/** After DATA's 354: send the body, then read one reply per accepted recipient. */
+async function sendBody(conn: SmtpLineClient, req: DeliveryRequest, accepted: string[], out: Outcomes) {
+  // Read the per-recipient replies while the body is still being written (they only come
+  // after the final dot, but registering first means none can be missed).
+  const finals = accepted.map(() => conn.read());
+  // If the body fails half-way these reject too; deliver's catch answers for them.
+  for (const f of finals) f.catch(() => {});
+  await conn.sendBody(await req.openBody());
+  // The per-recipient replies carry the backend's account facts (lmtp-account-facts.ts).
+  for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromLmtpReply(await finals[i]!));
+}
+
+/**
+ * One LMTP transaction, answering into `out`; a refused MAIL or DATA, or no accepted recipient,
+ * ends it with RSET so the connection can be reused. Transport faults reject.
+ */
+async function transact(conn: SmtpLineClient, req: DeliveryRequest, out: Outcomes): Promise<void> {
+  const accepted = await sendEnvelope(conn, req, out);
+  if (accepted.length === 0) {
+    await conn.command('RSET');
+    return;
+  }
+  const data = await conn.command('DATA');
+  if (data.code !== 354) {
+    for (const r of accepted) out.set(r, outcomeFromReply(data));
+    await conn.command('RSET');
+    return;
+  }
+  await sendBody(conn, req, accepted, out);
+}
+
 export class LmtpChannel implements DeliveryChannel {
   private readonly idle = new Map<string, SmtpLineClient[]>();
   private readonly opts: LmtpChannelOptions;
@@ -66,39 +118,7 @@ export class LmtpChannel implements DeliveryChannel {
     let conn: SmtpLineClient | undefined;
     try {
       conn = await this.checkout(backend.address);
-      // XDELIVERY carries the queue id (the backend's mailbox idempotency key), XSOURCE the
-      // message source the backend's rules test.
-      const source = req.source ? ` XSOURCE=${req.source}` : '';
-      const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}${source}`);
-      if (mail.code !== 250) {
-        for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
-        await conn.command('RSET');
-        return out;
-      }
-      const accepted: string[] = [];
-      for (const rcpt of req.recipients) {
-        const reply = await conn.command(`RCPT TO:<${rcpt}>`);
-        if (reply.code === 250) accepted.push(rcpt);
-        else out.set(rcpt, outcomeFromReply(reply));
-      }
-      if (accepted.length === 0) {
-        await conn.command('RSET');
-        return out;
-      }
-      const data = await conn.command('DATA');
-      if (data.code !== 354) {
-        for (const r of accepted) out.set(r, outcomeFromReply(data));
-        await conn.command('RSET');
-        return out;
-      }
-      // Read the per-recipient replies while the body is still being written (they only come
-      // after the final dot, but registering first means none can be missed).
-      const finals = accepted.map(() => conn!.read());
-      // If the body fails half-way these reject too; the catch below answers for them.
-      for (const f of finals) f.catch(() => {});
-      await conn.sendBody(await req.openBody());
-      // The per-recipient replies carry the backend's account facts (lmtp-account-facts.ts).
-      for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromLmtpReply(await finals[i]!));
+      await transact(conn, req, out);
       return out;
     } catch (err) {
       conn?.close();

@@ -13,7 +13,13 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerDataResult,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 import { type DeliverDeps, deliverToAccounts } from '../../core/delivery/deliver-to-accounts.ts';
 import type { MessageSource } from '../../core/mail/message-source.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
@@ -40,6 +46,82 @@ function lmtpResponse(reply: Reply): Error | string {
   return reply.code < 300 ? `${reply.enhanced} ${reply.text}` : smtpError(reply);
 }
 
+type DataCallback = Parameters<NonNullable<SMTPServerOptions['onData']>>[2];
+
+/** The transaction as delivery needs it; a missing or malformed XDELIVERY gets a fresh id. */
+function transactionOf(session: SMTPServerSession) {
+  // mailFrom is `false` before MAIL FROM (never here, after DATA), else the parsed address.
+  const from = session.envelope.mailFrom || undefined;
+  const args: Record<string, unknown> = from?.args || {};
+  const given = typeof args.XDELIVERY === 'string' ? args.XDELIVERY : undefined;
+  return {
+    deliveryId: given && isQueueId(given) ? given : newQueueId(),
+    source: messageSource(args.XSOURCE),
+    mailFrom: from ? from.address : '',
+    recipients: session.envelope.rcptTo.map((r) => r.address),
+  };
+}
+
+type LmtpTransaction = ReturnType<typeof transactionOf>;
+
+/** A pass-through stream that counts the bytes going through it. */
+function byteCounter(): { stream: Transform; bytes: () => number } {
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, bytes: () => size };
+}
+
+/** Run the delivery use case on the spooled message; one LMTP response per recipient, in order. */
+async function deliverSpooled(
+  deps: DeliverDeps,
+  tx: LmtpTransaction,
+  spool: string,
+  size: number,
+): Promise<SMTPServerDataResult[]> {
+  const outcomes = await deliverToAccounts(deps, {
+    deliveryId: tx.deliveryId,
+    mailFrom: tx.mailFrom,
+    recipients: tx.recipients,
+    size,
+    ...(tx.source ? { source: tx.source } : {}),
+    // Open eagerly: a lazily opened stream could fail after the spool file is removed.
+    openBody: async () => (await open(spool, 'r')).createReadStream(),
+  });
+  return tx.recipients.map((r) => lmtpResponse(lmtpReplyFor(outcomes.get(r)!)));
+}
+
+/** DATA: spool to a temp file, deliver from it, answer; a spool failure answers 451; the file is removed. */
+function receiveMessage(
+  deps: DeliverDeps,
+  spoolDir: string,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  callback: DataCallback,
+): void {
+  const tx = transactionOf(session);
+  // Unique per transaction: a pooled connection may carry the same delivery id again at once.
+  const spool = join(spoolDir, `${tx.deliveryId}-${randomBytes(6).toString('hex')}`);
+  const counter = byteCounter();
+  pipeline(stream, counter.stream, createWriteStream(spool))
+    .then(async () => {
+      if (stream.sizeExceeded) return callback(null, []);
+      callback(null, await deliverSpooled(deps, tx, spool, counter.bytes()));
+    })
+    .catch((err) => {
+      deps.logger.error({ event: 'backend.spool_failed', deliveryId: tx.deliveryId, err: String(err) });
+      stream.resume();
+      callback(
+        smtpError({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
+      );
+    })
+    .finally(() => rm(spool, { force: true }));
+}
+
 export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SMTPServer {
   const options: SMTPServerOptions = {
     lmtp: true,
@@ -51,49 +133,7 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
     size: opts.maxMessageSize,
     logger: false,
     closeTimeout: opts.closeTimeoutMs ?? 30_000,
-    onData(stream, session, callback) {
-      // mailFrom is `false` before MAIL FROM (never here, after DATA), else the parsed address.
-      const from = session.envelope.mailFrom || undefined;
-      const args: Record<string, unknown> = from?.args || {};
-      const given = typeof args.XDELIVERY === 'string' ? args.XDELIVERY : undefined;
-      const deliveryId = given && isQueueId(given) ? given : newQueueId();
-      const source = messageSource(args.XSOURCE);
-      // Unique per transaction: a pooled connection may carry the same delivery id again at once.
-      const spool = join(opts.spoolDir, `${deliveryId}-${randomBytes(6).toString('hex')}`);
-      let size = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
-      const recipients = session.envelope.rcptTo.map((r) => r.address);
-      pipeline(stream, counter, createWriteStream(spool))
-        .then(async () => {
-          if ((stream as { sizeExceeded?: boolean }).sizeExceeded) return callback(null, []);
-          const outcomes = await deliverToAccounts(deps, {
-            deliveryId,
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            recipients,
-            size,
-            ...(source ? { source } : {}),
-            // Open eagerly: a lazily opened stream could fail after the spool file is removed.
-            openBody: async () => (await open(spool, 'r')).createReadStream(),
-          });
-          callback(
-            null,
-            recipients.map((r) => lmtpResponse(lmtpReplyFor(outcomes.get(r)!))) as unknown as string,
-          );
-        })
-        .catch((err) => {
-          deps.logger.error({ event: 'backend.spool_failed', deliveryId, err: String(err) });
-          stream.resume();
-          callback(
-            smtpError({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
-          );
-        })
-        .finally(() => rm(spool, { force: true }));
-    },
+    onData: (stream, session, callback) => receiveMessage(deps, opts.spoolDir, stream, session, callback),
   };
   return new SMTPServer(options);
 }

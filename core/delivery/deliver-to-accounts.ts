@@ -13,14 +13,14 @@ import type { MessageSource } from '../mail/message-source.ts';
 import { delivered, permanent, type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { srsAccount } from '../mail/srs.ts';
-import type { AccountLeases } from '../ports/account-leases.ts';
+import type { AccountLeases, AcquireResult } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Counters } from '../ports/counters.ts';
 import type { AccountRecord, DirectoryReader } from '../ports/directory.ts';
 import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
-import { editMessageHeaders } from '../rules/index.ts';
+import { editMessageHeaders, type RulesPlan } from '../rules/index.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
 
@@ -59,30 +59,44 @@ async function findAccount(directory: DirectoryReader, address: string): Promise
   return srs ? findAccount(directory, srs) : undefined;
 }
 
-async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): Promise<RecipientOutcome> {
+/** The recipient's account (through an alias or our SRS address), or the permanent failure. */
+async function recipientAccount(
+  directory: DirectoryReader,
+  rcpt: string,
+): Promise<{ ok: true; account: AccountRecord } | { ok: false; outcome: RecipientOutcome }> {
   const parsed = parseAddress(rcpt);
-  if (!parsed.ok) return permanent(replies.badRecipient(parsed.reason));
-  const account = await findAccount(deps.directory, parsed.value.address);
-  if (!account) return permanent(replies.unknownUser(parsed.value.address));
+  if (!parsed.ok) return { ok: false, outcome: permanent(replies.badRecipient(parsed.reason)) };
+  const account = await findAccount(directory, parsed.value.address);
+  if (!account) return { ok: false, outcome: permanent(replies.unknownUser(parsed.value.address)) };
+  return { ok: true, account };
+}
 
-  const lease = deps.leaseCache
-    ? await deps.leaseCache.acquire(deps.leases, deps.clock, account.address, deps.backendId, deps.leaseTtlMs)
-    : await deps.leases.acquire(account.address, deps.backendId, deps.leaseTtlMs);
-  if (!lease.ok) {
-    const { owner } = lease.heldBy;
-    return temporary(replies.accountInUse(account.address, owner), { state: 'open-elsewhere', owner });
-  }
+/** Take or renew this backend's lease on the account (from the cache while fresh). */
+function openAccount(deps: DeliverDeps, account: string): Promise<AcquireResult> {
+  return deps.leaseCache
+    ? deps.leaseCache.acquire(deps.leases, deps.clock, account, deps.backendId, deps.leaseTtlMs)
+    : deps.leases.acquire(account, deps.backendId, deps.leaseTtlMs);
+}
 
+/**
+ * Why the account cannot take this message now, or undefined when it can: disabled, message too
+ * big, quota, then inbound flow (checked last, as it consumes from the counter).
+ */
+async function accountRefusal(
+  deps: DeliverDeps,
+  account: AccountRecord,
+  size: number,
+): Promise<RecipientOutcome | undefined> {
   const { settings } = await effectiveSettings(deps.directory, account);
   if (!settings.Enabled) {
     return temporary(replies.mailboxDisabledTemporarily(account.address), { state: 'disabled' });
   }
-  if (settings.MaxMessageSize !== null && msg.size > settings.MaxMessageSize) {
+  if (settings.MaxMessageSize !== null && size > settings.MaxMessageSize) {
     return permanent(replies.messageTooBigForRecipient(account.address, settings.MaxMessageSize));
   }
   if (settings.MaxAccountSize !== null) {
     const used = await deps.mailboxes.usage(account.address);
-    if (used + msg.size > settings.MaxAccountSize) {
+    if (used + size > settings.MaxAccountSize) {
       return temporary(replies.mailboxFull(account.address), { state: 'full' });
     }
   }
@@ -91,12 +105,16 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
     const flow = await deps.counters.tryConsume(`inflow-delivered:${account.address}`, seconds, count);
     if (!flow.allowed) return temporary(replies.mailInpFlow(account.address, count, seconds));
   }
+  return undefined;
+}
 
-  const rulesMsg = { ...msg, source: msg.source ?? 'SMTP' };
-  const rulesDeps = deps.rules ? { ...deps, rules: deps.rules } : undefined;
-  const plan = rulesDeps ? await planDelivery(rulesDeps, rulesMsg, account, rcpt) : INBOX_PLAN;
-  if (plan.fate.kind === 'reject') return permanent(replies.rejectedByRule(plan.fate.text));
-  const folders = plan.fate.kind === 'deliver' ? plan.fate.folders : [];
+/** The folders the plan stores into; a drop (redirect, forward, discard) is logged and stores none. */
+function foldersOf(
+  deps: DeliverDeps,
+  msg: LocalDelivery,
+  account: AccountRecord,
+  plan: RulesPlan,
+): readonly string[] {
   if (plan.fate.kind === 'drop') {
     deps.logger.info({
       event: 'backend.not_stored',
@@ -105,31 +123,64 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
       because: plan.fate.because,
     });
   }
-  for (const folder of folders) {
-    const body = await msg.openBody();
-    try {
-      const result = await deps.mailboxes.append(
-        {
-          account: account.address,
-          folder,
-          // One copy per account and delivery, even when two aliases of it are recipients.
-          deliveryKey: `${msg.deliveryId}/${folder}`,
-          epoch: lease.lease.epoch,
-          ...(plan.flags.length > 0 ? { flags: plan.flags } : {}),
-        },
-        plan.headerEdits.length > 0 ? editMessageHeaders(plan.headerEdits, body) : body,
-      );
-      deps.logger.info({
-        event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
-        deliveryId: msg.deliveryId,
+  return plan.fate.kind === 'deliver' ? plan.fate.folders : [];
+}
+
+/** Append one copy to `folder` under the lease's epoch, with the plan's flags and header edits. */
+async function storeCopy(
+  deps: DeliverDeps,
+  msg: LocalDelivery,
+  account: AccountRecord,
+  plan: RulesPlan,
+  folder: string,
+  epoch: number,
+): Promise<void> {
+  const body = await msg.openBody();
+  try {
+    const result = await deps.mailboxes.append(
+      {
         account: account.address,
         folder,
-        uid: result.uid,
-      });
-    } finally {
-      // A duplicate or refused append leaves the stream unread: release its file handle.
-      if (!body.destroyed) body.destroy();
-    }
+        // One copy per account and delivery, even when two aliases of it are recipients.
+        deliveryKey: `${msg.deliveryId}/${folder}`,
+        epoch,
+        ...(plan.flags.length > 0 ? { flags: plan.flags } : {}),
+      },
+      plan.headerEdits.length > 0 ? editMessageHeaders(plan.headerEdits, body) : body,
+    );
+    deps.logger.info({
+      event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
+      deliveryId: msg.deliveryId,
+      account: account.address,
+      folder,
+      uid: result.uid,
+    });
+  } finally {
+    // A duplicate or refused append leaves the stream unread: release its file handle.
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+/** One recipient: find the account, open it, check it, plan the rules, store, send generated mail. */
+async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): Promise<RecipientOutcome> {
+  const found = await recipientAccount(deps.directory, rcpt);
+  if (!found.ok) return found.outcome;
+  const { account } = found;
+
+  const lease = await openAccount(deps, account.address);
+  if (!lease.ok) {
+    const { owner } = lease.heldBy;
+    return temporary(replies.accountInUse(account.address, owner), { state: 'open-elsewhere', owner });
+  }
+  const refused = await accountRefusal(deps, account, msg.size);
+  if (refused) return refused;
+
+  const rulesMsg = { ...msg, source: msg.source ?? 'SMTP' };
+  const rulesDeps = deps.rules ? { ...deps, rules: deps.rules } : undefined;
+  const plan = rulesDeps ? await planDelivery(rulesDeps, rulesMsg, account, rcpt) : INBOX_PLAN;
+  if (plan.fate.kind === 'reject') return permanent(replies.rejectedByRule(plan.fate.text));
+  for (const folder of foldersOf(deps, msg, account, plan)) {
+    await storeCopy(deps, msg, account, plan, folder, lease.lease.epoch);
   }
   if (rulesDeps) await sendGenerated(rulesDeps, rulesMsg, account, plan);
   return delivered(replies.delivered());

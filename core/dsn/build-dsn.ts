@@ -85,23 +85,15 @@ function statusBlock(input: DsnInput, r: DsnRecipient): string {
   return fields.join('\r\n');
 }
 
-/** The DSN's text before and after the original message, and which form the original takes. */
-export function dsnParts(input: DsnInput): { head: string; tail: string; original: 'full' | 'headers' } {
-  const actions = new Set(input.recipients.map((r) => r.action));
-  const action: DsnAction = actions.has('failed')
-    ? 'failed'
-    : actions.has('delayed')
-      ? 'delayed'
-      : 'delivered';
-  const boundary = `${input.queueId}.${randomBytes(6).toString('hex')}/${oneLine(input.reportingMta)}`;
-  const original = input.ret === 'FULL' ? 'full' : 'headers';
-  const perMessage = [
-    `Reporting-MTA: dns; ${oneLine(input.reportingMta)}`,
-    `X-Strato-Queue-ID: ${input.queueId}`,
-  ];
-  if (input.envid) perMessage.push(`Original-Envelope-Id: ${oneLine(input.envid)}`);
-  perMessage.push(`Arrival-Date: ${rfc5322Date(input.arrivalDate)}`);
-  const head = [
+/** The report's action: failed when any recipient failed, else delayed when any is, else delivered. */
+function overallAction(recipients: readonly DsnRecipient[]): DsnAction {
+  const actions = new Set(recipients.map((r) => r.action));
+  return actions.has('failed') ? 'failed' : actions.has('delayed') ? 'delayed' : 'delivered';
+}
+
+/** The DSN's own header lines: from MAILER-DAEMON to the sender, a multipart/report. */
+function reportHeaders(input: DsnInput, action: DsnAction, boundary: string): string[] {
+  return [
     `From: Mail Delivery System <MAILER-DAEMON@${oneLine(input.reportingMta)}>`,
     `To: <${oneLine(input.sender)}>`,
     `Subject: ${SUBJECTS[action]}`,
@@ -110,9 +102,23 @@ export function dsnParts(input: DsnInput): { head: string; tail: string; origina
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',
     `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
-    '',
-    'This is a MIME-encapsulated message.',
-    '',
+  ];
+}
+
+/** The per-message block of the delivery-status part (Reporting-MTA, queue id, ENVID, arrival). */
+function perMessageBlock(input: DsnInput): string {
+  const fields = [
+    `Reporting-MTA: dns; ${oneLine(input.reportingMta)}`,
+    `X-Strato-Queue-ID: ${input.queueId}`,
+  ];
+  if (input.envid) fields.push(`Original-Envelope-Id: ${oneLine(input.envid)}`);
+  fields.push(`Arrival-Date: ${rfc5322Date(input.arrivalDate)}`);
+  return fields.join('\r\n');
+}
+
+/** The first two parts: the human-readable notification and the message/delivery-status report. */
+function reportParts(input: DsnInput, action: DsnAction, boundary: string): string[] {
+  return [
     `--${boundary}`,
     'Content-Description: Notification',
     'Content-Type: text/plain; charset=utf-8',
@@ -123,15 +129,36 @@ export function dsnParts(input: DsnInput): { head: string; tail: string; origina
     'Content-Description: Delivery report',
     'Content-Type: message/delivery-status',
     '',
-    perMessage.join('\r\n'),
+    perMessageBlock(input),
     '',
     input.recipients.map((r) => statusBlock(input, r)).join('\r\n\r\n'),
     '',
+  ];
+}
+
+/** The opening of the third part; the original (whole or its header block) follows it. */
+function originalPartOpening(boundary: string, original: 'full' | 'headers'): string[] {
+  return [
     `--${boundary}`,
     `Content-Description: ${original === 'full' ? 'Undelivered Message' : 'Undelivered Message Headers'}`,
     `Content-Type: ${original === 'full' ? 'message/rfc822' : 'text/rfc822-headers'}`,
     '',
     '',
+  ];
+}
+
+/** The DSN's text before and after the original message, and which form the original takes. */
+export function dsnParts(input: DsnInput): { head: string; tail: string; original: 'full' | 'headers' } {
+  const action = overallAction(input.recipients);
+  const boundary = `${input.queueId}.${randomBytes(6).toString('hex')}/${oneLine(input.reportingMta)}`;
+  const original = input.ret === 'FULL' ? 'full' : 'headers';
+  const head = [
+    ...reportHeaders(input, action, boundary),
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    ...reportParts(input, action, boundary),
+    ...originalPartOpening(boundary, original),
   ].join('\r\n');
   return { head, tail: `\r\n--${boundary}--\r\n`, original };
 }

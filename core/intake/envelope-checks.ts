@@ -91,6 +91,51 @@ function notifyList(values: readonly string[] | undefined): DsnNotify[] | undefi
   return list && list.length > 0 ? list : undefined;
 }
 
+type LocalRoute = Extract<RecipientRoute, { kind: 'local' }>;
+
+/** Why a local account refuses this RCPT now, or undefined: disabled, declared SIZE, quota, inbound flow. */
+async function accountRefusal(
+  deps: EnvelopeDeps,
+  route: LocalRoute,
+  original: string,
+  declaredSize: number | undefined,
+): Promise<Reply | undefined> {
+  const { settings, address } = route;
+  if (!settings.Enabled) return replies.mailboxDisabled(original);
+  if (
+    declaredSize !== undefined &&
+    settings.MaxMessageSize !== null &&
+    declaredSize > settings.MaxMessageSize
+  ) {
+    return replies.messageTooBigForRecipient(original, settings.MaxMessageSize);
+  }
+  if (settings.MaxAccountSize !== null && (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize) {
+    return replies.mailboxFull(original);
+  }
+  // Checked last: it counts this RCPT against the account's flow across the cluster.
+  if (settings.MailInpFlow && deps.counters) {
+    const [count, seconds] = settings.MailInpFlow;
+    const flow = await deps.counters.tryConsume(inflowKey(address), seconds, count);
+    if (!flow.allowed) return replies.mailInpFlow(original, count, seconds);
+  }
+  return undefined;
+}
+
+/** The accepted recipient with its DSN parameters (ORCPT, NOTIFY), when given. */
+function acceptedRecipient(
+  original: string,
+  route: RecipientRoute,
+  req: RecipientRequest,
+): AcceptedRecipient {
+  const notify = notifyList(req.notify);
+  return {
+    original,
+    route,
+    ...(req.orcpt !== undefined ? { orcpt: req.orcpt } : {}),
+    ...(notify ? { notify } : {}),
+  };
+}
+
 /** RCPT TO: resolve, then apply relay control and the account's state and limits. */
 export async function checkRecipient(
   deps: EnvelopeDeps,
@@ -110,37 +155,10 @@ export async function checkRecipient(
       return { ok: false, reply: replies.relayDenied(original) };
     }
     if (route.kind === 'local') {
-      const { settings, address } = route;
-      if (!settings.Enabled) return { ok: false, reply: replies.mailboxDisabled(original) };
-      if (
-        req.declaredSize !== undefined &&
-        settings.MaxMessageSize !== null &&
-        req.declaredSize > settings.MaxMessageSize
-      ) {
-        return { ok: false, reply: replies.messageTooBigForRecipient(original, settings.MaxMessageSize) };
-      }
-      if (
-        settings.MaxAccountSize !== null &&
-        (await deps.mailboxes.usage(address)) >= settings.MaxAccountSize
-      ) {
-        return { ok: false, reply: replies.mailboxFull(original) };
-      }
-      if (settings.MailInpFlow && deps.counters) {
-        const [count, seconds] = settings.MailInpFlow;
-        const flow = await deps.counters.tryConsume(inflowKey(address), seconds, count);
-        if (!flow.allowed) return { ok: false, reply: replies.mailInpFlow(original, count, seconds) };
-      }
+      const refused = await accountRefusal(deps, route, original, req.declaredSize);
+      if (refused) return { ok: false, reply: refused };
     }
-    const notify = notifyList(req.notify);
-    return {
-      ok: true,
-      recipient: {
-        original,
-        route,
-        ...(req.orcpt !== undefined ? { orcpt: req.orcpt } : {}),
-        ...(notify ? { notify } : {}),
-      },
-    };
+    return { ok: true, recipient: acceptedRecipient(original, route, req) };
   } catch (err) {
     deps.logger.error({ event: 'intake.directory_failed', rcpt: req.address, err }, 'recipient check failed');
     return { ok: false, reply: replies.localError() };

@@ -119,44 +119,13 @@ export interface BounceDeps {
  * Refuses ('body-missing', nothing changed) when a DSN is owed but the body is gone.
  */
 export async function bounceJob(deps: BounceDeps, id: string, reason?: string): Promise<BounceResult> {
-  let missing: QueueJob | undefined;
-  const r = await whileWaiting(deps.queue, id, async (entry) => {
-    if (reportPlan(entry.job).reported.length > 0 && !(await deps.messages.exists(entry.job.body.key))) {
-      missing = entry.job;
-      return true;
-    }
-    return deps.queue.remove(id);
-  });
-  if (!r.ok) return r;
-  if (missing) return { ok: false, reason: 'body-missing', job: missing };
-
-  const original = r.entry.job;
-  const job = structuredClone(original);
-  const now = deps.clock.now();
-  const reply = adminBounceReply(reason);
-  for (const rcpt of job.envelope.recipients) {
-    if (rcpt.state !== 'pending') continue;
-    rcpt.state = 'failed';
-    rcpt.lastReply = reply;
-    rcpt.updatedAt = now;
-  }
+  const removed = await removeForBounce(deps, id);
+  if (!removed.ok) return removed;
+  const original = removed.job;
+  const job = failPending(original, adminBounceReply(reason), deps.clock.now());
   const plan = reportPlan(original);
   const failed = plan.reportedIndexes.map((i) => job.envelope.recipients[i]!);
-  let dsnId: string | undefined;
-  if (failed.length > 0) {
-    try {
-      dsnId = await sendDsn(deps, job, 'failed', failed);
-    } catch (err) {
-      // Put the job back as it was, so the bounce can simply be repeated.
-      await deps.queue.enqueue([original]).catch((again: unknown) => {
-        throw new Error(
-          `bounce of ${id} failed and the job could not be queued again (${String(again)}): ${String(err)}`,
-          { cause: err },
-        );
-      });
-      throw err;
-    }
-  }
+  const dsnId = failed.length > 0 ? await reportOrPutBack(deps, id, original, job, failed) : undefined;
   const bodyError = await deleteBody(deps.messages, original);
   return {
     ok: true,
@@ -167,6 +136,61 @@ export async function bounceJob(deps: BounceDeps, id: string, reason?: string): 
     ...(plan.noReport ? { noReport: plan.noReport } : {}),
     ...(bodyError ? { bodyError } : {}),
   };
+}
+
+/**
+ * Remove the waiting job for a bounce; when a DSN is owed but the body is gone, leave it queued
+ * and answer 'body-missing' (the DSN could not quote it).
+ */
+async function removeForBounce(
+  deps: BounceDeps,
+  id: string,
+): Promise<{ ok: true; job: QueueJob } | Exclude<BounceResult, { ok: true }>> {
+  let missing: QueueJob | undefined;
+  const r = await whileWaiting(deps.queue, id, async (entry) => {
+    if (reportPlan(entry.job).reported.length > 0 && !(await deps.messages.exists(entry.job.body.key))) {
+      missing = entry.job;
+      return true;
+    }
+    return deps.queue.remove(id);
+  });
+  if (!r.ok) return r;
+  if (missing) return { ok: false, reason: 'body-missing', job: missing };
+  return { ok: true, job: r.entry.job };
+}
+
+/** A copy of the job with every pending recipient failed with `reply` at `now`. */
+function failPending(original: QueueJob, reply: Reply, now: number): QueueJob {
+  const job = structuredClone(original);
+  for (const rcpt of job.envelope.recipients) {
+    if (rcpt.state !== 'pending') continue;
+    rcpt.state = 'failed';
+    rcpt.lastReply = reply;
+    rcpt.updatedAt = now;
+  }
+  return job;
+}
+
+/** Send the failed DSN; if it cannot be enqueued, put the original job back and rethrow. */
+async function reportOrPutBack(
+  deps: BounceDeps,
+  id: string,
+  original: QueueJob,
+  job: QueueJob,
+  failed: readonly JobRecipient[],
+): Promise<string | undefined> {
+  try {
+    return await sendDsn(deps, job, 'failed', failed);
+  } catch (err) {
+    // Put the job back as it was, so the bounce can simply be repeated.
+    await deps.queue.enqueue([original]).catch((again: unknown) => {
+      throw new Error(
+        `bounce of ${id} failed and the job could not be queued again (${String(again)}): ${String(err)}`,
+        { cause: err },
+      );
+    });
+    throw err;
+  }
 }
 
 /** Which pending recipients a bounce reports, and why none are when none are. */

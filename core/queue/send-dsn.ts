@@ -5,16 +5,75 @@
  * an id it already holds) instead of a second report.
  */
 import { Readable } from 'node:stream';
-import { buildDsn } from '../dsn/build-dsn.ts';
+import { buildDsn, type DsnInput } from '../dsn/build-dsn.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
-import type { MessageStore } from '../ports/message-store.ts';
+import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { derivedQueueId } from '../util/ids.ts';
 
 export type DsnKind = 'failed' | 'delayed' | 'delivered';
 
+type SendDsnDeps = {
+  queue: Pick<MailQueue, 'enqueue'>;
+  messages: MessageStore;
+  clock: Clock;
+  hostname: string;
+};
+
+/** The same id for the same job, kind and recipients, so a repeated step enqueues nothing new. */
+function dsnQueueId(job: QueueJob, kind: DsnKind, recipients: readonly JobRecipient[]): string {
+  const addresses = recipients
+    .map((r) => r.address)
+    .sort()
+    .join(',');
+  return derivedQueueId(job.id, `${kind}:${addresses}`);
+}
+
+/** What the report says: the job's envelope (ENVID, RET) and each recipient's last reply. */
+function dsnInput(
+  hostname: string,
+  job: QueueJob,
+  kind: DsnKind,
+  recipients: readonly JobRecipient[],
+  now: number,
+  willRetryUntil: number | undefined,
+): DsnInput {
+  return {
+    reportingMta: hostname,
+    queueId: job.id,
+    sender: job.envelope.mailFrom,
+    arrivalDate: job.createdAt,
+    now,
+    ...(job.envelope.envid ? { envid: job.envelope.envid } : {}),
+    ...(job.envelope.ret ? { ret: job.envelope.ret } : {}),
+    ...(willRetryUntil !== undefined ? { willRetryUntil } : {}),
+    recipients: recipients.map((r) => ({
+      address: r.original,
+      ...(r.orcpt ? { orcpt: r.orcpt } : {}),
+      action: kind,
+      ...(r.lastReply ? { reply: r.lastReply } : {}),
+    })),
+  };
+}
+
+/** The DSN as a queue job from `<>` to the original sender, who gets no DSN about it (NOTIFY=NEVER). */
+function dsnJob(id: string, now: number, body: BodyRef, sender: string): QueueJob {
+  return {
+    id,
+    source: 'DSN',
+    createdAt: now,
+    body,
+    envelope: {
+      mailFrom: '',
+      recipients: [{ address: sender, original: sender, state: 'pending', attempts: 0, notify: ['NEVER'] }],
+    },
+    attempts: 0,
+  };
+}
+
+/** Build and enqueue the DSN; its queue id, or undefined when none is due (null sender, or a DSN). */
 export async function sendDsn(
-  deps: { queue: Pick<MailQueue, 'enqueue'>; messages: MessageStore; clock: Clock; hostname: string },
+  deps: SendDsnDeps,
   job: QueueJob,
   kind: DsnKind,
   recipients: readonly JobRecipient[],
@@ -22,53 +81,10 @@ export async function sendDsn(
 ): Promise<string | undefined> {
   if (job.envelope.mailFrom === '' || job.source === 'DSN') return undefined;
   const now = deps.clock.now();
-  const id = derivedQueueId(
-    job.id,
-    `${kind}:${recipients
-      .map((r) => r.address)
-      .sort()
-      .join(',')}`,
-  );
+  const id = dsnQueueId(job, kind, recipients);
   const original = await deps.messages.open(job.body);
-  const body = buildDsn(
-    {
-      reportingMta: deps.hostname,
-      queueId: job.id,
-      sender: job.envelope.mailFrom,
-      arrivalDate: job.createdAt,
-      now,
-      ...(job.envelope.envid ? { envid: job.envelope.envid } : {}),
-      ...(job.envelope.ret ? { ret: job.envelope.ret } : {}),
-      ...(opts.willRetryUntil !== undefined ? { willRetryUntil: opts.willRetryUntil } : {}),
-      recipients: recipients.map((r) => ({
-        address: r.original,
-        ...(r.orcpt ? { orcpt: r.orcpt } : {}),
-        action: kind,
-        ...(r.lastReply ? { reply: r.lastReply } : {}),
-      })),
-    },
-    original,
-  );
+  const body = buildDsn(dsnInput(deps.hostname, job, kind, recipients, now, opts.willRetryUntil), original);
   const ref = await deps.messages.put(id, Readable.from(body));
-  const dsn: QueueJob = {
-    id,
-    source: 'DSN',
-    createdAt: now,
-    body: ref,
-    envelope: {
-      mailFrom: '',
-      recipients: [
-        {
-          address: job.envelope.mailFrom,
-          original: job.envelope.mailFrom,
-          state: 'pending',
-          attempts: 0,
-          notify: ['NEVER'],
-        },
-      ],
-    },
-    attempts: 0,
-  };
-  await deps.queue.enqueue([dsn]);
+  await deps.queue.enqueue([dsnJob(id, now, ref, job.envelope.mailFrom)]);
   return id;
 }

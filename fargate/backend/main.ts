@@ -6,22 +6,23 @@
  * sessions and exits 0; a config error exits 2; an unexpected fault is logged and exits 1.
  */
 import { join } from 'node:path';
+import type { SMTPServer } from 'smtp-server';
 import { createLmtpServer, ensureSpoolDir } from '../../adapters/net/lmtp-server.ts';
-import { parseBackendConfig } from '../../core/config/backend-config.ts';
+import { type BackendConfig, parseBackendConfig } from '../../core/config/backend-config.ts';
 import { ConfigError } from '../../core/config/errors.ts';
-import { parseStorageConfig } from '../../core/config/storage-config.ts';
+import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
+import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import type { Storage } from '../../core/ports/storage.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
 
-async function main(): Promise<void> {
-  let config: ReturnType<typeof parseBackendConfig>;
-  let storageConfig: ReturnType<typeof parseStorageConfig>;
+/** The backend and storage config; a config error exits 2. */
+function loadConfig(): { config: BackendConfig; storageConfig: StorageConfig } {
   try {
-    config = parseBackendConfig(process.env);
-    storageConfig = parseStorageConfig(process.env);
+    return { config: parseBackendConfig(process.env), storageConfig: parseStorageConfig(process.env) };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -29,14 +30,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
+}
+
+function exitOnCrash(logger: ProcessLogger): void {
   const crash = (err: unknown) => {
     logger.fatal({ event: 'backend.crashed', err });
     process.exit(1);
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  const storage = await openStorage(storageConfig);
+}
+
+/** The LMTP server running the delivery use case on this storage, spooling under the data dir. */
+async function lmtpServer(config: BackendConfig, storage: Storage, logger: ProcessLogger) {
   const spoolDir = join(config.dataDir, 'tmp', 'lmtp');
   await ensureSpoolDir(spoolDir);
   const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
@@ -47,19 +53,71 @@ async function main(): Promise<void> {
     maxMessageSize: config.maxMessageSize,
   });
   server.on('error', (err) => logger.error({ event: 'backend.server_error', err: String(err) }));
+  return { server, deliverDeps };
+}
 
-  const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
-  const beat = () =>
-    storage.backends
-      .heartbeat(me, config.heartbeatMs * 3)
-      .catch((err) => logger.warn({ event: 'backend.heartbeat_failed', err: String(err) }));
-  await new Promise<void>((resolve, reject) => {
+function listen(server: SMTPServer, config: BackendConfig): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // exclusive: a node:cluster worker binds its own port instead of sharing one via the primary.
     server.listen({ port: config.lmtpPort, host: config.lmtpHost, exclusive: true }, () => resolve());
   });
+}
+
+/** Beat once now, then every heartbeatMs (each beat valid for three periods); a failed beat is logged. */
+async function startHeartbeat(
+  storage: Storage,
+  me: Omit<BackendInfo, 'expiresAt'>,
+  config: BackendConfig,
+  logger: ProcessLogger,
+): Promise<NodeJS.Timeout> {
+  const beat = () =>
+    storage.backends
+      .heartbeat(me, config.heartbeatMs * 3)
+      .catch((err) => logger.warn({ event: 'backend.heartbeat_failed', err: String(err) }));
   await beat();
-  const heartbeat = setInterval(beat, config.heartbeatMs);
+  return setInterval(beat, config.heartbeatMs);
+}
+
+/** What shutdown undoes, in order: heartbeat, registration, LMTP sessions, delivery deps, storage. */
+interface Running {
+  readonly me: Omit<BackendInfo, 'expiresAt'>;
+  readonly heartbeat: NodeJS.Timeout;
+  readonly server: SMTPServer;
+  readonly deliverDeps: { close(): Promise<void> };
+  readonly storage: Storage;
+}
+
+function stopOnSignals(running: Running, logger: ProcessLogger): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'backend.stopping', signal });
+    clearInterval(running.heartbeat);
+    await running.storage.backends.deregister(running.me.id).catch(() => {});
+    await new Promise<void>((resolve) => running.server.close(() => resolve()));
+    await running.deliverDeps.close();
+    await running.storage.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Under `npm start` a terminal's Ctrl-C reaches every process of the group at once; a cluster
+  // worker leaves the order to its primary (frontends stop first, then backends).
+  process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
+  // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
+  process.on('disconnect', () => void stop('primary-gone'));
+}
+
+async function main(): Promise<void> {
+  const { config, storageConfig } = loadConfig();
+  const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
+  exitOnCrash(logger);
+  const storage = await openStorage(storageConfig);
+  const { server, deliverDeps } = await lmtpServer(config, storage, logger);
+  const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
+  await listen(server, config);
+  const heartbeat = await startHeartbeat(storage, me, config, logger);
   logger.info({
     event: 'backend.started',
     lmtp: `${config.lmtpHost}:${config.lmtpPort}`,
@@ -70,25 +128,7 @@ async function main(): Promise<void> {
         : 'queue',
   });
   process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ event: 'backend.stopping', signal });
-    clearInterval(heartbeat);
-    await storage.backends.deregister(me.id).catch(() => {});
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await deliverDeps.close();
-    await storage.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // Under `npm start` a terminal's Ctrl-C reaches every process of the group at once; a cluster
-  // worker leaves the order to its primary (frontends stop first, then backends).
-  process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
-  // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
-  process.on('disconnect', () => void stop('primary-gone'));
+  stopOnSignals({ me, heartbeat, server, deliverDeps, storage }, logger);
 }
 
 main().catch((err) => {

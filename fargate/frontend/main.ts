@@ -6,6 +6,7 @@
  * messages in flight finish, close storage, exit 0. Exit codes: 2 config error, 3 startup
  * failure (TLS, storage, a port that cannot be bound), 1 an uncaught fault — never limp on.
  */
+import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
@@ -14,13 +15,14 @@ import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-conf
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import type { Storage } from '../../core/ports/storage.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
-import { startQueueRunner } from '../../runtime/queue-runner.ts';
+import { type QueueRunner, startQueueRunner } from '../../runtime/queue-runner.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
-import { ensureTlsMaterial } from '../../runtime/tls.ts';
+import { ensureTlsMaterial, type TlsMaterial } from '../../runtime/tls.ts';
 import { startHealthServer } from './health-server.ts';
-import { createSmtpListeners } from './smtp-listeners.ts';
+import { createSmtpListeners, type SmtpListeners } from './smtp-listeners.ts';
 
 export const EXIT_CONFIG = 2;
 export const EXIT_STARTUP = 3;
@@ -67,81 +69,135 @@ function exitOnCrash(logger: ProcessLogger): void {
   process.on('unhandledRejection', crash);
 }
 
+type LoadedConfig = ReturnType<typeof loadConfig>;
+
+/** What main knows before startup: the config, this worker's id and its logger. */
+interface Boot extends LoadedConfig {
+  readonly frontendId: string;
+  readonly logger: ProcessLogger;
+}
+
+/** The running frontend, as shutdown needs it. */
+interface Running {
+  readonly listeners: SmtpListeners;
+  readonly storage: Storage;
+  readonly runner: QueueRunner | undefined;
+  readonly health: Server | undefined;
+}
+
+/** Set once shutdown begins: new sessions get 421 and the health check 503. */
+interface Lifecycle {
+  stopping: boolean;
+}
+
+/** The SMTP listeners on this storage; sessions ask `lifecycle` whether shutdown has begun. */
+function smtpListeners(
+  boot: Boot,
+  tls: TlsMaterial,
+  storage: Storage,
+  srsSecret: string,
+  lifecycle: Lifecycle,
+) {
+  const { config, logger } = boot;
+  return createSmtpListeners(config, tls, {
+    storage,
+    trustedNetworks: boot.trusted,
+    logger,
+    pinoLogger: logger,
+    clock: systemClock,
+    hostname: config.hostname,
+    frontendId: boot.frontendId,
+    maxMessageSize: config.maxMessageSize,
+    srsSecret,
+    rulesHopLimit: config.rulesHopLimit,
+    stopping: () => lifecycle.stopping,
+  });
+}
+
+/** The queue processor (unless disabled) and the health endpoint (when a port is set). */
+async function startBackground(boot: Boot, storage: Storage, lifecycle: Lifecycle) {
+  const { config, logger } = boot;
+  const runner = boot.queue.enabled
+    ? await startQueueRunner({
+        storage,
+        config: boot.queue,
+        dataDir: config.dataDir,
+        hostname: config.hostname,
+        clock: systemClock,
+        logger,
+      })
+    : undefined;
+  // 503 as soon as shutdown begins, so the load balancer drains this task first.
+  const health = config.healthPort
+    ? await startHealthServer(config.healthPort, config.listenHost, () => !lifecycle.stopping)
+    : undefined;
+  return { runner, health };
+}
+
+/**
+ * TLS, storage, listeners bound, then the background services; tells a cluster primary it is
+ * ready. `startup.stage` names the step under way, for the start_failed log line.
+ */
+async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycle): Promise<Running> {
+  const { config, logger } = boot;
+  const tls = await ensureTlsMaterial(config);
+  startup.stage = 'storage';
+  const storage = await openStorage(boot.storageConfig);
+  const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
+  const listeners = smtpListeners(boot, tls, storage, srsSecret, lifecycle);
+  startup.stage = 'listen';
+  const ports = await listeners.listen().catch(async (err) => {
+    await storage.close();
+    throw err;
+  });
+  logger.info({
+    event: 'frontend.started',
+    ports,
+    tls: tls.source,
+    dataDir: config.dataDir,
+    trusted: boot.trusted.entries,
+  });
+  const { runner, health } = await startBackground(boot, storage, lifecycle);
+  process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
+  return { listeners, storage, runner, health };
+}
+
+/** Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. */
+function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void {
+  const { config, logger } = boot;
+  const stop = async (reason: string) => {
+    if (lifecycle.stopping) return;
+    lifecycle.stopping = true;
+    logger.info({ event: 'frontend.stopping', reason });
+    // Whatever happens, do not outlive the close timeout by much.
+    setTimeout(() => {
+      logger.error({ event: 'frontend.stop_timeout' });
+      process.exit(1);
+    }, config.closeTimeoutMs + 10_000).unref();
+    await Promise.all([running.listeners.close(), running.runner?.stop()]);
+    running.health?.close();
+    await running.storage.close();
+    logger.info({ event: 'frontend.stopped', reason });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
+  process.on('disconnect', () => void stop('primary-gone'));
+}
+
 async function main(): Promise<void> {
-  const { config, queue, trusted, storageConfig } = loadConfig();
+  const loaded = loadConfig();
   const frontendId = `fe-${process.pid}@${osHostname()}`;
-  const logger = createLogger({ level: config.logLevel, role: 'frontend', frontendId });
+  const logger = createLogger({ level: loaded.config.logLevel, role: 'frontend', frontendId });
   exitOnCrash(logger);
-
-  let startup = 'tls';
+  const boot: Boot = { ...loaded, frontendId, logger };
+  const startup = { stage: 'tls' };
+  const lifecycle: Lifecycle = { stopping: false };
   try {
-    const tls = await ensureTlsMaterial(config);
-    startup = 'storage';
-    const storage = await openStorage(storageConfig);
-    const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
-    let stopping = false;
-    const listeners = createSmtpListeners(config, tls, {
-      storage,
-      trustedNetworks: trusted,
-      logger,
-      pinoLogger: logger,
-      clock: systemClock,
-      hostname: config.hostname,
-      frontendId,
-      maxMessageSize: config.maxMessageSize,
-      srsSecret,
-      rulesHopLimit: config.rulesHopLimit,
-      stopping: () => stopping,
-    });
-    startup = 'listen';
-    const ports = await listeners.listen().catch(async (err) => {
-      await storage.close();
-      throw err;
-    });
-    logger.info({
-      event: 'frontend.started',
-      ports,
-      tls: tls.source,
-      dataDir: config.dataDir,
-      trusted: trusted.entries,
-    });
-    const runner = queue.enabled
-      ? await startQueueRunner({
-          storage,
-          config: queue,
-          dataDir: config.dataDir,
-          hostname: config.hostname,
-          clock: systemClock,
-          logger,
-        })
-      : undefined;
-    // 503 as soon as shutdown begins, so the load balancer drains this task first.
-    const health = config.healthPort
-      ? await startHealthServer(config.healthPort, config.listenHost, () => !stopping)
-      : undefined;
-    process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
-
-    const stop = async (reason: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ event: 'frontend.stopping', reason });
-      // Whatever happens, do not outlive the close timeout by much.
-      setTimeout(() => {
-        logger.error({ event: 'frontend.stop_timeout' });
-        process.exit(1);
-      }, config.closeTimeoutMs + 10_000).unref();
-      await Promise.all([listeners.close(), runner?.stop()]);
-      health?.close();
-      await storage.close();
-      logger.info({ event: 'frontend.stopped', reason });
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-    // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
-    process.on('disconnect', () => void stop('primary-gone'));
+    stopOnSignals(boot, await start(boot, startup, lifecycle), lifecycle);
   } catch (err) {
-    logger.fatal({ event: 'frontend.start_failed', stage: startup, err });
+    logger.fatal({ event: 'frontend.start_failed', stage: startup.stage, err });
     process.exit(EXIT_STARTUP);
   }
 }

@@ -42,50 +42,120 @@ interface ConnectionState {
   send(code: number, data?: string): void;
 }
 
+type ListenerDeps = SessionDeps & { readonly pinoLogger?: pino.Logger };
+
+/** smtp-server's options for one listener: the role decides TLS mode and AUTH. */
+function listenerOptions(
+  config: FrontendConfig,
+  tls: TlsMaterial,
+  deps: ListenerDeps,
+  role: ListenerRole,
+  protocolLog: SMTPServerOptions['logger'],
+): SMTPServerOptions {
+  return {
+    name: config.hostname,
+    // The frontend id in the greeting tells operators (and tests) which worker took a session.
+    banner: `Strato ready (${deps.frontendId})`,
+    key: tls.key,
+    cert: tls.cert,
+    secure: role.name === 'smtps',
+    size: config.maxMessageSize,
+    hideSize: false,
+    // We decide about oversized messages ourselves (552 5.3.4 vs the per-account 5.2.3).
+    rejectOversized: false,
+    hidePIPELINING: false,
+    hide8BITMIME: false,
+    hideSMTPUTF8: false,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: false,
+    hideSTARTTLS: false,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: !role.requireAuth,
+    authRequiredMessage: smtpReply(replies.authRequired()).message,
+    disabledCommands: role.offersAuth ? [] : ['AUTH'],
+    disableReverseLookup: !config.reverseDns,
+    maxRecipients: config.maxRecipients,
+    socketTimeout: config.socketTimeoutMs,
+    closeTimeout: config.closeTimeoutMs,
+    logger: protocolLog,
+    ...sessionHandlers(deps, role),
+  };
+}
+
+/** The configured port of each listener (0 binds any free port). */
+function configuredPorts(config: FrontendConfig): Record<ListenerName, number> {
+  return { mx: config.mxPort, submission: config.submissionPort, smtps: config.tlsPort };
+}
+
+/** Answer 421 to every session between messages (smtp-server then closes it). */
+function sweepIdle(listeners: readonly Listener[]): void {
+  for (const { server } of listeners) {
+    for (const conn of server.connections as Set<unknown> as Set<ConnectionState>) {
+      if (!conn._dataStream && !conn._handlerPending && !conn._closing) {
+        // 421 makes smtp-server close the connection after sending it.
+        conn.send(421, smtpReply(replies.shuttingDown()).message);
+      }
+    }
+  }
+}
+
+/** Bind one listener; resolves with its bound port, rejects if the port cannot be bound. */
+async function bind(l: Listener, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    l.server.server.once('error', onError);
+    l.server.listen(l.port, host, () => {
+      l.server.server.off('error', onError);
+      resolve();
+    });
+  });
+  return (l.server.server.address() as AddressInfo).port;
+}
+
+/** Bind every listener in turn; if one fails, close those already listening and reject. */
+async function listenAll(
+  listeners: readonly Listener[],
+  host: string,
+): Promise<Record<ListenerName, number>> {
+  const bound = {} as Record<ListenerName, number>;
+  try {
+    for (const l of listeners) bound[l.role.name] = await bind(l, host);
+  } catch (err) {
+    await Promise.all(
+      listeners.map((l) => new Promise<void>((r) => (l.server.server.listening ? l.server.close(r) : r()))),
+    );
+    throw err;
+  }
+  return bound;
+}
+
+/** Stop accepting, send idle sessions 421 until every session has ended. */
+async function closeAll(listeners: readonly Listener[]): Promise<void> {
+  const closed = Promise.all(
+    listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))),
+  );
+  sweepIdle(listeners);
+  // Sessions that finish a message in flight become idle later: keep sweeping until all are gone.
+  const sweeper = setInterval(() => sweepIdle(listeners), 100);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweeper);
+  }
+}
+
 export function createSmtpListeners(
   config: FrontendConfig,
   tls: TlsMaterial,
-  deps: SessionDeps & { readonly pinoLogger?: pino.Logger },
+  deps: ListenerDeps,
 ): SmtpListeners {
-  const ports: Record<ListenerName, number> = {
-    mx: config.mxPort,
-    submission: config.submissionPort,
-    smtps: config.tlsPort,
-  };
+  const ports = configuredPorts(config);
   const protocolLog =
     deps.pinoLogger && wantsProtocolLog(config.logLevel) ? smtpProtocolLogger(deps.pinoLogger) : false;
 
   const listeners: Listener[] = (Object.keys(ROLES) as ListenerName[]).map((name) => {
     const role = ROLES[name];
-    const options: SMTPServerOptions = {
-      name: config.hostname,
-      // The frontend id in the greeting tells operators (and tests) which worker took a session.
-      banner: `Strato ready (${deps.frontendId})`,
-      key: tls.key,
-      cert: tls.cert,
-      secure: name === 'smtps',
-      size: config.maxMessageSize,
-      hideSize: false,
-      // We decide about oversized messages ourselves (552 5.3.4 vs the per-account 5.2.3).
-      rejectOversized: false,
-      hidePIPELINING: false,
-      hide8BITMIME: false,
-      hideSMTPUTF8: false,
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: false,
-      hideSTARTTLS: false,
-      authMethods: ['PLAIN', 'LOGIN'],
-      authOptional: !role.requireAuth,
-      authRequiredMessage: smtpReply(replies.authRequired()).message,
-      disabledCommands: role.offersAuth ? [] : ['AUTH'],
-      disableReverseLookup: !config.reverseDns,
-      maxRecipients: config.maxRecipients,
-      socketTimeout: config.socketTimeoutMs,
-      closeTimeout: config.closeTimeoutMs,
-      logger: protocolLog,
-      ...sessionHandlers(deps, role),
-    };
-    const server = new SMTPServer(options);
+    const server = new SMTPServer(listenerOptions(config, tls, deps, role, protocolLog));
     // Client socket errors (resets, TLS failures) are routine; an 'error' without a listener would crash.
     server.on('error', (err: Error & { code?: string }) =>
       deps.logger.debug({ event: 'smtp.socket_error', listener: name, code: err.code, err: err.message }),
@@ -93,56 +163,9 @@ export function createSmtpListeners(
     return { role, server, port: ports[name] };
   });
 
-  let sweeper: NodeJS.Timeout | undefined;
-  const sweepIdle = () => {
-    for (const { server } of listeners) {
-      for (const conn of server.connections as Set<unknown> as Set<ConnectionState>) {
-        if (!conn._dataStream && !conn._handlerPending && !conn._closing) {
-          // 421 makes smtp-server close the connection after sending it.
-          conn.send(421, smtpReply(replies.shuttingDown()).message);
-        }
-      }
-    }
-  };
-
   return {
     listeners,
-    async listen() {
-      const bound = {} as Record<ListenerName, number>;
-      try {
-        for (const l of listeners) {
-          await new Promise<void>((resolve, reject) => {
-            const onError = (err: Error) => reject(err);
-            l.server.server.once('error', onError);
-            l.server.listen(l.port, config.listenHost, () => {
-              l.server.server.off('error', onError);
-              resolve();
-            });
-          });
-          bound[l.role.name] = (l.server.server.address() as AddressInfo).port;
-        }
-      } catch (err) {
-        await Promise.all(
-          listeners.map(
-            (l) => new Promise<void>((r) => (l.server.server.listening ? l.server.close(r) : r())),
-          ),
-        );
-        throw err;
-      }
-      return bound;
-    },
-    async close() {
-      const closed = Promise.all(
-        listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))),
-      );
-      sweepIdle();
-      // Sessions that finish a message in flight become idle later: keep sweeping until all are gone.
-      sweeper = setInterval(sweepIdle, 100);
-      try {
-        await closed;
-      } finally {
-        clearInterval(sweeper);
-      }
-    },
+    listen: () => listenAll(listeners, config.listenHost),
+    close: () => closeAll(listeners),
   };
 }
