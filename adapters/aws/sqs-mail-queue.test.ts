@@ -17,9 +17,10 @@ const env = sqsTestEnv();
 mailQueueContract(
   'SqsMailQueue',
   {
-    // Boundary checks stay 300 ms away: a local emulator answers within a few ms, and the
-    // margin is paid once per boundary, not per request.
-    time: { real: true, marginMs: 300 },
+    // Boundary checks stay 1 s away: a local emulator answers within a few ms when idle, but on
+    // a busy 2-core machine (two test files at a time, or a second suite beside this one) a
+    // request can wait hundreds of ms. The margin is paid once per boundary, not per request.
+    time: { real: true, marginMs: 1000 },
     // First-attempt jobs never touch the index (the fast path): operators see a job once it was
     // deferred, delayed, dead or is a DSN.
     operatorSeesFreshJobs: false,

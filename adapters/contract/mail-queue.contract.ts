@@ -54,9 +54,6 @@ export interface MailQueueCapabilities {
 /** How a job got into the queue: enqueued, or also received once and rescheduled at once. */
 type Route = 'fresh' | 'deferred';
 
-/** Seconds. Short leases and delays keep real-time runs short. */
-const VIS = 2;
-const DELAY = 2;
 /** A lease that outlasts any case (s). */
 const HOLD = 30;
 
@@ -73,6 +70,12 @@ export function mailQueueContract(
   make: (opts?: { maxQueued?: number }) => Promise<MailQueueFixture>,
 ): void {
   const margin = caps.time.real ? caps.time.marginMs : 1;
+  /**
+   * Lease and delay (s): short, so real-time runs stay short, yet at least four margins long, so
+   * "half a lease later" stays clear of both boundaries whatever margin a busy machine needs.
+   */
+  const VIS = Math.max(2, Math.ceil((4 * margin) / 1000));
+  const DELAY = VIS;
   /** The route that leaves a job visible to operators (see operatorSeesFreshJobs). */
   const visibleRoute: Route = caps.operatorSeesFreshJobs ? 'fresh' : 'deferred';
   const operatorSees = (route: Route) => route === 'deferred' || caps.operatorSeesFreshJobs;
