@@ -15,11 +15,11 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
-import type { Storage } from '../core/ports/storage.ts';
 import { fixedBackends } from '../core/queue/fixed-backends.ts';
 import type { ProcessorDeps } from '../core/queue/process-job.ts';
 import { QueueProcessor } from '../core/queue/queue-processor.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
+import type { ProcessStorage } from './open-storage.ts';
 
 export interface QueueRunner {
   readonly processor: QueueProcessor;
@@ -31,14 +31,9 @@ const ROUTING_CACHE_MS = 1_000;
 
 type Closable = { close?(): void | Promise<void> };
 
-/** The SDK clients of an AWS storage, when that is what the process opened. */
-function awsClientsOf(storage: Storage) {
-  return (storage as Partial<import('../adapters/aws/open.ts').AwsStorage>).clients;
-}
-
 export async function createRelay(
   config: QueueConfig,
-  storage: Storage,
+  storage: ProcessStorage,
   dataDir: string,
   hostname: string,
 ): Promise<OutboundRelay & Closable> {
@@ -54,7 +49,7 @@ export async function createRelay(
     });
   }
   if (config.relay === 'ses') {
-    const clients = awsClientsOf(storage);
+    const clients = storage.clients;
     if (!clients) throw new Error('STRATO_RELAY=ses needs STRATO_STORAGE=aws');
     const { SesOutboundRelay } = await import('../adapters/aws/ses-outbound-relay.ts');
     return new SesOutboundRelay({
@@ -69,12 +64,12 @@ export async function createRelay(
 
 async function createChannel(
   config: QueueConfig,
-  storage: Storage,
+  storage: ProcessStorage,
   hostname: string,
 ): Promise<DeliveryChannel> {
   const lmtp = new LmtpChannel({ clientName: hostname, timeoutMs: config.visibilitySeconds * 500 });
   if (!config.backendFunction) return new RoutingChannel({ lmtp });
-  const clients = awsClientsOf(storage);
+  const clients = storage.clients;
   if (!clients) throw new Error('a backend function needs STRATO_STORAGE=aws');
   const { LambdaChannel } = await import('../adapters/aws/lambda-channel.ts');
   return new RoutingChannel({ lmtp, lambda: new LambdaChannel(clients.lambda) });
@@ -82,7 +77,7 @@ async function createChannel(
 
 /** Everything the core processor needs, built from storage and the queue config. */
 export interface QueueRunnerOptions {
-  readonly storage: Storage;
+  readonly storage: ProcessStorage;
   readonly config: QueueConfig;
   readonly dataDir: string;
   readonly hostname: string;
