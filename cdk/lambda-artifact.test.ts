@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedDomain } from '../adapters/contract/helpers.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { parseStorageConfig } from '../core/config/storage-config.ts';
 import type { Storage } from '../core/ports/storage.ts';
@@ -53,19 +54,7 @@ beforeAll(async () => {
   templateEnv = fn.Properties.Environment.Variables;
   emulatorEnv = await createLocalAwsResources(inject('emulators'), `c${randomBytes(3).toString('hex')}`);
   storage = await openStorage(parseStorageConfig(emulatorEnv));
-  await storage.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
-  await storage.directory.addAccount({
-    address: 'dana@example.com',
-    domain: 'example.com',
-    name: 'dana',
-    settings: {},
-    createdAt: 0,
-  });
+  await seedDomain(storage.directory, 'example.com', ['dana']);
 }, 60_000);
 
 afterAll(async () => {

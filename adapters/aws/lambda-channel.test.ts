@@ -3,6 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { createBackendHandler } from '../../lambdas/backend/handler-core.ts';
+import { seedDomain } from '../contract/helpers.ts';
 import { type TempStorage, tempStorage } from '../embedded/test-support.ts';
 import { LambdaChannel } from './lambda-channel.ts';
 import { TEST_CREDENTIALS } from './testing/emulators.ts';
@@ -23,19 +24,7 @@ describe('Lambda delivery channel → backend handler', () => {
     invoke = await startInvokeServer();
     t = await tempStorage();
     const { storage, clock } = t;
-    await storage.directory.addDomain({
-      name: 'example.com',
-      mailToUnknown: { action: 'reject' },
-      defaults: {},
-      createdAt: 0,
-    });
-    await storage.directory.addAccount({
-      address: 'alice@example.com',
-      domain: 'example.com',
-      name: 'alice',
-      settings: {},
-      createdAt: 0,
-    });
+    await seedDomain(storage.directory, 'example.com', ['alice']);
     invoke.register(
       'strato-backend',
       createBackendHandler({

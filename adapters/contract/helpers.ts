@@ -1,10 +1,27 @@
 /**
- * Small helpers shared by the contract suites: a realistic queue job, reading a stream to the
- * end, and deterministic pseudo-random streamed bodies of any size with their SHA-256.
+ * Small helpers shared by the contract suites and the tests: a realistic queue job, a domain with
+ * accounts in a directory, reading a stream to the end, and deterministic pseudo-random streamed
+ * bodies of any size with their SHA-256.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { DirectoryAdmin, MailToUnknown } from '../../core/ports/directory.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
+
+/** Add `domain` (unknown names rejected unless said otherwise) and a plain account per name. */
+export async function seedDomain(
+  directory: DirectoryAdmin,
+  domain: string,
+  names: readonly string[],
+  opts: { readonly mailToUnknown?: MailToUnknown; readonly createdAt?: number } = {},
+): Promise<void> {
+  const createdAt = opts.createdAt ?? 0;
+  const mailToUnknown = opts.mailToUnknown ?? { action: 'reject' };
+  await directory.addDomain({ name: domain, mailToUnknown, defaults: {}, createdAt });
+  for (const name of names) {
+    await directory.addAccount({ address: `${name}@${domain}`, domain, name, settings: {}, createdAt });
+  }
+}
 
 let seq = 0;
 

@@ -8,6 +8,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { silentLogger } from '../ports/logger.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
@@ -82,20 +83,7 @@ const when = (subject: string) => [{ field: 'Subject', op: 'is', value: subject 
 
 beforeEach(async () => {
   t = await tempStorage();
-  await t.storage.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
-  for (const name of ['alice', 'bob'])
-    await t.storage.directory.addAccount({
-      address: `${name}@example.com`,
-      domain: 'example.com',
-      name,
-      settings: {},
-      createdAt: 0,
-    });
+  await seedDomain(t.storage.directory, 'example.com', ['alice', 'bob']);
 });
 afterEach(async () => {
   await t.cleanup();

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { srsReverse } from '../mail/srs.ts';
 import type { LogFields, Logger } from '../ports/logger.ts';
@@ -95,21 +96,9 @@ beforeEach(async () => {
   events = [];
   opened = 0;
   t = await tempStorage();
-  const d = t.storage.directory;
-  await d.addDomain({
-    name: 'example.com',
+  await seedDomain(t.storage.directory, 'example.com', ['alice', 'carol'], {
     mailToUnknown: { action: 'discard' },
-    defaults: {},
-    createdAt: 0,
   });
-  for (const name of ['alice', 'carol'])
-    await d.addAccount({
-      address: `${name}@example.com`,
-      domain: 'example.com',
-      name,
-      settings: {},
-      createdAt: 0,
-    });
 });
 afterEach(async () => {
   await t.cleanup();

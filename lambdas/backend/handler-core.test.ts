@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { createBackendHandler } from './handler-core.ts';
@@ -14,19 +15,7 @@ let handler: ReturnType<typeof createBackendHandler>;
 beforeEach(async () => {
   t = await tempStorage();
   const { storage, clock } = t;
-  await storage.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
-  await storage.directory.addAccount({
-    address: 'alice@example.com',
-    domain: 'example.com',
-    name: 'alice',
-    settings: {},
-    createdAt: 0,
-  });
+  await seedDomain(storage.directory, 'example.com', ['alice']);
   handler = createBackendHandler({
     backendId: 'lambda',
     directory: storage.directory,

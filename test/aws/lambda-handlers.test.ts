@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
 import type { Storage } from '../../core/ports/storage.ts';
@@ -26,19 +27,7 @@ beforeAll(async () => {
     STRATO_LOG_LEVEL: 'silent',
   });
   storage = (await openStorage(parseStorageConfig(process.env))) as typeof storage;
-  await storage.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
-  await storage.directory.addAccount({
-    address: 'carol@example.com',
-    domain: 'example.com',
-    name: 'carol',
-    settings: {},
-    createdAt: 0,
-  });
+  await seedDomain(storage.directory, 'example.com', ['carol']);
 });
 
 async function spooled(text: string): Promise<{ id: string; body: { key: string; size: number } }> {

@@ -14,6 +14,7 @@ import { LambdaChannel } from '../../adapters/aws/lambda-channel.ts';
 import { SesOutboundRelay } from '../../adapters/aws/ses-outbound-relay.ts';
 import { TEST_CREDENTIALS } from '../../adapters/aws/testing/emulators.ts';
 import { type InvokeServer, startInvokeServer } from '../../adapters/aws/testing/lambda-invoke-server.ts';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { LeaseCache } from '../../core/delivery/lease-cache.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
@@ -93,12 +94,7 @@ async function receiveEvent(max = 10): Promise<SQSEvent> {
 beforeAll(async () => {
   aws = await createAwsMode();
   const s = aws.storage;
-  await s.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
+  await seedDomain(s.directory, 'example.com', []);
   for (const name of ['alice', 'bob']) {
     await s.directory.addAccount({
       address: `${name}@example.com`,

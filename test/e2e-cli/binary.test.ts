@@ -5,6 +5,7 @@
  * the test timeout bounds them. The other CLI tests call the same `main` in-process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import { hasStackTrace, stratoProcess, tempDataDir } from './run-cli.ts';
 
@@ -13,12 +14,7 @@ const data = tempDataDir();
 beforeAll(async () => {
   const storage = await openEmbeddedStorage({ dataDir: data.dir });
   try {
-    await storage.directory.addDomain({
-      name: 'example.com',
-      mailToUnknown: { action: 'reject' },
-      defaults: {},
-      createdAt: Date.now(),
-    });
+    await seedDomain(storage.directory, 'example.com', [], { createdAt: Date.now() });
   } finally {
     await storage.close();
   }

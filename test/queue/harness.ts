@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { SMTPServer } from 'smtp-server';
+import { seedDomain } from '../../adapters/contract/helpers.ts';
 import { CaptureRelay } from '../../adapters/embedded/capture-relay.ts';
 import { type TempStorage, tempStorage } from '../../adapters/embedded/test-support.ts';
 import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
@@ -52,12 +53,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const temp = await tempStorage();
   const { storage, clock } = temp;
-  await storage.directory.addDomain({
-    name: 'example.com',
-    mailToUnknown: { action: 'reject' },
-    defaults: {},
-    createdAt: 0,
-  });
+  await seedDomain(storage.directory, 'example.com', []);
   for (const name of ['alice', 'bob']) {
     await storage.directory.addAccount({
       address: `${name}@example.com`,
