@@ -39,6 +39,8 @@ export const QUEUE_OMITTED: Record<string, string> = {
   [ENV.retryMaxSeconds]: defaults,
   [ENV.delayWarningSeconds]: defaults,
   [ENV.queueLifetimeSeconds]: `${defaults} (5 days, within the queue's 14-day retention)`,
+  [ENV.quickRetrySeconds]: defaults,
+  [ENV.quickRetryWindowSeconds]: defaults,
   [ENV.captureDir]: 'relay is SES on AWS',
   [ENV.smarthostHost]: 'relay is SES on AWS',
   [ENV.smarthostPort]: 'relay is SES on AWS',

@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBackendConfig } from '../core/config/backend-config.ts';
+import { BACKEND_DRAIN_MS } from '../core/config/defaults.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { ConfigError } from '../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../core/config/frontend-config.ts';
@@ -180,7 +181,8 @@ function clusterStopper(parts: {
     stopping = true;
     parts.sweeper?.stop();
     logger.info({ event: 'cluster.stopping', reason });
-    const clean = await supervisor.shutdown(parts.closeTimeoutMs + 15_000);
+    // Backends hand their accounts over last: allow for their drain too (fargate/backend/main.ts).
+    const clean = await supervisor.shutdown(parts.closeTimeoutMs + 15_000 + BACKEND_DRAIN_MS);
     await state.flushed();
     await removeClusterState(state.path).catch(() => {});
     logger.info({ event: 'cluster.stopped', reason, clean });

@@ -18,7 +18,7 @@ export function buildDeliverDeps(
   storage: Storage,
   config: BackendConfig,
   opts: { clock: Clock; logger: Logger; srsSecret: string },
-): DeliverDeps & { close(): Promise<void> } {
+): DeliverDeps & { readonly leaseCache: LeaseCache; close(): Promise<void> } {
   const smtpSink =
     config.generatedMail === 'smtp'
       ? new SmtpGeneratedSink(

@@ -101,6 +101,9 @@ export async function startQueueRunnerDeps(
     directory: storage.directory,
     leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
     registry,
+    // A moving account is routed again at once on what the registry and leases say now.
+    freshRouting: { registry: config.backendFunction ? registry : storage.backends, leases: storage.leases },
+    quickRetry: { delaySeconds: config.quickRetrySeconds, windowSeconds: config.quickRetryWindowSeconds },
     channel,
     relay,
     clock: opts.clock,

@@ -40,6 +40,10 @@ const accountFactSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('open-elsewhere'), owner: z.string().regex(BACKEND_ID_PATTERN) }),
   z.object({ state: z.literal('disabled') }),
   z.object({ state: z.literal('full') }),
+  z.object({
+    state: z.literal('moving'),
+    why: z.enum(['backend-stopping', 'backend-unreachable', 'no-live-backend']),
+  }),
 ]);
 
 /** Typed as the core outcome: a wire schema that drifts from it fails to compile. */

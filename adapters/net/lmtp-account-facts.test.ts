@@ -36,6 +36,11 @@ describe('account facts over LMTP replies', () => {
       temporary(replies.mailboxFull('a@example.com'), { state: 'full' }),
       '452 4.2.2 <a@example.com>: mailbox full (quota exceeded) [strato:state=full]',
     ],
+    [
+      'moving (backend stopping)',
+      temporary(replies.backendStopping('backend-1'), { state: 'moving', why: 'backend-stopping' }),
+      '451 4.3.2 Backend backend-1 is stopping, its accounts are moving; try again [strato:moving=backend-stopping]',
+    ],
   ];
   it.each(facts)('carries %s as the documented line and reads it back as the same outcome', (_, o, line) => {
     expect(formatReply(lmtpReplyFor(o))).toBe(line);
@@ -71,6 +76,11 @@ describe('account facts over LMTP replies', () => {
     expect(roundTrip(o)).toEqual(temporary(inUse));
     const bad: Reply = { code: 451, enhanced: '4.2.0', text: 'x [strato:owner=b/2]' };
     expect(outcomeFromLmtpReply(bad)).toEqual(temporary(bad));
+  });
+
+  it('reads no move cause it does not know', () => {
+    const unknown: Reply = { code: 451, enhanced: '4.3.2', text: 'x [strato:moving=teleported]' };
+    expect(outcomeFromLmtpReply(unknown)).toEqual(temporary(unknown));
   });
 
   it('reads a fact only with its own enhanced code and only from a 4xx reply', () => {

@@ -6,7 +6,10 @@
  *   451 4.2.0 <a@example.com>: account is open on backend=b2 [strato:owner=b2]
  *   450 4.2.1 <a@example.com>: mail service disabled for this account, will retry [strato:state=disabled]
  *   452 4.2.2 <a@example.com>: mailbox full (quota exceeded) [strato:state=full]
+ *   451 4.3.2 Backend b1 is stopping, its accounts are moving; try again [strato:moving=backend-stopping]
  *
+ * The last one is also what a stopping backend answers to MAIL FROM (the channel reads that
+ * reply the same way and gives its fact to every recipient of the transaction).
  * Each state has its own enhanced status code, and one machine token ends the human text (which
  * stays as it was, for logs and DSNs). The reader takes a fact only from a 4xx reply whose text
  * ends with a token and whose enhanced code is that state's, and strips the token, so the channel
@@ -18,6 +21,7 @@ import { BACKEND_ID_PATTERN } from '../../core/config/backend-config.ts';
 import {
   type AccountFact,
   accountFactOf,
+  type MoveCause,
   outcomeFromReply,
   type RecipientOutcome,
   type Reply,
@@ -30,13 +34,18 @@ const ENHANCED: Readonly<Record<AccountFact['state'], string>> = {
   'open-elsewhere': '4.2.0',
   disabled: '4.2.1',
   full: '4.2.2',
+  // RFC 3463 X.3.2: system not accepting network messages (the backend is stopping).
+  moving: '4.3.2',
 };
+
+const MOVE_CAUSES: readonly MoveCause[] = ['backend-stopping', 'backend-unreachable', 'no-live-backend'];
 
 const TAG = '[strato:';
 /** A token at the very end of the text, after one space. */
-const TOKEN = /^(.*) \[strato:(?:owner=([^\]\s]+)|state=(disabled|full))\]$/s;
+const TOKEN = /^(.*) \[strato:(?:owner=([^\]\s]+)|state=(disabled|full)|moving=([a-z-]+))\]$/s;
 
 function tokenFor(fact: AccountFact): string | undefined {
+  if (fact.state === 'moving') return `${TAG}moving=${fact.why}]`;
   if (fact.state !== 'open-elsewhere') return `${TAG}state=${fact.state}]`;
   return BACKEND_ID_PATTERN.test(fact.owner) ? `${TAG}owner=${fact.owner}]` : undefined;
 }
@@ -51,7 +60,13 @@ export function lmtpReplyFor(outcome: RecipientOutcome): Reply {
   return { code: reply.code, enhanced: ENHANCED[fact.state], text: `${text} ${token}` };
 }
 
-function factFrom(owner: string | undefined, state: string | undefined): AccountFact | undefined {
+function factFrom(
+  owner: string | undefined,
+  state: string | undefined,
+  moving: string | undefined,
+): AccountFact | undefined {
+  const why = MOVE_CAUSES.find((c) => c === moving);
+  if (why) return { state: 'moving', why };
   if (owner !== undefined) {
     return BACKEND_ID_PATTERN.test(owner) ? { state: 'open-elsewhere', owner } : undefined;
   }
@@ -64,7 +79,7 @@ export function outcomeFromLmtpReply(reply: Reply): RecipientOutcome {
   const outcome = outcomeFromReply(reply);
   if (outcome.kind !== 'temporary') return outcome;
   const m = TOKEN.exec(reply.text);
-  const fact = m ? factFrom(m[2], m[3]) : undefined;
+  const fact = m ? factFrom(m[2], m[3], m[4]) : undefined;
   if (!m || !fact || ENHANCED[fact.state] !== reply.enhanced) return outcome;
   return temporary({ ...reply, text: m[1] ?? '' }, fact);
 }

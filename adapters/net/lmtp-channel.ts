@@ -2,8 +2,9 @@
  * DeliveryChannel over LMTP (RFC 2033): one transaction per delivery request, one reply per
  * accepted recipient after DATA. Connections are pooled per backend address and reused (the
  * backend's smtp-server greets after a fixed 100 ms, too slow to pay per message). Any transport
- * failure answers `temporary` for every recipient not yet answered; nothing throws. A reply's
- * account fact (open elsewhere, disabled, full) comes back as the outcome's typed field.
+ * failure answers `temporary` for every recipient not yet answered (a refused, reset or closed
+ * connection with the typed fact that the account is moving); nothing throws. A reply's
+ * account fact (open elsewhere, disabled, full, moving) comes back as the outcome's typed field.
  */
 import { outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
@@ -29,6 +30,15 @@ function splitAddress(address: string): { host: string; port: number } {
 
 type Outcomes = Map<string, RecipientOutcome>;
 
+const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/** A connection refused, reset or closed by the backend (not a timeout or a protocol surprise). */
+function connectionLost(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code !== undefined && LOST.has(code)) || err.message === 'connection closed';
+}
+
 /** MAIL FROM and RCPT TO; the recipients the backend accepted (none when it refused MAIL). */
 async function sendEnvelope(conn: SmtpLineClient, req: DeliveryRequest, out: Outcomes): Promise<string[]> {
   // XDELIVERY carries the queue id (the backend's mailbox idempotency key), XSOURCE the
@@ -36,7 +46,8 @@ async function sendEnvelope(conn: SmtpLineClient, req: DeliveryRequest, out: Out
   const source = req.source ? ` XSOURCE=${req.source}` : '';
   const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}${source}`);
   if (mail.code !== 250) {
-    for (const r of req.recipients) out.set(r, outcomeFromReply(mail));
+    // A stopping backend refuses MAIL with its moving fact (lmtp-account-facts.ts).
+    for (const r of req.recipients) out.set(r, outcomeFromLmtpReply(mail));
     return [];
   }
   const accepted: string[] = [];
@@ -124,7 +135,11 @@ export class LmtpChannel implements DeliveryChannel {
       conn?.close();
       conn = undefined;
       const reply = replies.backendUnreachable(backend.id, err instanceof Error ? err.message : String(err));
-      for (const rcpt of req.recipients) if (!out.has(rcpt)) out.set(rcpt, temporary(reply));
+      // Refused or cut off: the backend is gone or going, so its accounts are moving.
+      const fact = connectionLost(err)
+        ? ({ state: 'moving', why: 'backend-unreachable' } as const)
+        : undefined;
+      for (const rcpt of req.recipients) if (!out.has(rcpt)) out.set(rcpt, temporary(reply, fact));
       return out;
     } finally {
       if (conn) this.checkin(backend.address, conn);

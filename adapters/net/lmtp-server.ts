@@ -4,7 +4,9 @@
  * and answers one reply per recipient. The queue id travels as the MAIL FROM parameter
  * XDELIVERY=<id> (the mailbox idempotency key), the message source as XSOURCE=<source> (the
  * rules test it). An outcome's typed account fact travels in its reply (lmtp-account-facts.ts).
- * A spool failure answers 451 for every recipient.
+ * A spool failure answers 451 for every recipient. Once its DeliveryGate is closed (graceful
+ * stop) it takes no new transaction: MAIL FROM, and a DATA whose delivery has not started, get
+ * the temporary "backend stopping" reply with its typed moving fact.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -21,8 +23,10 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import { type DeliverDeps, deliverToAccounts } from '../../core/delivery/deliver-to-accounts.ts';
+import type { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
 import type { MessageSource } from '../../core/mail/message-source.ts';
-import type { Reply } from '../../core/mail/outcome.ts';
+import { type Reply, temporary } from '../../core/mail/outcome.ts';
+import { replies } from '../../core/mail/smtp-replies.ts';
 import { isQueueId, newQueueId } from '../../core/util/ids.ts';
 import { lmtpReplyFor } from './lmtp-account-facts.ts';
 import { smtpError } from './smtp-errors.ts';
@@ -33,6 +37,8 @@ export interface LmtpServerOptions {
   readonly maxMessageSize: number;
   /** How long close() waits for open sessions (e.g. pooled channel connections). */
   readonly closeTimeoutMs?: number;
+  /** Closed on a graceful stop: new transactions are then refused as "backend stopping". */
+  readonly gate?: DeliveryGate;
 }
 
 const SOURCES: readonly MessageSource[] = ['SMTP', 'SUBMIT', 'RULE', 'DSN', 'CLI'];
@@ -95,6 +101,30 @@ async function deliverSpooled(
   return tx.recipients.map((r) => lmtpResponse(lmtpReplyFor(outcomes.get(r)!)));
 }
 
+/** The reply a stopping backend gives to a new transaction, its moving fact in the LMTP token. */
+function stoppingReply(backendId: string): Reply {
+  return lmtpReplyFor(
+    temporary(replies.backendStopping(backendId), { state: 'moving', why: 'backend-stopping' }),
+  );
+}
+
+/** DATA after the gate closed: drain the message and refuse every recipient as "backend stopping". */
+function refuseStopping(
+  deps: DeliverDeps,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  callback: DataCallback,
+): void {
+  const refusal = lmtpResponse(stoppingReply(deps.backendId));
+  stream.on('end', () =>
+    callback(
+      null,
+      session.envelope.rcptTo.map(() => refusal),
+    ),
+  );
+  stream.resume();
+}
+
 /** DATA: spool to a temp file, deliver from it, answer; a spool failure answers 451; the file is removed. */
 function receiveMessage(
   deps: DeliverDeps,
@@ -102,7 +132,9 @@ function receiveMessage(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
   callback: DataCallback,
+  gate?: DeliveryGate,
 ): void {
+  if (gate && !gate.enter()) return refuseStopping(deps, stream, session, callback);
   const tx = transactionOf(session);
   // Unique per transaction: a pooled connection may carry the same delivery id again at once.
   const spool = join(spoolDir, `${tx.deliveryId}-${randomBytes(6).toString('hex')}`);
@@ -119,7 +151,10 @@ function receiveMessage(
         smtpError({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),
       );
     })
-    .finally(() => rm(spool, { force: true }));
+    .finally(() => {
+      gate?.leave();
+      return rm(spool, { force: true });
+    });
 }
 
 export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SMTPServer {
@@ -133,7 +168,10 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
     size: opts.maxMessageSize,
     logger: false,
     closeTimeout: opts.closeTimeoutMs ?? 30_000,
-    onData: (stream, session, callback) => receiveMessage(deps, opts.spoolDir, stream, session, callback),
+    onMailFrom: (_address, _session, callback) =>
+      opts.gate?.closed ? callback(smtpError(stoppingReply(deps.backendId))) : callback(),
+    onData: (stream, session, callback) =>
+      receiveMessage(deps, opts.spoolDir, stream, session, callback, opts.gate),
   };
   return new SMTPServer(options);
 }

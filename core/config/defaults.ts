@@ -32,6 +32,20 @@ export const DEFAULT_RULES_HOP_LIMIT = 50;
 export const DEFAULT_MAX_RECEIVE_COUNT = 20;
 /** Live jobs the queue holds before it refuses enqueues (intake back-pressure); 0 = no limit. */
 export const DEFAULT_MAX_QUEUED = 0;
+/**
+ * Longest a stopping backend waits for its deliveries in flight before it releases its account
+ * leases anyway (the lease handoff; a late write is fenced by the epoch). The local cluster's
+ * shutdown deadline allows for it.
+ */
+export const BACKEND_DRAIN_MS = 10_000;
+
+/**
+ * Quick retry of an account that is moving between backends (a backend stopping, unreachable,
+ * an owner that is not live, no live backend): the next attempt after `delaySeconds` instead of
+ * the backoff, for up to `windowSeconds` after the move was first seen; then the normal backoff.
+ */
+export const DEFAULT_QUICK_RETRY = { delaySeconds: 5, windowSeconds: 120 } as const;
+
 /** How long a queue processor leases a job before another may take it. */
 export const DEFAULT_QUEUE_VISIBILITY_SECONDS = 120;
 /** Jobs one queue processor works on at once. */

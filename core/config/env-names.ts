@@ -48,6 +48,8 @@ export const ENV = {
   retryMaxSeconds: 'STRATO_RETRY_MAX_SECONDS',
   delayWarningSeconds: 'STRATO_DELAY_WARNING_SECONDS',
   queueLifetimeSeconds: 'STRATO_QUEUE_LIFETIME_SECONDS',
+  quickRetrySeconds: 'STRATO_QUICK_RETRY_SECONDS',
+  quickRetryWindowSeconds: 'STRATO_QUICK_RETRY_WINDOW_SECONDS',
   maxReceiveCount: 'STRATO_MAX_RECEIVE_COUNT',
   relay: 'STRATO_RELAY',
   captureDir: 'STRATO_CAPTURE_DIR',

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_RECEIVE_COUNT,
   DEFAULT_QUEUE_CONCURRENCY,
   DEFAULT_QUEUE_VISIBILITY_SECONDS,
+  DEFAULT_QUICK_RETRY,
   DEFAULT_RETRY,
 } from './defaults.ts';
 import { ENV } from './env-names.ts';
@@ -25,6 +26,8 @@ const schema = z.object({
   maxRetrySeconds: positiveInt.default(DEFAULT_RETRY.maxRetrySeconds),
   warnAfterSeconds: positiveInt.default(DEFAULT_RETRY.warnAfterSeconds),
   lifetimeSeconds: positiveInt.default(DEFAULT_RETRY.lifetimeSeconds),
+  quickRetrySeconds: positiveInt.default(DEFAULT_QUICK_RETRY.delaySeconds),
+  quickRetryWindowSeconds: z.coerce.number().int().min(0).default(DEFAULT_QUICK_RETRY.windowSeconds),
   relay: z.enum(['capture', 'smarthost', 'ses']).default('capture'),
   sesConfigurationSet: z.string().optional(),
   bounceAddress: z.string().optional(),
@@ -50,6 +53,8 @@ const names = {
   maxRetrySeconds: ENV.retryMaxSeconds,
   warnAfterSeconds: ENV.delayWarningSeconds,
   lifetimeSeconds: ENV.queueLifetimeSeconds,
+  quickRetrySeconds: ENV.quickRetrySeconds,
+  quickRetryWindowSeconds: ENV.quickRetryWindowSeconds,
   relay: ENV.relay,
   sesConfigurationSet: ENV.sesConfigurationSet,
   bounceAddress: ENV.bounceAddress,

@@ -46,4 +46,30 @@ describe('lease cache', () => {
       await t.cleanup();
     }
   });
+
+  it('releases every lease it holds, fenced by epoch, so another backend opens the account at once', async () => {
+    const t = await tempStorage();
+    try {
+      const cache = new LeaseCache();
+      const { leases } = t.storage;
+      await cache.acquire(leases, t.clock, 'a@example.com', 'b1', 10_000);
+      await cache.acquire(leases, t.clock, 'c@example.com', 'b1', 10_000);
+      // c's lease changed hands meanwhile (expired, taken by b2): its release must not touch it.
+      t.clock.advance(10_001);
+      await cache.acquire(leases, t.clock, 'a@example.com', 'b1', 10_000);
+      const taken = await leases.acquire('c@example.com', 'b2', 10_000);
+      expect(taken.ok).toBe(true);
+      expect((await leases.acquire('a@example.com', 'b2', 10_000)).ok).toBe(false);
+
+      expect(await cache.releaseAll(leases, 'b1')).toEqual({ released: 2, failed: 0 });
+      const a = await leases.acquire('a@example.com', 'b2', 10_000);
+      expect(a.ok).toBe(true);
+      expect((await leases.get('c@example.com'))?.owner).toBe('b2');
+      expect((await leases.get('c@example.com'))?.epoch).toBe(taken.ok && taken.lease.epoch);
+      // Nothing is remembered: the next delivery acquires again (and now finds b2 there).
+      expect((await cache.acquire(leases, t.clock, 'a@example.com', 'b1', 10_000)).ok).toBe(false);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });

@@ -38,4 +38,20 @@ export class LeaseCache {
   forget(account: string): void {
     this.held.delete(account);
   }
+
+  /**
+   * Give up every lease held (graceful stop, or the end of a Lambda invocation), so another
+   * backend can open the accounts at once. Each release is fenced by its epoch: a lease that
+   * changed hands meanwhile is left alone. A failed release is counted, not thrown; that lease
+   * then simply expires. Returns how many were released and how many failed.
+   */
+  async releaseAll(leases: AccountLeases, owner: string): Promise<{ released: number; failed: number }> {
+    const held = [...this.held.values()].filter((h) => h.lease.owner === owner);
+    this.held.clear();
+    const results = await Promise.allSettled(
+      held.map((h) => leases.release(h.lease.account, owner, h.lease.epoch)),
+    );
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    return { released: results.length - failed, failed };
+  }
 }

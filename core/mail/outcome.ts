@@ -14,16 +14,25 @@ export interface Reply {
 /**
  * Why a backend could not take a recipient now, as a typed fact (the reply text is for people):
  * the account is open on another backend (the queue goes to `owner` directly), or its mail
- * service is disabled or its mailbox full (the queue applies DisabledRetry / FullRetry).
+ * service is disabled or its mailbox full (the queue applies DisabledRetry / FullRetry), or it
+ * is moving between backends (the queue retries it within seconds, core/queue/quick-retry.ts).
  * Channels carry it as a typed value; no one parses it back out of reply text.
  */
 export type AccountFact =
   | { readonly state: 'open-elsewhere'; readonly owner: string }
   | { readonly state: 'disabled' }
-  | { readonly state: 'full' };
+  | { readonly state: 'full' }
+  | { readonly state: 'moving'; readonly why: MoveCause };
+
+/**
+ * Why an account is moving: the backend asked is stopping gracefully (it releases its leases
+ * once its deliveries in flight are done), could not be reached (connection refused or reset),
+ * or no backend is live at all for a moment.
+ */
+export type MoveCause = 'backend-stopping' | 'backend-unreachable' | 'no-live-backend';
 
 /** The account states the queue retries on their own schedule. */
-export type RetriedAccountState = Exclude<AccountFact['state'], 'open-elsewhere'>;
+export type RetriedAccountState = Extract<AccountFact['state'], 'disabled' | 'full'>;
 
 export type RecipientOutcome =
   | { readonly kind: 'delivered'; readonly reply?: Reply }

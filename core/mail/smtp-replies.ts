@@ -62,6 +62,9 @@ export const replies = {
   noBackend: (reason: string) => r(451, '4.4.0', `No backend can take the account now: ${reason}`),
   backendUnreachable: (backend: string, detail: string) =>
     r(451, '4.4.1', `Backend ${backend} unreachable: ${detail}`),
+  /** A backend that stops gracefully refuses new transactions: its accounts are moving. */
+  backendStopping: (backend: string) =>
+    r(451, '4.3.2', `Backend ${backend} is stopping, its accounts are moving; try again`),
   leaseLost: (account: string) =>
     r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),

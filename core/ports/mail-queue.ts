@@ -69,6 +69,10 @@ export interface QueueJob {
   notBefore?: number;
   /** ms since epoch when a delayed-delivery warning was sent, if it was. */
   warnedAt?: number;
+  /** ms since epoch when a recipient's account was first seen moving (quick retries run from here). */
+  movingSince?: number;
+  /** Attempts made by a quick retry of a moving account: they do not count toward the backoff. */
+  quickRetries?: number;
 }
 
 /** A received job and the handle that acks, extends or re-schedules it. */

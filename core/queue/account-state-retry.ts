@@ -50,7 +50,7 @@ export async function applyAccountStateRetry(
     stillPending++;
     // The backend's typed fact (each DeliveryChannel carries it), never the reply text.
     const fact = accountFactOf(outcome);
-    const state = fact && fact.state !== 'open-elsewhere' ? fact.state : undefined;
+    const state = fact?.state === 'disabled' || fact?.state === 'full' ? fact.state : undefined;
     const policy = state ? await policyFor(directory, rcpt, state) : null;
     if (!state || !policy) continue;
     const [every, span] = policy;

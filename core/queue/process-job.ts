@@ -1,13 +1,16 @@
 /**
  * Processes one leased queue job, one step per function, in this order: defer a job whose time
  * has not come (deferIfNotYet); route its pending recipients and deliver once (attempt-delivery.ts:
- * local → delivery channel to the owning backend, external → relay); apply DisabledRetry/FullRetry;
+ * local → delivery channel to the owning backend, external → relay), once more at once for an
+ * account that is moving between backends (quick-retry.ts); apply DisabledRetry/FullRetry;
  * record each outcome in the job (recordOutcomes); fail what outlived the queue lifetime
  * (expireOverdue); send the DSNs it owes (owedDsns, sendDsns); then ack the job when every
- * recipient is settled (finish) or re-schedule it with backoff (reschedule). Storage faults
+ * recipient is settled (finish) or re-schedule it with backoff, or within seconds while an
+ * account is moving (reschedule). Storage faults
  * propagate: the job then simply becomes visible again after its lease and is retried.
  */
 
+import { DEFAULT_QUICK_RETRY } from '../config/defaults.ts';
 import type { RecipientOutcome } from '../mail/outcome.ts';
 import { formatReply, replies } from '../mail/smtp-replies.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -20,6 +23,13 @@ import {
 } from '../ports/mail-queue.ts';
 import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
 import { type AttemptDeps, attemptDelivery, type Outcomes } from './attempt-delivery.ts';
+import {
+  backoffAttempts,
+  type FreshRouting,
+  type QuickRetrySettings,
+  quickRetryAt,
+  rerouteMoving,
+} from './quick-retry.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
 import { type DsnKind, sendDsn } from './send-dsn.ts';
 
@@ -29,6 +39,10 @@ export interface ProcessorDeps extends AttemptDeps {
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
   readonly hostname: string;
+  /** Quick retry of a moving account (default DEFAULT_QUICK_RETRY). */
+  readonly quickRetry?: QuickRetrySettings;
+  /** Uncached routing reads for re-routing a moving account at once (default: the usual ones). */
+  readonly freshRouting?: FreshRouting;
 }
 
 export type JobResult = 'done' | 'rescheduled' | 'deferred';
@@ -149,26 +163,38 @@ async function finish(
   log.info({ event: 'queue.done', attempts: job.attempts });
 }
 
-/** Next attempt by the backoff schedule, or by DisabledRetry/FullRetry when they govern. */
+/**
+ * Next attempt by the backoff schedule, or by DisabledRetry/FullRetry when they govern, or
+ * within seconds when an account is moving (quick-retry.ts).
+ */
 async function reschedule(
   deps: ProcessorDeps,
   leased: LeasedJob,
   job: QueueJob,
   stateRetry: AccountStateRetry,
+  moving: ReadonlySet<string>,
   now: number,
   log: Logger,
 ) {
-  const scheduled = nextAttemptAt(deps.schedule, job.attempts, job.createdAt, now);
-  const next =
+  const scheduled = nextAttemptAt(deps.schedule, backoffAttempts(job), job.createdAt, now);
+  const byState =
     stateRetry.nextAt === undefined
       ? scheduled
       : stateRetry.coversAll
         ? stateRetry.nextAt
         : Math.min(scheduled, stateRetry.nextAt);
+  const stillMoving = stillPending(job).some((r) => moving.has(r.address));
+  const quick = quickRetryAt(deps.quickRetry ?? DEFAULT_QUICK_RETRY, job, stillMoving, now);
+  const next = quick === undefined ? byState : Math.min(byState, quick);
   job.notBefore = next;
   const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000)));
   await deps.queue.reschedule(leased.receipt, job, delay);
-  log.info({ event: 'queue.rescheduled', pending: stillPending(job).length, nextAttemptAt: next });
+  log.info({
+    event: 'queue.rescheduled',
+    pending: stillPending(job).length,
+    nextAttemptAt: next,
+    ...(quick !== undefined ? { quickRetry: job.quickRetries } : {}),
+  });
 }
 
 export async function processJob(
@@ -183,6 +209,8 @@ export async function processJob(
 
   const pending = stillPending(job);
   const outcomes = await attemptDelivery(deps, job, pending);
+  // An account moving between backends is routed again at once, with fresh reads.
+  const moving = await rerouteMoving(deps, job, pending, outcomes, log);
   // DisabledRetry / FullRetry: bounce after Y, else retry after X (account-state-retry.ts).
   const stateRetry = await applyAccountStateRetry(deps.directory, job, outcomes, now);
   const settled = recordOutcomes(job, pending, outcomes, now, log);
@@ -195,6 +223,6 @@ export async function processJob(
     await finish(deps, leased, job, opts, log);
     return 'done';
   }
-  await reschedule(deps, leased, job, stateRetry, now, log);
+  await reschedule(deps, leased, job, stateRetry, moving, now, log);
   return 'rescheduled';
 }

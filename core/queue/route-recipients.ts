@@ -55,7 +55,10 @@ export async function routeRecipients(deps: RouteDeps, recipients: readonly stri
     const lease = deps.mode === 'dynamic' ? await deps.leases.get(account) : undefined;
     const choice = chooseBackend({ account, lease, live, all, mode: deps.mode, now: deps.now });
     if (!choice.ok) {
-      plan.decided.set(rcpt, temporary(replies.noBackend(choice.reason)));
+      // Dynamic: no live backend only for a moment (quick retry); static waits for the home.
+      const moving =
+        deps.mode === 'dynamic' ? ({ state: 'moving', why: 'no-live-backend' } as const) : undefined;
+      plan.decided.set(rcpt, temporary(replies.noBackend(choice.reason), moving));
       continue;
     }
     const group = plan.local.get(choice.backend.id) ?? { backend: choice.backend, recipients: [] };

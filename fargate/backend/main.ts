@@ -2,15 +2,20 @@
  * Backend process entry point (a Fargate task, or one of `npm start`'s backend processes):
  * validates its config, opens storage, listens for LMTP, and heartbeats into the backend
  * registry so queue processors can find it. Mail its rules generate goes to the shared queue or,
- * with STRATO_GENERATED_MAIL=smtp, over SMTP to the frontends. On SIGTERM/SIGINT it deregisters, finishes open
- * sessions and exits 0; a config error exits 2; an unexpected fault is logged and exits 1.
+ * with STRATO_GENERATED_MAIL=smtp, over SMTP to the frontends. On SIGTERM/SIGINT it hands its
+ * accounts over (the lease handoff): it refuses new transactions as "backend stopping" (a
+ * temporary answer the queue retries within seconds, elsewhere), deregisters so processors stop
+ * choosing it, finishes the deliveries in flight, releases every account lease it holds, then
+ * closes and exits 0. A config error exits 2; an unexpected fault is logged and exits 1.
  */
 import { join } from 'node:path';
 import type { SMTPServer } from 'smtp-server';
 import { createLmtpServer, ensureSpoolDir } from '../../adapters/net/lmtp-server.ts';
 import { type BackendConfig, parseBackendConfig } from '../../core/config/backend-config.ts';
+import { BACKEND_DRAIN_MS } from '../../core/config/defaults.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
+import { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
@@ -47,13 +52,17 @@ async function lmtpServer(config: BackendConfig, storage: Storage, logger: Proce
   await ensureSpoolDir(spoolDir);
   const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
   const deliverDeps = buildDeliverDeps(storage, config, { clock: systemClock, logger, srsSecret });
+  const gate = new DeliveryGate();
   const server = createLmtpServer(deliverDeps, {
     spoolDir,
     hostname: config.hostname,
     maxMessageSize: config.maxMessageSize,
+    gate,
+    // Closed only after the handoff drained every delivery: what is left are idle pooled connections.
+    closeTimeoutMs: 2_000,
   });
   server.on('error', (err) => logger.error({ event: 'backend.server_error', err: String(err) }));
-  return { server, deliverDeps };
+  return { server, deliverDeps, gate };
 }
 
 function listen(server: SMTPServer, config: BackendConfig): Promise<void> {
@@ -79,13 +88,33 @@ async function startHeartbeat(
   return setInterval(beat, config.heartbeatMs);
 }
 
-/** What shutdown undoes, in order: heartbeat, registration, LMTP sessions, delivery deps, storage. */
+/**
+ * What shutdown undoes, in order: the gate (no new transactions), heartbeat and registration,
+ * the deliveries in flight, the account leases, LMTP sessions, delivery deps, storage.
+ */
 interface Running {
   readonly me: Omit<BackendInfo, 'expiresAt'>;
   readonly heartbeat: NodeJS.Timeout;
   readonly server: SMTPServer;
-  readonly deliverDeps: { close(): Promise<void> };
+  readonly gate: DeliveryGate;
+  readonly deliverDeps: ReturnType<typeof buildDeliverDeps>;
   readonly storage: Storage;
+  readonly drainMs: number;
+}
+
+/**
+ * The lease handoff: refuse new work, leave the registry, let in-flight deliveries finish (up to
+ * drainMs; a hung one's late writes are fenced by the epoch), then release every lease held so
+ * another backend opens the accounts at once instead of waiting out the lease TTL.
+ */
+async function handOff(running: Running, logger: ProcessLogger): Promise<void> {
+  const { gate, storage, deliverDeps } = running;
+  const closing = gate.close(running.drainMs);
+  clearInterval(running.heartbeat);
+  await storage.backends.deregister(running.me.id).catch(() => {});
+  const drained = await closing;
+  const released = await deliverDeps.leaseCache.releaseAll(storage.leases, deliverDeps.backendId);
+  logger.info({ event: 'backend.leases_released', drained, inFlight: gate.inFlight, ...released });
 }
 
 function stopOnSignals(running: Running, logger: ProcessLogger): void {
@@ -94,8 +123,7 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'backend.stopping', signal });
-    clearInterval(running.heartbeat);
-    await running.storage.backends.deregister(running.me.id).catch(() => {});
+    await handOff(running, logger);
     await new Promise<void>((resolve) => running.server.close(() => resolve()));
     await running.deliverDeps.close();
     await running.storage.close();
@@ -114,7 +142,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
   exitOnCrash(logger);
   const storage = await openStorage(storageConfig);
-  const { server, deliverDeps } = await lmtpServer(config, storage, logger);
+  const { server, deliverDeps, gate } = await lmtpServer(config, storage, logger);
   const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
   await listen(server, config);
   const heartbeat = await startHeartbeat(storage, me, config, logger);
@@ -128,7 +156,9 @@ async function main(): Promise<void> {
         : 'queue',
   });
   process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
-  stopOnSignals({ me, heartbeat, server, deliverDeps, storage }, logger);
+  // Deliveries in flight get as long as a lease lasts: waiting longer would hand nothing over sooner.
+  const drainMs = Math.min(config.leaseTtlMs, BACKEND_DRAIN_MS);
+  stopOnSignals({ me, heartbeat, server, gate, deliverDeps, storage, drainMs }, logger);
 }
 
 main().catch((err) => {

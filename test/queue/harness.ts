@@ -14,10 +14,12 @@ import { type TempStorage, tempStorage } from '../../adapters/embedded/test-supp
 import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
 import { createLmtpServer } from '../../adapters/net/lmtp-server.ts';
 import { hashPassword } from '../../core/auth/password.ts';
+import { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import type { DsnNotify, QueueJob } from '../../core/ports/mail-queue.ts';
 import type { OutboundRelay } from '../../core/ports/outbound-relay.ts';
 import { type ProcessorDeps, processJob } from '../../core/queue/process-job.ts';
+import type { QuickRetrySettings } from '../../core/queue/quick-retry.ts';
 import type { RetrySchedule } from '../../core/queue/retry-schedule.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 
@@ -31,7 +33,8 @@ export const SCHEDULE: RetrySchedule = {
 
 export interface Harness extends TempStorage {
   readonly deps: ProcessorDeps;
-  readonly backends: { id: string; server: SMTPServer; address: string }[];
+  /** Each backend's delivery gate: close it to make the backend answer "stopping". */
+  readonly backends: { id: string; server: SMTPServer; address: string; gate: DeliveryGate }[];
   readonly captureDir: string;
   enqueue(opts: {
     from: string;
@@ -49,7 +52,7 @@ export interface Harness extends TempStorage {
 }
 
 export async function startHarness(
-  opts: { backends?: number; relay?: OutboundRelay } = {},
+  opts: { backends?: number; relay?: OutboundRelay; quickRetry?: QuickRetrySettings } = {},
 ): Promise<Harness> {
   const temp = await tempStorage();
   const { storage, clock } = temp;
@@ -67,6 +70,7 @@ export async function startHarness(
   const backends: Harness['backends'] = [];
   for (let i = 0; i < (opts.backends ?? 2); i++) {
     const id = `b${i + 1}`;
+    const gate = new DeliveryGate();
     const server = createLmtpServer(
       {
         backendId: id,
@@ -82,10 +86,12 @@ export async function startHarness(
         hostname: `backend${i + 1}.test`,
         maxMessageSize: 10 * 1024 * 1024,
         closeTimeoutMs: 200,
+        gate,
       },
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    backends.push({ id, server, address: `127.0.0.1:${(server.server.address() as AddressInfo).port}` });
+    const address = `127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    backends.push({ id, server, address, gate });
   }
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(temp.dir, 'tmp'), { recursive: true });
@@ -104,6 +110,7 @@ export async function startHarness(
     schedule: SCHEDULE,
     hostname: 'mx.test',
     backendMode: 'dynamic',
+    ...(opts.quickRetry ? { quickRetry: opts.quickRetry } : {}),
   };
   const stopped = new Set<string>();
   const heartbeatAll = async () => {
