@@ -134,7 +134,10 @@ function receiveMessage(
   callback: DataCallback,
   gate?: DeliveryGate,
 ): void {
-  if (gate && !gate.enter()) return refuseStopping(deps, stream, session, callback);
+  if (gate && !gate.enter()) {
+    refuseStopping(deps, stream, session, callback);
+    return;
+  }
   const tx = transactionOf(session);
   // Unique per transaction: a pooled connection may carry the same delivery id again at once.
   const spool = join(spoolDir, `${tx.deliveryId}-${randomBytes(6).toString('hex')}`);
