@@ -50,7 +50,8 @@ export const QUEUE_OMITTED: Record<string, string> = {
 };
 
 export const BACKEND_OMITTED: Record<string, string> = {
-  [ENV.backendId]: 'derived from the advertised address (unique per task); the Lambda uses "lambda"',
+  [ENV.backendId]:
+    'derived from the advertised address (unique per task); each Lambda execution environment makes its own (lambda:<random>)',
   [ENV.backendAdvertise]: 'per task: fargate/docker/entrypoint.mjs derives it from the ECS task metadata',
   [ENV.leaseTtlMs]: defaults,
   [ENV.heartbeatMs]: defaults,

@@ -40,6 +40,13 @@ export const DEFAULT_MAX_QUEUED = 0;
 export const BACKEND_DRAIN_MS = 10_000;
 
 /**
+ * The backend Lambda's account lease: taken per invocation and released when it is done, so the
+ * TTL only matters when an execution environment dies mid-delivery (the account then waits this
+ * long). Longer than a delivery of the largest message takes.
+ */
+export const LAMBDA_LEASE_TTL_MS = 30_000;
+
+/**
  * Quick retry of an account that is moving between backends (a backend stopping, unreachable,
  * an owner that is not live, no live backend): the next attempt after `delaySeconds` instead of
  * the backoff, for up to `windowSeconds` after the move was first seen; then the normal backoff.

@@ -22,7 +22,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders, type RulesPlan } from '../rules/index.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
-import type { LeaseCache } from './lease-cache.ts';
+import { LeaseCache } from './lease-cache.ts';
 
 export interface DeliverDeps {
   readonly backendId: string;
@@ -38,6 +38,13 @@ export interface DeliverDeps {
   readonly counters?: Counters;
   /** Leases this backend holds (one per process); without it every delivery writes the lease. */
   readonly leaseCache?: LeaseCache;
+  /**
+   * Lambda ownership: each call takes its leases for itself (with a short leaseTtlMs) and
+   * releases them when its deliveries are done, so another execution environment can open the
+   * accounts at once; one held elsewhere meanwhile is answered "open elsewhere" (a temporary
+   * outcome the queue retries within seconds).
+   */
+  readonly leasePerCall?: boolean;
 }
 
 export interface LocalDelivery {
@@ -191,6 +198,18 @@ export async function deliverToAccounts(
   deps: DeliverDeps,
   msg: LocalDelivery,
 ): Promise<Map<string, RecipientOutcome>> {
+  if (!deps.leasePerCall) return deliverEach(deps, msg);
+  const leaseCache = new LeaseCache();
+  try {
+    return await deliverEach({ ...deps, leaseCache }, msg);
+  } finally {
+    // Never throws: a lease whose release failed simply runs out its (short) TTL.
+    const released = await leaseCache.releaseAll(deps.leases, deps.backendId);
+    if (released.failed > 0) deps.logger.warn({ event: 'backend.lease_release_failed', ...released });
+  }
+}
+
+async function deliverEach(deps: DeliverDeps, msg: LocalDelivery): Promise<Map<string, RecipientOutcome>> {
   const out = new Map<string, RecipientOutcome>();
   for (const rcpt of msg.recipients) {
     try {

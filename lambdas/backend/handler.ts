@@ -2,21 +2,29 @@
  * The backend Lambda's entry point: `handler` receives a DeliveryInvocation from the queue
  * processors' Lambda channel and answers one outcome per recipient. Config is read and storage
  * opened once per cold start (STRATO_STORAGE=aws with the deployment's names; STRATO_SRS_SECRET
- * is required, since instances cannot share a generated one). A config error fails every invoke.
+ * is required, since instances cannot share a generated one). Each cold start is its own lease
+ * owner, `lambda:<random>` (STRATO_BACKEND_ID is not read), with a short lease (LAMBDA_LEASE_TTL_MS
+ * unless STRATO_LEASE_TTL_MS says otherwise). A config error fails every invoke.
  */
 
 import type { DeliveryInvocationResult } from '../../adapters/aws/lambda-wire.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
+import { LAMBDA_LEASE_TTL_MS } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
-import { createBackendHandler } from './handler-core.ts';
+import { createBackendHandler, lambdaOwnerId } from './handler-core.ts';
 
 async function init() {
-  const config = parseBackendConfig({ [ENV.backendId]: 'lambda', ...process.env });
+  // Its own owner per execution environment, and a short lease: held only while it delivers.
+  const config = parseBackendConfig({
+    [ENV.leaseTtlMs]: String(LAMBDA_LEASE_TTL_MS),
+    ...process.env,
+    [ENV.backendId]: lambdaOwnerId(),
+  });
   if (!config.srsSecret) throw new Error(`${ENV.srsSecret} must be set for the backend Lambda`);
   const storage = await openStorage(parseStorageConfig(process.env));
   const logger = createLogger({
