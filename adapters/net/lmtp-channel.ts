@@ -6,7 +6,7 @@
  * connection with the typed fact that the account is moving); nothing throws. A reply's
  * account fact (open elsewhere, disabled, full, moving) comes back as the outcome's typed field.
  */
-import { outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
+import { type RecipientOutcome, type Reply, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
@@ -32,6 +32,16 @@ type Outcomes = Map<string, RecipientOutcome>;
 
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
+/**
+ * The outcome a reply stands for: the backend's account facts (lmtp-account-facts.ts), and a 421
+ * (RFC 5321: the service is closing the channel, e.g. a stopping backend's last word to a
+ * connection still open) as the account moving, like a connection cut off.
+ */
+function outcomeOf(reply: Reply): RecipientOutcome {
+  if (reply.code === 421) return temporary(reply, { state: 'moving', why: 'backend-unreachable' });
+  return outcomeFromLmtpReply(reply);
+}
+
 /** A connection refused, reset or closed by the backend (not a timeout or a protocol surprise). */
 function connectionLost(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -47,14 +57,14 @@ async function sendEnvelope(conn: SmtpLineClient, req: DeliveryRequest, out: Out
   const mail = await conn.command(`MAIL FROM:<${req.mailFrom}> XDELIVERY=${req.deliveryId}${source}`);
   if (mail.code !== 250) {
     // A stopping backend refuses MAIL with its moving fact (lmtp-account-facts.ts).
-    for (const r of req.recipients) out.set(r, outcomeFromLmtpReply(mail));
+    for (const r of req.recipients) out.set(r, outcomeOf(mail));
     return [];
   }
   const accepted: string[] = [];
   for (const rcpt of req.recipients) {
     const reply = await conn.command(`RCPT TO:<${rcpt}>`);
     if (reply.code === 250) accepted.push(rcpt);
-    else out.set(rcpt, outcomeFromReply(reply));
+    else out.set(rcpt, outcomeOf(reply));
   }
   return accepted;
 }
@@ -68,7 +78,7 @@ async function sendBody(conn: SmtpLineClient, req: DeliveryRequest, accepted: st
   for (const f of finals) f.catch(() => {});
   await conn.sendBody(await req.openBody());
   // The per-recipient replies carry the backend's account facts (lmtp-account-facts.ts).
-  for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeFromLmtpReply(await finals[i]!));
+  for (const [i, rcpt] of accepted.entries()) out.set(rcpt, outcomeOf(await finals[i]!));
 }
 
 /**
@@ -83,7 +93,7 @@ async function transact(conn: SmtpLineClient, req: DeliveryRequest, out: Outcome
   }
   const data = await conn.command('DATA');
   if (data.code !== 354) {
-    for (const r of accepted) out.set(r, outcomeFromReply(data));
+    for (const r of accepted) out.set(r, outcomeOf(data));
     await conn.command('RSET');
     return;
   }
