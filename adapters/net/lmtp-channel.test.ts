@@ -120,3 +120,45 @@ describe('LMTP channel when the backend dies mid-transaction', () => {
     expectAllTemporary(out);
   });
 });
+
+describe('LMTP channel when the backend is going away', () => {
+  const moving = (out: ReadonlyMap<string, RecipientOutcome> | 'hung') => {
+    expect(out).not.toBe('hung');
+    return [...(out as ReadonlyMap<string, RecipientOutcome>).values()].map((o) =>
+      o.kind === 'temporary' ? o.account : o.kind,
+    );
+  };
+
+  it('says the account is moving when the connection is refused', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const out = await deliverWithin(`127.0.0.1:${port}`, async () => Readable.from([Buffer.from('x\r\n')]));
+    expectAllTemporary(out);
+    expect(moving(out)).toEqual([
+      { state: 'moving', why: 'backend-unreachable' },
+      { state: 'moving', why: 'backend-unreachable' },
+    ]);
+  });
+
+  it('says the account is moving when the backend answers 421 (closing the channel)', async () => {
+    server = createServer((socket) => {
+      sockets.push(socket);
+      socket.write('220 fake LMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        const line = chunk.toString('latin1');
+        if (line.startsWith('MAIL')) socket.end('421 4.3.2 Server shutting down\r\n');
+        else socket.write('250 ok\r\n');
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const out = await deliverWithin(address, async () => Readable.from([Buffer.from('x\r\n')]));
+    expect(moving(out)).toEqual([
+      { state: 'moving', why: 'backend-unreachable' },
+      { state: 'moving', why: 'backend-unreachable' },
+    ]);
+  });
+});
