@@ -48,7 +48,8 @@ export const QUEUE_OMITTED: Record<string, string> = {
 };
 
 export const BACKEND_OMITTED: Record<string, string> = {
-  [ENV.backendId]: 'derived from the advertised address (unique per task); the Lambda uses "lambda"',
+  [ENV.backendId]: 'each task claims a slot id (STRATO_BACKEND_SLOTS); the Lambda uses "lambda"',
+  [ENV.backendSlotPrefix]: `${defaults} ("backend-": ids backend-1..N)`,
   [ENV.backendAdvertise]: 'per task: fargate/docker/entrypoint.mjs derives it from the ECS task metadata',
   [ENV.leaseTtlMs]: defaults,
   [ENV.heartbeatMs]: defaults,
@@ -61,6 +62,8 @@ export const BACKEND_OMITTED: Record<string, string> = {
 
 export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
   ...BACKEND_OMITTED,
+  [ENV.backendSlots]: 'no slots: every backend Lambda instance is one backend',
+  [ENV.backendSlotWaitMs]: 'no slots: every backend Lambda instance is one backend',
   [ENV.lmtpHost]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.lmtpPort]: 'no LMTP listener: the Lambda is invoked directly',
 };
