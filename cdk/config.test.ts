@@ -41,6 +41,15 @@ describe('stage config', () => {
         queueLambda: { timeoutSeconds: 90 },
       }),
     ).toThrow(/must not exceed queue.visibilitySeconds/);
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        cluster: 'static',
+        backend: { mode: 'lambda' },
+        queue: { processing: 'lambda' },
+      }),
+    ).toThrow(/static cluster pins accounts to backend ids/);
+    expect(parseStageConfig(base).cluster).toBe('dynamic');
   });
 
   it('names a missing stage file', () => {

@@ -56,6 +56,12 @@ export const stageConfigSchema = z
         oldestMessageAlarmSeconds: z.number().int().min(60).default(1800),
       })
       .prefault({}),
+    /**
+     * How processors choose a backend for an account without a HomeBackend: dynamic (lease owner,
+     * else rendezvous over live backends; fails over) or static (rendezvous over every registered
+     * backend; never fails over). Fargate backends only: their slot ids are stable.
+     */
+    cluster: z.enum(['dynamic', 'static']).default('dynamic'),
     backend: z
       .object({
         /** Backends as LMTP tasks on Fargate (Cloud Map discovery) or as the backend Lambda. */
@@ -101,6 +107,13 @@ export const stageConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.frontend.minTasks > c.frontend.maxTasks) {
       ctx.addIssue({ code: 'custom', path: ['frontend', 'minTasks'], message: 'greater than maxTasks' });
+    }
+    if (c.cluster === 'static' && c.backend.mode !== 'fargate') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster'],
+        message: 'a static cluster pins accounts to backend ids: use backend.mode "fargate"',
+      });
     }
     if (c.queue.processing === 'lambda' && c.backend.mode === 'fargate') {
       ctx.addIssue({

@@ -51,7 +51,8 @@ export const QUEUE_OMITTED: Record<string, string> = {
 
 export const BACKEND_OMITTED: Record<string, string> = {
   [ENV.backendId]:
-    'derived from the advertised address (unique per task); each Lambda execution environment makes its own (lambda:<random>)',
+    'each task claims a slot id (STRATO_BACKEND_SLOTS); each Lambda execution environment makes its own (lambda:<random>)',
+  [ENV.backendSlotPrefix]: `${defaults} ("backend-": ids backend-1..N)`,
   [ENV.backendAdvertise]: 'per task: fargate/docker/entrypoint.mjs derives it from the ECS task metadata',
   [ENV.leaseTtlMs]: defaults,
   [ENV.heartbeatMs]: defaults,
@@ -64,6 +65,8 @@ export const BACKEND_OMITTED: Record<string, string> = {
 
 export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
   ...BACKEND_OMITTED,
+  [ENV.backendSlots]: 'no slots: every backend Lambda instance is one backend',
+  [ENV.backendSlotWaitMs]: 'no slots: every backend Lambda instance is one backend',
   [ENV.lmtpHost]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.lmtpPort]: 'no LMTP listener: the Lambda is invoked directly',
 };

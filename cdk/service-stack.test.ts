@@ -205,3 +205,21 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     expect(normalisedTemplate(t)).toMatchSnapshot();
   });
 });
+
+describe('service stack, static cluster (cluster: static)', () => {
+  it('gives the backends slot ids (one slot per task) and pins accounts in the processors', () => {
+    const st = synthStage(stage('dev', { cluster: 'static', backend: { mode: 'fargate', desiredCount: 3 } }));
+    const env = (prefix: string) => {
+      const td = taskDefinitions(st.serviceTemplate).find((d) =>
+        (d.Properties.ContainerDefinitions[0]!.Environment as { Name: string }[]).some((e) =>
+          prefix === 'backend' ? e.Name === ENV.backendSlots : e.Name === ENV.backendMode,
+        ),
+      )!;
+      const vars = td.Properties.ContainerDefinitions[0]!.Environment as { Name: string; Value: string }[];
+      return Object.fromEntries(vars.map((e) => [e.Name, e.Value]));
+    };
+    expect(env('backend')).toMatchObject({ [ENV.backendSlots]: '3', [ENV.backendSlotWaitMs]: '180000' });
+    expect(env('backend')[ENV.backendId]).toBeUndefined();
+    expect(env('frontend')[ENV.backendMode]).toBe('static');
+  });
+});

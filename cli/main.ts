@@ -35,6 +35,9 @@ Examples:
   $ echo 's3cret' | strato account add alice@example.com --password-stdin --real-name "Alice"
   $ strato account set alice@example.com MailOutFlow 200/1h
   $ strato account show alice@example.com
+  $ strato account set alice@example.com HomeBackend backend-2
+  $ strato account where alice@example.com
+  $ strato account release alice@example.com --epoch 7
   $ strato alias add info@example.com alice@example.com
   $ strato forwarder add sales@example.com bob@example.org
   $ strato cluster set MaxMessageSize 25M
@@ -58,6 +61,7 @@ Settings (account → domain defaults → cluster defaults → built-in; "defaul
   MailInpFlow      100/1h|unlimited    messages the account may receive per period
   DisabledRetry    10m/1d|queue        mail service disabled: retry every X for Y, then bounce
   FullRetry        10m/1d|queue        account full: retry every X for Y, then bounce
+  HomeBackend      <backend id>|none   static home: only this backend opens the account
 
 Exit codes: 0 ok, 1 not found / conflict / failure, 2 bad usage or invalid input.
 Set STRATO_DEBUG=1 to see stack traces of unexpected errors.`;

@@ -7,7 +7,7 @@
 
 import type { Writable } from 'node:stream';
 import type { MailToUnknown } from '../core/ports/directory.ts';
-import type { AccountSettings, SettingName } from '../core/settings/settings.ts';
+import { type AccountSettings, nullWord, type SettingName } from '../core/settings/settings.ts';
 
 /** Writes a command's result: the JSON value with --json, else the text. */
 export class Printer {
@@ -128,7 +128,7 @@ export function formatSettingValue(
   value: AccountSettings[SettingName] | undefined,
 ): string {
   if (value === undefined) return '-';
-  if (value === null) return name === 'DisabledRetry' || name === 'FullRetry' ? 'queue' : 'unlimited';
+  if (value === null) return nullWord(name);
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && (name === 'DisabledRetry' || name === 'FullRetry'))
     return `${value[0]}s/${value[1]}s`;

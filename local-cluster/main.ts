@@ -121,7 +121,11 @@ function workerSpecs(cluster: LocalClusterConfig): WorkerSpec[] {
     ...Array.from({ length: cluster.backends }, (_, i) => ({
       role: 'backend' as const,
       exec: backendExec,
-      env: { [ENV.lmtpPort]: String(cluster.lmtpBasePort + i), [ENV.backendId]: `backend-${i + 1}` },
+      // With STRATO_BACKEND_SLOTS the backends claim their ids (backend-1..N) themselves.
+      env: {
+        [ENV.lmtpPort]: String(cluster.lmtpBasePort + i),
+        ...(process.env[ENV.backendSlots] ? {} : { [ENV.backendId]: `backend-${i + 1}` }),
+      },
     })),
   ];
 }

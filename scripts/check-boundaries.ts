@@ -35,7 +35,7 @@ const FORBIDDEN: readonly [RegExp, string][] = [
  */
 export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   mail: [],
-  settings: [],
+  settings: ['config'],
   auth: [],
   config: [],
   dsn: ['mail'],

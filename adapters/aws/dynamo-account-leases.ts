@@ -6,7 +6,7 @@
  * ALL_OLD, no second read); SDK faults propagate.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AccountLeases, AcquireResult, Lease } from '../../core/ports/account-leases.ts';
+import type { AccountLeasesAdmin, AcquireResult, Lease } from '../../core/ports/account-leases.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { conditionFailure, type DynamoTarget, type RawItem, rawNumber, rawString } from './dynamo-support.ts';
@@ -22,7 +22,7 @@ const NAMES = {
   '#expiresAt': 'expiresAt',
 };
 
-export class DynamoAccountLeases implements AccountLeases {
+export class DynamoAccountLeases implements AccountLeasesAdmin {
   private readonly clock: Clock;
 
   constructor(
@@ -90,6 +90,16 @@ export class DynamoAccountLeases implements AccountLeases {
       ConditionExpression: '#owner = :owner AND #epoch = :epoch AND #expiresAt > :now',
       ExpressionAttributeValues: { ':owner': owner, ':epoch': epoch, ':now': now },
     });
+  }
+
+  async forceRelease(account: string, epoch: number): Promise<boolean> {
+    const now = this.clock.now();
+    const r = await this.update(account, {
+      UpdateExpression: 'SET #expiresAt = :now',
+      ConditionExpression: 'attribute_exists(#pk) AND #epoch = :epoch AND #expiresAt > :now',
+      ExpressionAttributeValues: { ':epoch': epoch, ':now': now },
+    });
+    return r.ok;
   }
 
   async get(account: string): Promise<Lease | undefined> {

@@ -1,14 +1,14 @@
 /**
  * AccountLeases contract: acquire/renew/release with expiry judged by the caller's clock and an
- * epoch that increases exactly when the owner changes. The factory returns an empty lease store
+ * epoch that increases exactly when the owner changes, and the operator's epoch-fenced force-release. The factory returns an empty lease store
  * whose time comes from `clock`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccountLeases } from '../../core/ports/account-leases.ts';
+import type { AccountLeasesAdmin } from '../../core/ports/account-leases.ts';
 import type { TestClock } from './test-clock.ts';
 
 export interface AccountLeasesFixture {
-  readonly leases: AccountLeases;
+  readonly leases: AccountLeasesAdmin;
   readonly clock: TestClock;
   cleanup(): Promise<void>;
 }
@@ -16,7 +16,7 @@ export interface AccountLeasesFixture {
 export function accountLeasesContract(name: string, make: () => Promise<AccountLeasesFixture>): void {
   describe(`AccountLeases contract: ${name}`, () => {
     let fx: AccountLeasesFixture;
-    let leases: AccountLeases;
+    let leases: AccountLeasesAdmin;
     let clock: TestClock;
     beforeEach(async () => {
       fx = await make();
@@ -100,6 +100,24 @@ export function accountLeasesContract(name: string, make: () => Promise<AccountL
       const b = await acquired('alice@example.com', 'backend-b', 60_000);
       expect(b.epoch).toBe(a.epoch + 1);
       await leases.release('nobody@example.com', 'backend-a', 1);
+    });
+
+    it('force-releases a live lease only with the epoch read, changing nothing but the expiry', async () => {
+      expect(await leases.forceRelease('nobody@example.com', 1)).toBe(false);
+      const a = await acquired('alice@example.com', 'backend-a', 60_000);
+      expect(await leases.forceRelease('alice@example.com', a.epoch + 1)).toBe(false);
+      expect(await leases.get('alice@example.com')).toEqual(a);
+      clock.advance(1_000);
+      expect(await leases.forceRelease('alice@example.com', a.epoch)).toBe(true);
+      expect(await leases.get('alice@example.com')).toEqual({ ...a, expiresAt: clock.now() });
+      // Not held any more: a second release is refused, the holder cannot renew.
+      expect(await leases.forceRelease('alice@example.com', a.epoch)).toBe(false);
+      expect(await leases.renew('alice@example.com', 'backend-a', a.epoch, 60_000)).toBe(false);
+      const b = await acquired('alice@example.com', 'backend-b', 60_000);
+      expect(b.epoch).toBe(a.epoch + 1);
+      // An expired lease is not held: nothing to release.
+      clock.advance(60_000);
+      expect(await leases.forceRelease('alice@example.com', b.epoch)).toBe(false);
     });
 
     it('lets exactly one of many concurrent owners win a free lease', async () => {

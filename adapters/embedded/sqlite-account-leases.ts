@@ -4,7 +4,7 @@
  * injected clock. Rows are never deleted, so an account's epoch never goes backwards.
  * Failure: a refused acquire is a value ({ ok: false, heldBy }); SQLite faults propagate.
  */
-import type { AccountLeases, AcquireResult, Lease } from '../../core/ports/account-leases.ts';
+import type { AccountLeasesAdmin, AcquireResult, Lease } from '../../core/ports/account-leases.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
@@ -25,7 +25,7 @@ interface LeaseRow {
   expires_at: number;
 }
 
-export class SqliteAccountLeases implements AccountLeases {
+export class SqliteAccountLeases implements AccountLeasesAdmin {
   private readonly clock: Clock;
   private readonly stmt;
 
@@ -54,6 +54,10 @@ export class SqliteAccountLeases implements AccountLeases {
         `UPDATE account_leases SET expires_at = MIN(expires_at, @now)
          WHERE account = @account AND owner = @owner AND epoch = @epoch`,
       ),
+      forceRelease: db.prepare(
+        `UPDATE account_leases SET expires_at = @now
+         WHERE account = @account AND epoch = @epoch AND expires_at > @now`,
+      ),
       get: db.prepare<[string], LeaseRow>(
         'SELECT account, owner, epoch, expires_at FROM account_leases WHERE account = ?',
       ),
@@ -76,6 +80,10 @@ export class SqliteAccountLeases implements AccountLeases {
 
   async release(account: string, owner: string, epoch: number): Promise<void> {
     this.stmt.release.run({ account, owner, epoch, now: this.clock.now() });
+  }
+
+  async forceRelease(account: string, epoch: number): Promise<boolean> {
+    return this.stmt.forceRelease.run({ account, epoch, now: this.clock.now() }).changes > 0;
   }
 
   async get(account: string): Promise<Lease | undefined> {

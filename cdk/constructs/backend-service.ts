@@ -1,8 +1,11 @@
 /**
  * Backends as LMTP tasks on Fargate, registered in Cloud Map (backend.<namespace>) and, by their
  * heartbeat, in the coordination table's backend registry where queue processors find each task's
- * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). Owns
- * the task role's grants and the container environment.
+ * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). Each
+ * task claims a numbered slot at start (STRATO_BACKEND_SLOTS = the service's task count), so its
+ * backend id (backend-1..N) survives task replacement and static homes keep naming it. During a
+ * rolling deployment a new task waits for the slot its predecessor releases at SIGTERM. Owns the
+ * task role's grants and the container environment.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -24,6 +27,9 @@ import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './im
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { SrsSecret } from './srs-secret.ts';
+
+/** How long a starting task waits for a free slot: longer than an old task takes to stop. */
+const BACKEND_SLOT_WAIT_MS = 180_000;
 
 export interface BackendServiceProps {
   readonly config: StageConfig;
@@ -70,6 +76,10 @@ export class BackendService extends Construct {
         [ENV.lmtpPort]: String(be.lmtpPort),
         [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
         [ENV.generatedMail]: 'queue',
+        [ENV.backendSlots]: String(be.desiredCount),
+        // A deployment starts the new tasks before it stops the old ones (up to 200 %): wait
+        // longer than an old task's stop (stopTimeout below) for its slot.
+        [ENV.backendSlotWaitMs]: String(BACKEND_SLOT_WAIT_MS),
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],

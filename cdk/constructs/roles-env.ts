@@ -10,7 +10,8 @@ export function queueProcessingEnvironment(config: StageConfig, enabled: boolean
     [ENV.queueProcessing]: String(enabled),
     [ENV.queueConcurrency]: String(config.queue.concurrency),
     [ENV.queueVisibilitySeconds]: String(config.queue.visibilitySeconds),
-    // Backends are found in the registry (Fargate) or are one fixed Lambda (STRATO_BACKEND_FUNCTION).
-    [ENV.backendMode]: 'dynamic',
+    // Backends are found in the registry (Fargate) or are one fixed Lambda (STRATO_BACKEND_FUNCTION);
+    // a static cluster pins accounts over the registered (slot) ids and never fails over.
+    [ENV.backendMode]: config.cluster,
   };
 }

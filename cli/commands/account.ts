@@ -1,6 +1,6 @@
 /**
  * `strato account ...`: add, list, show (stored and effective settings with where each comes
- * from), set-password, set, remove. Passwords are hashed with core/auth/password.ts (scrypt).
+ * from), set-password, set, remove; where and release (account-lease.ts). Passwords are hashed with core/auth/password.ts (scrypt).
  * Bad addresses, settings, values or password options exit 2 before the data dir is opened;
  * an unknown domain or account, or a name already taken, exits 1.
  */
@@ -15,6 +15,8 @@ import { UsageError } from '../errors.ts';
 import { formatFields, formatSettingValue, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, formatStoredSettings, settingRows, settingRowsJson } from '../settings-view.ts';
+import { registerAccountLease } from './account-lease.ts';
+import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
 import { requireAccount, requireDomain } from './lookups.ts';
 
 /** The account as printed with --json: never the hash, only whether there is one. */
@@ -36,6 +38,7 @@ export function registerAccount(program: Command, ctx: CliContext): void {
   accountSetPassword(account, ctx);
   accountSet(account, ctx);
   accountRemove(account, ctx);
+  registerAccountLease(account, ctx);
 }
 
 type AddOptions = parse.PasswordOptions & { realName?: string };
@@ -162,9 +165,10 @@ function accountSet(group: Command, ctx: CliContext): void {
     .description('set one of an account\'s settings; "default" clears it so it is inherited again')
     .argument('<address>', 'account address')
     .argument('<setting>', parse.settingNamesHelp())
-    .argument('<value>', 'e.g. true, 10M, 512K, unlimited, 100/3600, 100/1h, default')
-    .action((input: string, settingInput: string, value: string) =>
-      setAccountSetting(ctx, input, settingInput, value),
+    .argument('<value>', 'e.g. true, 10M, 512K, unlimited, 100/3600, 100/1h, backend-2, none, default')
+    .option('--force', FORCE_HELP)
+    .action((input: string, settingInput: string, value: string, opts: { force?: boolean }) =>
+      setAccountSetting(ctx, input, settingInput, value, opts.force === true),
     );
 }
 
@@ -173,11 +177,13 @@ async function setAccountSetting(
   input: string,
   settingInput: string,
   value: string,
+  force: boolean,
 ): Promise<void> {
   const address = parse.address(input);
   const { name, patch } = parse.setting(settingInput, value);
   const storage = await ctx.storage();
   await requireAccount(storage, address);
+  await checkHomeBackend(storage, patch, force);
   await storage.directory.updateAccountSettings(address, patch);
   const after = await requireAccount(storage, address);
   const { settings, sources } = await effectiveSettings(storage.directory, after);

@@ -10,6 +10,7 @@ import type { CliContext } from '../context.ts';
 import { formatSettingValue } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, type SettingRow, settingRows, settingRowsJson } from '../settings-view.ts';
+import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
 
 /** The cluster level alone: what applies where neither an account nor its domain sets a value. */
 async function clusterRows(storage: Storage): Promise<SettingRow[]> {
@@ -43,13 +44,22 @@ function clusterSet(group: Command, ctx: CliContext): void {
     .command('set')
     .description('set a cluster default; "default" clears it so the built-in value applies')
     .argument('<setting>', parse.settingNamesHelp())
-    .argument('<value>', 'e.g. true, 10M, unlimited, 100/1h, default')
-    .action((settingInput: string, value: string) => setClusterDefault(ctx, settingInput, value));
+    .argument('<value>', 'e.g. true, 10M, unlimited, 100/1h, backend-2, none, default')
+    .option('--force', FORCE_HELP)
+    .action((settingInput: string, value: string, opts: { force?: boolean }) =>
+      setClusterDefault(ctx, settingInput, value, opts.force === true),
+    );
 }
 
-async function setClusterDefault(ctx: CliContext, settingInput: string, value: string): Promise<void> {
+async function setClusterDefault(
+  ctx: CliContext,
+  settingInput: string,
+  value: string,
+  force: boolean,
+): Promise<void> {
   const { name, patch } = parse.setting(settingInput, value);
   const storage = await ctx.storage();
+  await checkHomeBackend(storage, patch, force);
   await storage.directory.updateClusterSettings(patch);
   const row = (await clusterRows(storage)).find((r) => r.name === name)!;
   ctx.out.resultLine(

@@ -12,6 +12,7 @@ import type { CliContext } from '../context.ts';
 import { formatFields, formatMailToUnknown, formatSettingValue, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, formatStoredSettings, settingRows, settingRowsJson } from '../settings-view.ts';
+import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
 import { requireDomain } from './lookups.ts';
 
 export function registerDomain(program: Command, ctx: CliContext): void {
@@ -121,12 +122,16 @@ function domainSet(group: Command, ctx: CliContext): void {
     .description('set a default for the domain\'s accounts, or its mail-to-unknown policy ("default" clears)')
     .argument('<name>', 'domain name')
     .argument('<setting>', parse.settingNamesHelp('mail-to-unknown'))
-    .argument('<value>', 'e.g. 10M, unlimited, 100/1h, true, default; for mail-to-unknown: a policy')
-    .action((nameInput: string, settingInput: string, value: string) => {
+    .argument(
+      '<value>',
+      'e.g. 10M, unlimited, 100/1h, true, backend-2, none, default; for mail-to-unknown: a policy',
+    )
+    .option('--force', FORCE_HELP)
+    .action((nameInput: string, settingInput: string, value: string, opts: { force?: boolean }) => {
       const name = parse.domain(nameInput);
       return parse.isMailToUnknownName(settingInput)
         ? setMailToUnknown(ctx, name, value)
-        : setDomainDefault(ctx, name, settingInput, value);
+        : setDomainDefault(ctx, name, settingInput, value, opts.force === true);
     });
 }
 
@@ -146,10 +151,12 @@ async function setDomainDefault(
   name: string,
   settingInput: string,
   value: string,
+  force: boolean,
 ): Promise<void> {
   const { name: setting, patch } = parse.setting(settingInput, value);
   const storage = await ctx.storage();
   const record = await requireDomain(storage, name);
+  await checkHomeBackend(storage, patch, force);
   // The full defaults with the cleared key present as undefined: correct whether the adapter
   // replaces the defaults or merges the patch with "undefined clears".
   const defaults: PartialSettings = { ...record.defaults, ...patch };

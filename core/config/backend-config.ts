@@ -23,6 +23,12 @@ const schema = z.object({
   hostname: z.string().min(1).default(DEFAULT_HOSTNAME),
   logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
   backendId: z.string().regex(BACKEND_ID_PATTERN, 'letters, digits and . _ : - only').optional(),
+  backendSlots: positiveInt.max(1000).optional(),
+  backendSlotPrefix: z
+    .string()
+    .regex(BACKEND_ID_PATTERN, 'letters, digits and . _ : - only')
+    .default('backend-'),
+  backendSlotWaitMs: positiveInt.default(60_000),
   lmtpHost: z.string().default('127.0.0.1'),
   lmtpPort: port.default(DEFAULT_LMTP_PORT),
   advertiseAddress: z
@@ -42,8 +48,24 @@ const schema = z.object({
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 
-export type BackendConfig = Omit<z.output<typeof schema>, 'generatedSmtpPort' | 'mxPort'> & {
+/** Where a backend's id comes from when it claims a numbered slot (see core/delivery/backend-slot.ts). */
+export interface BackendSlots {
+  /** Slots 1..max are tried in order; the first free one is taken. */
+  readonly max: number;
+  /** The id is `<prefix><n>`. */
+  readonly prefix: string;
+  /** How long to keep trying while every slot is taken before giving up. */
+  readonly waitMs: number;
+}
+
+export type BackendConfig = Omit<
+  z.output<typeof schema>,
+  'generatedSmtpPort' | 'mxPort' | 'backendSlots' | 'backendSlotPrefix' | 'backendSlotWaitMs'
+> & {
+  /** The configured id, or one derived from the advertise address; a claimed slot replaces it. */
   backendId: string;
+  /** Set when STRATO_BACKEND_SLOTS is and STRATO_BACKEND_ID is not: the id comes from a slot. */
+  slots?: BackendSlots;
   advertiseAddress: string;
   /** The frontends' port generated mail is submitted to in smtp mode (default: their MX port). */
   generatedSmtpPort: number;
@@ -54,6 +76,9 @@ const names = {
   hostname: ENV.hostname,
   logLevel: ENV.logLevel,
   backendId: ENV.backendId,
+  backendSlots: ENV.backendSlots,
+  backendSlotPrefix: ENV.backendSlotPrefix,
+  backendSlotWaitMs: ENV.backendSlotWaitMs,
   lmtpHost: ENV.lmtpHost,
   lmtpPort: ENV.lmtpPort,
   advertiseAddress: ENV.backendAdvertise,
@@ -72,7 +97,13 @@ const names = {
 export const BACKEND_ENV_NAMES: readonly string[] = Object.values(names);
 
 export function parseBackendConfig(env: Env): BackendConfig {
-  const { mxPort, generatedSmtpPort, ...c } = parseRoleConfig('backend', schema, names, env);
+  const { mxPort, generatedSmtpPort, backendSlots, backendSlotPrefix, backendSlotWaitMs, ...c } =
+    parseRoleConfig('backend', schema, names, env);
+  // A configured id wins (the local cluster keeps its ids); else slots, else derived from the address.
+  const slots =
+    backendSlots !== undefined && c.backendId === undefined
+      ? { max: backendSlots, prefix: backendSlotPrefix, waitMs: backendSlotWaitMs }
+      : undefined;
   const advertiseAddress =
     c.advertiseAddress ?? `${c.lmtpHost === '0.0.0.0' ? '127.0.0.1' : c.lmtpHost}:${c.lmtpPort}`;
   return {
@@ -80,5 +111,6 @@ export function parseBackendConfig(env: Env): BackendConfig {
     generatedSmtpPort: generatedSmtpPort ?? mxPort,
     backendId: c.backendId ?? `backend-${advertiseAddress.replace(/[^A-Za-z0-9._-]/g, '-')}`,
     advertiseAddress,
+    ...(slots ? { slots } : {}),
   };
 }

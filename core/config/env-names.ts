@@ -24,6 +24,10 @@ export const ENV = {
   seedDemo: 'STRATO_SEED_DEMO',
   // Backends (LMTP delivery endpoints).
   backendId: 'STRATO_BACKEND_ID',
+  // Stable backend ids: claim slot <prefix>1..<prefix>N through a lease at start (unless STRATO_BACKEND_ID).
+  backendSlots: 'STRATO_BACKEND_SLOTS',
+  backendSlotPrefix: 'STRATO_BACKEND_SLOT_PREFIX',
+  backendSlotWaitMs: 'STRATO_BACKEND_SLOT_WAIT_MS',
   lmtpHost: 'STRATO_LMTP_HOST',
   lmtpPort: 'STRATO_LMTP_PORT',
   backendAdvertise: 'STRATO_BACKEND_ADDRESS',

@@ -4,7 +4,9 @@
  * flow, run the domain and account rules (apply-rules.ts) and append to the folders they chose,
  * idempotently (delivery id + account), then send the mail the rules generated. It never enqueues
  * the message itself. Every failure becomes a per-recipient outcome; nothing throws. An account
- * open on another backend, disabled or full is said as a typed `account` fact of the outcome.
+ * open on another backend, disabled or full is said as a typed `account` fact of the outcome;
+ * so is an account whose HomeBackend is another backend (it is never opened here: the fact names
+ * the home as the owner, so the queue goes there directly or retries later).
  */
 import type { Readable } from 'node:stream';
 import { effectiveSettings } from '../directory/effective-settings.ts';
@@ -21,6 +23,7 @@ import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders, type RulesPlan } from '../rules/index.ts';
+import type { AccountSettings } from '../settings/settings.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import { LeaseCache } from './lease-cache.ts';
 
@@ -92,9 +95,9 @@ function openAccount(deps: DeliverDeps, account: string): Promise<AcquireResult>
 async function accountRefusal(
   deps: DeliverDeps,
   account: AccountRecord,
+  settings: AccountSettings,
   size: number,
 ): Promise<RecipientOutcome | undefined> {
-  const { settings } = await effectiveSettings(deps.directory, account);
   if (!settings.Enabled) {
     return temporary(replies.mailboxDisabledTemporarily(account.address), { state: 'disabled' });
   }
@@ -174,12 +177,21 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   if (!found.ok) return found.outcome;
   const { account } = found;
 
+  const { settings } = await effectiveSettings(deps.directory, account);
+  const home = settings.HomeBackend;
+  if (home && home !== deps.backendId) {
+    // Never open an account homed elsewhere: that would be the failover a static cluster forbids.
+    return temporary(replies.accountHomedElsewhere(account.address, home), {
+      state: 'open-elsewhere',
+      owner: home,
+    });
+  }
   const lease = await openAccount(deps, account.address);
   if (!lease.ok) {
     const { owner } = lease.heldBy;
     return temporary(replies.accountInUse(account.address, owner), { state: 'open-elsewhere', owner });
   }
-  const refused = await accountRefusal(deps, account, msg.size);
+  const refused = await accountRefusal(deps, account, settings, msg.size);
   if (refused) return refused;
 
   const rulesMsg = { ...msg, source: msg.source ?? 'SMTP' };

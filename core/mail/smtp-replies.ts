@@ -59,6 +59,9 @@ export const replies = {
     r(450, '4.2.1', `<${address}>: mail service disabled for this account, will retry`),
   accountInUse: (account: string, owner: string) =>
     r(451, '4.2.0', `<${account}>: account is open on backend=${owner}`),
+  /** The account's HomeBackend is another backend: same code as accountInUse (the fact names it). */
+  accountHomedElsewhere: (account: string, home: string) =>
+    r(451, '4.2.0', `<${account}>: account lives on its home backend=${home}`),
   noBackend: (reason: string) => r(451, '4.4.0', `No backend can take the account now: ${reason}`),
   backendUnreachable: (backend: string, detail: string) =>
     r(451, '4.4.1', `Backend ${backend} unreachable: ${detail}`),

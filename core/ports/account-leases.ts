@@ -30,3 +30,13 @@ export interface AccountLeases {
   release(account: string, owner: string, epoch: number): Promise<void>;
   get(account: string): Promise<Lease | undefined>;
 }
+
+/** What an operator may do besides (`Storage` hands this out; use cases take `AccountLeases`). */
+export interface AccountLeasesAdmin extends AccountLeases {
+  /**
+   * An operator's release of a stuck lease, whoever holds it: expire it now if it is still live
+   * with this epoch (the one the operator read); true when it did. Nothing else changes (owner
+   * and epoch stay; the next other owner gets epoch + 1 as after any expiry).
+   */
+  forceRelease(account: string, epoch: number): Promise<boolean>;
+}

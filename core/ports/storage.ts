@@ -4,7 +4,7 @@
  * adapter-agnostic.
  */
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
-import type { AccountLeases } from './account-leases.ts';
+import type { AccountLeasesAdmin } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
 import type { Counters } from './counters.ts';
 import type { DirectoryAdmin } from './directory.ts';
@@ -21,7 +21,8 @@ export interface Storage {
   readonly queue: OperableMailQueue;
   readonly messages: MessageStore;
   readonly directory: DirectoryAdmin;
-  readonly leases: AccountLeases;
+  /** Account leases, with the operator's force-release. */
+  readonly leases: AccountLeasesAdmin;
   readonly counters: Counters;
   readonly mailboxes: MailboxStore;
   readonly backends: BackendRegistry;

@@ -88,4 +88,38 @@ describe('choosing a backend', () => {
     });
     expect(down).toEqual({ ok: false, reason: `home backend ${home} of y@example.com is down` });
   });
+
+  it('sends an account with a HomeBackend there only, in either mode, over a live lease owner', () => {
+    const live = [b('b1'), b('b2')];
+    const lease = { account: 'z@example.com', owner: 'b1', epoch: 1, expiresAt: 5000 };
+    for (const mode of ['dynamic', 'static'] as const) {
+      expect(
+        chooseBackend({ account: 'z@example.com', lease, live, all: live, mode, now: 0, home: 'b2' }),
+      ).toMatchObject({ ok: true, why: 'home-setting', backend: { id: 'b2' } });
+      // Down (or never registered): retry later, never another backend.
+      expect(
+        chooseBackend({
+          account: 'z@example.com',
+          lease,
+          live: [b('b1')],
+          all: live,
+          mode,
+          now: 0,
+          home: 'b2',
+        }),
+      ).toEqual({ ok: false, reason: 'home backend b2 of z@example.com is down' });
+    }
+    // null = no home: the lease owner decides again.
+    expect(
+      chooseBackend({
+        account: 'z@example.com',
+        lease,
+        live,
+        all: live,
+        mode: 'dynamic',
+        now: 0,
+        home: null,
+      }),
+    ).toMatchObject({ ok: true, why: 'lease-owner', backend: { id: 'b1' } });
+  });
 });

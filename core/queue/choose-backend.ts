@@ -3,14 +3,20 @@
  * delivery. With no live owner, rendezvous (highest-random-weight) hashing over live backends
  * picks one, so an account tends to stay on one backend and only 1/n of accounts move when a
  * backend joins or leaves. Static mode pins each account to a home backend among all
- * registered ones and never fails over (as in a static cluster).
+ * registered ones and never fails over (as in a static cluster). An account that names its home
+ * backend (the HomeBackend setting, in either mode) goes there only: a home that is down is a
+ * "retry later", never another backend.
  */
 import { createHash } from 'node:crypto';
 import type { Lease } from '../ports/account-leases.ts';
 import type { BackendInfo } from '../ports/backend-registry.ts';
 
 export type BackendChoice =
-  | { readonly ok: true; readonly backend: BackendInfo; readonly why: 'lease-owner' | 'rendezvous' | 'home' }
+  | {
+      readonly ok: true;
+      readonly backend: BackendInfo;
+      readonly why: 'lease-owner' | 'rendezvous' | 'home' | 'home-setting';
+    }
   | { readonly ok: false; readonly reason: string };
 
 function weight(account: string, backendId: string): bigint {
@@ -38,8 +44,16 @@ export function chooseBackend(opts: {
   all: readonly BackendInfo[];
   mode: 'dynamic' | 'static';
   now: number;
+  /** The account's HomeBackend setting (null or absent: none). */
+  home?: string | null;
 }): BackendChoice {
-  const { account, lease, live, all, mode, now } = opts;
+  const { account, lease, live, all, mode, now, home } = opts;
+  if (home) {
+    const liveHome = live.find((b) => b.id === home);
+    return liveHome
+      ? { ok: true, backend: liveHome, why: 'home-setting' }
+      : { ok: false, reason: `home backend ${home} of ${account} is down` };
+  }
   if (mode === 'static') {
     const home = rendezvous(account, all);
     if (!home) return { ok: false, reason: 'no backends are registered' };

@@ -1,8 +1,10 @@
 /**
  * Routing of a job's pending recipients: local ones (domain in the directory) are grouped by the
  * backend that should open their account; external ones go to the outbound relay. A local
- * recipient with no backend available gets a temporary outcome right away.
+ * recipient with no backend available (or whose HomeBackend is down) gets a temporary outcome
+ * right away. Directory, lease and registry faults propagate.
  */
+import { effectiveSettings } from '../directory/effective-settings.ts';
 import { domainOf } from '../mail/address.ts';
 import { type RecipientOutcome, temporary } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
@@ -52,8 +54,9 @@ export async function routeRecipients(deps: RouteDeps, recipients: readonly stri
     live ??= await deps.registry.listLive();
     all ??= deps.mode === 'static' ? await deps.registry.listAll() : live;
     const account = await accountKey(deps.directory, rcpt);
-    const lease = deps.mode === 'dynamic' ? await deps.leases.get(account) : undefined;
-    const choice = chooseBackend({ account, lease, live, all, mode: deps.mode, now: deps.now });
+    const home = (await effectiveSettings(deps.directory, account)).settings.HomeBackend;
+    const lease = deps.mode === 'dynamic' && !home ? await deps.leases.get(account) : undefined;
+    const choice = chooseBackend({ account, lease, live, all, mode: deps.mode, now: deps.now, home });
     if (!choice.ok) {
       // Dynamic: no live backend only for a moment (quick retry); static waits for the home.
       const moving =

@@ -25,6 +25,7 @@ describe('settings inheritance', () => {
       MailInpFlow: BUILTIN_SETTINGS.MailInpFlow,
       DisabledRetry: null,
       FullRetry: null,
+      HomeBackend: null,
     });
   });
 
@@ -85,5 +86,14 @@ describe('setting values', () => {
     expect(formatSetting('MailOutFlow', [10, 60])).toBe('10/60s');
     expect(formatSetting('MaxAccountSize', null)).toBe('unlimited');
     expect(formatSetting('Enabled', undefined)).toBe('(inherited)');
+    expect(formatSetting('HomeBackend', null)).toBe('none');
+    expect(formatSetting('HomeBackend', 'backend-2')).toBe('backend-2');
+  });
+
+  it('parses HomeBackend as a backend id or none, and refuses anything else', () => {
+    expect(parseSetting('HomeBackend', ' backend-2 ')).toEqual({ HomeBackend: 'backend-2' });
+    expect(parseSetting('HomeBackend', 'NONE')).toEqual({ HomeBackend: null });
+    expect(() => parseSetting('HomeBackend', 'backend 2')).toThrow(/HomeBackend.*backend id/);
+    expect(() => parseSetting('HomeBackend', 'b@x')).toThrow(SettingValueError);
   });
 });

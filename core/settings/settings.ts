@@ -4,6 +4,7 @@
  * ("10M", "unlimited", "100/3600", "10m/1d") lives here too so the CLI and config share one grammar;
  * bad input throws SettingValueError naming the setting.
  */
+import { BACKEND_ID_PATTERN } from '../config/backend-config.ts';
 import { SettingValueError } from './errors.ts';
 
 /** [count, seconds]: at most `count` messages per `seconds`. */
@@ -29,6 +30,12 @@ export interface AccountSettings {
   DisabledRetry: RetryPolicy | null;
   /** Local delivery while the account is full: retry every X for Y; null = the queue's schedule. */
   FullRetry: RetryPolicy | null;
+  /**
+   * The backend that alone opens the account (a static cluster's home), by backend id; null = none
+   * (the lease owner or rendezvous hashing decides). A home that is down means "retry later",
+   * never another backend.
+   */
+  HomeBackend: string | null;
 }
 
 export type SettingName = keyof AccountSettings;
@@ -43,6 +50,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
   'MailInpFlow',
   'DisabledRetry',
   'FullRetry',
+  'HomeBackend',
 ];
 
 /** Built-in defaults, the last level of inheritance. */
@@ -55,6 +63,7 @@ export const BUILTIN_SETTINGS: AccountSettings = {
   MailInpFlow: null,
   DisabledRetry: null,
   FullRetry: null,
+  HomeBackend: null,
 };
 
 /** Effective settings: first level that sets a value wins (account, domain, cluster, built-in). */
@@ -120,6 +129,16 @@ export function parseBoolean(name: string, input: string): boolean {
   throw new SettingValueError(name, input, 'true or false');
 }
 
+/** A backend id (the pattern every backend id matches), or "none" → null. */
+export function parseBackendId(name: string, input: string): string | null {
+  const text = input.trim();
+  if (text.toLowerCase() === 'none') return null;
+  if (!BACKEND_ID_PATTERN.test(text)) {
+    throw new SettingValueError(name, input, 'a backend id (letters, digits and . _ : - only) or none');
+  }
+  return text;
+}
+
 /** Parse one operator-supplied setting; `default` clears it so the value is inherited again. */
 export function parseSetting(name: string, input: string): PartialSettings {
   if (!isSettingName(name)) {
@@ -135,14 +154,22 @@ export function parseSetting(name: string, input: string): PartialSettings {
     case 'DisabledRetry':
     case 'FullRetry':
       return { [name]: parseRetry(name, input) };
+    case 'HomeBackend':
+      return { HomeBackend: parseBackendId(name, input) };
     default:
       return { [name]: parseSize(name, input) };
   }
 }
 
+/** What null means for a setting, as the operator types it: "queue", "none" or "unlimited". */
+export function nullWord(name: SettingName): string {
+  if (name === 'DisabledRetry' || name === 'FullRetry') return 'queue';
+  return name === 'HomeBackend' ? 'none' : 'unlimited';
+}
+
 export function formatSetting(name: SettingName, value: AccountSettings[SettingName] | undefined): string {
   if (value === undefined) return '(inherited)';
-  if (value === null) return name === 'DisabledRetry' || name === 'FullRetry' ? 'queue' : 'unlimited';
+  if (value === null) return nullWord(name);
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;
   return String(value);

@@ -1,12 +1,14 @@
 /**
  * Backend process entry point (a Fargate task, or one of `npm start`'s backend processes):
- * validates its config, opens storage, listens for LMTP, and heartbeats into the backend
- * registry so queue processors can find it. Mail its rules generate goes to the shared queue or,
+ * validates its config, opens storage, takes its id (configured, or a numbered slot claimed
+ * through a lease: slot.ts), listens for LMTP, and heartbeats into the backend registry so queue
+ * processors can find it. Mail its rules generate goes to the shared queue or,
  * with STRATO_GENERATED_MAIL=smtp, over SMTP to the frontends. On SIGTERM/SIGINT it hands its
  * accounts over (the lease handoff): it refuses new transactions as "backend stopping" (a
  * temporary answer the queue retries within seconds, elsewhere), deregisters so processors stop
- * choosing it, finishes the deliveries in flight, releases every account lease it holds, then
- * closes and exits 0. A config error exits 2; an unexpected fault is logged and exits 1.
+ * choosing it, finishes the deliveries in flight, releases every account lease it holds and its
+ * slot, then closes and exits 0. A config error exits 2; no free slot, a lost slot or an
+ * unexpected fault is logged and exits 1.
  */
 import { join } from 'node:path';
 import type { SMTPServer } from 'smtp-server';
@@ -23,6 +25,7 @@ import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
+import { claimBackendSlot, keepBackendSlot } from './slot.ts';
 
 /** The backend and storage config; a config error exits 2. */
 function loadConfig(): { config: BackendConfig; storageConfig: StorageConfig } {
@@ -98,6 +101,8 @@ interface Running {
   readonly server: SMTPServer;
   readonly gate: DeliveryGate;
   readonly deliverDeps: ReturnType<typeof buildDeliverDeps>;
+  /** The slot this backend's id comes from, released once its sessions are done. */
+  readonly slot: { release(): Promise<void> } | undefined;
   readonly storage: Storage;
   readonly drainMs: number;
 }
@@ -126,6 +131,7 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
     await handOff(running, logger);
     await new Promise<void>((resolve) => running.server.close(() => resolve()));
     await running.deliverDeps.close();
+    await running.slot?.release();
     await running.storage.close();
     process.exit(0);
   };
@@ -138,10 +144,13 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
 }
 
 async function main(): Promise<void> {
-  const { config, storageConfig } = loadConfig();
+  const { config: configured, storageConfig } = loadConfig();
+  const storage = await openStorage(storageConfig);
+  const claim = configured.slots ? await claimBackendSlot(storage, configured, configured.slots) : undefined;
+  const config = claim ? { ...configured, backendId: claim.backendId } : configured;
   const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
   exitOnCrash(logger);
-  const storage = await openStorage(storageConfig);
+  const slot = claim ? keepBackendSlot(storage, config, claim, logger) : undefined;
   const { server, deliverDeps, gate } = await lmtpServer(config, storage, logger);
   const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
   await listen(server, config);
@@ -150,6 +159,7 @@ async function main(): Promise<void> {
     event: 'backend.started',
     lmtp: `${config.lmtpHost}:${config.lmtpPort}`,
     address: me.address,
+    ...(claim ? { slot: claim.backendId, instance: claim.instance } : {}),
     generatedMail:
       config.generatedMail === 'smtp'
         ? `smtp ${config.generatedSmtpHost}:${config.generatedSmtpPort}`
@@ -158,7 +168,7 @@ async function main(): Promise<void> {
   process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
   // Deliveries in flight get as long as a lease lasts: waiting longer would hand nothing over sooner.
   const drainMs = Math.min(config.leaseTtlMs, BACKEND_DRAIN_MS);
-  stopOnSignals({ me, heartbeat, server, gate, deliverDeps, storage, drainMs }, logger);
+  stopOnSignals({ me, heartbeat, server, gate, deliverDeps, slot, storage, drainMs }, logger);
 }
 
 main().catch((err) => {
