@@ -16,6 +16,7 @@ import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
 import { fixedBackends } from '../core/queue/fixed-backends.ts';
+import { cachedHolds } from '../core/queue/hold-check.ts';
 import type { ProcessorDeps } from '../core/queue/process-job.ts';
 import { QueueProcessor } from '../core/queue/queue-processor.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
@@ -101,6 +102,8 @@ export async function startQueueRunnerDeps(
     directory: storage.directory,
     leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
     registry,
+    // Hold directives are read per job through a cache: a new hold reaches processors within it.
+    holds: cachedHolds(storage.holds, opts.clock, config.holdsCacheMs),
     channel,
     relay,
     clock: opts.clock,

@@ -316,7 +316,12 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     const snapshot = JSON.parse(JSON.stringify(job)) as QueueJob;
     // Into the index as held (as a reschedule indexes a deferred job), then drop the SQS copy:
     // a copy that survives the delete is stale from the index write on.
-    const w = await this.index.park(snapshot, { gen: r.g, ...(r.l ? { lease: r.l } : {}) }, nextGeneration(r.g), now);
+    const w = await this.index.park(
+      snapshot,
+      { gen: r.g, ...(r.l ? { lease: r.l } : {}) },
+      nextGeneration(r.g),
+      now,
+    );
     if (!w.ok) throw new LeaseLostError(receipt);
     this.leases.forget(r);
     await this.deletes.add(r.h);

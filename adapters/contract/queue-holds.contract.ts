@@ -26,9 +26,9 @@ export function queueHoldsContract(name: string, make: () => Promise<QueueHoldsF
 
     it('adds each directive once and lists them sorted, normalised, with time and reason', async () => {
       expect(await holds.list()).toEqual([]);
-      expect(await holds.add({ kind: 'domain', value: 'Flood.Example', createdAt: 1000, reason: 'spam run' })).toBe(
-        true,
-      );
+      expect(
+        await holds.add({ kind: 'domain', value: 'Flood.Example', createdAt: 1000, reason: 'spam run' }),
+      ).toBe(true);
       expect(await holds.add({ kind: 'job', value: '01jd0q5z8x3v7k2m4n6p', createdAt: 2000 })).toBe(true);
       expect(await holds.add({ kind: 'account', value: 'Bob@Example.ORG', createdAt: 3000 })).toBe(true);
       expect(await holds.add({ kind: 'domain', value: 'flood.example', createdAt: 4000 })).toBe(false);

@@ -310,7 +310,8 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
 
   async park(receipt: string, job: QueueJob): Promise<void> {
     const id = idOfReceipt(receipt);
-    if (id !== undefined && job.id !== id) throw new Error(`park of job ${job.id} with the receipt of job ${id}`);
+    if (id !== undefined && job.id !== id)
+      throw new Error(`park of job ${job.id} with the receipt of job ${id}`);
     const changed = id !== undefined && this.stmt.park.run(JSON.stringify(job), id, receipt).changes > 0;
     if (!changed) throw new LeaseLostError(receipt);
   }
