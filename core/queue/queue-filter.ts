@@ -10,11 +10,11 @@ export type FilterState = QueueEntryStatus | 'deferred';
 
 export const FILTER_STATES: readonly FilterState[] = [
   'ready',
-  'delayed',
-  'deferred',
-  'held',
-  'dead',
   'in-flight',
+  'delayed',
+  'dead',
+  'held',
+  'deferred',
 ];
 
 export interface QueueFilter {

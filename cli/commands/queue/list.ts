@@ -38,7 +38,10 @@ export function queueList(group: Command, ctx: CliContext): void {
 async function listJobs(ctx: CliContext, opts: ListOptions): Promise<void> {
   if (opts.status !== undefined && opts.state !== undefined)
     throw new UsageError('give --status or --state, not both');
-  const filter = parseFilter({ ...opts, state: opts.state ?? opts.status });
+  const filter = {
+    ...parseFilter(opts),
+    ...(opts.status !== undefined ? { state: parse.oneOf(opts.status, FILTER_STATES, 'status') } : {}),
+  };
   const status: FilterState | undefined = filter.state;
   const limit = parse.positiveInt(opts.limit, 'limit');
   const storage = await ctx.storage();
