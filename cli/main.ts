@@ -45,6 +45,9 @@ Examples:
   $ strato --json queue depth
   $ strato queue retry 01JD0Q5Z8X3V7K2M4N6P
   $ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"
+  $ strato queue delete --sender spam@example.net --older-than 2h --dry-run
+  $ strato queue hold --domain flood.example --reason "spam run"
+  $ strato queue release --domain flood.example
   $ strato mailbox list alice@example.com
   $ strato mailbox read alice@example.com 3 > message.eml
   $ strato rules get account alice@example.com

@@ -16,6 +16,7 @@ import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
 import { fixedBackends } from '../core/queue/fixed-backends.ts';
+import { cachedHolds } from '../core/queue/hold-check.ts';
 import type { ProcessorDeps } from '../core/queue/process-job.ts';
 import { QueueProcessor } from '../core/queue/queue-processor.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
@@ -104,6 +105,8 @@ export async function startQueueRunnerDeps(
     // A moving account is routed again at once on what the registry and leases say now.
     freshRouting: { registry: config.backendFunction ? registry : storage.backends, leases: storage.leases },
     quickRetry: { delaySeconds: config.quickRetrySeconds, windowSeconds: config.quickRetryWindowSeconds },
+    // Hold directives are read per job through a cache: a new hold reaches processors within it.
+    holds: cachedHolds(storage.holds, opts.clock, config.holdsCacheMs),
     channel,
     relay,
     clock: opts.clock,

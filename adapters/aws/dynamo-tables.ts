@@ -102,6 +102,8 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'counter   pk=counter#<key> sk=<windowSeconds>#<windowStart ms>: tryConsume/add (UpdateItem ADD), peek ' +
           '(GetItem); ttl = window end + 1 h',
         'backend   pk=backends sk=<id>: heartbeat (PutItem), deregister (DeleteItem), listLive/listAll (Query)',
+        'hold      pk=queue-holds sk=<kind>#<value>: queue hold directives; add (conditional PutItem), ' +
+          'remove (DeleteItem), list (Query; read by queue processors through a short cache)',
       ],
     },
   ];

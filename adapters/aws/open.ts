@@ -14,6 +14,7 @@ import { DynamoAutoReplyMemory } from './dynamo-auto-reply-memory.ts';
 import { DynamoBackendRegistry } from './dynamo-backend-registry.ts';
 import { DynamoCounters } from './dynamo-counters.ts';
 import { DynamoDirectory } from './dynamo-directory.ts';
+import { DynamoQueueHolds } from './dynamo-queue-holds.ts';
 import { DynamoRuleStore } from './dynamo-rule-store.ts';
 import type { RequestCounter } from './request-counter.ts';
 import { S3MailboxStore } from './s3-mailbox-store.ts';
@@ -87,6 +88,7 @@ export function openAwsStorage(
     leases: new DynamoAccountLeases(coordination, { clock }),
     counters: new DynamoCounters(coordination, { clock }),
     backends: new DynamoBackendRegistry(coordination, { clock }),
+    holds: new DynamoQueueHolds(coordination),
     mailboxes: new S3MailboxStore({
       dynamo: table(config.mailboxTable, 'the mailbox table'),
       s3: clients.s3,

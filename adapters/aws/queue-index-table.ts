@@ -26,9 +26,11 @@ export const QUEUE_INDEX_TTL_SECONDS = 15 * 24 * 3600;
  * - queued: waiting in SQS (delayed until `vis`, then ready)
  * - leased: received under `lease` until `vis`; once `vis` passed it is ready again, or dead
  *   when it was the last receive SQS allows (`rc` ≥ maxReceiveCount)
+ * - held: parked by a hold directive (by a processor at receive, or by an operator); no SQS copy
+ *   exists, nothing is received until a release writes a new generation and sends its copy
  * - done / removed: acked / removed by an operator; kept so stale copies are recognised
  */
-export type QueueIndexState = 'dedupe' | 'queued' | 'leased' | 'done' | 'removed';
+export type QueueIndexState = 'dedupe' | 'queued' | 'leased' | 'held' | 'done' | 'removed';
 
 export interface QueueIndexItem {
   readonly id: string;

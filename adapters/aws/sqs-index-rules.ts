@@ -14,8 +14,10 @@ export type StaleCopyAction =
 
 /** What operators see of an item; undefined for items they do not (dedupe, done, removed). */
 export function toEntry(item: QueueIndexItem, now: number, maxReceiveCount: number): QueueEntry | undefined {
-  if ((item.st !== 'queued' && item.st !== 'leased') || item.job === undefined) return undefined;
+  if ((item.st !== 'queued' && item.st !== 'leased' && item.st !== 'held') || item.job === undefined)
+    return undefined;
   const job = JSON.parse(item.job) as QueueJob;
+  if (item.st === 'held') return { job, status: 'held', receiveCount: 0, visibleAt: item.vis };
   if (item.st === 'queued') {
     return { job, status: item.vis > now ? 'delayed' : 'ready', receiveCount: 0, visibleAt: item.vis };
   }
@@ -30,7 +32,8 @@ export function staleCopyAction(
   copy: { readonly gen: number; readonly mid: string },
   now: number,
 ): StaleCopyAction {
-  if (item.st === 'done' || item.st === 'removed') return { kind: 'delete' };
+  // A held job has no copy in SQS: any copy met is one the park or hold made stale.
+  if (item.st === 'done' || item.st === 'removed' || item.st === 'held') return { kind: 'delete' };
   if (item.gen > copy.gen) {
     // Normally the writer of the newer generation sent its copy and deleted this one. If this is
     // exactly the copy a reschedule replaced (pmid), or a release never confirmed its send, the

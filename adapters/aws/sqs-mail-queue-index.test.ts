@@ -53,11 +53,11 @@ describe('SqsMailQueue costs and recovery', () => {
     await queue.enqueue([{ ...dsn, attempts: 5 }]);
     const got = await queue.receive({ max: 10, visibilitySeconds: 30 });
     expect(got.map((l) => l.job)).toEqual([dsn]);
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0, held: 0 });
     await queue.ack(got[0]!.receipt);
     await queue.enqueue([dsn]);
     expect(await queue.receive({ max: 10, visibilitySeconds: 30 })).toEqual([]);
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
   });
 
   it('puts the index back when a reschedule cannot send its copy', async () => {
@@ -88,7 +88,7 @@ describe('SqsMailQueue costs and recovery', () => {
     // The old copy returns, is recognised as the one replaced, and brings the new state along.
     const got = await queue.receive({ max: 1, visibilitySeconds: 30, waitMs: 2_000 });
     expect(got.map((l) => [l.job, l.receiveCount])).toEqual([[next, 1]]);
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0, held: 0 });
   });
 
   it('removes a dead job from the dead-letter queue', async () => {
@@ -101,6 +101,6 @@ describe('SqsMailQueue costs and recovery', () => {
     expect((await queue.get(job.id))?.status).toBe('dead');
     expect(await queue.remove(job.id)).toBe(true);
     expect(await queue.get(job.id)).toBeUndefined();
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
   });
 });

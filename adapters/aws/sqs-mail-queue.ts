@@ -308,6 +308,29 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     await this.deletes.add(r.h);
   }
 
+  async park(receipt: string, job: QueueJob): Promise<void> {
+    const r = decodeReceipt(receipt);
+    if (job.id !== r.id) throw new Error(`park of job ${job.id} with the receipt of job ${r.id}`);
+    const now = this.clock.now();
+    if (this.leases.deadline(r) <= now) throw new LeaseLostError(receipt);
+    const snapshot = JSON.parse(JSON.stringify(job)) as QueueJob;
+    // Into the index as held (as a reschedule indexes a deferred job), then drop the SQS copy:
+    // a copy that survives the delete is stale from the index write on.
+    const w = await this.index.park(
+      snapshot,
+      { gen: r.g, ...(r.l ? { lease: r.l } : {}) },
+      nextGeneration(r.g),
+      now,
+    );
+    if (!w.ok) throw new LeaseLostError(receipt);
+    this.leases.forget(r);
+    await this.deletes.add(r.h);
+  }
+
+  hold(jobId: string): Promise<boolean> {
+    return this.operator.hold(jobId);
+  }
+
   list(opts: { limit?: number; status?: QueueEntryStatus } = {}): Promise<QueueEntry[]> {
     return this.operator.list(opts);
   }

@@ -64,6 +64,17 @@ export class SqsOperatorAccess {
     return true;
   }
 
+  /** Park a waiting indexed job: a new generation in state held, so its SQS copy goes stale. */
+  async hold(jobId: string): Promise<boolean> {
+    const now = this.d.clock.now();
+    const item = await this.d.index.get(jobId);
+    const entry = item && toEntry(item, now, this.d.maxReceiveCount);
+    if (!item || !entry) return false;
+    if (entry.status === 'held') return true;
+    if (entry.status !== 'ready' && entry.status !== 'delayed') return false;
+    return this.d.index.hold(item, nextGeneration(item.gen), now);
+  }
+
   async remove(jobId: string): Promise<boolean> {
     const now = this.d.clock.now();
     const item = await this.d.index.get(jobId);
@@ -75,10 +86,14 @@ export class SqsOperatorAccess {
     return true;
   }
 
-  /** SQS's approximate counts; `dead` is everything in the DLQ. */
+  /** SQS's approximate counts; `dead` is everything in the DLQ; `held` from the index (not in SQS). */
   async depth(): Promise<QueueDepth> {
-    const [main, dead] = await Promise.all([this.counts(this.d.queueUrl), this.counts(this.d.dlqUrl)]);
-    return { ...main, dead: dead.ready + dead.inFlight + dead.delayed };
+    const [main, dead, held] = await Promise.all([
+      this.counts(this.d.queueUrl),
+      this.counts(this.d.dlqUrl),
+      this.d.index.countHeld(),
+    ]);
+    return { ...main, dead: dead.ready + dead.inFlight + dead.delayed, held };
   }
 
   /** Messages in the main queue, whatever their state. */
@@ -87,7 +102,7 @@ export class SqsOperatorAccess {
     return d.ready + d.inFlight + d.delayed;
   }
 
-  private async counts(queueUrl: string): Promise<Omit<QueueDepth, 'dead'>> {
+  private async counts(queueUrl: string): Promise<Omit<QueueDepth, 'dead' | 'held'>> {
     const out = await this.d.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,

@@ -209,6 +209,47 @@ export class SqsQueueIndex {
     );
   }
 
+  /**
+   * Park a received job (a hold covers it) under generation `gen`: state held, no SQS copy.
+   * `held` is the receipt's view, as for reschedule; every copy of older generations is stale.
+   */
+  park(
+    job: QueueJob,
+    held: { lease?: string; gen: number },
+    gen: number,
+    now: number,
+  ): Promise<WriteResult & { old?: QueueIndexItem }> {
+    const condition = held.lease ? '#lease = :lease' : 'attribute_not_exists(#id) OR #gen < :held';
+    return this.update(
+      job.id,
+      `SET #st = :heldSt, #gen = :g, #job = :job, #vis = :now, #rc = :zero,
+         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending`,
+      condition,
+      {
+        ':heldSt': 'held',
+        ':g': gen,
+        ':job': JSON.stringify(job),
+        ':now': now,
+        ':zero': 0,
+        ':created': job.createdAt,
+        ':ttl': this.ttl(now),
+        ...(held.lease ? { ':lease': held.lease } : { ':held': held.gen }),
+      },
+      true,
+    );
+  }
+
+  /** Operator hold of a waiting job as read: a new generation in state held (its copy goes stale). */
+  async hold(item: QueueIndexItem, gen: number, now: number): Promise<boolean> {
+    const r = await this.update(
+      item.id,
+      'SET #st = :heldSt, #gen = :g, #vis = :now, #rc = :zero, #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending',
+      SAME_ITEM,
+      { ':heldSt': 'held', ':g': gen, ':now': now, ':zero': 0, ':ttl': this.ttl(now), ...sameItem(item) },
+    );
+    return r.ok;
+  }
+
   /** Operator release: a new ready generation, marked pending until its copy is sent. */
   release(
     item: QueueIndexItem,
@@ -271,7 +312,7 @@ export class SqsQueueIndex {
     return out.Item as QueueIndexItem | undefined;
   }
 
-  /** Items operators see (queued and leased), in table order. */
+  /** Items operators see (queued, leased and held), in table order. */
   async scanVisible(): Promise<QueueIndexItem[]> {
     const items: QueueIndexItem[] = [];
     let start: Record<string, unknown> | undefined;
@@ -280,9 +321,9 @@ export class SqsQueueIndex {
         new ScanCommand({
           TableName: this.table,
           ConsistentRead: true,
-          FilterExpression: '#st IN (:queued, :leased)',
+          FilterExpression: '#st IN (:queued, :leased, :held)',
           ExpressionAttributeNames: { '#st': 'st' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':leased': 'leased' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':leased': 'leased', ':held': 'held' },
           ExclusiveStartKey: start,
         }),
       );
@@ -290,5 +331,27 @@ export class SqsQueueIndex {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** How many jobs are held (a Scan: operator depth only). */
+  async countHeld(): Promise<number> {
+    let n = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new ScanCommand({
+          TableName: this.table,
+          ConsistentRead: true,
+          Select: 'COUNT',
+          FilterExpression: '#st = :held',
+          ExpressionAttributeNames: { '#st': 'st' },
+          ExpressionAttributeValues: { ':held': 'held' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      n += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return n;
   }
 }

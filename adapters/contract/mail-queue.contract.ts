@@ -154,7 +154,7 @@ export function mailQueueContract(
         expect(leased.receiveCount).toBe(1);
         expect(typeof leased.receipt).toBe('string');
         expect(await queue.receive({ max: 10, visibilitySeconds: HOLD })).toEqual([]);
-        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
+        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0, held: 0 });
         // operatorSeesFreshJobs: false (SQS) skips this for a fresh job, which is not indexed.
         if (operatorSees(route)) expect((await queue.get(job.id))?.status).toBe('in-flight');
       });
@@ -173,7 +173,7 @@ export function mailQueueContract(
         );
         await queue.ack(stale); // no-op: the job stays with its current holder, unchanged
         await expectNone();
-        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
+        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0, held: 0 });
         // operatorSeesFreshJobs: false (SQS) skips these for a fresh job, which is not indexed;
         // the receive and depth above still show that the stale calls changed nothing.
         if (operatorSees(route)) {
@@ -183,7 +183,7 @@ export function mailQueueContract(
         await queue.extend(second.receipt, HOLD);
         await queue.ack(second.receipt);
         expect(await queue.get(job.id)).toBeUndefined();
-        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+        expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
         await expect(queue.extend(second.receipt, 60)).rejects.toBeInstanceOf(LeaseLostError);
         await queue.ack(second.receipt);
         await expect(queue.extend('not a receipt', 60)).rejects.toBeInstanceOf(LeaseLostError);
@@ -227,7 +227,7 @@ export function mailQueueContract(
       await justAfter(leased.to + VIS * 1000);
       await expectNone();
       expect(await queue.get(job.id)).toBeUndefined();
-      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
     });
 
     it('dead-letters a job after maxReceiveCount receives without an ack; releaseNow starts it over', async (ctx) => {
@@ -245,12 +245,12 @@ export function mailQueueContract(
       const entry = await queue.get(job.id);
       expect(entry?.status).toBe('dead');
       expect(entry?.job).toEqual(job);
-      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 1 });
+      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 1, held: 0 });
       expect((await queue.list({ status: 'dead' })).map((e) => e.job.id)).toEqual([job.id]);
 
       expect(await queue.releaseNow(job.id)).toBe(true);
       expect((await queue.get(job.id))?.status).toBe('ready');
-      expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 0 });
+      expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 0, held: 0 });
       const again = await receiveOne();
       expect(again.job).toEqual(job);
       expect(again.receiveCount).toBe(1);
@@ -265,7 +265,7 @@ export function mailQueueContract(
       const entry = await queue.get(job.id);
       expect(entry?.status).toBe('delayed');
       expectTime(entry?.visibleAt, enqueued, DELAY * 1000);
-      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 1, dead: 0 });
+      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 1, dead: 0, held: 0 });
       await justBefore(enqueued.from + DELAY * 1000);
       await expectNone();
       await justAfter(enqueued.to + DELAY * 1000);
@@ -337,7 +337,7 @@ export function mailQueueContract(
       const lease = await timed(() => receiveOne(300));
       await stage(ready, visibleRoute);
       const enqueued = await timed(() => queue.enqueue([delayed], { delaySeconds: 600 }));
-      expect(await queue.depth()).toEqual({ ready: 1, inFlight: 1, delayed: 1, dead: 0 });
+      expect(await queue.depth()).toEqual({ ready: 1, inFlight: 1, delayed: 1, dead: 0, held: 0 });
 
       const all = await queue.list();
       expect(all.map((e) => e.job.id).sort()).toEqual([ready.id, delayed.id, leased.id].sort());
@@ -371,7 +371,7 @@ export function mailQueueContract(
       await queue.ack(lease.value.receipt);
       // depthCountsReplacedCopies (SQS): the released job's first copy still waits out its delay.
       const replaced = caps.depthCountsReplacedCopies ? 1 : 0;
-      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: replaced, dead: 0 });
+      expect(await queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: replaced, dead: 0, held: 0 });
     });
 
     it(`releaseNow with clearNotBefore makes a waiting job ready and drops its notBefore (${visibleRoute} lease)`, async (ctx) => {
@@ -404,6 +404,63 @@ export function mailQueueContract(
       const got = await queue.receive({ max: 10, visibilitySeconds: HOLD });
       expect(got.map((x) => x.job.id).sort()).toEqual([retried.id, kept.id].sort());
       expect(got.find((x) => x.job.id === retried.id)?.job).toEqual(rest);
+    });
+
+    for (const route of ['fresh', 'deferred'] as const) {
+      it(`park holds a received job until releaseNow, with its new state and a fresh receive count (${route} job)`, async (ctx) => {
+        const { queue, expect, receiveOne, expectNone, stage } = await open(ctx);
+        const job = makeJob();
+        await stage(job, route);
+        const leased = await receiveOne();
+        const parked = { ...job, attempts: 1 };
+        await queue.park(leased.receipt, parked);
+        await expectNone();
+        // Operators see a held job on every adapter (SQS: the park indexes it).
+        expect(await queue.get(job.id)).toMatchObject({ status: 'held', receiveCount: 0, job: parked });
+        expect((await queue.list({ status: 'held' })).map((e) => e.job.id)).toEqual([job.id]);
+        expect((await queue.depth()).held).toBe(1);
+        // The receipt is spent: a second park, an ack or an extend changes nothing.
+        await expect(queue.park(leased.receipt, parked)).rejects.toBeInstanceOf(LeaseLostError);
+        await queue.ack(leased.receipt);
+        expect((await queue.get(job.id))?.status).toBe('held');
+
+        expect(await queue.releaseNow(job.id)).toBe(true);
+        expect((await queue.get(job.id))?.status).toBe('ready');
+        const again = await receiveOne();
+        expect(again).toMatchObject({ job: parked, receiveCount: 1 });
+        await queue.ack(again.receipt);
+        await expectNone();
+      });
+    }
+
+    it(`hold parks a waiting job at once; in-flight, dead and unknown ones are refused (${visibleRoute} jobs)`, async (ctx) => {
+      const { queue, expect, receiveOne, expectNone, stage } = await open(ctx);
+      const [ready, delayed, leased] = [makeJob(), makeJob(), makeJob()];
+      await stage(leased, visibleRoute);
+      const lease = await receiveOne(300);
+      await stage(ready, visibleRoute);
+      await queue.enqueue([delayed], { delaySeconds: 600 });
+
+      expect(await queue.hold(ready.id)).toBe(true);
+      expect(await queue.hold(ready.id)).toBe(true); // already held: still true
+      expect(await queue.hold(delayed.id)).toBe(true);
+      expect(await queue.hold(leased.id)).toBe(false);
+      expect(await queue.hold('NO-SUCH-JOB')).toBe(false);
+      await expectNone();
+      expect((await queue.list({ status: 'held' })).map((e) => e.job.id).sort()).toEqual(
+        [ready.id, delayed.id].sort(),
+      );
+      expect((await queue.depth()).held).toBe(2);
+
+      // A held job can be removed like any waiting one; releaseNow makes it ready at once.
+      expect(await queue.remove(delayed.id)).toBe(true);
+      expect(await queue.get(delayed.id)).toBeUndefined();
+      expect(await queue.releaseNow(ready.id)).toBe(true);
+      const got = await receiveOne();
+      expect(got.job).toEqual(ready);
+      await queue.ack(got.receipt);
+      await queue.ack(lease.receipt);
+      expect((await queue.depth()).held).toBe(0);
     });
 
     for (const source of ['DSN', 'RULE'] as const) {

@@ -101,7 +101,7 @@ describe('embedded storage across processes', () => {
     expect(field(a, 'RECV').length).toBeGreaterThan(0);
     expect(field(b, 'RECV').length).toBeGreaterThan(0);
     const s = await openEmbeddedStorage({ dataDir: dir });
-    expect(await s.queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+    expect(await s.queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
     await s.close();
   });
 

@@ -1,6 +1,6 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, rule sets, auto-reply memory, leases, counters, backend registry) and mailbox.db (mailbox index), plus body
+ * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds) and mailbox.db (mailbox index), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
@@ -21,6 +21,7 @@ import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { SqliteMailQueue } from './sqlite-mail-queue.ts';
+import { SqliteQueueHolds } from './sqlite-queue-holds.ts';
 import { SqliteRuleStore } from './sqlite-rule-store.ts';
 
 export interface EmbeddedStorageOptions {
@@ -73,6 +74,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
     const rules = new SqliteRuleStore(directoryDb, { clock });
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
+    const holds = new SqliteQueueHolds(directoryDb);
     const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
     const mailboxes = await FileMailboxStore.open(mailboxDb, opts.dataDir, { clock, dirSyncer });
     let closing: Promise<void> | undefined;
@@ -87,6 +89,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       backends,
       rules,
       autoReplies,
+      holds,
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();

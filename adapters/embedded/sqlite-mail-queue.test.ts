@@ -54,7 +54,7 @@ describe('SqliteMailQueue (embedded specifics)', () => {
     t.clock.advance(2_000);
     await queue.receive({ max: 1, visibilitySeconds: 1 });
     await queue.enqueue([makeJob()]);
-    expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 1 });
+    expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 1, held: 0 });
     expect(await queue.remove(dead.id)).toBe(true);
     expect((await queue.depth()).dead).toBe(0);
   });

@@ -3,8 +3,9 @@
  * receipt, the receive count grows per receive, and a job received maxReceiveCount times without
  * an ack goes dead instead of being returned again. Enqueues from one process are group-committed
  * (one transaction and one WAL fsync for every call made while the previous commit ran).
+ * Held jobs (park, hold) stay in the table with `dead = 2`, outside every receive, until a release.
  * Failure: a failed commit rejects every enqueue in its batch (none of them is stored); stale
- * receipts raise LeaseLostError (extend, reschedule) or are ignored (ack).
+ * receipts raise LeaseLostError (extend, reschedule, park) or are ignored (ack).
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_RECEIVE_COUNT } from '../../core/config/defaults.ts';
@@ -62,10 +63,17 @@ interface PendingEnqueue {
   readonly reject: (err: unknown) => void;
 }
 
+/**
+ * The `dead` column is the row's lifecycle: 0 live (ready, delayed or in flight), 1 dead
+ * (received maxReceiveCount times without an ack), 2 held by an operator's directive. Receives
+ * only look at 0, so the held state costs the fast path nothing.
+ */
+const HELD = 2;
 /** A row is in flight while a receipt holds it and its visibility has not run out. */
 const IN_FLIGHT = 'dead = 0 AND receipt IS NOT NULL AND visible_at > @now';
 const STATUS_WHERE: Record<QueueEntryStatus, string> = {
   dead: 'dead = 1',
+  held: `dead = ${HELD}`,
   ready: 'dead = 0 AND visible_at <= @now',
   'in-flight': IN_FLIGHT,
   delayed: 'dead = 0 AND receipt IS NULL AND visible_at > @now',
@@ -99,7 +107,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
         `INSERT INTO queue_jobs (id, json, visible_at, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(id) DO NOTHING`,
       ),
-      countLive: db.prepare('SELECT COUNT(*) FROM queue_jobs WHERE dead = 0').pluck(),
+      countLive: db.prepare('SELECT COUNT(*) FROM queue_jobs WHERE dead != 1').pluck(),
       ready: db.prepare<[number, number], JobRow>(
         `SELECT id, json, visible_at, receive_count, receipt, dead FROM queue_jobs
          WHERE dead = 0 AND visible_at <= ? ORDER BY visible_at LIMIT ?`,
@@ -117,14 +125,23 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
         `UPDATE queue_jobs SET json = ?, visible_at = ?, receipt = NULL, receive_count = 0
          WHERE id = ? AND receipt = ? AND dead = 0`,
       ),
+      park: db.prepare(
+        `UPDATE queue_jobs SET json = ?, dead = ${HELD}, receipt = NULL, receive_count = 0
+         WHERE id = ? AND receipt = ? AND dead = 0`,
+      ),
+      hold: db.prepare(
+        `UPDATE queue_jobs SET dead = ${HELD}, receipt = NULL, receive_count = 0
+         WHERE id = @id AND dead = 0 AND NOT (${IN_FLIGHT})`,
+      ),
       get: db.prepare<[string], JobRow>(
         'SELECT id, json, visible_at, receive_count, receipt, dead FROM queue_jobs WHERE id = ?',
       ),
-      // A dead job released by the operator starts over, like an SQS DLQ redrive.
+      // A dead job released by the operator starts over, like an SQS DLQ redrive; a held one
+      // (receive count already 0, no receipt) becomes ready.
       release: db.prepare(
         `UPDATE queue_jobs SET visible_at = MIN(visible_at, @now),
            receive_count = CASE WHEN dead = 1 THEN 0 ELSE receive_count END,
-           receipt = CASE WHEN dead = 1 THEN NULL ELSE receipt END, dead = 0
+           receipt = CASE WHEN dead != 0 THEN NULL ELSE receipt END, dead = 0
          WHERE id = @id AND NOT (${IN_FLIGHT})`,
       ),
       setJson: db.prepare('UPDATE queue_jobs SET json = ? WHERE id = ?'),
@@ -133,7 +150,8 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
         `SELECT COALESCE(SUM(${STATUS_WHERE.ready}), 0) AS ready,
            COALESCE(SUM(${STATUS_WHERE['in-flight']}), 0) AS inFlight,
            COALESCE(SUM(${STATUS_WHERE.delayed}), 0) AS delayed,
-           COALESCE(SUM(${STATUS_WHERE.dead}), 0) AS dead FROM queue_jobs`,
+           COALESCE(SUM(${STATUS_WHERE.dead}), 0) AS dead,
+           COALESCE(SUM(${STATUS_WHERE.held}), 0) AS held FROM queue_jobs`,
       ),
     };
   }
@@ -290,6 +308,19 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     this.wake();
   }
 
+  async park(receipt: string, job: QueueJob): Promise<void> {
+    const id = idOfReceipt(receipt);
+    if (id !== undefined && job.id !== id)
+      throw new Error(`park of job ${job.id} with the receipt of job ${id}`);
+    const changed = id !== undefined && this.stmt.park.run(JSON.stringify(job), id, receipt).changes > 0;
+    if (!changed) throw new LeaseLostError(receipt);
+  }
+
+  async hold(jobId: string): Promise<boolean> {
+    if (this.stmt.hold.run({ id: jobId, now: this.clock.now() }).changes > 0) return true;
+    return this.stmt.get.get(jobId)?.dead === HELD;
+  }
+
   async list(opts: { limit?: number; status?: QueueEntryStatus } = {}): Promise<QueueEntry[]> {
     const now = this.clock.now();
     const where = opts.status ? `WHERE ${STATUS_WHERE[opts.status]}` : '';
@@ -332,7 +363,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
 
   async depth(): Promise<QueueDepth> {
     const row = this.stmt.depth.get({ now: this.clock.now() })!;
-    return { ready: row.ready, inFlight: row.inFlight, delayed: row.delayed, dead: row.dead };
+    return { ready: row.ready, inFlight: row.inFlight, delayed: row.delayed, dead: row.dead, held: row.held };
   }
 
   /** The body keys of every job the queue holds, dead ones included (for the orphan sweep). */
@@ -373,7 +404,8 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
 
 function toEntry(row: JobRow, now: number): QueueEntry {
   let status: QueueEntryStatus;
-  if (row.dead) status = 'dead';
+  if (row.dead === HELD) status = 'held';
+  else if (row.dead) status = 'dead';
   else if (row.visible_at <= now) status = 'ready';
   else status = row.receipt === null ? 'delayed' : 'in-flight';
   return {

@@ -57,6 +57,11 @@ export const DEFAULT_QUICK_RETRY = { delaySeconds: 5, windowSeconds: 120 } as co
 export const DEFAULT_QUEUE_VISIBILITY_SECONDS = 120;
 /** Jobs one queue processor works on at once. */
 export const DEFAULT_QUEUE_CONCURRENCY = 16;
+/**
+ * How long a queue processor trusts the queue hold directives it read: a new hold reaches every
+ * processor within this time (a job received meanwhile is delivered as if no hold existed).
+ */
+export const DEFAULT_QUEUE_HOLDS_CACHE_MS = 5_000;
 
 /**
  * The queue's retry schedule, Postfix-like: first retry after 5 minutes, doubling up to 1 hour

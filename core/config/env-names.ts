@@ -47,6 +47,8 @@ export const ENV = {
   queueConcurrency: 'STRATO_QUEUE_CONCURRENCY',
   queueVisibilitySeconds: 'STRATO_QUEUE_VISIBILITY_SECONDS',
   queuePollWaitMs: 'STRATO_QUEUE_POLL_WAIT_MS',
+  /** How long a queue processor trusts the hold directives it read (ms). */
+  queueHoldsCacheMs: 'STRATO_QUEUE_HOLDS_CACHE_MS',
   backendMode: 'STRATO_BACKEND_MODE',
   retryFirstSeconds: 'STRATO_RETRY_FIRST_SECONDS',
   retryMaxSeconds: 'STRATO_RETRY_MAX_SECONDS',

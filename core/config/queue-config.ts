@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   DEFAULT_MAX_RECEIVE_COUNT,
   DEFAULT_QUEUE_CONCURRENCY,
+  DEFAULT_QUEUE_HOLDS_CACHE_MS,
   DEFAULT_QUEUE_VISIBILITY_SECONDS,
   DEFAULT_QUICK_RETRY,
   DEFAULT_RETRY,
@@ -21,6 +22,7 @@ const schema = z.object({
   concurrency: positiveInt.default(DEFAULT_QUEUE_CONCURRENCY),
   visibilitySeconds: positiveInt.default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
   pollWaitMs: z.coerce.number().int().min(0).default(1000),
+  holdsCacheMs: z.coerce.number().int().min(0).default(DEFAULT_QUEUE_HOLDS_CACHE_MS),
   backendMode: z.enum(['dynamic', 'static']).default('dynamic'),
   firstRetrySeconds: positiveInt.default(DEFAULT_RETRY.firstRetrySeconds),
   maxRetrySeconds: positiveInt.default(DEFAULT_RETRY.maxRetrySeconds),
@@ -48,6 +50,7 @@ const names = {
   concurrency: ENV.queueConcurrency,
   visibilitySeconds: ENV.queueVisibilitySeconds,
   pollWaitMs: ENV.queuePollWaitMs,
+  holdsCacheMs: ENV.queueHoldsCacheMs,
   backendMode: ENV.backendMode,
   firstRetrySeconds: ENV.retryFirstSeconds,
   maxRetrySeconds: ENV.retryMaxSeconds,

@@ -5,8 +5,9 @@
  * per enqueue (longer waits are chained by the caller through `job.notBefore`).
  * Jobs are JSON values; bodies travel by reference (BodyRef), never inline.
  * Two ports: `MailQueue`, what intake and the queue processor use (enqueue, lease, ack), and
- * `QueueOperator`, the operator's view (list, inspect, release, remove, depth). Adapters
- * implement both (`OperableMailQueue`).
+ * `QueueOperator`, the operator's view (list, inspect, release, remove, hold, depth). Adapters
+ * implement both (`OperableMailQueue`). A held job (`park`, `hold`) waits outside the receivable
+ * queue, never counts a receive and never expires, until an operator releases it (`releaseNow`).
  */
 
 import type { MessageSource } from '../mail/message-source.ts';
@@ -96,9 +97,11 @@ export interface QueueDepth {
   readonly inFlight: number;
   readonly delayed: number;
   readonly dead: number;
+  /** Parked by an operator's hold; not receivable until released. */
+  readonly held: number;
 }
 
-export type QueueEntryStatus = 'ready' | 'in-flight' | 'delayed' | 'dead';
+export type QueueEntryStatus = 'ready' | 'in-flight' | 'delayed' | 'dead' | 'held';
 
 /** Operator view of one queued job (CLI `queue list/show`). */
 export interface QueueEntry {
@@ -130,6 +133,12 @@ export interface MailQueue {
    * can leave both, which per-recipient state and idempotent mailbox appends absorb.
    */
   reschedule(receipt: string, job: QueueJob, delaySeconds: number): Promise<void>;
+  /**
+   * Park a received job in the `held` state with `job` as its state (a hold directive covers it):
+   * it is no longer receivable, its receive count starts over, and only an operator's
+   * `releaseNow` makes it ready again. Rejects with LeaseLostError if the receipt is stale.
+   */
+  park(receipt: string, job: QueueJob): Promise<void>;
 }
 
 /** Operator access (embedded: the queue table; AWS: a job index table). */
@@ -138,13 +147,19 @@ export interface QueueOperator {
   get(jobId: string): Promise<QueueEntry | undefined>;
   /**
    * Make a queued (not in-flight) job ready now; a dead job starts over with a fresh receive
-   * count. With `clearNotBefore` the job's `notBefore` is dropped in the same step, so a
+   * count, a held one leaves the held state. With `clearNotBefore` the job's `notBefore` is dropped in the same step, so a
    * processor attempts it at once instead of deferring it again (operator "retry now").
    * False when no such job waits.
    */
   releaseNow(jobId: string, opts?: { readonly clearNotBefore?: boolean }): Promise<boolean>;
   /** Remove a job that is not in flight. False when no such job waits. */
   remove(jobId: string): Promise<boolean>;
+  /**
+   * Park a waiting (ready or delayed) job in the `held` state, as `MailQueue.park` does for a
+   * received one. True when it is held now (or already was); false when no such job waits or it
+   * is in flight or dead. `releaseNow` makes a held job ready again.
+   */
+  hold(jobId: string): Promise<boolean>;
   depth(): Promise<QueueDepth>;
 }
 

@@ -11,6 +11,7 @@ import type { DirectoryAdmin } from './directory.ts';
 import type { OperableMailQueue } from './mail-queue.ts';
 import type { MailboxStore } from './mailbox-store.ts';
 import type { MessageStore } from './message-store.ts';
+import type { QueueHolds } from './queue-holds.ts';
 import type { RuleStore } from './rule-store.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface Storage {
   readonly rules: RuleStore;
   /** Whom each account's vacation rule has answered, and when (shared by every backend). */
   readonly autoReplies: AutoReplyMemory;
+  /** The operator's queue hold directives (job, account, domain), read by queue processors. */
+  readonly holds: QueueHolds;
   /** Flush and release every handle; safe to call twice. */
   close(): Promise<void>;
 }

@@ -217,7 +217,7 @@ describe('bounceJob', () => {
       expect(await t.storage.messages.exists(job.body.key)).toBe(false);
     }
     expect(reasons).toEqual(['null-sender', 'dsn-job', 'notify', 'nothing-pending']);
-    expect(await t.storage.queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 });
+    expect(await t.storage.queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0, held: 0 });
   });
 
   it('refuses a job in flight, an unknown id, and a job whose body is gone, changing nothing', async () => {
@@ -229,7 +229,7 @@ describe('bounceJob', () => {
     expect(await bounceJob(deps(), newQueueId(), 'x')).toEqual({ ok: false, reason: 'not-found' });
     expect(await bounceJob(deps(), noBody.id, 'x')).toMatchObject({ ok: false, reason: 'body-missing' });
 
-    expect(await t.storage.queue.depth()).toEqual({ ready: 1, inFlight: 1, delayed: 0, dead: 0 });
+    expect(await t.storage.queue.depth()).toEqual({ ready: 1, inFlight: 1, delayed: 0, dead: 0, held: 0 });
     expect(await t.storage.messages.exists(inFlight.body.key)).toBe(true);
   });
 
@@ -267,7 +267,7 @@ describe('deleteJob', () => {
       ok: false,
       reason: 'in-flight',
     });
-    expect(await t.storage.queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0 });
+    expect(await t.storage.queue.depth()).toEqual({ ready: 0, inFlight: 1, delayed: 0, dead: 0, held: 0 });
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Processes one leased queue job, one step per function, in this order: defer a job whose time
+ * Processes one leased queue job, one step per function, in this order: park a job an operator's
+ * hold covers (hold-check.ts: no attempt, no attempt counted); defer a job whose time
  * has not come (deferIfNotYet); route its pending recipients and deliver once (attempt-delivery.ts:
  * local → delivery channel to the owning backend, external → relay), once more at once for an
  * account that is moving between backends (quick-retry.ts); apply DisabledRetry/FullRetry;
@@ -23,6 +24,7 @@ import {
 } from '../ports/mail-queue.ts';
 import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
 import { type AttemptDeps, attemptDelivery, type Outcomes } from './attempt-delivery.ts';
+import { type HoldCheckDeps, parkIfHeld } from './hold-check.ts';
 import {
   backoffAttempts,
   type FreshRouting,
@@ -34,7 +36,7 @@ import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './re
 import { type DsnKind, sendDsn } from './send-dsn.ts';
 
 /** What a delivery attempt needs, plus the queue, the retry schedule, logging and DSN naming. */
-export interface ProcessorDeps extends AttemptDeps {
+export interface ProcessorDeps extends AttemptDeps, HoldCheckDeps {
   readonly queue: MailQueue;
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
@@ -45,7 +47,7 @@ export interface ProcessorDeps extends AttemptDeps {
   readonly freshRouting?: FreshRouting;
 }
 
-export type JobResult = 'done' | 'rescheduled' | 'deferred';
+export type JobResult = 'done' | 'rescheduled' | 'deferred' | 'held';
 
 const wants = (r: JobRecipient, what: 'SUCCESS' | 'FAILURE' | 'DELAY') =>
   r.notify ? r.notify.includes(what) : what !== 'SUCCESS';
@@ -205,6 +207,7 @@ export async function processJob(
   const job: QueueJob = structuredClone(leased.job);
   const now = deps.clock.now();
   const log = deps.logger.child({ jobId: job.id });
+  if (await parkIfHeld(deps, leased, job, log)) return 'held';
   if (await deferIfNotYet(deps, leased, job, now)) return 'deferred';
 
   const pending = stillPending(job);

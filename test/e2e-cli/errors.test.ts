@@ -148,7 +148,8 @@ const CASES: readonly Case[] = [
   {
     args: ['queue', 'list', '--status', 'stuck'],
     code: 2,
-    message: /^strato: invalid status "stuck": expected one of ready, in-flight, delayed, dead$/,
+    message:
+      /^strato: invalid status "stuck": expected one of ready, in-flight, delayed, dead, held, deferred$/,
   },
   {
     args: ['queue', 'list', '--limit', 'ten'],
@@ -178,7 +179,7 @@ const CASES: readonly Case[] = [
   {
     args: ['queue', 'delete'],
     code: 2,
-    message: /^strato queue delete: missing required argument 'id'/,
+    message: /^strato: give a queue id or at least one filter option \(see --help\)$/,
   },
   {
     args: ['mailbox', 'read', 'alice@example.com', '0'],
@@ -336,10 +337,10 @@ describe('strato --help', () => {
     expect(accountSet.stdout).toContain('"default" clears it');
     expect(queueList.code).toBe(0);
     expect(queueList.stdout).toContain('--status <status>');
-    expect(queueList.stdout).toContain('ready, in-flight, delayed, dead');
+    expect(queueList.stdout).toMatch(/ready, in-flight, delayed, dead, held,\s+deferred/);
     expect(main.stdout).toContain('$ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"');
     expect(queueBounce.code).toBe(0);
-    expect(queueBounce.stdout).toMatch(/^Usage: strato queue bounce \[options\] <id>/);
+    expect(queueBounce.stdout).toMatch(/^Usage: strato queue bounce \[options\] \[id\]/);
     expect(queueBounce.stdout).toContain('--reason <text>');
     expect(queueBounce.stdout).toContain('failed DSN (from <>)');
     expect(mailboxRead.code).toBe(0);

@@ -133,7 +133,7 @@ describe('strato queue retry and delete', () => {
       expect(await s.messages.exists(deleted.body.key)).toBe(false);
       expect((await s.queue.get(inFlight.id))?.status).toBe('in-flight');
       expect(await s.messages.exists(inFlight.body.key)).toBe(true);
-      expect(await s.queue.depth()).toEqual({ ready: 2, inFlight: 1, delayed: 0, dead: 0 });
+      expect(await s.queue.depth()).toEqual({ ready: 2, inFlight: 1, delayed: 0, dead: 0, held: 0 });
     });
   });
 });

@@ -104,8 +104,10 @@ describe('strato queue', () => {
       cli.ok(['queue', 'list', '--status', 'dead']),
       cli.json<{ job: { id: string } }[]>(['queue', 'list', '--limit', '2']),
     ]);
-    expect(depth).toBe('ready:      1\nin-flight:  1\ndelayed:    1\ndead:       1\ntotal:      4\n');
-    expect(depthJson).toEqual({ ready: 1, inFlight: 1, delayed: 1, dead: 1, total: 4 });
+    expect(depth).toBe(
+      'ready:      1\nin-flight:  1\ndelayed:    1\ndead:       1\nheld:       0\ntotal:      4\n',
+    );
+    expect(depthJson).toEqual({ ready: 1, inFlight: 1, delayed: 1, dead: 1, held: 0, total: 4 });
 
     const lines = list.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+AGE\s+FROM\s+RECIPIENTS\s+STATUS\s+RECEIVED\s+NEXT ATTEMPT$/);

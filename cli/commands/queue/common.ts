@@ -32,9 +32,9 @@ export function refused(id: string, r: Refusal): CliError {
     : notQueued(id);
 }
 
-/** When a processor may next attempt the job (undefined for dead jobs). */
+/** When a processor may next attempt the job (undefined for dead and held jobs: not until released). */
 export function nextAttempt(e: QueueEntry): number | undefined {
-  if (e.status === 'dead') return undefined;
+  if (e.status === 'dead' || e.status === 'held') return undefined;
   return Math.max(e.visibleAt, e.job.notBefore ?? 0);
 }
 

@@ -1,41 +1,67 @@
 /**
- * `strato queue list` (jobs oldest first, with sender, recipients, status and next attempt) and
- * `strato queue depth` (counts per status). A bad --status or --limit exits 2.
+ * `strato queue list` (jobs oldest first, with sender, recipients, status and next attempt; the
+ * filter options narrow it) and `strato queue depth` (counts per status). A bad --status, --limit
+ * or filter exits 2. On SQS only the jobs off the fast path are listed (first attempts are not).
  */
 import type { Command } from 'commander';
-import type { QueueEntry, QueueEntryStatus } from '../../../core/ports/mail-queue.ts';
+import type { QueueEntry } from '../../../core/ports/mail-queue.ts';
+import { SCAN_LIMIT } from '../../../core/queue/hold-actions.ts';
+import {
+  FILTER_STATES,
+  type FilterState,
+  isEmptyFilter,
+  matchesFilter,
+} from '../../../core/queue/queue-filter.ts';
 import type { CliContext } from '../../context.ts';
+import { UsageError } from '../../errors.ts';
 import { formatDuration, formatFields, formatRelative, formatTable } from '../../output.ts';
 import * as parse from '../../parse.ts';
 import { nextAttempt, sender } from './common.ts';
+import { type FilterInput, filterOptions, parseFilter } from './filter.ts';
 
-const STATUSES: readonly QueueEntryStatus[] = ['ready', 'in-flight', 'delayed', 'dead'];
-
-interface ListOptions {
+interface ListOptions extends FilterInput {
   status?: string;
   limit: string;
 }
 
 export function queueList(group: Command, ctx: CliContext): void {
-  group
+  const cmd = group
     .command('list')
-    .description('list queued jobs, oldest first')
-    .option('--status <status>', `only jobs in this status: ${STATUSES.join(', ')}`)
-    .option('--limit <n>', 'at most n jobs', '100')
-    .action((opts: ListOptions) => listJobs(ctx, opts));
+    .description(
+      'list queued jobs, oldest first (on SQS: jobs past their first attempt, delayed, held or dead)',
+    )
+    .option('--status <status>', `same as --state: ${FILTER_STATES.join(', ')}`)
+    .option('--limit <n>', 'at most n jobs', '100');
+  filterOptions(cmd).action((opts: ListOptions) => listJobs(ctx, opts));
 }
 
 async function listJobs(ctx: CliContext, opts: ListOptions): Promise<void> {
-  const status = opts.status === undefined ? undefined : parse.oneOf(opts.status, STATUSES, 'status');
+  if (opts.status !== undefined && opts.state !== undefined)
+    throw new UsageError('give --status or --state, not both');
+  const filter = {
+    ...parseFilter(opts),
+    ...(opts.status !== undefined ? { state: parse.oneOf(opts.status, FILTER_STATES, 'status') } : {}),
+  };
+  const status: FilterState | undefined = filter.state;
   const limit = parse.positiveInt(opts.limit, 'limit');
   const storage = await ctx.storage();
-  const entries = await storage.queue.list({ limit, ...(status ? { status } : {}) });
-  entries.sort((a, b) => a.job.createdAt - b.job.createdAt || a.job.id.localeCompare(b.job.id));
   const now = Date.now();
+  // Plain listing: the queue's own limit. Filtered: read the operator's view whole, then narrow.
+  const plain = isEmptyFilter({ ...filter, state: undefined }) && status !== 'deferred';
+  const listStatus = status === 'deferred' ? undefined : status;
+  const read = await storage.queue.list({
+    limit: plain ? limit : SCAN_LIMIT,
+    ...(listStatus ? { status: listStatus } : {}),
+  });
+  const entries = read.filter((e) => matchesFilter(filter, e, now)).slice(0, limit);
+  entries.sort((a, b) => a.job.createdAt - b.job.createdAt || a.job.id.localeCompare(b.job.id));
   ctx.out.result(
     entries.map((e) => ({ ...e, nextAttemptAt: nextAttempt(e) ?? null })),
     () => {
-      if (entries.length === 0) return ctx.out.line(status ? `no ${status} jobs` : 'queue is empty');
+      if (entries.length === 0) {
+        if (!isEmptyFilter({ ...filter, state: undefined })) return ctx.out.line('no queued job matches');
+        return ctx.out.line(status ? `no ${status} jobs` : 'queue is empty');
+      }
       ctx.out.line(
         formatTable(
           ['ID', 'AGE', 'FROM', 'RECIPIENTS', 'STATUS', 'RECEIVED', 'NEXT ATTEMPT'],
@@ -78,7 +104,7 @@ export function queueDepth(group: Command, ctx: CliContext): void {
 async function showDepth(ctx: CliContext): Promise<void> {
   const storage = await ctx.storage();
   const d = await storage.queue.depth();
-  const total = d.ready + d.inFlight + d.delayed + d.dead;
+  const total = d.ready + d.inFlight + d.delayed + d.dead + d.held;
   ctx.out.result({ ...d, total }, () =>
     ctx.out.line(
       formatFields([
@@ -86,6 +112,7 @@ async function showDepth(ctx: CliContext): Promise<void> {
         ['in-flight', String(d.inFlight)],
         ['delayed', String(d.delayed)],
         ['dead', String(d.dead)],
+        ['held', String(d.held)],
         ['total', String(total)],
       ]),
     ),

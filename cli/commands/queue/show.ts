@@ -95,7 +95,10 @@ function jobFields(entry: QueueEntry, now: number): [string, string][] {
     ['Created', `${formatTime(job.createdAt)} (${formatDuration(now - job.createdAt)} ago)`],
     ['Received', `${entry.receiveCount} time(s)`],
     ['Attempts', String(job.attempts)],
-    ['Next attempt', next === undefined ? '- (dead)' : `${formatTime(next)} (${formatRelative(next, now)})`],
+    [
+      'Next attempt',
+      next === undefined ? `- (${entry.status})` : `${formatTime(next)} (${formatRelative(next, now)})`,
+    ],
     ['From', sender(job.envelope.mailFrom)],
     ['Body', `${job.body.key}, ${job.body.size} bytes (${formatBytes(job.body.size)})`],
     ...optionalFields(entry),
