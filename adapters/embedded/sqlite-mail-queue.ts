@@ -203,8 +203,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
             continue;
           }
           // A job id already queued is not queued twice (a retried enqueue after a lost answer).
-          for (const r of item.rows)
-            live += this.stmt.insert.run(r).changes;
+          for (const r of item.rows) live += this.stmt.insert.run(r).changes;
         }
       });
     } catch (err) {

@@ -50,6 +50,8 @@ export interface Transaction {
   readonly recipients: Map<string, AcceptedRecipient>;
   /** The authenticated sender's limits, read at MAIL FROM. */
   readonly sender?: SenderLimits;
+  /** XGENID from a trusted backend: the generated message's derived queue id. */
+  readonly generatedId?: string;
 }
 
 export type Handlers = Required<
