@@ -19,6 +19,8 @@ export interface AwsMode {
   readonly config: StorageConfig;
   readonly storage: AwsStorage;
   readonly counter: RequestCounter;
+  /** The environment a `STRATO_STORAGE=aws` process needs to open the same resources. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export async function createAwsMode(
@@ -26,7 +28,7 @@ export async function createAwsMode(
 ): Promise<AwsMode> {
   const e = inject('emulators');
   const id = `t${randomBytes(4).toString('hex')}`;
-  const base = parseStorageConfig({
+  const env: Record<string, string> = {
     STRATO_STORAGE: 'aws',
     AWS_REGION: e.region,
     STRATO_QUEUE_URL: 'http://placeholder.invalid/q',
@@ -42,7 +44,8 @@ export async function createAwsMode(
     STRATO_AWS_ENDPOINT_S3: e.s3,
     STRATO_AWS_ENDPOINT_DYNAMODB: e.dynamodb,
     STRATO_AWS_ENDPOINT_SES: e.ses,
-  });
+  };
+  const base = parseStorageConfig(env);
   const setup = awsClientsFor(base);
   const queue = await createMailQueueResources(setup.sqs, `${id}-queue`, base.maxReceiveCount);
   await Promise.all([
@@ -59,5 +62,12 @@ export async function createAwsMode(
   const config = { ...base, queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl };
   const counter = new RequestCounter();
   const storage = openAwsStorage(config, { counter, ...(opts.clock ? { clock: opts.clock } : {}) });
-  return { config, storage, counter };
+  const processEnv = {
+    ...env,
+    STRATO_QUEUE_URL: queue.queueUrl,
+    STRATO_DLQ_URL: queue.deadLetterQueueUrl,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
+  return { config, storage, counter, env: processEnv };
 }
