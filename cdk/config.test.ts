@@ -41,6 +41,12 @@ describe('stage config', () => {
         queueLambda: { timeoutSeconds: 90 },
       }),
     ).toThrow(/must not exceed queue.visibilitySeconds/);
+    expect(() => parseStageConfig({ ...base, backend: { mode: 'lambda', generatedMail: 'smtp' } })).toThrow(
+      /backend\.generatedMail: the backend Lambda runs outside the VPC/,
+    );
+    expect(parseStageConfig({ ...base, backend: { generatedMail: 'smtp' } }).backend.generatedMail).toBe(
+      'smtp',
+    );
   });
 
   it('names a missing stage file', () => {

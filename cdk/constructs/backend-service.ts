@@ -1,8 +1,9 @@
 /**
  * Backends as LMTP tasks on Fargate, registered in Cloud Map (backend.<namespace>) and, by their
  * heartbeat, in the coordination table's backend registry where queue processors find each task's
- * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). Owns
- * the task role's grants and the container environment.
+ * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). They
+ * reach the frontends' internal SMTP port (frontend.<namespace>) for generated mail in forward
+ * mode, and only they may. Owns the task role's grants and the container environment.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -34,6 +35,16 @@ export interface BackendServiceProps {
   readonly srs: SrsSecret;
   /** Security group of the queue processors (the frontends) that connect over LMTP. */
   readonly clients: ISecurityGroup;
+  /**
+   * The frontends' internal SMTP endpoint for generated mail ("forward to frontends"). Always
+   * given, whatever the start mode, so the mode can change at runtime; only the backends' security
+   * group may reach it.
+   */
+  readonly frontends: {
+    readonly securityGroup: ISecurityGroup;
+    readonly host: string;
+    readonly port: number;
+  };
 }
 
 export class BackendService extends Construct {
@@ -69,7 +80,9 @@ export class BackendService extends Construct {
         [ENV.lmtpHost]: '0.0.0.0',
         [ENV.lmtpPort]: String(be.lmtpPort),
         [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
-        [ENV.generatedMail]: 'queue',
+        [ENV.generatedMail]: be.generatedMail,
+        [ENV.generatedSmtpHost]: props.frontends.host,
+        [ENV.generatedSmtpPort]: String(props.frontends.port),
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],
@@ -80,6 +93,11 @@ export class BackendService extends Construct {
       allowAllOutbound: true,
     });
     sg.addIngressRule(props.clients, Port.tcp(be.lmtpPort), 'LMTP from queue processors');
+    props.frontends.securityGroup.addIngressRule(
+      sg,
+      Port.tcp(props.frontends.port),
+      'generated mail from the backends (internal SMTP)',
+    );
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,

@@ -15,7 +15,8 @@ import type { Clock } from '../../../core/ports/clock.ts';
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
 
-export type ListenerName = 'mx' | 'submission' | 'smtps';
+/** The public listeners, and `internal`: plain SMTP for the backends' generated mail (optional). */
+export type ListenerName = 'mx' | 'submission' | 'smtps' | 'internal';
 
 export interface ListenerRole {
   readonly name: ListenerName;
