@@ -3,9 +3,9 @@
  * invoked twice through the Lambda delivery channel (a backend that stored the message but whose
  * answer was lost), before and after the generated copy was processed. Queue mode: the backend
  * (AWS adapters in-process) runs the cluster rules on the generated job and enqueues it under its
- * derived id; forward mode: it submits it with XGENID to a frontend process on the same
- * emulator resources (STRATO_STORAGE=aws), which runs the cluster rules and enqueues it under that
- * id. Either way the queue index's claim lets exactly one job reach SQS.
+ * derived id; forward mode: it submits it with XGENID to the internal SMTP listener of a frontend
+ * process on the same emulator resources (STRATO_STORAGE=aws), which runs the cluster rules and
+ * enqueues it under that id. Either way the queue index's claim lets exactly one job reach SQS.
  */
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -24,7 +24,7 @@ import type { Rule } from '../../core/rules/index.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 import { createBackendHandler } from '../../lambdas/backend/handler-core.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
-import { PROCESS_TEST_TIMEOUT_MS, type RunningProcess, startProcess } from '../support/cluster.ts';
+import { freePorts, PROCESS_TEST_TIMEOUT_MS, type RunningProcess, startProcess } from '../support/cluster.ts';
 import { type AwsMode, createAwsMode } from './aws-mode.ts';
 
 const e = inject('emulators');
@@ -58,9 +58,16 @@ beforeAll(async () => {
       actions: [{ action: 'redirect', to: [OUTSIDE] }],
     },
   ] as unknown as Rule[]);
+  // The deployed shape: the backends submit to the frontend's internal listener.
+  const [internal] = (await freePorts(1)) as [number];
   frontend = await startProcess({
     entry: 'frontend',
-    env: { ...aws.env, STRATO_TRUSTED_NETWORKS: '127.0.0.1/32', STRATO_QUEUE_PROCESSING: 'false' },
+    env: {
+      ...aws.env,
+      STRATO_TRUSTED_NETWORKS: '127.0.0.1/32',
+      STRATO_INTERNAL_SMTP_PORT: String(internal),
+      STRATO_QUEUE_PROCESSING: 'false',
+    },
   });
   invoke = await startInvokeServer();
   for (const mode of ['queue', 'smtp'] as const) {
@@ -70,7 +77,7 @@ beforeAll(async () => {
       STRATO_HOSTNAME: 'mx.example.com',
       STRATO_GENERATED_MAIL: mode,
       STRATO_GENERATED_SMTP_HOST: '127.0.0.1',
-      STRATO_GENERATED_SMTP_PORT: String(frontend.ports.mx),
+      STRATO_GENERATED_SMTP_PORT: String(internal),
     });
     const deps = buildDeliverDeps(s, config, {
       clock: systemClock,
