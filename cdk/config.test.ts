@@ -50,6 +50,12 @@ describe('stage config', () => {
       }),
     ).toThrow(/static cluster pins accounts to backend ids/);
     expect(parseStageConfig(base).cluster).toBe('dynamic');
+    expect(() => parseStageConfig({ ...base, backend: { mode: 'lambda', generatedMail: 'smtp' } })).toThrow(
+      /backend\.generatedMail: the backend Lambda runs outside the VPC/,
+    );
+    expect(parseStageConfig({ ...base, backend: { generatedMail: 'smtp' } }).backend.generatedMail).toBe(
+      'smtp',
+    );
   });
 
   it('names a missing stage file', () => {

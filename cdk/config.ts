@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
+  DEFAULT_INTERNAL_SMTP_PORT,
   DEFAULT_LMTP_PORT,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_RECEIVE_COUNT,
@@ -70,6 +71,13 @@ export const stageConfigSchema = z
         memoryMiB: z.number().int().default(1024),
         desiredCount: z.number().int().min(1).default(2),
         lmtpPort: port.default(DEFAULT_LMTP_PORT),
+        /**
+         * Where mail the backends' rules generate goes at start (STRATO_GENERATED_MAIL): "queue"
+         * (remote queue processing; the backend runs the cluster rules) or "smtp" (forward to the
+         * frontends' internal port, the "*" forwarding server). Fargate backends always get the
+         * frontends' internal address, so the mode can change at runtime.
+         */
+        generatedMail: z.enum(['queue', 'smtp']).default('queue'),
         lambdaMemoryMiB: z.number().int().min(128).default(1024),
         lambdaTimeoutSeconds: z.number().int().min(5).max(900).default(60),
       })
@@ -85,6 +93,8 @@ export const stageConfigSchema = z
         mxPort: port.default(DEFAULT_MX_PORT),
         submissionPort: port.default(DEFAULT_SUBMISSION_PORT),
         tlsPort: port.default(DEFAULT_TLS_PORT),
+        /** Plain SMTP for the backends' generated mail; only the backends' security group reaches it. */
+        internalPort: port.default(DEFAULT_INTERNAL_SMTP_PORT),
         /** The frontend's HTTP health endpoint (GET /health), checked by the NLB. */
         healthCheckPort: port.default(8080),
         maxMessageSize: z
@@ -121,6 +131,14 @@ export const stageConfigSchema = z
         path: ['queue', 'processing'],
         message:
           'the queue Lambda runs outside the VPC and cannot reach LMTP backends: use backend.mode "lambda"',
+      });
+    }
+    if (c.backend.generatedMail === 'smtp' && c.backend.mode === 'lambda') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backend', 'generatedMail'],
+        message:
+          'the backend Lambda runs outside the VPC and cannot reach the frontends\' internal port: use "queue"',
       });
     }
     if (c.queue.processing === 'lambda' && c.queueLambda.timeoutSeconds > c.queue.visibilitySeconds) {

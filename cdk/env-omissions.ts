@@ -27,7 +27,6 @@ export const FRONTEND_OMITTED: Record<string, string> = {
     'not yet: the frontend generates a self-signed certificate at start (real certificates are follow-up work)',
   [ENV.tlsKey]: 'not yet: set together with STRATO_TLS_CERT',
   [ENV.maxRecipients]: defaults,
-  [ENV.trustedNetworks]: 'empty on purpose: no address may relay without authentication',
   [ENV.reverseDns]: `${defaults} (off: one DNS lookup per connection saved)`,
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
@@ -59,8 +58,6 @@ export const BACKEND_OMITTED: Record<string, string> = {
   [ENV.heartbeatMs]: defaults,
   [ENV.rulesGeneratedPerHour]: defaults,
   [ENV.rulesHopLimit]: defaults,
-  [ENV.generatedSmtpHost]: 'generated mail goes to the queue (STRATO_GENERATED_MAIL=queue)',
-  [ENV.generatedSmtpPort]: 'generated mail goes to the queue',
   [ENV.mxPort]: 'read only as the default of STRATO_GENERATED_SMTP_PORT',
 };
 
@@ -70,4 +67,7 @@ export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
   [ENV.backendSlotWaitMs]: 'no slots: every backend Lambda instance is one backend',
   [ENV.lmtpHost]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.lmtpPort]: 'no LMTP listener: the Lambda is invoked directly',
+  [ENV.generatedSmtpHost]:
+    "outside the VPC the Lambda cannot reach the frontends' internal port: generated mail goes to the queue",
+  [ENV.generatedSmtpPort]: 'generated mail goes to the queue (see STRATO_GENERATED_SMTP_HOST)',
 };

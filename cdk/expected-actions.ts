@@ -30,7 +30,7 @@ export const BACKEND_ACTIONS = {
   'dynamodb:Query': ['coordination', 'directory', 'directory/index/list', 'mailboxes'],
   'dynamodb:UpdateItem': ['coordination', 'mailboxes'],
   's3:AbortMultipartUpload': ['mailboxes/*'],
-  's3:DeleteObject': ['mailboxes/*'],
+  's3:DeleteObject': ['mailboxes/*', 'spool/*'],
   's3:GetObject': ['mailboxes/*', 'spool/*'],
   's3:PutObject': ['mailboxes/*', 'spool/*'],
   'sqs:SendMessage': ['queue'],

@@ -122,6 +122,59 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     ]);
   });
 
+  it("lets only the backends reach the frontends' internal SMTP port, found through Cloud Map", () => {
+    t.hasResourceProperties('AWS::ServiceDiscovery::Service', {
+      Name: 'frontend',
+      DnsConfig: Match.objectLike({ DnsRecords: [{ Type: 'A', TTL: 10 }] }),
+    });
+    const sgs = t.findResources('AWS::EC2::SecurityGroup');
+    const idOf = (description: RegExp) =>
+      Object.entries(sgs).find(([, r]) => description.test(String(r.Properties.GroupDescription)))![0];
+    const frontendSg = idOf(/^Strato frontends/);
+    const backendSg = idOf(/^Strato backends/);
+    const to2526 = [
+      ...Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties),
+      ...Object.values(sgs).flatMap((r) => r.Properties.SecurityGroupIngress ?? []),
+    ].filter(
+      (rule: { FromPort?: number; ToPort?: number }) => rule.FromPort! <= 2526 && rule.ToPort! >= 2526,
+    );
+    expect(to2526).toEqual([
+      expect.objectContaining({
+        GroupId: { 'Fn::GetAtt': [frontendSg, 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [backendSg, 'GroupId'] },
+        IpProtocol: 'tcp',
+      }),
+    ]);
+  });
+
+  it("gives the backends the frontends' internal address and trusts the backends' subnets only", () => {
+    const env = (prefix: string) => {
+      const [td] = Object.entries(t.findResources('AWS::ECS::TaskDefinition')).filter(([id]) =>
+        id.startsWith(prefix),
+      );
+      const vars = td![1].Properties.ContainerDefinitions[0].Environment as {
+        Name: string;
+        Value: unknown;
+      }[];
+      return Object.fromEntries(vars.map((v) => [v.Name, v.Value]));
+    };
+    expect(env('BackendTask')).toMatchObject({
+      [ENV.generatedMail]: 'queue',
+      [ENV.generatedSmtpHost]: 'frontend.dev.strato.internal',
+      [ENV.generatedSmtpPort]: '2526',
+    });
+    const fe = env('FrontendTask');
+    expect(fe[ENV.internalSmtpPort]).toBe('2526');
+    const privateCidrs = Object.values(t.findResources('AWS::EC2::Subnet'))
+      .filter((r) =>
+        (r.Properties.Tags as { Key: string; Value: string }[]).some((g) => g.Value === 'Private'),
+      )
+      .map((r) => r.Properties.CidrBlock as string)
+      .sort();
+    expect(privateCidrs).toHaveLength(2);
+    expect(String(fe[ENV.trustedNetworks]).split(',').sort()).toEqual(privateCidrs);
+  });
+
   it('both task definitions are arm64 and log to CloudWatch', () => {
     const tds = taskDefinitions(t);
     expect(tds).toHaveLength(2);

@@ -1,7 +1,8 @@
 /**
  * Builds the backend's delivery dependencies from storage and config, shared by the LMTP backend
  * process and the backend Lambda: leases (cached per process), rules with their generated-mail
- * sink (back to the shared queue, or over SMTP to the frontends), counters, SRS secret.
+ * sink (back to the shared queue through the cluster rules, or over SMTP to the frontends, which
+ * run them at intake), counters, SRS secret.
  * Pure assembly; nothing is contacted here.
  */
 
@@ -9,6 +10,7 @@ import { SmtpGeneratedSink } from '../adapters/net/smtp-generated-sink.ts';
 import type { BackendConfig } from '../core/config/backend-config.ts';
 import type { DeliverDeps } from '../core/delivery/deliver-to-accounts.ts';
 import { LeaseCache } from '../core/delivery/lease-cache.ts';
+import { applyClusterRules } from '../core/intake/cluster-rules.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Storage } from '../core/ports/storage.ts';
@@ -33,6 +35,22 @@ export function buildDeliverDeps(
       messages: storage.messages,
       directory: storage.directory,
       clock: opts.clock,
+      logger: opts.logger,
+      // Generated mail passes the cluster rules once, like mail received over SMTP.
+      clusterRules: (job) =>
+        applyClusterRules(
+          {
+            store: storage.rules,
+            autoReplies: storage.autoReplies,
+            directory: storage.directory,
+            messages: storage.messages,
+            clock: opts.clock,
+            logger: opts.logger,
+            postmaster: `postmaster@${config.hostname}`,
+            receivedLimit: config.rulesHopLimit,
+          },
+          job,
+        ),
     });
   return {
     backendId: config.backendId,

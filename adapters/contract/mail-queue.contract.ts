@@ -478,6 +478,24 @@ export function mailQueueContract(
         expect(got.map((g) => g.job.id)).toEqual([job.id]);
         expect(got[0]!.job.envelope.mailFrom).toBe(job.envelope.mailFrom);
       });
+
+      it(`ignores a ${source} job enqueued again after it was acked`, async (ctx) => {
+        const { queue, expect } = await open(ctx);
+        // A backend that crashed after storing runs its rules again once the job is long done:
+        // the generated message (or DSN) must not go out a second time.
+        const acked = makeJob({ source });
+        const fresh = makeJob();
+        await queue.enqueue([acked]);
+        const first = await queue.receive({ max: 10, visibilitySeconds: HOLD, waitMs: 200 });
+        expect(first.map((l) => l.job.id)).toEqual([acked.id]);
+        await queue.ack(first[0]!.receipt);
+        await queue.enqueue([acked, fresh]);
+        const got = [
+          ...(await queue.receive({ max: 10, visibilitySeconds: HOLD, waitMs: 200 })),
+          ...(await queue.receive({ max: 10, visibilitySeconds: HOLD, waitMs: 200 })),
+        ];
+        expect(got.map((g) => g.job.id)).toEqual([fresh.id]);
+      });
     }
 
     it('makes every one of many concurrent enqueues durable', async (ctx) => {

@@ -36,7 +36,17 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX queue_jobs_visible ON queue_jobs (dead, visible_at);`,
+  // Ids of finished DSN and RULE jobs (derived ids): a repeated step that enqueues one again
+  // after it was delivered is ignored, like the SQS index's `done` markers. Kept DONE_KEEP_MS.
+  `CREATE TABLE queue_done (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX queue_done_at ON queue_done (at);`,
 ];
+
+/** How long a finished derived id is remembered (as long as the SQS index keeps its markers). */
+const DONE_KEEP_MS = 15 * 24 * 3600 * 1000;
+
+/** Sources whose ids are derived from the step that made them (see MailQueue.enqueue). */
+const DERIVED_SOURCES: ReadonlySet<unknown> = new Set(['DSN', 'RULE']);
 
 /** Long-poll interval: how often a waiting receive looks for jobs other processes enqueued. */
 const POLL_MS = 50;
@@ -91,6 +101,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     [];
   private ackScheduled = false;
   private closed = false;
+  private forgotAt = 0;
   private readonly wakers = new Set<() => void>();
   private readonly stmt;
 
@@ -104,9 +115,13 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     migrate(db, 'queue', MIGRATIONS);
     this.stmt = {
       insert: db.prepare(
-        `INSERT INTO queue_jobs (id, json, visible_at, created_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO queue_jobs (id, json, visible_at, created_at)
+         SELECT @id, @json, @visibleAt, @createdAt WHERE NOT EXISTS (SELECT 1 FROM queue_done WHERE id = @id)
          ON CONFLICT(id) DO NOTHING`,
       ),
+      // A DSN or RULE job that leaves the queue (acked or removed) leaves its id behind.
+      remember: db.prepare('INSERT OR REPLACE INTO queue_done (id, at) VALUES (?, ?)'),
+      forget: db.prepare('DELETE FROM queue_done WHERE at < ?'),
       countLive: db.prepare('SELECT COUNT(*) FROM queue_jobs WHERE dead != 1').pluck(),
       ready: db.prepare<[number, number], JobRow>(
         `SELECT id, json, visible_at, receive_count, receipt, dead FROM queue_jobs
@@ -120,7 +135,10 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
       ),
       kill: db.prepare('UPDATE queue_jobs SET dead = 1, receipt = NULL WHERE id = ?'),
       extend: db.prepare('UPDATE queue_jobs SET visible_at = ? WHERE id = ? AND receipt = ? AND dead = 0'),
-      ack: db.prepare('DELETE FROM queue_jobs WHERE id = ? AND receipt = ? AND dead = 0'),
+      ack: db.prepare(
+        `DELETE FROM queue_jobs WHERE id = ? AND receipt = ? AND dead = 0
+         RETURNING json_extract(json, '$.source') AS source`,
+      ),
       reschedule: db.prepare(
         `UPDATE queue_jobs SET json = ?, visible_at = ?, receipt = NULL, receive_count = 0
          WHERE id = ? AND receipt = ? AND dead = 0`,
@@ -145,7 +163,10 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
          WHERE id = @id AND NOT (${IN_FLIGHT})`,
       ),
       setJson: db.prepare('UPDATE queue_jobs SET json = ? WHERE id = ?'),
-      remove: db.prepare(`DELETE FROM queue_jobs WHERE id = @id AND NOT (${IN_FLIGHT})`),
+      remove: db.prepare(
+        `DELETE FROM queue_jobs WHERE id = @id AND NOT (${IN_FLIGHT})
+         RETURNING json_extract(json, '$.source') AS source`,
+      ),
       depth: db.prepare<{ now: number }, QueueDepth>(
         `SELECT COALESCE(SUM(${STATUS_WHERE.ready}), 0) AS ready,
            COALESCE(SUM(${STATUS_WHERE['in-flight']}), 0) AS inFlight,
@@ -200,8 +221,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
             continue;
           }
           // A job id already queued is not queued twice (a retried enqueue after a lost answer).
-          for (const r of item.rows)
-            live += this.stmt.insert.run(r.id, r.json, r.visibleAt, r.createdAt).changes;
+          for (const r of item.rows) live += this.stmt.insert.run(r).changes;
         }
       });
     } catch (err) {
@@ -285,7 +305,12 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     if (batch.length === 0) return;
     try {
       writeTx(this.db, () => {
-        for (const a of batch) this.stmt.ack.run(a.id, a.receipt);
+        const now = this.clock.now();
+        for (const a of batch) {
+          const gone = this.stmt.ack.get(a.id, a.receipt) as { source: unknown } | undefined;
+          if (gone && DERIVED_SOURCES.has(gone.source)) this.stmt.remember.run(a.id, now);
+        }
+        this.forgetOldIds(now);
       });
     } catch (err) {
       for (const a of batch) a.reject(err);
@@ -358,7 +383,19 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
   }
 
   async remove(jobId: string): Promise<boolean> {
-    return this.stmt.remove.run({ id: jobId, now: this.clock.now() }).changes > 0;
+    const now = this.clock.now();
+    return writeTx(this.db, () => {
+      const gone = this.stmt.remove.get({ id: jobId, now }) as { source: unknown } | undefined;
+      if (gone && DERIVED_SOURCES.has(gone.source)) this.stmt.remember.run(jobId, now);
+      return gone !== undefined;
+    });
+  }
+
+  /** Drop remembered ids older than DONE_KEEP_MS, at most once an hour per process. */
+  private forgetOldIds(now: number): void {
+    if (now - this.forgotAt < 3600_000) return;
+    this.forgotAt = now;
+    this.stmt.forget.run(now - DONE_KEEP_MS);
   }
 
   async depth(): Promise<QueueDepth> {

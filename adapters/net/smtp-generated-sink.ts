@@ -1,67 +1,71 @@
 /**
  * "Forward to frontends" mode (the cluster model's `*` forwarding server): mail made by rules is
- * submitted over SMTP to the frontends (nodemailer, pooled, plain SMTP on the loopback or the
- * cluster network) and is processed there again like any received message. A refused recipient
- * (5xx) is logged and dropped; a temporary refusal or a transport failure rejects, so the
- * delivery that generated it is retried. The frontends must let the backends relay (trusted network).
+ * submitted over SMTP to the frontends (plain SMTP on the loopback or the cluster network, one
+ * connection per message) and is processed there like any received message — the cluster rules
+ * run once, at that frontend. The submission names the message's derived id in the MAIL FROM
+ * parameter XGENID (core/intake/generated-id.ts); the frontend enqueues it under that id, so a
+ * repeated submission after a backend crash is answered 250 and sent once. The frontends must
+ * trust the backends' network (STRATO_TRUSTED_NETWORKS): they relay for it and accept XGENID
+ * only from it. A refused recipient (5xx) is logged and dropped; any other refusal, a temporary
+ * one or a transport failure rejects, so the delivery that generated the message is retried.
  */
-import { Readable } from 'node:stream';
-import nodemailer, { type Transporter } from 'nodemailer';
+
+import { GENERATED_ID_PARAM } from '../../core/intake/generated-id.ts';
+import type { Reply } from '../../core/mail/outcome.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import type { GeneratedMailSink, GeneratedSubmission } from '../../core/rules-runner/generated-mail-sink.ts';
-
-interface RcptError {
-  recipient?: string;
-  response?: string;
-  responseCode?: number;
-}
+import { SmtpLineClient } from './smtp-line-client.ts';
 
 export class SmtpGeneratedSink implements GeneratedMailSink {
   readonly mode = 'smtp' as const;
-  private readonly transport: Transporter;
 
   constructor(
-    opts: { host: string; port: number; heloName: string; timeoutMs?: number },
+    private readonly opts: { host: string; port: number; heloName: string; timeoutMs?: number },
     private readonly logger: Logger,
-  ) {
-    this.transport = nodemailer.createTransport({
-      host: opts.host,
-      port: opts.port,
-      secure: false,
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 4,
-      name: opts.heloName,
-      connectionTimeout: opts.timeoutMs ?? 30_000,
-      greetingTimeout: opts.timeoutMs ?? 30_000,
-      socketTimeout: opts.timeoutMs ?? 60_000,
-    });
-  }
+  ) {}
 
   async submit(m: GeneratedSubmission): Promise<void> {
-    let refused: RcptError[];
+    const client = await SmtpLineClient.open(this.opts.host, this.opts.port, this.opts.timeoutMs ?? 60_000);
     try {
-      const body = await m.openBody();
-      const info = await this.transport.sendMail({
-        envelope: { from: m.mailFrom || false, to: [...m.recipients] },
-        raw: body instanceof Readable ? body : Readable.from(body),
-      });
-      refused = (info as { rejectedErrors?: RcptError[] }).rejectedErrors ?? [];
-    } catch (err) {
-      const e = err as RcptError & { rejectedErrors?: RcptError[] };
-      // Every recipient refused permanently: nothing to retry. Anything else: retry the delivery.
-      if (!e.rejectedErrors?.length || e.rejectedErrors.some((r) => (r.responseCode ?? 451) < 500)) throw err;
-      refused = e.rejectedErrors;
-    }
-    if (refused.some((r) => (r.responseCode ?? 451) < 500)) {
-      throw new Error(`frontend deferred ${refused.map((r) => r.recipient).join(', ')}`);
-    }
-    for (const r of refused) {
-      this.logger.warn({ event: 'rules.generated_refused', id: m.id, rcpt: r.recipient, reply: r.response });
+      await this.transaction(client, m);
+    } finally {
+      client.close();
     }
   }
 
-  close(): void {
-    this.transport.close();
+  private async transaction(client: SmtpLineClient, m: GeneratedSubmission): Promise<void> {
+    expect('greeting', await client.read(), 220);
+    expect('EHLO', await client.command(`EHLO ${this.opts.heloName}`), 250);
+    const params = [
+      `${GENERATED_ID_PARAM}=${m.id}`,
+      ...(m.smtputf8 ? ['SMTPUTF8'] : []),
+      ...(m.bodyType ? [`BODY=${m.bodyType}`] : []),
+    ];
+    expect('MAIL FROM', await client.command(`MAIL FROM:<${m.mailFrom}> ${params.join(' ')}`), 250);
+    let accepted = 0;
+    for (const rcpt of m.recipients) {
+      const reply = await client.command(`RCPT TO:<${rcpt}>`);
+      if (reply.code === 250 || reply.code === 251) accepted++;
+      else if (reply.code >= 500) {
+        this.logger.warn({ event: 'rules.generated_refused', queueId: m.id, rcpt, reply: text(reply) });
+      } else throw new Error(`frontend deferred <${rcpt}>: ${text(reply)}`);
+    }
+    if (accepted === 0) return;
+    expect('DATA', await client.command('DATA'), 354);
+    const final = client.read();
+    // Observed below; if sending the body fails first, its rejection must not go unhandled.
+    final.catch(() => {});
+    await client.sendBody(await m.openBody());
+    expect('end of DATA', await final, 250);
   }
+
+  close(): void {}
+}
+
+function text(reply: Reply): string {
+  return `${reply.code} ${reply.enhanced} ${reply.text}`.trim();
+}
+
+function expect(step: string, reply: Reply, code: number): void {
+  if (reply.code !== code) throw new Error(`frontend answered ${text(reply)} to ${step}`);
 }

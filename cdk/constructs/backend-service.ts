@@ -4,8 +4,9 @@
  * own address (the entrypoint derives STRATO_BACKEND_ADDRESS from the ECS task metadata). Each
  * task claims a numbered slot at start (STRATO_BACKEND_SLOTS = the service's task count), so its
  * backend id (backend-1..N) survives task replacement and static homes keep naming it. During a
- * rolling deployment a new task waits for the slot its predecessor releases at SIGTERM. Owns the
- * task role's grants and the container environment.
+ * rolling deployment a new task waits for the slot its predecessor releases at SIGTERM. They
+ * reach the frontends' internal SMTP port (frontend.<namespace>) for generated mail in forward
+ * mode, and only they may. Owns the task role's grants and the container environment.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -40,6 +41,16 @@ export interface BackendServiceProps {
   readonly srs: SrsSecret;
   /** Security group of the queue processors (the frontends) that connect over LMTP. */
   readonly clients: ISecurityGroup;
+  /**
+   * The frontends' internal SMTP endpoint for generated mail ("forward to frontends"). Always
+   * given, whatever the start mode, so the mode can change at runtime; only the backends' security
+   * group may reach it.
+   */
+  readonly frontends: {
+    readonly securityGroup: ISecurityGroup;
+    readonly host: string;
+    readonly port: number;
+  };
 }
 
 export class BackendService extends Construct {
@@ -75,11 +86,13 @@ export class BackendService extends Construct {
         [ENV.lmtpHost]: '0.0.0.0',
         [ENV.lmtpPort]: String(be.lmtpPort),
         [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
-        [ENV.generatedMail]: 'queue',
+        [ENV.generatedMail]: be.generatedMail,
         [ENV.backendSlots]: String(be.desiredCount),
         // A deployment starts the new tasks before it stops the old ones (up to 200 %): wait
         // longer than an old task's stop (stopTimeout below) for its slot.
         [ENV.backendSlotWaitMs]: String(BACKEND_SLOT_WAIT_MS),
+        [ENV.generatedSmtpHost]: props.frontends.host,
+        [ENV.generatedSmtpPort]: String(props.frontends.port),
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],
@@ -90,6 +103,11 @@ export class BackendService extends Construct {
       allowAllOutbound: true,
     });
     sg.addIngressRule(props.clients, Port.tcp(be.lmtpPort), 'LMTP from queue processors');
+    props.frontends.securityGroup.addIngressRule(
+      sg,
+      Port.tcp(props.frontends.port),
+      'generated mail from the backends (internal SMTP)',
+    );
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,

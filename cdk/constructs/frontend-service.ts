@@ -1,8 +1,10 @@
 /**
  * The SMTP frontends: a Fargate service behind an internet-facing NLB with TCP listeners 25, 587
  * and 465 (client IP preserved on the target groups: smtp-server cannot use PROXY v2), CPU target
- * tracking, and (unless the queue Lambda does it) queue processing inside each task. Owns the task
- * role's grants and the container environment.
+ * tracking, and (unless the queue Lambda does it) queue processing inside each task. With Fargate
+ * backends also an internal SMTP port for their generated mail, found through Cloud Map
+ * (frontend.<namespace>); the backend construct opens it to the backends' security group only.
+ * Owns the task role's grants and the container environment.
  */
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +23,7 @@ import {
   Protocol,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
@@ -41,6 +44,12 @@ export interface FrontendServiceProps {
   readonly outbound: OutboundEmail;
   readonly srs: SrsSecret;
   readonly backendLambda?: BackendLambda | undefined;
+  /**
+   * Fargate backends submit generated mail to the internal port ("forward to frontends"): the
+   * frontends then register in Cloud Map (`frontend.<namespace>`) and trust these networks (the
+   * backends' subnets) for relay and XGENID. Omitted with Lambda backends (outside the VPC).
+   */
+  readonly internalSmtp?: { readonly trustedNetworks: readonly string[] } | undefined;
 }
 
 /** Public listener port → container port name in the stage config. */
@@ -95,11 +104,18 @@ export class FrontendService extends Construct {
         [ENV.tlsPort]: String(fe.tlsPort),
         [ENV.maxMessageSize]: String(fe.maxMessageSize),
         [ENV.closeTimeoutMs]: String(45_000),
+        ...(props.internalSmtp
+          ? {
+              [ENV.internalSmtpPort]: String(fe.internalPort),
+              [ENV.trustedNetworks]: props.internalSmtp.trustedNetworks.join(','),
+            }
+          : {}),
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [
         ...SMTP_LISTENERS.map((l) => ({ containerPort: fe[l.container], name: l.name.toLowerCase() })),
         { containerPort: fe.healthCheckPort, name: 'health' },
+        ...(props.internalSmtp ? [{ containerPort: fe.internalPort, name: 'internal' }] : []),
       ],
     });
 
@@ -129,6 +145,16 @@ export class FrontendService extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(60),
+      // The backends' address for generated mail: frontend.<namespace>, one A record per task.
+      ...(props.internalSmtp
+        ? {
+            cloudMapOptions: {
+              name: 'frontend',
+              dnsRecordType: DnsRecordType.A,
+              dnsTtl: Duration.seconds(10),
+            },
+          }
+        : {}),
     });
 
     this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {

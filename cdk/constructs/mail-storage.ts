@@ -177,7 +177,13 @@ export class MailStorage extends Construct {
       [bucketObjectsArn(this.stage, 'mailbox', MAILBOX_PREFIX)],
       'Mailbox objects are keyed mailboxes/<account>/<folder>/<uid>.eml; backends own any account, so the grant covers the prefix',
     );
-    // Bodies by reference (Lambda backends) and generated mail (put into the spool).
-    allowWildcard(grantee, ['s3:GetObject', 's3:PutObject'], [this.spoolObjects()], SPOOL_REASON);
+    // Bodies by reference (Lambda backends) and generated mail (put into the spool; the cluster
+    // rules' header edits store it again and delete the unedited body).
+    allowWildcard(
+      grantee,
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      [this.spoolObjects()],
+      SPOOL_REASON,
+    );
   }
 }

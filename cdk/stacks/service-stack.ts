@@ -51,6 +51,11 @@ export class ServiceStack extends Stack {
       outbound: this.outbound,
       srs: data.srs,
       backendLambda: this.backendLambda,
+      // Fargate backends submit generated mail to the frontends from their subnets: trusted, no wider.
+      internalSmtp:
+        config.backend.mode === 'fargate'
+          ? { trustedNetworks: vpc.privateSubnets.map((n) => n.ipv4CidrBlock) }
+          : undefined,
     });
     if (config.backend.mode === 'fargate') {
       this.backendService = new BackendService(this, 'Backend', {
@@ -59,6 +64,11 @@ export class ServiceStack extends Stack {
         cluster,
         srs: data.srs,
         clients: this.frontend.securityGroup,
+        frontends: {
+          securityGroup: this.frontend.securityGroup,
+          host: `frontend.${cluster.defaultCloudMapNamespace!.namespaceName}`,
+          port: config.frontend.internalPort,
+        },
       });
     }
     if (config.queue.processing === 'lambda') {

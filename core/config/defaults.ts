@@ -19,6 +19,8 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_MX_PORT = 2525;
 export const DEFAULT_SUBMISSION_PORT = 2587;
 export const DEFAULT_TLS_PORT = 2465;
+/** The frontends' internal SMTP port for the backends' generated mail (AWS stages). */
+export const DEFAULT_INTERNAL_SMTP_PORT = 2526;
 /** A backend's LMTP port (the local cluster counts its backends' ports up from here). */
 export const DEFAULT_LMTP_PORT = 2424;
 

@@ -10,6 +10,7 @@ export const ENV = {
   mxPort: 'STRATO_SMTP_PORT',
   submissionPort: 'STRATO_SUBMISSION_PORT',
   tlsPort: 'STRATO_SMTPS_PORT',
+  internalSmtpPort: 'STRATO_INTERNAL_SMTP_PORT',
   tlsCert: 'STRATO_TLS_CERT',
   tlsKey: 'STRATO_TLS_KEY',
   maxMessageSize: 'STRATO_MAX_MESSAGE_SIZE',

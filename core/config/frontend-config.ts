@@ -26,6 +26,8 @@ const schema = z.object({
   mxPort: port.default(DEFAULT_MX_PORT),
   submissionPort: port.default(DEFAULT_SUBMISSION_PORT),
   tlsPort: port.default(DEFAULT_TLS_PORT),
+  /** Plain SMTP for the backends' generated mail in forward mode; unset = no such listener. */
+  internalPort: port.optional(),
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   maxMessageSize: positiveInt.default(25 * 1024 * 1024),
@@ -51,6 +53,7 @@ const names = {
   mxPort: ENV.mxPort,
   submissionPort: ENV.submissionPort,
   tlsPort: ENV.tlsPort,
+  internalPort: ENV.internalSmtpPort,
   tlsCert: ENV.tlsCert,
   tlsKey: ENV.tlsKey,
   maxMessageSize: ENV.maxMessageSize,

@@ -6,7 +6,8 @@
  * answer 250. Expected failures are values: too big → 552 (MaxMailOutSize named when it was the
  * limit), loop → 554 5.4.6, a rule's reject → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails →
  * 451 and nothing enqueued, rules fail or enqueue fails → the bodies are deleted (best effort)
- * and 451/452. The DATA stream is always drained.
+ * and 451/452. The DATA stream is always drained. Generated mail a backend submits with its
+ * derived id (XGENID) keeps that id, so the queue's dedupe makes a repeat a no-op answered 250.
  */
 import type { Readable } from 'node:stream';
 import type { MessageSource } from '../mail/message-source.ts';
@@ -47,6 +48,11 @@ export interface AcceptRequest extends StoreRequest {
   readonly envid?: string;
   readonly smtputf8?: boolean;
   readonly bodyType?: '7BIT' | '8BITMIME';
+  /**
+   * Mail a backend's rules generated (XGENID, generated-id.ts): its derived id becomes the queue
+   * id and the source is RULE, so the queue ignores a repeated submission (answered 250 again).
+   */
+  readonly generatedId?: string;
 }
 
 export type AcceptFailureReason =
@@ -114,12 +120,17 @@ async function acceptWithoutStoring(data: Readable, queueId: string): Promise<Ac
   return { ok: true, queueId, size: 0, recipients: 0, stored: false };
 }
 
+function messageSource(req: AcceptRequest): MessageSource {
+  if (req.generatedId !== undefined) return 'RULE';
+  return req.session.authUser !== undefined ? 'SUBMIT' : 'SMTP';
+}
+
 /** The message's queue job: the envelope, per-recipient state and the client it came from. */
 function messageJob(req: AcceptRequest, queueId: string, body: BodyRef, now: number): QueueJob {
   const { session } = req;
   return {
     id: queueId,
-    source: (session.authUser !== undefined ? 'SUBMIT' : 'SMTP') satisfies MessageSource,
+    source: messageSource(req),
     createdAt: now,
     body,
     envelope: {
@@ -223,7 +234,7 @@ export async function acceptMessage(
   data: Readable,
 ): Promise<AcceptResult> {
   const now = deps.clock.now();
-  const queueId = (deps.newId ?? newQueueId)(now);
+  const queueId = req.generatedId ?? (deps.newId ?? newQueueId)(now);
   if (req.recipients.every((r) => r.route.kind === 'discard')) return acceptWithoutStoring(data, queueId);
   const log = deps.logger.child({ queueId });
 

@@ -3,7 +3,8 @@
  * edits reach the enqueued body, reject answers 550 5.7.1 and leaves nothing, discard enqueues
  * nothing, redirect enqueues a RULE job instead of the message, mirror adds one; MaxMailOutSize and
  * MailOutFlow refuse with their own replies and count once per accepted message. A storage fault
- * while the rules store bodies leaves none of them behind.
+ * while the rules store bodies leaves none of them behind. Generated mail in queue mode (queueSink
+ * with the cluster rules as its screen) passes them once, as source RULE.
  */
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -14,6 +15,7 @@ import { silentLogger } from '../ports/logger.ts';
 import type { QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { Rule } from '../rules/index.ts';
+import { queueSink } from '../rules-runner/generated-mail-sink.ts';
 import { BUILTIN_SETTINGS } from '../settings/settings.ts';
 import { type AcceptRequest, acceptMessage } from './accept-message.ts';
 import { applyClusterRules } from './cluster-rules.ts';
@@ -276,5 +278,79 @@ describe('sender limits at acceptance', () => {
     ]);
     await accept(sender(null, [5, 3600]));
     expect(await t.storage.counters.peek(outflowKey('alice@example.com'), 3600)).toBe(0);
+  });
+});
+
+describe('cluster rules on generated mail (queue sink in queue mode)', () => {
+  const screened = () => {
+    const s = t.storage;
+    const rulesDeps = {
+      store: s.rules,
+      autoReplies: s.autoReplies,
+      directory: s.directory,
+      messages: s.messages,
+      clock: t.clock,
+      logger: silentLogger,
+      postmaster: 'postmaster@mx.test',
+    };
+    return queueSink({
+      queue: s.queue,
+      messages: s.messages,
+      directory: s.directory,
+      clock: t.clock,
+      logger: silentLogger,
+      clusterRules: (job) => applyClusterRules(rulesDeps, job),
+    });
+  };
+  const generated = (id: string, subject: string) => ({
+    id,
+    mailFrom: 'alice@example.com',
+    recipients: ['bob@example.com'],
+    openBody: async () => Readable.from([Buffer.from(`Subject: ${subject}\r\n\r\nfrom a rule\r\n`)]),
+  });
+
+  it('applies them once, with source RULE, and enqueues under the derived id', async () => {
+    await cluster([
+      {
+        name: 'mark rule mail',
+        priority: 1,
+        conditions: [{ field: 'Source', op: 'is', value: 'RULE' }],
+        actions: [{ action: 'add header', header: 'X-Rule-Mail', value: 'seen' }],
+      },
+    ]);
+    await screened().submit(generated('01KB00000000000000G1', 'Offer'));
+    const [q, ...rest] = await queued();
+    expect(rest).toEqual([]);
+    expect(q!.job).toMatchObject({ id: '01KB00000000000000G1', source: 'RULE' });
+    expect(q!.body.match(/^X-Rule-Mail: seen\r$/gm)).toHaveLength(1);
+    // The unedited body was replaced by the edited one.
+    expect(await t.storage.messages.exists('01KB00000000000000G1')).toBe(false);
+  });
+
+  it('drops a generated message they reject, leaving no body', async () => {
+    await cluster([
+      { name: 'no', priority: 1, conditions: when('Offer'), actions: [{ action: 'reject', text: 'no' }] },
+    ]);
+    await screened().submit(generated('01KB00000000000000G2', 'Offer'));
+    expect(await queued()).toEqual([]);
+    expect(await t.storage.messages.exists('01KB00000000000000G2')).toBe(false);
+  });
+
+  it('enqueues what they generate with it, and does not screen that again', async () => {
+    await cluster([
+      {
+        name: 'copy',
+        priority: 1,
+        conditions: when('Offer'),
+        actions: [{ action: 'mirror', to: ['alice@example.com'] }],
+      },
+    ]);
+    await screened().submit(generated('01KB00000000000000G3', 'Offer'));
+    const jobs = (await queued()).map((q) => q.job);
+    expect(jobs.map((j) => j.source)).toEqual(['RULE', 'RULE']);
+    expect(jobs.map((j) => j.envelope.recipients[0]!.address).sort()).toEqual([
+      'alice@example.com',
+      'bob@example.com',
+    ]);
   });
 });

@@ -9,7 +9,6 @@
  * stored (best effort) and rejects: the caller answers 451 and deletes the message's body.
  */
 import { Readable } from 'node:stream';
-import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DirectoryReader } from '../ports/directory.ts';
@@ -18,7 +17,7 @@ import type { QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import type { RuleStore } from '../ports/rule-store.ts';
 import { type AutoReplyMemory, editMessageHeaders, type RulesPlan } from '../rules/index.ts';
-import { collectingSink } from '../rules-runner/generated-mail-sink.ts';
+import { collectingSink, type ScreenDecision } from '../rules-runner/generated-mail-sink.ts';
 import { evaluateRuleSets, type RulesRun, submitGenerated } from '../rules-runner/run-rules.ts';
 import { derivedQueueId } from '../util/ids.ts';
 
@@ -35,17 +34,8 @@ export interface ClusterRulesDeps {
   readonly receivedLimit?: number;
 }
 
-export type ClusterDecision =
-  | { readonly kind: 'reject'; readonly reply: Reply }
-  | {
-      readonly kind: 'enqueue';
-      /** The message's job (unless dropped) and the jobs the rules generated; may be empty. */
-      readonly jobs: readonly QueueJob[];
-      /** Bodies the rules stored: delete them if the enqueue fails. */
-      readonly created: readonly BodyRef[];
-      /** Bodies no job refers to any more: delete them once the enqueue succeeded. */
-      readonly obsolete: readonly BodyRef[];
-    };
+/** The message's job (unless dropped) and the jobs the rules generated, or a reject. */
+export type ClusterDecision = ScreenDecision;
 
 /** What becomes of the message's own job: kept, kept with an edited body, or dropped. */
 interface OwnJob {

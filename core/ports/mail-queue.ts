@@ -117,8 +117,9 @@ export interface MailQueue {
   /**
    * Enqueue jobs; resolves once every job is durable. `delaySeconds` must be within
    * 0..MAX_DELAY_SECONDS (QueueDelayError otherwise). A DSN or RULE job (ids derived from the
-   * step that made them) whose id the queue already holds is ignored, so a repeated step does
-   * not send twice; ids of other jobs are fresh and never repeat.
+   * step that made them) whose id the queue already holds, or held and finished (acked) within
+   * the last 15 days, is ignored, so a repeated step does not send twice; ids of other jobs are
+   * fresh and never repeat.
    */
   enqueue(jobs: readonly QueueJob[], opts?: { delaySeconds?: number }): Promise<void>;
   /** Lease up to `max` ready jobs for `visibilitySeconds`. Jobs past maxReceiveCount go dead instead. */

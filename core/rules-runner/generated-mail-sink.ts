@@ -7,13 +7,19 @@
  * the job for its caller to enqueue with others in one call (the cluster rules at acceptance).
  * A message none of whose recipients is left to deliver to is not stored. Both reject when the
  * body or the job could not be stored.
+ * In queue mode generated mail passes the cluster rules once, as if it had arrived over SMTP:
+ * `queueSink` takes an optional `clusterRules` screen (intake/cluster-rules.ts, wired by the
+ * caller) run on each job with source RULE; what it generates is enqueued with it and never
+ * screened again (no loop). A reject drops the message and is logged (rules.generated_rejected).
  */
 import type { Readable } from 'node:stream';
 import { resolveRecipient } from '../directory/resolve-recipient.ts';
+import type { Reply } from '../mail/outcome.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DirectoryReader } from '../ports/directory.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
-import type { MessageStore } from '../ports/message-store.ts';
+import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 
 /** Envelope traits a generated message that carries the original keeps from it. */
 export interface CarriedEnvelope {
@@ -93,13 +99,74 @@ async function storeGeneratedJob(deps: StoreDeps, m: GeneratedSubmission): Promi
   };
 }
 
-/** Each generated message becomes one job in the shared queue, enqueued at once. */
-export function queueSink(deps: StoreDeps & { readonly queue: MailQueue }): GeneratedMailSink {
+/** What the cluster rules decide about a job (intake/cluster-rules.ts's ClusterDecision). */
+export type ScreenDecision =
+  | { readonly kind: 'reject'; readonly reply: Reply }
+  | {
+      readonly kind: 'enqueue';
+      /** The job (unless dropped, perhaps with an edited body) and the jobs the rules generated. */
+      readonly jobs: readonly QueueJob[];
+      /** Bodies the rules stored: delete them if the enqueue fails. */
+      readonly created: readonly BodyRef[];
+      /** Bodies no job refers to any more: delete them once the enqueue succeeded. */
+      readonly obsolete: readonly BodyRef[];
+    };
+
+/** The cluster rules as a queue sink runs them on a generated job (rejects on a storage fault). */
+export type ClusterScreen = (job: QueueJob) => Promise<ScreenDecision>;
+
+export interface QueueSinkDeps extends StoreDeps {
+  readonly queue: MailQueue;
+  /** The cluster rules, run once on each generated job before it is enqueued. */
+  readonly clusterRules?: ClusterScreen;
+  /** For rules.generated_rejected and orphan-body warnings (required with clusterRules). */
+  readonly logger?: Logger;
+}
+
+/** Best effort: a body that stays behind is an orphan the sweep removes. */
+async function deleteBodies(deps: QueueSinkDeps, refs: readonly BodyRef[], queueId: string) {
+  for (const ref of refs) {
+    await deps.messages.delete(ref).catch((err: unknown) => {
+      deps.logger?.warn({ event: 'rules.orphan_body', queueId, key: ref.key, err });
+    });
+  }
+}
+
+/** Run the cluster rules on a generated job, then enqueue what they keep and make in one call. */
+async function screenAndEnqueue(deps: QueueSinkDeps, screen: ClusterScreen, job: QueueJob) {
+  let decision: ScreenDecision;
+  try {
+    decision = await screen(job);
+  } catch (err) {
+    await deleteBodies(deps, [job.body], job.id);
+    throw err;
+  }
+  if (decision.kind === 'reject') {
+    await deleteBodies(deps, [job.body], job.id);
+    deps.logger?.warn({ event: 'rules.generated_rejected', queueId: job.id, reply: decision.reply });
+    return;
+  }
+  try {
+    if (decision.jobs.length > 0) await deps.queue.enqueue(decision.jobs);
+  } catch (err) {
+    await deleteBodies(deps, [job.body, ...decision.created], job.id);
+    throw err;
+  }
+  await deleteBodies(deps, decision.obsolete, job.id);
+}
+
+/**
+ * Each generated message becomes one job in the shared queue, enqueued at once — after the
+ * cluster rules, when given, had their one pass at it.
+ */
+export function queueSink(deps: QueueSinkDeps): GeneratedMailSink {
   return {
     mode: 'queue',
     async submit(m) {
       const job = await storeGeneratedJob(deps, m);
-      if (job) await deps.queue.enqueue([job]);
+      if (!job) return;
+      if (deps.clusterRules) await screenAndEnqueue(deps, deps.clusterRules, job);
+      else await deps.queue.enqueue([job]);
     },
   };
 }

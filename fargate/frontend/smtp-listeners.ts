@@ -1,7 +1,8 @@
 /**
- * The frontend's three SMTP listeners from one config: MX (STARTTLS offered, no AUTH),
- * submission (STARTTLS, AUTH only after TLS and required before MAIL) and implicit TLS (AUTH
- * required). `listen` rejects if any port cannot be bound (and closes the others); `close`
+ * The frontend's SMTP listeners from one config: MX (STARTTLS offered, no AUTH),
+ * submission (STARTTLS, AUTH only after TLS and required before MAIL), implicit TLS (AUTH
+ * required) and, when STRATO_INTERNAL_SMTP_PORT is set, an internal MX-like listener for the
+ * backends' generated mail. `listen` rejects if any port cannot be bound (and closes the others); `close`
  * stops accepting, answers 421 to sessions that are not in the middle of a message, lets
  * messages in flight finish, and force-closes whatever is left after closeTimeoutMs.
  */
@@ -24,7 +25,7 @@ export interface Listener {
 export interface SmtpListeners {
   readonly listeners: readonly Listener[];
   /** Bind every port; resolves with the bound ports (port 0 becomes the real one). */
-  listen(): Promise<Record<ListenerName, number>>;
+  listen(): Promise<Partial<Record<ListenerName, number>>>;
   close(): Promise<void>;
 }
 
@@ -32,6 +33,9 @@ const ROLES: Record<ListenerName, ListenerRole> = {
   mx: { name: 'mx', requireAuth: false, offersAuth: false },
   submission: { name: 'submission', requireAuth: true, offersAuth: true },
   smtps: { name: 'smtps', requireAuth: true, offersAuth: true },
+  // Like MX, for the backends' generated mail ("forward to frontends"); on AWS only the backends'
+  // security group reaches it. XGENID and relay still need a trusted network.
+  internal: { name: 'internal', requireAuth: false, offersAuth: false },
 };
 
 /** A connection between messages: nothing would be lost by closing it now. */
@@ -82,9 +86,14 @@ function listenerOptions(
   };
 }
 
-/** The configured port of each listener (0 binds any free port). */
-function configuredPorts(config: FrontendConfig): Record<ListenerName, number> {
-  return { mx: config.mxPort, submission: config.submissionPort, smtps: config.tlsPort };
+/** The configured port of each listener (0 binds any free port); internal only when set. */
+function configuredPorts(config: FrontendConfig): Partial<Record<ListenerName, number>> {
+  return {
+    mx: config.mxPort,
+    submission: config.submissionPort,
+    smtps: config.tlsPort,
+    ...(config.internalPort !== undefined ? { internal: config.internalPort } : {}),
+  };
 }
 
 /** Answer 421 to every session between messages (smtp-server then closes it). */
@@ -116,8 +125,8 @@ async function bind(l: Listener, host: string): Promise<number> {
 async function listenAll(
   listeners: readonly Listener[],
   host: string,
-): Promise<Record<ListenerName, number>> {
-  const bound = {} as Record<ListenerName, number>;
+): Promise<Partial<Record<ListenerName, number>>> {
+  const bound: Partial<Record<ListenerName, number>> = {};
   try {
     for (const l of listeners) bound[l.role.name] = await bind(l, host);
   } catch (err) {
@@ -153,14 +162,15 @@ export function createSmtpListeners(
   const protocolLog =
     deps.pinoLogger && wantsProtocolLog(config.logLevel) ? smtpProtocolLogger(deps.pinoLogger) : false;
 
-  const listeners: Listener[] = (Object.keys(ROLES) as ListenerName[]).map((name) => {
+  const names = (Object.keys(ROLES) as ListenerName[]).filter((name) => ports[name] !== undefined);
+  const listeners: Listener[] = names.map((name) => {
     const role = ROLES[name];
     const server = new SMTPServer(listenerOptions(config, tls, deps, role, protocolLog));
     // Client socket errors (resets, TLS failures) are routine; an 'error' without a listener would crash.
     server.on('error', (err: Error & { code?: string }) =>
       deps.logger.debug({ event: 'smtp.socket_error', listener: name, code: err.code, err: err.message }),
     );
-    return { role, server, port: ports[name] };
+    return { role, server, port: ports[name]! };
   });
 
   return {

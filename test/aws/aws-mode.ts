@@ -63,6 +63,12 @@ export async function createAwsMode(
   const counter = new RequestCounter();
   const storage = openAwsStorage(config, { counter, ...(opts.clock ? { clock: opts.clock } : {}) });
   // The environment a process (or the CLI) opens this storage with.
-  const processEnv = { ...env, STRATO_QUEUE_URL: queue.queueUrl, STRATO_DLQ_URL: queue.deadLetterQueueUrl };
+  const processEnv = {
+    ...env,
+    STRATO_QUEUE_URL: queue.queueUrl,
+    STRATO_DLQ_URL: queue.deadLetterQueueUrl,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
   return { config, storage, counter, env: processEnv };
 }

@@ -57,6 +57,7 @@ function acceptRequest(
     recipients: [...tx.recipients.values()],
     maxMessageSize: ctx.deps.maxMessageSize,
     ...(tx.sender ? { sender: tx.sender } : {}),
+    ...(tx.generatedId ? { generatedId: tx.generatedId } : {}),
     ...(dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? { ret: dsn.ret } : {}),
     ...(dsn?.envid ? { envid: dsn.envid } : {}),
     ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),

@@ -1,12 +1,13 @@
 /**
  * MAIL FROM: refused with 421 once shutdown began; checks the sender (checkSender), reads an
  * authenticated sender's limits and checks MaxMailOutSize against SIZE= and MailOutFlow
- * (checkSenderLimits); on success opens the transaction the later stages add to. A refusal
+ * (checkSenderLimits) and a trusted backend's XGENID (checkGeneratedId); on success opens the transaction the later stages add to. A refusal
  * answers its reply and is logged; a directory or counter fault answers 451 4.3.0 and is logged.
  */
 import type { SMTPServerAddress } from 'smtp-server';
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { checkSender } from '../../../core/intake/envelope-checks.ts';
+import { checkGeneratedId } from '../../../core/intake/generated-id.ts';
 import { checkSenderLimits, senderLimits } from '../../../core/intake/sender-limits.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
 import { type Handlers, type SessionContext, sessionFacts, type Transaction } from './session-context.ts';
@@ -28,6 +29,12 @@ export function mailFromStage(ctx: SessionContext): Handlers['onMailFrom'] {
         ctx.rejected(session, 'MAIL', check.reply);
         return callback(smtpError(check.reply));
       }
+      // Forward-to-frontends mode: a backend (trusted network) names the generated message's id.
+      const genId = checkGeneratedId(facts.ip, address.args, deps.trustedNetworks);
+      if (!genId.ok) {
+        ctx.rejected(session, 'MAIL', genId.reply);
+        return callback(smtpError(genId.reply));
+      }
       const sender = facts.authUser ? await senderLimits(deps.storage.directory, facts.authUser) : undefined;
       // smtp-server sets session.envelope.mailFrom only after this callback: read SIZE= here.
       const limit = sender
@@ -41,6 +48,7 @@ export function mailFromStage(ctx: SessionContext): Handlers['onMailFrom'] {
         mailFrom: check.address,
         recipients: new Map(),
         ...(sender ? { sender } : {}),
+        ...(genId.id ? { generatedId: genId.id } : {}),
       };
       ctx.transactions.set(session.envelope, tx);
       callback();

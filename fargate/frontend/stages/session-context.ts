@@ -15,7 +15,8 @@ import type { Clock } from '../../../core/ports/clock.ts';
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
 
-export type ListenerName = 'mx' | 'submission' | 'smtps';
+/** The public listeners, and `internal`: plain SMTP for the backends' generated mail (optional). */
+export type ListenerName = 'mx' | 'submission' | 'smtps' | 'internal';
 
 export interface ListenerRole {
   readonly name: ListenerName;
@@ -50,6 +51,8 @@ export interface Transaction {
   readonly recipients: Map<string, AcceptedRecipient>;
   /** The authenticated sender's limits, read at MAIL FROM. */
   readonly sender?: SenderLimits;
+  /** XGENID from a trusted backend: the generated message's derived queue id. */
+  readonly generatedId?: string;
 }
 
 export type Handlers = Required<
