@@ -18,6 +18,7 @@ import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
 import { registerRules } from './commands/rules.ts';
+import { registerTrace } from './commands/trace.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -42,6 +43,8 @@ Examples:
   $ strato --json queue depth
   $ strato queue retry 01JD0Q5Z8X3V7K2M4N6P
   $ strato queue bounce 01JD0Q5Z8X3V7K2M4N6P --reason "spam campaign"
+  $ strato trace 01JD0Q5Z8X3V7K2M4N6P
+  $ strato trace alice@example.com --queued
   $ strato mailbox list alice@example.com
   $ strato mailbox read alice@example.com 3 > message.eml
   $ strato rules get account alice@example.com
@@ -142,6 +145,7 @@ function buildProgram(ctx: CliContext): Command {
   registerQueue(program, ctx);
   registerMailbox(program, ctx);
   registerRules(program, ctx);
+  registerTrace(program, ctx);
   routeCommanderOutput(program, ctx.io);
   return program;
 }

@@ -15,7 +15,13 @@ import { queueShow } from './queue/show.ts';
 export function registerQueue(program: Command, ctx: CliContext): void {
   const queue = program
     .command('queue')
-    .description('inspect the shared mail queue; retry, bounce or delete a job');
+    .description('inspect the shared mail queue; retry, bounce or delete a job')
+    .addHelpText(
+      'after',
+      '\nTo find a message by Message-ID, sender or recipient, or to see what happened to it, use\n' +
+        '"strato trace <queue-id|Message-ID|address>" ("--queued": only those still queued, on SQS\n' +
+        'first attempts included, which "queue list" does not show).',
+    );
   queueList(queue, ctx);
   queueShow(queue, ctx);
   queueDepth(queue, ctx);

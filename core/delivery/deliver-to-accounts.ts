@@ -21,6 +21,7 @@ import { StaleEpochError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders, type RulesPlan } from '../rules/index.ts';
+import type { HistoryRecorder } from '../util/history-recorder.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import type { LeaseCache } from './lease-cache.ts';
 
@@ -38,6 +39,8 @@ export interface DeliverDeps {
   readonly counters?: Counters;
   /** Leases this backend holds (one per process); without it every delivery writes the lease. */
   readonly leaseCache?: LeaseCache;
+  /** Message history (best-effort): what was stored where, and what rules discarded. */
+  readonly history?: HistoryRecorder;
 }
 
 export interface LocalDelivery {
@@ -114,13 +117,21 @@ function foldersOf(
   msg: LocalDelivery,
   account: AccountRecord,
   plan: RulesPlan,
+  rcpt: string,
 ): readonly string[] {
   if (plan.fate.kind === 'drop') {
+    const { because } = plan.fate;
     deps.logger.info({
       event: 'backend.not_stored',
-      deliveryId: msg.deliveryId,
+      queueId: msg.deliveryId,
       account: account.address,
-      because: plan.fate.because,
+      because,
+    });
+    deps.history?.record(msg.deliveryId, {
+      kind: 'discarded',
+      recipient: rcpt,
+      account: account.address,
+      because,
     });
   }
   return plan.fate.kind === 'deliver' ? plan.fate.folders : [];
@@ -134,6 +145,7 @@ async function storeCopy(
   plan: RulesPlan,
   folder: string,
   epoch: number,
+  rcpt: string,
 ): Promise<void> {
   const body = await msg.openBody();
   try {
@@ -148,9 +160,13 @@ async function storeCopy(
       },
       plan.headerEdits.length > 0 ? editMessageHeaders(plan.headerEdits, body) : body,
     );
+    if (!result.duplicate) {
+      const stored = { recipient: rcpt, account: account.address, folder, backend: deps.backendId };
+      deps.history?.record(msg.deliveryId, { kind: 'stored', ...stored });
+    }
     deps.logger.info({
       event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
-      deliveryId: msg.deliveryId,
+      queueId: msg.deliveryId,
       account: account.address,
       folder,
       uid: result.uid,
@@ -179,8 +195,8 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const rulesDeps = deps.rules ? { ...deps, rules: deps.rules } : undefined;
   const plan = rulesDeps ? await planDelivery(rulesDeps, rulesMsg, account, rcpt) : INBOX_PLAN;
   if (plan.fate.kind === 'reject') return permanent(replies.rejectedByRule(plan.fate.text));
-  for (const folder of foldersOf(deps, msg, account, plan)) {
-    await storeCopy(deps, msg, account, plan, folder, lease.lease.epoch);
+  for (const folder of foldersOf(deps, msg, account, plan, rcpt)) {
+    await storeCopy(deps, msg, account, plan, folder, lease.lease.epoch, rcpt);
   }
   if (rulesDeps) await sendGenerated(rulesDeps, rulesMsg, account, plan);
   return delivered(replies.delivered());
@@ -200,6 +216,7 @@ export async function deliverToAccounts(
       if (stale) deps.leaseCache?.forget(err.account);
       deps.logger.warn({
         event: stale ? 'backend.lease_lost' : 'backend.store_failed',
+        queueId: msg.deliveryId,
         rcpt,
         err: String(err),
       });

@@ -10,6 +10,7 @@
  */
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { QueueJob } from '../ports/mail-queue.ts';
 import type { HistoryActor, HistoryEvent, HistoryFact, MessageHistory } from '../ports/message-history.ts';
 
 export interface HistoryRecorderOptions {
@@ -92,4 +93,31 @@ export class HistoryRecorder {
       }
     }
   }
+}
+
+/**
+ * The accepted fact of a job just enqueued: envelope, size, source, client. `parent` names the
+ * message it was made from (a rule's copy, a DSN) when that is another job.
+ */
+export function acceptedFact(job: QueueJob, parent?: string): HistoryFact {
+  const { client } = job;
+  return {
+    kind: 'accepted',
+    ...(job.messageId ? { messageId: job.messageId } : {}),
+    mailFrom: job.envelope.mailFrom,
+    recipients: job.envelope.recipients.map((r) => r.address),
+    size: job.body.size,
+    source: job.source,
+    ...(client
+      ? {
+          client: {
+            ip: client.ip,
+            helo: client.helo,
+            ...(client.authUser ? { authUser: client.authUser } : {}),
+          },
+          frontend: client.frontend,
+        }
+      : {}),
+    ...(parent && parent !== job.id ? { parent } : {}),
+  };
 }
