@@ -153,7 +153,7 @@ function details(e: HistoryEvent): string {
     case 'stored':
       return `folder=${e.folder} account=${e.account} backend=${e.backend}`;
     case 'deferred':
-      return `${e.reply ?? ''}${e.nextAttemptAt !== undefined ? ` (next attempt ${formatTime(e.nextAttemptAt)})` : ''}`.trim();
+      return `${e.reply ?? ''}${e.nextAttemptAt !== undefined ? ` (next attempt ${new Date(e.nextAttemptAt).toISOString()})` : ''}`.trim();
     case 'relayed':
     case 'failed':
       return e.reply ?? '-';
