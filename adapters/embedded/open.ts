@@ -47,8 +47,8 @@ export interface EmbeddedStorage extends Storage {
 }
 
 /**
- * Three WAL databases, not one: the frontends write the queue, the backends write the mailbox
- * index, and leases/counters/directory are shared. SQLite has one writer per database, so a
+ * Separate WAL databases, not one: the frontends write the queue, the backends write the mailbox
+ * index, leases/counters/directory are shared, and both roles append message history. SQLite has one writer per database, so a
  * single file made frontends and backends wait on each other's commits (measured under
  * `npm run bench`); separate files commit and fsync independently.
  */
