@@ -37,6 +37,7 @@ export function buildDeliverDeps(
       messages: storage.messages,
       directory: storage.directory,
       clock: opts.clock,
+      history,
     });
   return {
     backendId: config.backendId,

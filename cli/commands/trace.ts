@@ -9,6 +9,7 @@
  * keeps only those still queued). Nothing found: "no history for …", exit 1; a bad --limit, exit 2.
  */
 import type { Command } from 'commander';
+import { DEFAULT_HISTORY_DAYS } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import type { QueueEntry } from '../../core/ports/mail-queue.ts';
 import type { HistoryEvent } from '../../core/ports/message-history.ts';
@@ -36,18 +37,25 @@ interface Traced {
 }
 
 export function registerTrace(program: Command, ctx: CliContext): void {
+  // Listed as "trace <what>": with its options the term would widen the whole command column.
+  const help = program.createHelp();
+  const term = help.subcommandTerm.bind(help);
+  program.configureHelp({
+    ...program.configureHelp(),
+    subcommandTerm: (cmd) => (cmd.name() === 'trace' ? 'trace <what>' : term(cmd)),
+  });
   program
     .command('trace')
     .description(
-      'show what happened to a message across the cluster (accepted, deferred, relayed, stored, bounced,\n' +
-        'DSNs), by queue id, Message-ID, or sender/recipient address (newest first); also finds queued messages',
+      'what happened to a message across the cluster, by queue id, Message-ID or address; finds queued mail',
     )
     .argument('<what>', 'queue id, Message-ID (e.g. "<id@host>") or an address (sender or recipient)')
     .option('--limit <n>', 'at most n messages when a Message-ID or address matches several', '10')
     .option('--queued', 'only messages still in the queue (find a queued message)')
     .addHelpText(
       'after',
-      `\nHistory is kept ${ENV.historyDays} days (default 7) and is best-effort: the queue and the mailboxes stay the truth.`,
+      `\nHistory is kept $${ENV.historyDays} days (default ${DEFAULT_HISTORY_DAYS}) and is best-effort:\n` +
+        'the queue and the mailboxes stay the truth.',
     )
     .action((what: string, opts: TraceOptions) => trace(ctx, what, opts));
 }

@@ -14,6 +14,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { DirectoryReader } from '../ports/directory.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
+import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 
 /** Envelope traits a generated message that carries the original keeps from it. */
 export interface CarriedEnvelope {
@@ -94,12 +95,15 @@ async function storeGeneratedJob(deps: StoreDeps, m: GeneratedSubmission): Promi
 }
 
 /** Each generated message becomes one job in the shared queue, enqueued at once. */
-export function queueSink(deps: StoreDeps & { readonly queue: MailQueue }): GeneratedMailSink {
+export function queueSink(
+  deps: StoreDeps & { readonly queue: MailQueue; readonly history?: HistoryRecorder },
+): GeneratedMailSink {
   return {
     mode: 'queue',
     async submit(m) {
       const job = await storeGeneratedJob(deps, m);
       if (job) await deps.queue.enqueue([job]);
+      if (job) deps.history?.record(job.id, acceptedFact(job));
     },
   };
 }
