@@ -15,6 +15,7 @@ export const STORAGE_OMITTED: Record<string, string> = {
   [ENV.endpointLambda]: 'emulator endpoints are for local runs only',
   [ENV.awsRequestLog]: 'request logging is a benchmark tool (npm run bench:aws)',
   [ENV.maxQueued]: `${defaults} (0 = no intake back-pressure limit)`,
+  [ENV.historyDays]: `${defaults} (7 days of message history)`,
 };
 
 /** Lambda sets AWS_REGION itself and refuses it as a function variable. */

@@ -13,6 +13,7 @@ export const QUEUE_PROCESSOR_ACTIONS = {
   's3:DeleteObject': ['spool/*'],
   's3:GetObject': ['spool/*'],
   's3:PutObject': ['spool/*'],
+  'dynamodb:BatchWriteItem': ['history'],
   'dynamodb:DeleteItem': ['coordination', 'queue-index'],
   'dynamodb:GetItem': ['coordination', 'directory', 'directory/index/list', 'queue-index'],
   'dynamodb:PutItem': ['coordination', 'queue-index'],
@@ -24,6 +25,7 @@ export const SES_ACTIONS = {
   'ses:SendRawEmail': ['ses:configuration-set', 'ses:identity/*'],
 };
 export const BACKEND_ACTIONS = {
+  'dynamodb:BatchWriteItem': ['history'],
   'dynamodb:DeleteItem': ['coordination', 'queue-index'],
   'dynamodb:GetItem': ['coordination', 'directory', 'directory/index/list', 'mailboxes'],
   'dynamodb:PutItem': ['coordination', 'mailboxes', 'queue-index'],

@@ -9,9 +9,18 @@ beforeAll(() => {
 });
 
 describe('stateful stack', () => {
-  it('builds the three mail tables from tableDefinitions, with PITR, and TTL on coordination', () => {
+  it('builds the four mail tables from tableDefinitions, with PITR, and TTL on coordination and history', () => {
     const tables = t.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(4);
+    expect(Object.keys(tables)).toHaveLength(5);
+    const withTtl = Object.entries(tables).filter(
+      ([, r]) =>
+        JSON.stringify(r.Properties.TimeToLiveSpecification) === '{"AttributeName":"ttl","Enabled":true}',
+    );
+    expect(withTtl.map(([id]) => id.replace(/Table.*$/, '')).sort()).toEqual([
+      'MailQueueIndex',
+      'StorageCoordination',
+      'StorageHistory',
+    ]);
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -135,6 +144,7 @@ describe('stateful stack', () => {
         'STRATO_COORDINATION_TABLE',
         'STRATO_DIRECTORY_TABLE',
         'STRATO_DLQ_URL',
+        'STRATO_HISTORY_TABLE',
         'STRATO_MAILBOX_BUCKET',
         'STRATO_MAILBOX_TABLE',
         'STRATO_QUEUE_INDEX_TABLE',

@@ -55,6 +55,7 @@ export function resourceLabel(resource: unknown): string {
     [/DirectoryTable/, 'directory'],
     [/MailboxesTable/, 'mailboxes'],
     [/CoordinationTable/, 'coordination'],
+    [/HistoryTable/, 'history'],
     [/MailQueueIndexTable/, 'queue-index'],
     [/MailQueueDeadLetterQueue/, 'dlq'],
     [/MailQueue[0-9A-F]{8}Arn|MailQueueQueue/, 'queue'],

@@ -18,6 +18,7 @@ import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
 import { registerRules } from './commands/rules.ts';
+import { registerTrace } from './commands/trace.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
 import type { CliIo } from './io.ts';
@@ -48,6 +49,8 @@ Examples:
   $ strato queue delete --sender spam@example.net --older-than 2h --dry-run
   $ strato queue hold --domain flood.example --reason "spam run"
   $ strato queue release --domain flood.example
+  $ strato trace 01JD0Q5Z8X3V7K2M4N6P
+  $ strato trace alice@example.com --queued
   $ strato mailbox list alice@example.com
   $ strato mailbox read alice@example.com 3 > message.eml
   $ strato rules get account alice@example.com
@@ -149,6 +152,7 @@ function buildProgram(ctx: CliContext): Command {
   registerQueue(program, ctx);
   registerMailbox(program, ctx);
   registerRules(program, ctx);
+  registerTrace(program, ctx);
   routeCommanderOutput(program, ctx.io);
   return program;
 }

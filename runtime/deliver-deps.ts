@@ -2,7 +2,8 @@
  * Builds the backend's delivery dependencies from storage and config, shared by the LMTP backend
  * process and the backend Lambda: leases (cached per process), rules with their generated-mail
  * sink (back to the shared queue through the cluster rules, or over SMTP to the frontends, which
- * run them at intake), counters, SRS secret.
+ * run them at intake), counters, SRS secret, and the message-history recorder (flushed by
+ * `close()`; the Lambda flushes it after every invoke).
  * Pure assembly; nothing is contacted here.
  */
 
@@ -15,12 +16,19 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Storage } from '../core/ports/storage.ts';
 import { queueSink } from '../core/rules-runner/generated-mail-sink.ts';
+import { HistoryRecorder } from '../core/util/history-recorder.ts';
 
 export function buildDeliverDeps(
   storage: Storage,
   config: BackendConfig,
-  opts: { clock: Clock; logger: Logger; srsSecret: string },
-): DeliverDeps & { readonly leaseCache: LeaseCache; close(): Promise<void> } {
+  opts: { clock: Clock; logger: Logger; srsSecret: string; role?: 'backend' | 'backend-lambda' },
+): DeliverDeps & {
+  readonly leaseCache: LeaseCache;
+  readonly history: HistoryRecorder;
+  close(): Promise<void>;
+} {
+  const actor = { role: opts.role ?? 'backend', id: config.backendId } as const;
+  const history = new HistoryRecorder(storage.history, actor, opts.clock, opts.logger);
   const smtpSink =
     config.generatedMail === 'smtp'
       ? new SmtpGeneratedSink(
@@ -51,6 +59,7 @@ export function buildDeliverDeps(
           },
           job,
         ),
+      history,
     });
   return {
     backendId: config.backendId,
@@ -61,6 +70,7 @@ export function buildDeliverDeps(
     logger: opts.logger,
     leaseTtlMs: config.leaseTtlMs,
     leaseCache: new LeaseCache(),
+    history,
     counters: storage.counters,
     rules: {
       store: storage.rules,
@@ -73,6 +83,7 @@ export function buildDeliverDeps(
     },
     async close() {
       await smtpSink?.close?.();
+      await history.close();
     },
   };
 }

@@ -30,6 +30,7 @@ export async function openStorage(
       clock,
       maxReceiveCount: config.maxReceiveCount,
       maxQueued: config.maxQueued,
+      historyDays: config.historyDays,
     });
   }
   const { openAwsProcessStorage } = await import('./open-aws-storage.ts');

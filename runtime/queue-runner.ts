@@ -14,12 +14,14 @@ import type { QueueConfig } from '../core/config/queue-config.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import type { HistoryActor } from '../core/ports/message-history.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
 import { fixedBackends } from '../core/queue/fixed-backends.ts';
 import { cachedHolds } from '../core/queue/hold-check.ts';
 import type { ProcessorDeps } from '../core/queue/process-job.ts';
 import { QueueProcessor } from '../core/queue/queue-processor.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
+import { HistoryRecorder } from '../core/util/history-recorder.ts';
 import type { ProcessStorage } from './open-storage.ts';
 
 export interface QueueRunner {
@@ -84,11 +86,13 @@ export interface QueueRunnerOptions {
   readonly hostname: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Who records the message history of this processor's jobs (frontend id, queue Lambda). */
+  readonly actor: HistoryActor;
 }
 
 export async function startQueueRunnerDeps(
   opts: QueueRunnerOptions,
-): Promise<ProcessorDeps & { close(): Promise<void> }> {
+): Promise<ProcessorDeps & { readonly history: HistoryRecorder; close(): Promise<void> }> {
   const { storage, config } = opts;
   const channel = await createChannel(config, storage, opts.hostname);
   const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
@@ -96,9 +100,11 @@ export async function startQueueRunnerDeps(
   const registry = config.backendFunction
     ? fixedBackends([{ id: 'lambda', address: config.backendFunction, kind: 'lambda' }])
     : cachedRegistry(storage.backends, opts.clock, ROUTING_CACHE_MS);
+  const history = new HistoryRecorder(storage.history, opts.actor, opts.clock, opts.logger);
   return {
     queue: storage.queue,
     messages: storage.messages,
+    history,
     directory: storage.directory,
     leases: cachedLeaseReads(storage.leases, opts.clock, ROUTING_CACHE_MS),
     registry,
@@ -123,6 +129,7 @@ export async function startQueueRunnerDeps(
     async close() {
       await channel.close?.();
       await relay.close?.();
+      await history.close();
     },
   };
 }

@@ -28,6 +28,7 @@ export async function createLocalAwsResources(
       directory: `${prefix}-directory`,
       mailboxes: `${prefix}-mailboxes`,
       coordination: `${prefix}-coordination`,
+      history: `${prefix}-history`,
       spool: `${prefix}-spool`,
       mailboxBucket: `${prefix}-mailbox-store`,
     };
@@ -38,6 +39,7 @@ export async function createLocalAwsResources(
         directory: names.directory,
         mailboxes: names.mailboxes,
         coordination: names.coordination,
+        history: names.history,
       }),
       clients.s3.send(new CreateBucketCommand({ Bucket: names.spool })),
       clients.s3.send(new CreateBucketCommand({ Bucket: names.mailboxBucket })),
@@ -54,6 +56,7 @@ export async function createLocalAwsResources(
       [ENV.directoryTable]: names.directory,
       [ENV.mailboxTable]: names.mailboxes,
       [ENV.coordinationTable]: names.coordination,
+      [ENV.historyTable]: names.history,
       [ENV.spoolBucket]: names.spool,
       [ENV.mailboxBucket]: names.mailboxBucket,
       [ENV.endpointSqs]: endpoints.sqs,

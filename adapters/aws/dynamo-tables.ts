@@ -20,12 +20,13 @@ export interface DynamoTableNames {
   readonly directory: string;
   readonly mailboxes: string;
   readonly coordination: string;
+  readonly history: string;
 }
 
 /** Every table has a string partition key `pk` and a string sort key `sk`. */
 export const PK = 'pk';
 export const SK = 'sk';
-/** TTL attribute (epoch seconds) of the coordination table; only counter windows carry it. */
+/** TTL attribute (epoch seconds) of the coordination table (counter windows, vacation memory) and the history table. */
 export const TTL_ATTRIBUTE = 'ttl';
 /** Sparse GSI of the directory: only items that belong in a cluster-wide list carry `listPk`. */
 export const LIST_INDEX = 'list';
@@ -104,6 +105,20 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'backend   pk=backends sk=<id>: heartbeat (PutItem), deregister (DeleteItem), listLive/listAll (Query)',
         'hold      pk=queue-holds sk=<kind>#<value>: queue hold directives; add (conditional PutItem), ' +
           'remove (DeleteItem), list (Query; read by queue processors through a short cache)',
+      ],
+    },
+    {
+      role: 'history',
+      tableName: names.history,
+      partitionKey: PK,
+      sortKey: SK,
+      ttlAttribute: TTL_ATTRIBUTE,
+      globalSecondaryIndexes: [],
+      accessPatterns: [
+        'event     pk=msg#<queue id> sk=<at ms, 13 digits>#<writer>#<seq>: append (BatchWriteItem), story = Query pk; ' +
+          'ttl = at + retention (STRATO_HISTORY_DAYS)',
+        'lookup    pk=mid#<Message-ID> or addr#<address> sk=<at>#<queue id>: written with the accepted event; ' +
+          'trace by Message-ID or address = Query pk, newest first, Limit (no Scan)',
       ],
     },
   ];

@@ -36,6 +36,7 @@ export function suiteTables(): TestDynamo {
     directory: `${prefix}-directory`,
     mailboxes: `${prefix}-mailboxes`,
     coordination: `${prefix}-coordination`,
+    history: `${prefix}-history`,
   };
   let created: Promise<void> | undefined;
   afterAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * Opens the AWS storage of a cluster process: SQS queue (+ DLQ and index table), S3 spool and
- * mailbox buckets, DynamoDB directory, coordination and mailbox tables, from the names the
+ * mailbox buckets, DynamoDB directory, coordination, mailbox and history tables, from the names the
  * deployment sets. Clients are created lazily; a request counter can be attached to all of them
  * (requests per delivered message). Nothing is contacted at open: a wrong name fails at first use.
  */
@@ -14,6 +14,7 @@ import { DynamoAutoReplyMemory } from './dynamo-auto-reply-memory.ts';
 import { DynamoBackendRegistry } from './dynamo-backend-registry.ts';
 import { DynamoCounters } from './dynamo-counters.ts';
 import { DynamoDirectory } from './dynamo-directory.ts';
+import { DynamoMessageHistory } from './dynamo-message-history.ts';
 import { DynamoQueueHolds } from './dynamo-queue-holds.ts';
 import { DynamoRuleStore } from './dynamo-rule-store.ts';
 import type { RequestCounter } from './request-counter.ts';
@@ -89,6 +90,10 @@ export function openAwsStorage(
     counters: new DynamoCounters(coordination, { clock }),
     backends: new DynamoBackendRegistry(coordination, { clock }),
     holds: new DynamoQueueHolds(coordination),
+    history: new DynamoMessageHistory(table(config.historyTable, 'the history table'), {
+      clock,
+      retentionMs: config.historyDays * 86_400_000,
+    }),
     mailboxes: new S3MailboxStore({
       dynamo: table(config.mailboxTable, 'the mailbox table'),
       s3: clients.s3,

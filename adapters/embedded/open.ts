@@ -1,12 +1,14 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds) and mailbox.db (mailbox index), plus body
+ * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds), mailbox.db (mailbox index)
+ * and history.db (message history), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_HISTORY_DAYS } from '../../core/config/defaults.ts';
 import type { BackendRegistry } from '../../core/ports/backend-registry.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
@@ -21,6 +23,7 @@ import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { SqliteMailQueue } from './sqlite-mail-queue.ts';
+import { SqliteMessageHistory } from './sqlite-message-history.ts';
 import { SqliteQueueHolds } from './sqlite-queue-holds.ts';
 import { SqliteRuleStore } from './sqlite-rule-store.ts';
 
@@ -31,6 +34,8 @@ export interface EmbeddedStorageOptions {
   readonly maxReceiveCount?: number;
   /** Cap on queued (non-dead) jobs; 0 or absent = unlimited. */
   readonly maxQueued?: number;
+  /** Days message history is kept (default DEFAULT_HISTORY_DAYS). */
+  readonly historyDays?: number;
 }
 
 export interface EmbeddedStorage extends Storage {
@@ -38,16 +43,23 @@ export interface EmbeddedStorage extends Storage {
   readonly messages: FileMessageStore;
   /** Not (yet) in the Storage port; the backend processes heartbeat into it. */
   readonly backends: BackendRegistry;
+  readonly history: SqliteMessageHistory;
   readonly dataDir: string;
 }
 
 /**
- * Three WAL databases, not one: the frontends write the queue, the backends write the mailbox
- * index, and leases/counters/directory are shared. SQLite has one writer per database, so a
+ * Separate WAL databases, not one: the frontends write the queue, the backends write the mailbox
+ * index, leases/counters/directory are shared, and both roles append message history. SQLite has one writer per database, so a
  * single file made frontends and backends wait on each other's commits (measured under
  * `npm run bench`); separate files commit and fsync independently.
  */
-export const DB_FILES = { queue: 'queue.db', directory: 'directory.db', mailbox: 'mailbox.db' } as const;
+export const DB_FILES = {
+  queue: 'queue.db',
+  directory: 'directory.db',
+  mailbox: 'mailbox.db',
+  // Written by frontends and backends alike, so in neither role's file.
+  history: 'history.db',
+} as const;
 
 export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
   const clock = opts.clock ?? systemClock;
@@ -62,6 +74,9 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const queueDb = open(DB_FILES.queue);
     const directoryDb = open(DB_FILES.directory);
     const mailboxDb = open(DB_FILES.mailbox);
+    const historyDb = open(DB_FILES.history);
+    // History is best-effort: a power cut may lose its last commits, not mail.
+    historyDb.pragma('synchronous = NORMAL');
     // One batcher per process: message and mailbox writes into one directory share fsyncs.
     const dirSyncer = new DirSyncer();
     const queueOpts: { clock: Clock; maxReceiveCount?: number; maxQueued?: number } = { clock };
@@ -75,6 +90,10 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const rules = new SqliteRuleStore(directoryDb, { clock });
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const holds = new SqliteQueueHolds(directoryDb);
+    const history = new SqliteMessageHistory(historyDb, {
+      clock,
+      retentionMs: (opts.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000,
+    });
     const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
     const mailboxes = await FileMailboxStore.open(mailboxDb, opts.dataDir, { clock, dirSyncer });
     let closing: Promise<void> | undefined;
@@ -90,6 +109,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       rules,
       autoReplies,
       holds,
+      history,
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();

@@ -148,7 +148,7 @@ function receiveMessage(
       callback(null, await deliverSpooled(deps, tx, spool, counter.bytes()));
     })
     .catch((err) => {
-      deps.logger.error({ event: 'backend.spool_failed', deliveryId: tx.deliveryId, err: String(err) });
+      deps.logger.error({ event: 'backend.spool_failed', queueId: tx.deliveryId, err: String(err) });
       stream.resume();
       callback(
         smtpError({ code: 451, enhanced: '4.3.0', text: 'Local error in processing, try again later' }),

@@ -49,7 +49,7 @@ export class MailStorage extends Construct {
     super(scope, id);
     const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     // Physical names are left to CloudFormation; the definitions supply keys, GSIs and TTL.
-    const defs = tableDefinitions({ directory: '', mailboxes: '', coordination: '' });
+    const defs = tableDefinitions({ directory: '', mailboxes: '', coordination: '', history: '' });
     const tables: Partial<Record<keyof DynamoTableNames, TableV2>> = {};
     for (const def of defs) {
       const name = def.role[0]!.toUpperCase() + def.role.slice(1);
@@ -115,6 +115,7 @@ export class MailStorage extends Construct {
       [ENV.directoryTable]: this.tables.directory.tableName,
       [ENV.mailboxTable]: this.tables.mailboxes.tableName,
       [ENV.coordinationTable]: this.tables.coordination.tableName,
+      [ENV.historyTable]: this.tables.history.tableName,
       [ENV.spoolBucket]: bucketName(this.stage, 'spool'),
       [ENV.mailboxBucket]: bucketName(this.stage, 'mailbox'),
     };
@@ -157,6 +158,12 @@ export class MailStorage extends Construct {
       [this.spoolObjects()],
       SPOOL_REASON,
     );
+    this.grantHistoryWrite(grantee);
+  }
+
+  /** Every role that handles mail records its message history (batched writes only). */
+  private grantHistoryWrite(grantee: IGrantable): void {
+    allow(grantee, ['dynamodb:BatchWriteItem'], [this.tables.history.tableArn]);
   }
 
   /** Backends (LMTP tasks or the backend Lambda). */
@@ -185,5 +192,6 @@ export class MailStorage extends Construct {
       [this.spoolObjects()],
       SPOOL_REASON,
     );
+    this.grantHistoryWrite(grantee);
   }
 }

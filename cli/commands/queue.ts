@@ -21,6 +21,12 @@ export function registerQueue(program: Command, ctx: CliContext): void {
     .command('queue')
     .description(
       'inspect the shared mail queue; retry, bounce, delete, hold or release jobs (one, or by filter); dead letters',
+    )
+    .addHelpText(
+      'after',
+      '\nTo find a message by Message-ID, sender or recipient, or to see what happened to it, use\n' +
+        '"strato trace <queue-id|Message-ID|address>" ("--queued": only those still queued, on SQS\n' +
+        'first attempts included, which "queue list" does not show).',
     );
   queueList(queue, ctx);
   queueShow(queue, ctx);

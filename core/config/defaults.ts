@@ -30,6 +30,9 @@ export const DEFAULT_LMTP_PORT = 2424;
  */
 export const DEFAULT_RULES_HOP_LIMIT = 50;
 
+/** Days message history (`strato trace`) is kept: DynamoDB TTL, SQLite prune (STRATO_HISTORY_DAYS). */
+export const DEFAULT_HISTORY_DAYS = 7;
+
 /** Receives without an ack before a queued job goes dead (SQS maxReceiveCount). */
 export const DEFAULT_MAX_RECEIVE_COUNT = 20;
 /** Live jobs the queue holds before it refuses enqueues (intake back-pressure); 0 = no limit. */

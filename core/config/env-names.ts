@@ -76,6 +76,8 @@ export const ENV = {
   directoryTable: 'STRATO_DIRECTORY_TABLE',
   mailboxTable: 'STRATO_MAILBOX_TABLE',
   coordinationTable: 'STRATO_COORDINATION_TABLE',
+  historyTable: 'STRATO_HISTORY_TABLE',
+  historyDays: 'STRATO_HISTORY_DAYS',
   sesConfigurationSet: 'STRATO_SES_CONFIGURATION_SET',
   bounceAddress: 'STRATO_BOUNCE_ADDRESS',
   backendFunction: 'STRATO_BACKEND_FUNCTION',

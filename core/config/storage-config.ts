@@ -5,7 +5,12 @@
  * ones are listed at once.
  */
 import { z } from 'zod';
-import { DEFAULT_DATA_DIR, DEFAULT_MAX_QUEUED, DEFAULT_MAX_RECEIVE_COUNT } from './defaults.ts';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HISTORY_DAYS,
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_RECEIVE_COUNT,
+} from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { type Env, parseRoleConfig, positiveInt } from './parse.ts';
@@ -24,6 +29,8 @@ const schema = z.object({
   directoryTable: z.string().optional(),
   mailboxTable: z.string().optional(),
   coordinationTable: z.string().optional(),
+  historyTable: z.string().optional(),
+  historyDays: z.coerce.number().positive().max(3650).default(DEFAULT_HISTORY_DAYS),
   maxReceiveCount: positiveInt.default(DEFAULT_MAX_RECEIVE_COUNT),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   requestLog: z.string().optional(),
@@ -48,6 +55,8 @@ const names = {
   directoryTable: ENV.directoryTable,
   mailboxTable: ENV.mailboxTable,
   coordinationTable: ENV.coordinationTable,
+  historyTable: ENV.historyTable,
+  historyDays: ENV.historyDays,
   maxReceiveCount: ENV.maxReceiveCount,
   maxQueued: ENV.maxQueued,
   requestLog: ENV.awsRequestLog,
@@ -68,6 +77,7 @@ export const AWS_STORAGE_REQUIRED = [
   'directoryTable',
   'mailboxTable',
   'coordinationTable',
+  'historyTable',
 ] as const satisfies readonly (keyof typeof names)[];
 
 export const STORAGE_ENV_NAMES: readonly string[] = Object.values(names);

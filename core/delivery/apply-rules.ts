@@ -68,7 +68,7 @@ function accountRun(msg: RulesMessage, account: AccountRecord): GenerationRun {
   return {
     subject: msg,
     owner: { address: account.address, ...(account.realName ? { name: account.realName } : {}) },
-    logFields: { deliveryId: msg.deliveryId, account: account.address },
+    logFields: { queueId: msg.deliveryId, account: account.address },
   };
 }
 

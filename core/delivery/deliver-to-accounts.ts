@@ -24,6 +24,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
 import { editMessageHeaders, type RulesPlan } from '../rules/index.ts';
 import type { AccountSettings } from '../settings/settings.ts';
+import type { HistoryRecorder } from '../util/history-recorder.ts';
 import { INBOX_PLAN, planDelivery, type RulesDeps, sendGenerated } from './apply-rules.ts';
 import { LeaseCache } from './lease-cache.ts';
 
@@ -48,6 +49,8 @@ export interface DeliverDeps {
    * outcome the queue retries within seconds).
    */
   readonly leasePerCall?: boolean;
+  /** Message history (best-effort): what was stored where, and what rules discarded. */
+  readonly history?: HistoryRecorder;
 }
 
 export interface LocalDelivery {
@@ -124,13 +127,21 @@ function foldersOf(
   msg: LocalDelivery,
   account: AccountRecord,
   plan: RulesPlan,
+  rcpt: string,
 ): readonly string[] {
   if (plan.fate.kind === 'drop') {
+    const { because } = plan.fate;
     deps.logger.info({
       event: 'backend.not_stored',
-      deliveryId: msg.deliveryId,
+      queueId: msg.deliveryId,
       account: account.address,
-      because: plan.fate.because,
+      because,
+    });
+    deps.history?.record(msg.deliveryId, {
+      kind: 'discarded',
+      recipient: rcpt,
+      account: account.address,
+      because,
     });
   }
   return plan.fate.kind === 'deliver' ? plan.fate.folders : [];
@@ -144,6 +155,7 @@ async function storeCopy(
   plan: RulesPlan,
   folder: string,
   epoch: number,
+  rcpt: string,
 ): Promise<void> {
   const body = await msg.openBody();
   try {
@@ -158,9 +170,13 @@ async function storeCopy(
       },
       plan.headerEdits.length > 0 ? editMessageHeaders(plan.headerEdits, body) : body,
     );
+    if (!result.duplicate) {
+      const stored = { recipient: rcpt, account: account.address, folder, backend: deps.backendId };
+      deps.history?.record(msg.deliveryId, { kind: 'stored', ...stored });
+    }
     deps.logger.info({
       event: result.duplicate ? 'backend.duplicate_skipped' : 'backend.stored',
-      deliveryId: msg.deliveryId,
+      queueId: msg.deliveryId,
       account: account.address,
       folder,
       uid: result.uid,
@@ -198,8 +214,8 @@ async function deliverOne(deps: DeliverDeps, msg: LocalDelivery, rcpt: string): 
   const rulesDeps = deps.rules ? { ...deps, rules: deps.rules } : undefined;
   const plan = rulesDeps ? await planDelivery(rulesDeps, rulesMsg, account, rcpt) : INBOX_PLAN;
   if (plan.fate.kind === 'reject') return permanent(replies.rejectedByRule(plan.fate.text));
-  for (const folder of foldersOf(deps, msg, account, plan)) {
-    await storeCopy(deps, msg, account, plan, folder, lease.lease.epoch);
+  for (const folder of foldersOf(deps, msg, account, plan, rcpt)) {
+    await storeCopy(deps, msg, account, plan, folder, lease.lease.epoch, rcpt);
   }
   if (rulesDeps) await sendGenerated(rulesDeps, rulesMsg, account, plan);
   return delivered(replies.delivered());
@@ -231,6 +247,7 @@ async function deliverEach(deps: DeliverDeps, msg: LocalDelivery): Promise<Map<s
       if (stale) deps.leaseCache?.forget(err.account);
       deps.logger.warn({
         event: stale ? 'backend.lease_lost' : 'backend.store_failed',
+        queueId: msg.deliveryId,
         rcpt,
         err: String(err),
       });

@@ -19,6 +19,7 @@ import { QueueFullError } from '../ports/errors.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
+import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 import { newQueueId } from '../util/ids.ts';
 import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
 import type { AcceptedRecipient } from './envelope-checks.ts';
@@ -38,6 +39,8 @@ export interface AcceptDeps {
   readonly clusterRules?: ClusterRulesDeps;
   /** For the sender's MailOutFlow; without it that limit is not counted. */
   readonly counters?: Counters;
+  /** Message history (best-effort); without it nothing is recorded. */
+  readonly history?: HistoryRecorder;
 }
 
 export interface AcceptRequest extends StoreRequest {
@@ -126,11 +129,18 @@ function messageSource(req: AcceptRequest): MessageSource {
 }
 
 /** The message's queue job: the envelope, per-recipient state and the client it came from. */
-function messageJob(req: AcceptRequest, queueId: string, body: BodyRef, now: number): QueueJob {
+function messageJob(
+  req: AcceptRequest,
+  queueId: string,
+  stored: { readonly ref: BodyRef; readonly messageId?: string },
+  now: number,
+): QueueJob {
   const { session } = req;
+  const body = stored.ref;
   return {
     id: queueId,
     source: messageSource(req),
+    ...(stored.messageId ? { messageId: stored.messageId } : {}),
     createdAt: now,
     body,
     envelope: {
@@ -240,9 +250,10 @@ export async function acceptMessage(
 
   const stored = await storeBody(deps, req, data, queueId, now, log);
   if (!stored.ok) return stored;
-  const job = messageJob(req, queueId, stored.ref, now);
+  const job = messageJob(req, queueId, stored, now);
   const decision = await runClusterRules(deps, req, job, log);
   if ('ok' in decision) return decision;
   const failed = await enqueueJobs(deps, job, decision, log);
+  if (!failed) for (const j of decision.jobs) deps.history?.record(j.id, acceptedFact(j, job.id));
   return failed ?? accepted(job, decision);
 }

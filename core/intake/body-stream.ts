@@ -1,12 +1,14 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
- * Received header, normalises line ends to CRLF, counts bytes and Received hops. It buffers
- * nothing beyond the current chunk. When the size limit or the hop limit is crossed it fails
+ * Received header, normalises line ends to CRLF, counts bytes and Received hops, and notes the
+ * Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
+ * section, for the Message-ID). When the size limit or the hop limit is crossed it fails
  * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
+import { MessageIdSniffer } from './message-id-sniffer.ts';
 
 export type BodyFailure =
   | { readonly kind: 'too-big'; readonly bytes: number }
@@ -39,6 +41,7 @@ export class IntakeBodyStream extends Transform {
   bytes = 0;
   private readonly normalizer = new CrlfNormalizer();
   private readonly hops = new ReceivedHopCounter();
+  private readonly sniffer = new MessageIdSniffer();
   private headerSent = false;
 
   constructor(private readonly opts: IntakeBodyOptions) {
@@ -47,6 +50,11 @@ export class IntakeBodyStream extends Transform {
 
   get receivedHops(): number {
     return this.hops.hops;
+  }
+
+  /** The message's Message-ID header (as the client sent it), once the header section has passed. */
+  get messageId(): string | undefined {
+    return this.sniffer.messageId;
   }
 
   private sendHeader(): void {
@@ -64,6 +72,7 @@ export class IntakeBodyStream extends Transform {
       return new IntakeAbort(this.failure);
     }
     this.hops.push(chunk);
+    this.sniffer.push(chunk);
     if (this.hops.hops > this.opts.maxHops) {
       this.failure = { kind: 'loop', hops: this.hops.hops };
       return new IntakeAbort(this.failure);

@@ -123,7 +123,7 @@ export async function storeBody(
   queueId: string,
   now: number,
   log: Logger,
-): Promise<{ readonly ok: true; readonly ref: BodyRef } | StoreFailure> {
+): Promise<{ readonly ok: true; readonly ref: BodyRef; readonly messageId?: string } | StoreFailure> {
   const limits = sizeLimits(req);
   const body = intakeStream(req, queueId, now, limits);
   let clientGone: Error | undefined;
@@ -139,7 +139,9 @@ export async function storeBody(
   body.on('error', () => drain(data, body));
   data.pipe(body);
   try {
-    return { ok: true, ref: await deps.messages.put(queueId, body) };
+    const ref = await deps.messages.put(queueId, body);
+    const messageId = body.messageId;
+    return { ok: true, ref, ...(messageId ? { messageId } : {}) };
   } catch (error) {
     drain(data, body);
     body.destroy();

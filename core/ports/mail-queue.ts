@@ -59,6 +59,8 @@ export interface QueueJob {
   /** Stable queue id (shown to users, used as the body key); survives re-scheduling. */
   readonly id: string;
   readonly source: MessageSource;
+  /** The message's Message-ID header as intake saw it, when it had one (for `strato trace`). */
+  readonly messageId?: string;
   /** ms since epoch when the message was accepted. */
   readonly createdAt: number;
   readonly body: BodyRef;

@@ -10,6 +10,7 @@ import type { Counters } from './counters.ts';
 import type { DirectoryAdmin } from './directory.ts';
 import type { OperableMailQueue } from './mail-queue.ts';
 import type { MailboxStore } from './mailbox-store.ts';
+import type { MessageHistory } from './message-history.ts';
 import type { MessageStore } from './message-store.ts';
 import type { QueueHolds } from './queue-holds.ts';
 import type { RuleStore } from './rule-store.ts';
@@ -33,6 +34,8 @@ export interface Storage {
   readonly autoReplies: AutoReplyMemory;
   /** The operator's queue hold directives (job, account, domain), read by queue processors. */
   readonly holds: QueueHolds;
+  /** What happened to each message (best-effort; written through HistoryRecorder). */
+  readonly history: MessageHistory;
   /** Flush and release every handle; safe to call twice. */
   close(): Promise<void>;
 }

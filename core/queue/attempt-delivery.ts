@@ -15,6 +15,8 @@ import type { DirectoryReader } from '../ports/directory.ts';
 import type { JobRecipient, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay } from '../ports/outbound-relay.ts';
+import type { HistoryRecorder } from '../util/history-recorder.ts';
+import { recordRelayed } from './record-history.ts';
 import { routeRecipients } from './route-recipients.ts';
 
 export interface AttemptDeps {
@@ -26,6 +28,8 @@ export interface AttemptDeps {
   readonly relay: OutboundRelay;
   readonly clock: Clock;
   readonly backendMode: 'dynamic' | 'static';
+  /** Message history (best-effort): relayed recipients are recorded here. */
+  readonly history?: HistoryRecorder;
 }
 
 export type Outcomes = Map<string, RecipientOutcome>;
@@ -90,6 +94,7 @@ async function relayExternal(deps: AttemptDeps, job: QueueJob, recipients: strin
     ...(envelope.envid ? { envid: envelope.envid } : {}),
     ...(envelope.ret ? { ret: envelope.ret } : {}),
   });
+  for (const [rcpt, o] of result) if (o.kind === 'delivered') recordRelayed(deps.history, job, rcpt, o);
   return new Map(result);
 }
 

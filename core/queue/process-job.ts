@@ -22,6 +22,7 @@ import {
   type MailQueue,
   type QueueJob,
 } from '../ports/mail-queue.ts';
+import type { HistoryRecorder } from '../util/history-recorder.ts';
 import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
 import { type AttemptDeps, attemptDelivery, type Outcomes } from './attempt-delivery.ts';
 import { type HoldCheckDeps, parkIfHeld } from './hold-check.ts';
@@ -32,6 +33,7 @@ import {
   quickRetryAt,
   rerouteMoving,
 } from './quick-retry.ts';
+import { recordDeferred, recordDsn, recordFailed } from './record-history.ts';
 import { isExpired, isWarningDue, nextAttemptAt, type RetrySchedule } from './retry-schedule.ts';
 import { type DsnKind, sendDsn } from './send-dsn.ts';
 
@@ -45,6 +47,8 @@ export interface ProcessorDeps extends AttemptDeps, HoldCheckDeps {
   readonly quickRetry?: QuickRetrySettings;
   /** Uncached routing reads for re-routing a moving account at once (default: the usual ones). */
   readonly freshRouting?: FreshRouting;
+  /** Message history (best-effort); without it nothing is recorded. */
+  readonly history?: HistoryRecorder;
 }
 
 export type JobResult = 'done' | 'rescheduled' | 'deferred' | 'held';
@@ -140,7 +144,8 @@ function owedDsns(schedule: RetrySchedule, job: QueueJob, settled: Settled, now:
 async function sendDsns(deps: ProcessorDeps, job: QueueJob, dsns: [DsnKind, JobRecipient[]][]) {
   const willRetryUntil = job.createdAt + deps.schedule.lifetimeSeconds * 1000;
   for (const [kind, recipients] of dsns) {
-    await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
+    const id = await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
+    if (id) recordDsn(deps.history, job, kind, id, recipients);
   }
 }
 
@@ -162,6 +167,7 @@ async function finish(
       .delete(job.body)
       .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));
   }
+  deps.history?.record(job.id, { kind: 'done', attempts: job.attempts });
   log.info({ event: 'queue.done', attempts: job.attempts });
 }
 
@@ -191,6 +197,7 @@ async function reschedule(
   job.notBefore = next;
   const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000)));
   await deps.queue.reschedule(leased.receipt, job, delay);
+  recordDeferred(deps.history, job, now, next);
   log.info({
     event: 'queue.rescheduled',
     pending: stillPending(job).length,
@@ -206,7 +213,7 @@ export async function processJob(
 ): Promise<JobResult> {
   const job: QueueJob = structuredClone(leased.job);
   const now = deps.clock.now();
-  const log = deps.logger.child({ jobId: job.id });
+  const log = deps.logger.child({ queueId: job.id });
   if (await parkIfHeld(deps, leased, job, log)) return 'held';
   if (await deferIfNotYet(deps, leased, job, now)) return 'deferred';
 
@@ -218,6 +225,7 @@ export async function processJob(
   const stateRetry = await applyAccountStateRetry(deps.directory, job, outcomes, now);
   const settled = recordOutcomes(job, pending, outcomes, now, log);
   expireOverdue(deps.schedule, job, now, settled, log);
+  recordFailed(deps.history, job, settled);
   // DSNs are enqueued before the job is acked or re-scheduled: a crash in between repeats the
   // attempt, and the DSN's id is derived from the job, so the repeat does not send it twice.
   await sendDsns(deps, job, owedDsns(deps.schedule, job, settled, now));

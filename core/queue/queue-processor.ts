@@ -100,7 +100,7 @@ export class QueueProcessor {
       if (asked >= giveUpAt) {
         stopTicking();
         lost = true;
-        this.log.warn({ event: 'queue.delivery_too_long', jobId: leased.job.id });
+        this.log.warn({ event: 'queue.delivery_too_long', queueId: leased.job.id });
         return;
       }
       this.deps.queue.extend(leased.receipt, this.opts.visibilitySeconds).then(
@@ -109,7 +109,7 @@ export class QueueProcessor {
         },
         (err) => {
           lost = true;
-          this.log.warn({ event: 'queue.extend_failed', jobId: leased.job.id, err: String(err) });
+          this.log.warn({ event: 'queue.extend_failed', queueId: leased.job.id, err: String(err) });
         },
       );
     }, every);
@@ -119,7 +119,7 @@ export class QueueProcessor {
     } catch (err) {
       this.log.error({
         event: 'queue.process_error',
-        jobId: leased.job.id,
+        queueId: leased.job.id,
         receiveCount: leased.receiveCount,
         err: String(err),
       });

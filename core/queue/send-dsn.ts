@@ -9,6 +9,7 @@ import { buildDsn, type DsnInput } from '../dsn/build-dsn.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
+import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 import { derivedQueueId } from '../util/ids.ts';
 
 export type DsnKind = 'failed' | 'delayed' | 'delivered';
@@ -18,6 +19,7 @@ type SendDsnDeps = {
   messages: MessageStore;
   clock: Clock;
   hostname: string;
+  history?: HistoryRecorder;
 };
 
 /** The same id for the same job, kind and recipients, so a repeated step enqueues nothing new. */
@@ -85,6 +87,8 @@ export async function sendDsn(
   const original = await deps.messages.open(job.body);
   const body = buildDsn(dsnInput(deps.hostname, job, kind, recipients, now, opts.willRetryUntil), original);
   const ref = await deps.messages.put(id, Readable.from(body));
-  await deps.queue.enqueue([dsnJob(id, now, ref, job.envelope.mailFrom)]);
+  const dsn = dsnJob(id, now, ref, job.envelope.mailFrom);
+  await deps.queue.enqueue([dsn]);
+  deps.history?.record(id, acceptedFact(dsn, job.id));
   return id;
 }

@@ -20,6 +20,7 @@ import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, MailQueue, QueueJob } from '../ports/mail-queue.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
+import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 
 /** Envelope traits a generated message that carries the original keeps from it. */
 export interface CarriedEnvelope {
@@ -121,6 +122,8 @@ export interface QueueSinkDeps extends StoreDeps {
   readonly clusterRules?: ClusterScreen;
   /** For rules.generated_rejected and orphan-body warnings (required with clusterRules). */
   readonly logger?: Logger;
+  /** Message history (best-effort): each enqueued generated job is recorded as accepted. */
+  readonly history?: HistoryRecorder;
 }
 
 /** Best effort: a body that stays behind is an orphan the sweep removes. */
@@ -148,6 +151,7 @@ async function screenAndEnqueue(deps: QueueSinkDeps, screen: ClusterScreen, job:
   }
   try {
     if (decision.jobs.length > 0) await deps.queue.enqueue(decision.jobs);
+    for (const j of decision.jobs) deps.history?.record(j.id, acceptedFact(j));
   } catch (err) {
     await deleteBodies(deps, [job.body, ...decision.created], job.id);
     throw err;
@@ -166,7 +170,10 @@ export function queueSink(deps: QueueSinkDeps): GeneratedMailSink {
       const job = await storeGeneratedJob(deps, m);
       if (!job) return;
       if (deps.clusterRules) await screenAndEnqueue(deps, deps.clusterRules, job);
-      else await deps.queue.enqueue([job]);
+      else {
+        await deps.queue.enqueue([job]);
+        deps.history?.record(job.id, acceptedFact(job));
+      }
     },
   };
 }

@@ -69,7 +69,7 @@ export interface RulesOwner {
 export interface GenerationRun {
   readonly subject: RulesSubject;
   readonly owner: RulesOwner;
-  /** Added to every log line of this run (queueId, or deliveryId and account). */
+  /** Added to every log line of this run (queueId, and the account on backends). */
   readonly logFields: Readonly<Record<string, unknown>>;
 }
 

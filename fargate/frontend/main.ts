@@ -16,6 +16,7 @@ import { parseStorageConfig, type StorageConfig } from '../../core/config/storag
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
+import { HistoryRecorder } from '../../core/util/history-recorder.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { type QueueRunner, startQueueRunner } from '../../runtime/queue-runner.ts';
@@ -79,6 +80,7 @@ interface Boot extends LoadedConfig {
 
 /** The running frontend, as shutdown needs it. */
 interface Running {
+  readonly history: HistoryRecorder;
   readonly listeners: SmtpListeners;
   readonly storage: Storage;
   readonly runner: QueueRunner | undefined;
@@ -97,6 +99,7 @@ function smtpListeners(
   storage: Storage,
   srsSecret: string,
   lifecycle: Lifecycle,
+  history: HistoryRecorder,
 ) {
   const { config, logger } = boot;
   return createSmtpListeners(config, tls, {
@@ -111,6 +114,7 @@ function smtpListeners(
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
     stopping: () => lifecycle.stopping,
+    history,
   });
 }
 
@@ -125,6 +129,7 @@ async function startBackground(boot: Boot, storage: Storage, lifecycle: Lifecycl
         hostname: config.hostname,
         clock: systemClock,
         logger,
+        actor: { role: 'frontend', id: boot.frontendId },
       })
     : undefined;
   // 503 as soon as shutdown begins, so the load balancer drains this task first.
@@ -144,7 +149,13 @@ async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycl
   startup.stage = 'storage';
   const storage = await openStorage(boot.storageConfig);
   const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
-  const listeners = smtpListeners(boot, tls, storage, srsSecret, lifecycle);
+  const history = new HistoryRecorder(
+    storage.history,
+    { role: 'frontend', id: boot.frontendId },
+    systemClock,
+    logger,
+  );
+  const listeners = smtpListeners(boot, tls, storage, srsSecret, lifecycle, history);
   startup.stage = 'listen';
   const ports = await listeners.listen().catch(async (err) => {
     await storage.close();
@@ -159,7 +170,7 @@ async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycl
   });
   const { runner, health } = await startBackground(boot, storage, lifecycle);
   process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
-  return { listeners, storage, runner, health };
+  return { history, listeners, storage, runner, health };
 }
 
 /** Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. */
@@ -176,6 +187,7 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
     }, config.closeTimeoutMs + 10_000).unref();
     await Promise.all([running.listeners.close(), running.runner?.stop()]);
     running.health?.close();
+    await running.history.close();
     await running.storage.close();
     logger.info({ event: 'frontend.stopped', reason });
     process.exit(0);

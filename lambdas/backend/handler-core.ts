@@ -35,6 +35,8 @@ export function createBackendHandler(deps: DeliverDeps & { messages: MessageStor
       ...(event.source ? { source: event.source } : {}),
       openBody: () => deps.messages.open(event.body),
     });
+    // A frozen execution environment writes nothing: the history goes out before the answer.
+    await deps.history?.flush();
     return {
       outcomes: event.recipients.map((recipient) => ({ recipient, outcome: outcomes.get(recipient)! })),
     };

@@ -32,7 +32,12 @@ async function init() {
     role: 'backend-lambda',
     backendId: config.backendId,
   });
-  const deps = buildDeliverDeps(storage, config, { clock: systemClock, logger, srsSecret: config.srsSecret });
+  const deps = buildDeliverDeps(storage, config, {
+    clock: systemClock,
+    logger,
+    srsSecret: config.srsSecret,
+    role: 'backend-lambda',
+  });
   return createBackendHandler({ ...deps, messages: storage.messages });
 }
 

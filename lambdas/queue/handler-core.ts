@@ -2,7 +2,8 @@
  * The queue Lambda's logic (queue processing as an SQS event-source consumer): each record goes
  * through the SQS queue's own receive check (stale or released copies are dropped) and then the
  * same core processJob as the frontends' processors. A record whose processing throws is
- * reported as a batch item failure (Powertools Batch), so only it returns to the queue.
+ * reported as a batch item failure (Powertools Batch), so only it returns to the queue. The
+ * batch's message history is flushed before the invocation returns.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -32,6 +33,10 @@ export function createQueueHandler(deps: QueueHandlerDeps) {
     );
     for (const job of leased) await processJob(deps, job);
   };
-  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context });
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const response = await processPartialResponse(event, handleRecord, processor, { context });
+    // A frozen execution environment writes nothing: the batch's history goes out before returning.
+    await deps.history?.flush();
+    return response;
+  };
 }

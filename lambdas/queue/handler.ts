@@ -28,6 +28,11 @@ async function init() {
     hostname,
     clock: systemClock,
     logger,
+    // One id per execution environment: its log stream's.
+    actor: {
+      role: 'queue-lambda',
+      id: process.env.AWS_LAMBDA_LOG_STREAM_NAME?.split(']').pop() || 'queue-lambda',
+    },
   });
   return createQueueHandler({
     ...deps,

@@ -21,6 +21,7 @@ import { silentLogger } from '../../core/ports/logger.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
 import { fixedBackends } from '../../core/queue/fixed-backends.ts';
 import { DEFAULT_RETRY_SCHEDULE } from '../../core/queue/retry-schedule.ts';
+import { HistoryRecorder } from '../../core/util/history-recorder.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 import { createBackendHandler } from '../../lambdas/backend/handler-core.ts';
 import { createQueueHandler } from '../../lambdas/queue/handler-core.ts';
@@ -117,6 +118,12 @@ beforeAll(async () => {
       logger: silentLogger,
       leaseTtlMs: 60_000,
       leaseCache: new LeaseCache(),
+      history: new HistoryRecorder(
+        s.history,
+        { role: 'backend-lambda', id: 'lambda' },
+        systemClock,
+        silentLogger,
+      ),
     }) as (event: unknown) => Promise<unknown>,
   );
   const lambda = new LambdaClient({
@@ -139,6 +146,7 @@ beforeAll(async () => {
     hostname: 'mx.example.com',
     backendMode: 'dynamic',
     visibilitySeconds: 30,
+    history: new HistoryRecorder(s.history, { role: 'queue-lambda', id: 'q1' }, systemClock, silentLogger),
   });
 });
 
@@ -170,6 +178,9 @@ describe('serverless pipeline on the AWS emulators', () => {
       ).Messages,
     ).toBeUndefined();
     expect(await aws.storage.messages.exists(j.body.key)).toBe(false);
+    // Both Lambdas flushed their history before returning.
+    const story = (await aws.storage.history.story(j.id)).map((e) => `${e.by.role}:${e.kind}`);
+    expect(story.sort()).toEqual(['backend-lambda:stored', 'queue-lambda:done', 'queue-lambda:relayed']);
   });
 
   it('fails an unknown local recipient with exactly one DSN job', async () => {
@@ -181,6 +192,14 @@ describe('serverless pipeline on the AWS emulators', () => {
     expect(dsns).toHaveLength(1);
     expect(dsns[0]).toContain('sender@remote.example');
     expect(dsns[0]).toContain(j.id.slice(0, 10));
+    const story = await aws.storage.history.story(j.id);
+    const dsnSent = story.find((e) => e.kind === 'dsn-sent');
+    expect(story.map((e) => e.kind).sort()).toEqual(['done', 'dsn-sent', 'failed', 'stored']);
+    expect(
+      (await aws.storage.history.story(dsnSent!.kind === 'dsn-sent' ? dsnSent!.dsnQueueId : '')).map(
+        (e) => e.kind,
+      ),
+    ).toEqual(['accepted']);
     await queueHandler(next, context); // the DSN goes out through SES
   });
 

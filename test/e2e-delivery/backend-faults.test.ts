@@ -69,7 +69,7 @@ async function holdPort(port: number): Promise<Server> {
   }
 }
 
-const jobDone = (id: string) => (l: LogLine) => l.event === 'queue.done' && l.jobId === id;
+const jobDone = (id: string) => (l: LogLine) => l.event === 'queue.done' && l.queueId === id;
 
 describe('a backend SIGKILLed in the middle of a stream of deliveries', () => {
   it('ends with every accepted message in the right INBOX exactly once and the queue drained', async () => {
@@ -169,8 +169,8 @@ describe("a dead backend's account lease", () => {
     expect(after.owner).toBe(other);
     expect(after.epoch).toBe(before.epoch + 1);
     // While the dead owner's lease was valid the delivery was refused and retried.
-    expect(countEvents(cluster.logs, 'queue.deferred', (l) => l.jobId === second!.id)).toBeGreaterThan(0);
-    const stored = cluster.logs.filter((l) => l.event === 'backend.stored' && l.deliveryId === second!.id);
+    expect(countEvents(cluster.logs, 'queue.deferred', (l) => l.queueId === second!.id)).toBeGreaterThan(0);
+    const stored = cluster.logs.filter((l) => l.event === 'backend.stored' && l.queueId === second!.id);
     expect(stored.map((l) => l.backendId)).toEqual([other]);
     expect(await exactlyOnceProblems(cluster.dataDir, [first!, second!], [CAROL])).toEqual([]);
   });

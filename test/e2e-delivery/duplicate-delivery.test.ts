@@ -106,8 +106,8 @@ describe('the same delivery id twice over LMTP to a backend process', () => {
         ]);
         expect(inbox[0]!.body).toBe(text);
       }
-      expect(countEvents(backend.logs, 'backend.stored', (l) => l.deliveryId === id)).toBe(2);
-      expect(countEvents(backend.logs, 'backend.duplicate_skipped', (l) => l.deliveryId === id)).toBe(4);
+      expect(countEvents(backend.logs, 'backend.stored', (l) => l.queueId === id)).toBe(2);
+      expect(countEvents(backend.logs, 'backend.duplicate_skipped', (l) => l.queueId === id)).toBe(4);
     },
     PROCESS_TEST_TIMEOUT_MS,
   );
@@ -137,7 +137,7 @@ describe('a queue processor SIGKILLed after the backend stored a message but bef
       const [warm] = await sendStream(cluster.ports.mx, [{ token: 'warm-up', to: [ALICE] }], {
         connections: 1,
       });
-      await cluster.waitForLog((l) => l.event === 'queue.done' && l.jobId === warm!.id);
+      await cluster.waitForLog((l) => l.event === 'queue.done' && l.queueId === warm!.id);
 
       proxy.hold();
       const held = new Promise<{ deliveryId: string | undefined }>((resolve) => proxy.once('held', resolve));
@@ -149,10 +149,10 @@ describe('a queue processor SIGKILLed after the backend stored a message but bef
       expect((await held).deliveryId).toBe(jobId);
       // The backend stored it for both accounts; the processor is still waiting for the replies.
       await cluster.waitForLog(
-        (l) => l.event === 'backend.stored' && l.deliveryId === jobId && l.account === BOB,
+        (l) => l.event === 'backend.stored' && l.queueId === jobId && l.account === BOB,
       );
-      expect(countEvents(cluster.logs, 'backend.stored', (l) => l.deliveryId === jobId)).toBe(2);
-      expect(countEvents(cluster.logs, 'queue.delivered', (l) => l.jobId === jobId)).toBe(0);
+      expect(countEvents(cluster.logs, 'backend.stored', (l) => l.queueId === jobId)).toBe(2);
+      expect(countEvents(cluster.logs, 'queue.delivered', (l) => l.queueId === jobId)).toBe(0);
 
       const frontend = (await readClusterState(cluster.dataDir)).workers.find((w) => w.role === 'frontend')!;
       process.kill(frontend.pid, 'SIGKILL');
@@ -161,12 +161,12 @@ describe('a queue processor SIGKILLed after the backend stored a message but bef
 
       // The restarted frontend receives the job once its lease runs out and delivers it again.
       await cluster.waitForLog(
-        (l) => l.event === 'queue.done' && l.jobId === jobId && l.pid !== frontend.pid,
+        (l) => l.event === 'queue.done' && l.queueId === jobId && l.pid !== frontend.pid,
         15_000,
       );
       await waitQueueDrained(cluster.dataDir, 5_000);
-      expect(countEvents(cluster.logs, 'backend.stored', (l) => l.deliveryId === jobId)).toBe(2);
-      expect(countEvents(cluster.logs, 'backend.duplicate_skipped', (l) => l.deliveryId === jobId)).toBe(2);
+      expect(countEvents(cluster.logs, 'backend.stored', (l) => l.queueId === jobId)).toBe(2);
+      expect(countEvents(cluster.logs, 'backend.duplicate_skipped', (l) => l.queueId === jobId)).toBe(2);
       expect(await exactlyOnceProblems(cluster.dataDir, [warm!, victim!], [ALICE, BOB])).toEqual([]);
       expect(
         cluster.logs.some(

@@ -101,10 +101,8 @@ describe('a frontend worker SIGKILLed while processing the queue', () => {
     // recognised the delivery it had already stored.
     const after = cluster.logs.slice(logsAtKill);
     for (const jobId of caught) {
-      expect(countEvents(after, 'backend.duplicate_skipped', (l) => l.deliveryId === jobId)).toBeGreaterThan(
-        0,
-      );
-      expect(countEvents(after, 'queue.done', (l) => l.jobId === jobId && l.pid !== victim)).toBe(1);
+      expect(countEvents(after, 'backend.duplicate_skipped', (l) => l.queueId === jobId)).toBeGreaterThan(0);
+      expect(countEvents(after, 'queue.done', (l) => l.queueId === jobId && l.pid !== victim)).toBe(1);
     }
     expect(
       countEvents(after, 'cluster.worker_exited', (l) => l.workerPid === victim && l.signal === 'SIGKILL'),

@@ -70,7 +70,7 @@ async function submitAsAlice(to: readonly string[], subject: string): Promise<st
   }
 }
 
-const of = (jobId: string, event: string) => (l: LogLine) => l.event === event && l.jobId === jobId;
+const of = (jobId: string, event: string) => (l: LogLine) => l.event === event && l.queueId === jobId;
 
 /** A DSN's own header block and its message/delivery-status part (not the original's headers). */
 function sections(body: string): { head: string; status: string } {
@@ -187,7 +187,9 @@ describe('a smarthost that refuses one recipient and takes the other', () => {
     expect(received[0]!.from).toBe(ALICE);
     expect(received[0]!.to).toEqual([GOOD]);
     expect(received[0]!.body).toContain('\r\nSubject: half refused\r\n');
-    expect(countEvents(cluster.logs, 'queue.delivered', (l) => l.jobId === jobId && l.rcpt === GOOD)).toBe(1);
+    expect(countEvents(cluster.logs, 'queue.delivered', (l) => l.queueId === jobId && l.rcpt === GOOD)).toBe(
+      1,
+    );
     const failed = cluster.logs.filter((l) => of(jobId, 'queue.failed')(l));
     expect(failed.map((l) => l.rcpt)).toEqual([BAD]);
 

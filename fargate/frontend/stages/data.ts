@@ -27,6 +27,7 @@ function acceptDeps({ deps, log }: SessionContext): AcceptDeps {
     clock: deps.clock,
     logger: log,
     counters: storage.counters,
+    ...(deps.history ? { history: deps.history } : {}),
     clusterRules: {
       store: storage.rules,
       autoReplies: storage.autoReplies,

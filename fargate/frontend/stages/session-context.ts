@@ -14,6 +14,7 @@ import { replies } from '../../../core/mail/smtp-replies.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
+import type { HistoryRecorder } from '../../../core/util/history-recorder.ts';
 
 /** The public listeners, and `internal`: plain SMTP for the backends' generated mail (optional). */
 export type ListenerName = 'mx' | 'submission' | 'smtps' | 'internal';
@@ -43,6 +44,8 @@ export interface SessionDeps {
   readonly rulesHopLimit?: number;
   /** True once shutdown began: new sessions and transactions get 421. */
   readonly stopping: () => boolean;
+  /** Message history (best-effort): intake records each accepted message. */
+  readonly history?: HistoryRecorder;
 }
 
 /** One mail transaction: its sender and accepted recipients, from MAIL FROM to DATA. */
