@@ -2,7 +2,9 @@
  * MailQueue and QueueOperator on SQLite with SQS semantics: receive leases jobs for a visibility period under a new
  * receipt, the receive count grows per receive, and a job received maxReceiveCount times without
  * an ack goes dead instead of being returned again. Enqueues from one process are group-committed
- * (one transaction and one WAL fsync for every call made while the previous commit ran).
+ * (one transaction and one WAL fsync for every call made while the previous commit ran). A DSN or
+ * RULE job's id is remembered for 15 days after it is acked or removed (table queue_done), so
+ * enqueueing that id again is ignored, as the SQS index's `done` marker does.
  * Held jobs (park, hold) stay in the table with `dead = 2`, outside every receive, until a release.
  * Failure: a failed commit rejects every enqueue in its batch (none of them is stored); stale
  * receipts raise LeaseLostError (extend, reschedule, park) or are ignored (ack).
