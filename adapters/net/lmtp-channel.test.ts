@@ -162,3 +162,24 @@ describe('LMTP channel when the backend is going away', () => {
     ]);
   });
 });
+
+describe('LMTP channel meeting a backend that is shutting down', () => {
+  it('says the account is moving when the greeting is 421', async () => {
+    server = createServer((socket) => {
+      sockets.push(socket);
+      socket.end('421 Server shutting down\r\n');
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const out = await deliverWithin(address, async () => Readable.from([Buffer.from('x\r\n')]));
+    expectAllTemporary(out);
+    const facts = [...(out as ReadonlyMap<string, RecipientOutcome>).values()].map((o) =>
+      o.kind === 'temporary' ? o.account : undefined,
+    );
+    expect(facts).toEqual([
+      { state: 'moving', why: 'backend-unreachable' },
+      { state: 'moving', why: 'backend-unreachable' },
+    ]);
+  });
+});

@@ -42,8 +42,12 @@ function outcomeOf(reply: Reply): RecipientOutcome {
   return outcomeFromLmtpReply(reply);
 }
 
-/** A connection refused, reset or closed by the backend (not a timeout or a protocol surprise). */
+/** A backend that greets or answers LHLO with 421: it is shutting down. */
+class BackendClosingError extends Error {}
+
+/** A connection refused, reset or closed by the backend, or a 421 before the first transaction. */
 function connectionLost(err: unknown): boolean {
+  if (err instanceof BackendClosingError) return true;
   if (!(err instanceof Error)) return false;
   const code = (err as NodeJS.ErrnoException).code;
   return (code !== undefined && LOST.has(code)) || err.message === 'connection closed';
@@ -100,6 +104,12 @@ async function transact(conn: SmtpLineClient, req: DeliveryRequest, out: Outcome
   await sendBody(conn, req, accepted, out);
 }
 
+/** The error for a refused greeting or LHLO (the connection is closed): 421 means "closing". */
+function refusal(conn: SmtpLineClient, message: string, reply: Reply): Error {
+  conn.close();
+  return reply.code === 421 ? new BackendClosingError(message) : new Error(message);
+}
+
 export class LmtpChannel implements DeliveryChannel {
   private readonly idle = new Map<string, SmtpLineClient[]>();
   private readonly opts: LmtpChannelOptions;
@@ -118,9 +128,10 @@ export class LmtpChannel implements DeliveryChannel {
     const { host, port } = splitAddress(address);
     const conn = await SmtpLineClient.open(host, port, this.opts.timeoutMs);
     const greeting = await conn.read();
-    if (greeting.code !== 220) throw new Error(`LMTP greeting ${greeting.code} ${greeting.text}`);
+    if (greeting.code !== 220)
+      throw refusal(conn, `LMTP greeting ${greeting.code} ${greeting.text}`, greeting);
     const lhlo = await conn.command(`LHLO ${this.opts.clientName}`);
-    if (lhlo.code !== 250) throw new Error(`LHLO refused: ${lhlo.code} ${lhlo.text}`);
+    if (lhlo.code !== 250) throw refusal(conn, `LHLO refused: ${lhlo.code} ${lhlo.text}`, lhlo);
     return conn;
   }
 
