@@ -25,7 +25,7 @@ export interface DynamoTableNames {
 /** Every table has a string partition key `pk` and a string sort key `sk`. */
 export const PK = 'pk';
 export const SK = 'sk';
-/** TTL attribute (epoch seconds) of the coordination table; only counter windows carry it. */
+/** TTL attribute (epoch seconds) of the coordination table; counter windows and frontend heartbeats carry it. */
 export const TTL_ATTRIBUTE = 'ttl';
 /** Sparse GSI of the directory: only items that belong in a cluster-wide list carry `listPk`. */
 export const LIST_INDEX = 'list';
@@ -102,6 +102,9 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'counter   pk=counter#<key> sk=<windowSeconds>#<windowStart ms>: tryConsume/add (UpdateItem ADD), peek ' +
           '(GetItem); ttl = window end + 1 h',
         'backend   pk=backends sk=<id>: heartbeat (PutItem), deregister (DeleteItem), listLive/listAll (Query)',
+        'frontend  pk=frontends sk=<id>: heartbeatFrontend (PutItem), deregisterFrontend (DeleteItem), ' +
+          'listLiveFrontends/listRecentFrontends (Query); ttl = expiry + 1 day',
+        'settings  pk=cluster sk=queue-processing: getQueueSettings (GetItem), updateQueueSettings (UpdateItem)',
       ],
     },
   ];

@@ -1,6 +1,7 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, rule sets, auto-reply memory, leases, counters, backend registry) and mailbox.db (mailbox index), plus body
+ * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue-processing
+ * settings and frontend heartbeats) and mailbox.db (mailbox index), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
@@ -18,6 +19,7 @@ import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
 import { SqliteAutoReplyMemory } from './sqlite-auto-reply-memory.ts';
 import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
+import { SqliteClusterControl } from './sqlite-cluster-control.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { SqliteMailQueue } from './sqlite-mail-queue.ts';
@@ -71,6 +73,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const leases = new SqliteAccountLeases(directoryDb, { clock });
     const counters = new SqliteCounters(directoryDb, { clock });
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
+    const control = new SqliteClusterControl(directoryDb, { clock });
     const rules = new SqliteRuleStore(directoryDb, { clock });
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
@@ -85,6 +88,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       counters,
       mailboxes,
       backends,
+      control,
       rules,
       autoReplies,
       close(): Promise<void> {
