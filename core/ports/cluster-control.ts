@@ -10,10 +10,11 @@ import { z } from 'zod';
 
 /** Frontend ids (`fe-<pid>@<host>`) and group names: letters, digits and . _ : - @ only. */
 export const FRONTEND_NAME_PATTERN = /^[A-Za-z0-9._:@-]+$/;
-/** Group names are frontend names without `@` (so an id and a group can never be confused). */
+/**
+ * Group names are frontend names without `@` (so an id and a group can never be confused);
+ * core/config/frontend-config.ts checks STRATO_FRONTEND_GROUP with the same pattern.
+ */
 export const FRONTEND_GROUP_PATTERN = /^[A-Za-z0-9._:-]+$/;
-/** The group of a frontend started without one. */
-export const DEFAULT_FRONTEND_GROUP = 'default';
 
 const frontendName = z
   .string()
