@@ -1,7 +1,8 @@
 /**
  * Builds the backend's delivery dependencies from storage and config, shared by the LMTP backend
  * process and the backend Lambda: leases (cached per process), rules with their generated-mail
- * sink (back to the shared queue, or over SMTP to the frontends), counters, SRS secret.
+ * sink (back to the shared queue, or over SMTP to the frontends, chosen per delivery by the
+ * cluster's generated-mail setting, else STRATO_GENERATED_MAIL), counters, SRS secret.
  * Pure assembly; nothing is contacted here.
  */
 
@@ -13,27 +14,50 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Storage } from '../core/ports/storage.ts';
 import { queueSink } from '../core/rules-runner/generated-mail-sink.ts';
+import { type SinkMode, SwitchingSink } from '../core/rules-runner/switching-sink.ts';
+import { TtlCache } from '../core/util/ttl-cache.ts';
+
+/** How long a backend trusts the cluster's generated-mail mode it read. */
+const GENERATED_MODE_CACHE_MS = 5_000;
 
 export function buildDeliverDeps(
   storage: Storage,
   config: BackendConfig,
   opts: { clock: Clock; logger: Logger; srsSecret: string },
 ): DeliverDeps & { close(): Promise<void> } {
-  const smtpSink =
-    config.generatedMail === 'smtp'
-      ? new SmtpGeneratedSink(
-          { host: config.generatedSmtpHost, port: config.generatedSmtpPort, heloName: config.hostname },
-          opts.logger,
-        )
-      : undefined;
-  const sink =
-    smtpSink ??
-    queueSink({
-      queue: storage.queue,
-      messages: storage.messages,
-      directory: storage.directory,
-      clock: opts.clock,
-    });
+  const queue = queueSink({
+    queue: storage.queue,
+    messages: storage.messages,
+    directory: storage.directory,
+    clock: opts.clock,
+  });
+  // The cluster's generated-mail setting wins over STRATO_GENERATED_MAIL, read at most every 5 s.
+  const defaultMode = config.generatedMail;
+  const settings = new TtlCache<SinkMode>(opts.clock, GENERATED_MODE_CACHE_MS, 1);
+  const currentMode = () =>
+    settings
+      .get('mode', async () => {
+        const mode = (await storage.control.getQueueSettings()).generatedMail;
+        return mode === undefined ? defaultMode : mode === 'forward' ? 'smtp' : 'queue';
+      })
+      .catch((err) => {
+        opts.logger.warn({
+          event: 'rules.generated_mode_read_failed',
+          err: String(err),
+          fallback: defaultMode,
+        });
+        return defaultMode;
+      });
+  const sink = new SwitchingSink({
+    currentMode,
+    defaultMode,
+    queue,
+    makeSmtp: () =>
+      new SmtpGeneratedSink(
+        { host: config.generatedSmtpHost, port: config.generatedSmtpPort, heloName: config.hostname },
+        opts.logger,
+      ),
+  });
   return {
     backendId: config.backendId,
     directory: storage.directory,
@@ -54,7 +78,7 @@ export function buildDeliverDeps(
       receivedLimit: config.rulesHopLimit,
     },
     async close() {
-      await smtpSink?.close?.();
+      await (sink.smtpSink as { close?(): void | Promise<void> } | undefined)?.close?.();
     },
   };
 }
