@@ -47,7 +47,7 @@ const schema = z.object({
   group: z
     .string()
     .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
-    .refine((g) => g !== 'all' && g !== 'none', '"all" and "none" are reserved')
+    .refine((g) => !['all', 'none', 'default'].includes(g), '"all", "none" and "default" are reserved')
     .default(DEFAULT_FRONTEND_GROUP),
 });
 

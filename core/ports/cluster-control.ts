@@ -16,10 +16,13 @@ export const FRONTEND_NAME_PATTERN = /^[A-Za-z0-9._:@-]+$/;
  */
 export const FRONTEND_GROUP_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
+/** Words the CLI gives a meaning of their own (`default` clears the setting). */
+export const RESERVED_NAMES: readonly string[] = ['all', 'none', 'default'];
+
 const frontendName = z
   .string()
   .regex(FRONTEND_NAME_PATTERN, 'letters, digits and . _ : - @ only')
-  .refine((n) => n !== 'all' && n !== 'none', '"all" and "none" are not names');
+  .refine((n) => !RESERVED_NAMES.includes(n), '"all", "none" and "default" are not names');
 
 /** Which frontends process the queue: every one, none, or those named by id or group. */
 export const processingSelectorSchema = z.union([
