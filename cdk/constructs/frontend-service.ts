@@ -95,6 +95,7 @@ export class FrontendService extends Construct {
         [ENV.tlsPort]: String(fe.tlsPort),
         [ENV.maxMessageSize]: String(fe.maxMessageSize),
         [ENV.closeTimeoutMs]: String(45_000),
+        [ENV.frontendGroup]: fe.group,
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [
