@@ -8,7 +8,9 @@ const db = suiteTables();
 
 clusterControlContract('DynamoDB', async () => {
   await db.fresh();
-  const clock = new TestClock();
+  // Wall-clock start: DynamoDB Local's TTL sweep runs on real time and would delete items whose
+  // `ttl` (derived from the clock) lies in the past.
+  const clock = new TestClock(Date.now());
   return {
     control: new DynamoClusterControl({ client: db.client, tableName: db.names.coordination }, { clock }),
     clock,
