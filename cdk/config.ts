@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
+  DEFAULT_FRONTEND_GROUP,
   DEFAULT_INTERNAL_SMTP_PORT,
   DEFAULT_LMTP_PORT,
   DEFAULT_LOG_LEVEL,
@@ -97,6 +98,15 @@ export const stageConfigSchema = z
         internalPort: port.default(DEFAULT_INTERNAL_SMTP_PORT),
         /** The frontend's HTTP health endpoint (GET /health), checked by the NLB. */
         healthCheckPort: port.default(8080),
+        /**
+         * STRATO_FRONTEND_GROUP of the tasks: `strato cluster set processing <group>` names it
+         * (task ids change with every deployment; the group does not).
+         */
+        group: z
+          .string()
+          .regex(/^[A-Za-z0-9._:-]+$/)
+          .refine((g) => !['all', 'none', 'default'].includes(g), 'reserved')
+          .default(DEFAULT_FRONTEND_GROUP),
         maxMessageSize: z
           .number()
           .int()

@@ -42,6 +42,10 @@ Examples:
   $ strato alias add info@example.com alice@example.com
   $ strato forwarder add sales@example.com bob@example.org
   $ strato cluster set MaxMessageSize 25M
+  $ strato cluster show
+  $ strato cluster set processing processing,fe-12@ip-10-0-1-5
+  $ strato cluster set concurrency 8
+  $ strato cluster frontends
   $ strato queue list --status delayed
   $ strato --json queue depth
   $ strato queue retry 01JD0Q5Z8X3V7K2M4N6P

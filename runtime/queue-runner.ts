@@ -1,8 +1,8 @@
 /**
  * Queue processing inside a frontend process (the cluster's "Remote Queue Processing"): builds
  * the delivery channel (LMTP to registered backends, or Lambda Invoke when a backend function is
- * configured), the outbound relay (capture dir, smarthost or SES) and the core QueueProcessor.
- * `stop()` stops leasing, waits for running deliveries and closes pooled connections; a job cut
+ * configured), the outbound relay (capture dir, smarthost or SES) and the core QueueProcessor,
+ * which the frontend's ProcessingController starts and stops. `stop()` stops leasing, waits for running deliveries and closes pooled connections; a job cut
  * short simply comes back after its lease.
  */
 import { join } from 'node:path';
@@ -134,19 +134,18 @@ export async function startQueueRunnerDeps(
   };
 }
 
-export async function startQueueRunner(opts: QueueRunnerOptions): Promise<QueueRunner> {
+/**
+ * The processor with its channel and relay, not yet started: the frontend's ProcessingController
+ * starts and stops it as the cluster's queue-processing settings say. `stop()` stops it (waiting
+ * for its jobs) and closes the channel and relay.
+ */
+export async function createQueueRunner(opts: QueueRunnerOptions): Promise<QueueRunner> {
   const { config } = opts;
   const deps = await startQueueRunnerDeps(opts);
   const processor = new QueueProcessor(deps, {
     concurrency: config.concurrency,
     visibilitySeconds: config.visibilitySeconds,
     pollWaitMs: config.pollWaitMs,
-  });
-  processor.start();
-  opts.logger.info({
-    event: 'queue.processing_started',
-    concurrency: config.concurrency,
-    relay: config.relay,
   });
   return {
     processor,

@@ -52,7 +52,8 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
 /** The arrows between top-level folders outside core (scripts/, test/ and cdk tests are free). */
 export const OUTER_ARROWS: Readonly<Record<string, readonly string[]>> = {
   adapters: ['core', 'adapters'],
-  runtime: ['core', 'adapters'],
+  // package.json: runtime/version.ts reads the program version (bundled inline).
+  runtime: ['core', 'adapters', 'package.json'],
   fargate: ['core', 'adapters', 'runtime'],
   'local-cluster': ['core', 'adapters', 'runtime'],
   lambdas: ['core', 'adapters', 'runtime'],

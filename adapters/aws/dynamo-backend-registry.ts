@@ -34,6 +34,9 @@ export class DynamoBackendRegistry implements BackendRegistry {
           address: info.address,
           kind: info.kind,
           expiresAt: this.clock.now() + ttlMs,
+          ...(info.accountsOpen !== undefined && { accountsOpen: info.accountsOpen }),
+          ...(info.startedAt !== undefined && { startedAt: info.startedAt }),
+          ...(info.version !== undefined && { version: info.version }),
         },
       }),
     );
@@ -63,6 +66,9 @@ export class DynamoBackendRegistry implements BackendRegistry {
       address: String(item.address),
       kind: item.kind as BackendInfo['kind'],
       expiresAt: Number(item.expiresAt),
+      ...(typeof item.accountsOpen === 'number' && { accountsOpen: item.accountsOpen }),
+      ...(typeof item.startedAt === 'number' && { startedAt: item.startedAt }),
+      ...(typeof item.version === 'string' && { version: item.version }),
     }));
   }
 }

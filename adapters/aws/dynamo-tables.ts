@@ -26,7 +26,7 @@ export interface DynamoTableNames {
 /** Every table has a string partition key `pk` and a string sort key `sk`. */
 export const PK = 'pk';
 export const SK = 'sk';
-/** TTL attribute (epoch seconds) of the coordination table (counter windows, vacation memory) and the history table. */
+/** TTL attribute (epoch seconds) of the coordination table (counter windows, frontend heartbeats, vacation memory) and the history table. */
 export const TTL_ATTRIBUTE = 'ttl';
 /** Sparse GSI of the directory: only items that belong in a cluster-wide list carry `listPk`. */
 export const LIST_INDEX = 'list';
@@ -105,6 +105,9 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'backend   pk=backends sk=<id>: heartbeat (PutItem), deregister (DeleteItem), listLive/listAll (Query)',
         'hold      pk=queue-holds sk=<kind>#<value>: queue hold directives; add (conditional PutItem), ' +
           'remove (DeleteItem), list (Query; read by queue processors through a short cache)',
+        'frontend  pk=frontends sk=<id>: heartbeatFrontend (PutItem), deregisterFrontend (DeleteItem), ' +
+          'listLiveFrontends/listRecentFrontends (Query); ttl = expiry + 1 day',
+        'settings  pk=cluster sk=queue-processing: getQueueSettings (GetItem), updateQueueSettings (UpdateItem)',
       ],
     },
     {

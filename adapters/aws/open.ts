@@ -12,6 +12,7 @@ import { type AwsClients, awsClients } from './aws-clients.ts';
 import { DynamoAccountLeases } from './dynamo-account-leases.ts';
 import { DynamoAutoReplyMemory } from './dynamo-auto-reply-memory.ts';
 import { DynamoBackendRegistry } from './dynamo-backend-registry.ts';
+import { DynamoClusterControl } from './dynamo-cluster-control.ts';
 import { DynamoCounters } from './dynamo-counters.ts';
 import { DynamoDirectory } from './dynamo-directory.ts';
 import { DynamoMessageHistory } from './dynamo-message-history.ts';
@@ -94,6 +95,7 @@ export function openAwsStorage(
       clock,
       retentionMs: config.historyDays * 86_400_000,
     }),
+    control: new DynamoClusterControl(coordination, { clock }),
     mailboxes: new S3MailboxStore({
       dynamo: table(config.mailboxTable, 'the mailbox table'),
       s3: clients.s3,

@@ -50,6 +50,34 @@ export function backendRegistryContract(name: string, make: () => Promise<Backen
       expect((await reg.listLive()).map((b) => b.id)).toEqual(['a', 'b']);
     });
 
+    it('keeps the optional facts a heartbeat carries, and leaves them out when absent', async () => {
+      await reg.heartbeat(
+        { id: 'a', address: 'h:1', kind: 'lmtp', accountsOpen: 7, startedAt: 123, version: '0.1.0' },
+        5_000,
+      );
+      await reg.heartbeat({ id: 'b', address: 'h:2', kind: 'lmtp' }, 5_000);
+      const t = clock.now();
+      expect(await reg.listLive()).toEqual([
+        {
+          id: 'a',
+          address: 'h:1',
+          kind: 'lmtp',
+          expiresAt: t + 5_000,
+          accountsOpen: 7,
+          startedAt: 123,
+          version: '0.1.0',
+        },
+        { id: 'b', address: 'h:2', kind: 'lmtp', expiresAt: t + 5_000 },
+      ]);
+      await reg.heartbeat({ id: 'a', address: 'h:1', kind: 'lmtp' }, 5_000);
+      expect((await reg.listLive())[0]).toEqual({
+        id: 'a',
+        address: 'h:1',
+        kind: 'lmtp',
+        expiresAt: t + 5_000,
+      });
+    });
+
     it('deregisters at once, idempotently', async () => {
       await reg.heartbeat({ id: 'a', address: 'h:1', kind: 'lmtp' }, 60_000);
       await reg.deregister('a');

@@ -1,7 +1,8 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds), mailbox.db (mailbox index)
- * and history.db (message history), plus body
+ * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds,
+ * queue-processing settings and frontend heartbeats), mailbox.db (mailbox index) and history.db
+ * (message history), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
@@ -20,6 +21,7 @@ import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
 import { SqliteAutoReplyMemory } from './sqlite-auto-reply-memory.ts';
 import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
+import { SqliteClusterControl } from './sqlite-cluster-control.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { SqliteMailQueue } from './sqlite-mail-queue.ts';
@@ -87,6 +89,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const leases = new SqliteAccountLeases(directoryDb, { clock });
     const counters = new SqliteCounters(directoryDb, { clock });
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
+    const control = new SqliteClusterControl(directoryDb, { clock });
     const rules = new SqliteRuleStore(directoryDb, { clock });
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const holds = new SqliteQueueHolds(directoryDb);
@@ -106,6 +109,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       counters,
       mailboxes,
       backends,
+      control,
       rules,
       autoReplies,
       holds,

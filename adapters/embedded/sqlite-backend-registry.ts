@@ -16,6 +16,8 @@ const MIGRATIONS = [
      kind TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // What `strato cluster backends` shows besides the address (JSON: accountsOpen, startedAt, version).
+  'ALTER TABLE backends ADD COLUMN details TEXT;',
 ];
 
 interface BackendRow {
@@ -23,7 +25,11 @@ interface BackendRow {
   address: string;
   kind: BackendInfo['kind'];
   expires_at: number;
+  details: string | null;
 }
+
+/** The optional facts a heartbeat may carry, kept as one JSON column. */
+const DETAIL_KEYS = ['accountsOpen', 'startedAt', 'version'] as const;
 
 export class SqliteBackendRegistry implements BackendRegistry {
   private readonly clock: Clock;
@@ -34,9 +40,10 @@ export class SqliteBackendRegistry implements BackendRegistry {
     migrate(db, 'backends', MIGRATIONS);
     this.stmt = {
       heartbeat: db.prepare(
-        `INSERT INTO backends (id, address, kind, expires_at) VALUES (@id, @address, @kind, @expires)
+        `INSERT INTO backends (id, address, kind, expires_at, details)
+         VALUES (@id, @address, @kind, @expires, @details)
          ON CONFLICT(id) DO UPDATE SET address = excluded.address, kind = excluded.kind,
-           expires_at = excluded.expires_at`,
+           expires_at = excluded.expires_at, details = excluded.details`,
       ),
       deregister: db.prepare('DELETE FROM backends WHERE id = ?'),
       live: db.prepare<[number], BackendRow>('SELECT * FROM backends WHERE expires_at > ? ORDER BY id'),
@@ -46,7 +53,16 @@ export class SqliteBackendRegistry implements BackendRegistry {
 
   async heartbeat(info: Omit<BackendInfo, 'expiresAt'>, ttlMs: number): Promise<void> {
     const expires = this.clock.now() + ttlMs;
-    this.stmt.heartbeat.run({ id: info.id, address: info.address, kind: info.kind, expires });
+    const details = Object.fromEntries(
+      DETAIL_KEYS.filter((k) => info[k] !== undefined).map((k) => [k, info[k]]),
+    );
+    this.stmt.heartbeat.run({
+      id: info.id,
+      address: info.address,
+      kind: info.kind,
+      expires,
+      details: Object.keys(details).length > 0 ? JSON.stringify(details) : null,
+    });
   }
 
   async deregister(id: string): Promise<void> {
@@ -63,5 +79,12 @@ export class SqliteBackendRegistry implements BackendRegistry {
 }
 
 function toInfo(row: BackendRow): BackendInfo {
-  return { id: row.id, address: row.address, kind: row.kind, expiresAt: row.expires_at };
+  const base = { id: row.id, address: row.address, kind: row.kind, expiresAt: row.expires_at };
+  if (!row.details) return base;
+  const details = JSON.parse(row.details) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...base };
+  if (typeof details.accountsOpen === 'number') out.accountsOpen = details.accountsOpen;
+  if (typeof details.startedAt === 'number') out.startedAt = details.startedAt;
+  if (typeof details.version === 'string') out.version = details.version;
+  return out as unknown as BackendInfo;
 }

@@ -110,6 +110,7 @@ export class FrontendService extends Construct {
               [ENV.trustedNetworks]: props.internalSmtp.trustedNetworks.join(','),
             }
           : {}),
+        [ENV.frontendGroup]: fe.group,
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [

@@ -1,7 +1,9 @@
 /**
  * `strato cluster settings` and `strato cluster set <Setting> <value>`: the cluster-wide
  * defaults, the last level of inheritance before the built-in values (account → domain → cluster).
- * An unknown setting or a bad value exits 2 before the data dir is opened.
+ * `cluster set` also takes the lowercase queue-processing keys (processing, concurrency,
+ * generated-mail; see cluster-control.ts, which also adds `show`, `frontends` and `backends`).
+ * An unknown setting or a bad value exits 2 before anything is written.
  */
 import type { Command } from 'commander';
 import { settingsFromLevels } from '../../core/directory/effective-settings.ts';
@@ -10,6 +12,7 @@ import type { CliContext } from '../context.ts';
 import { formatSettingValue } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, type SettingRow, settingRows, settingRowsJson } from '../settings-view.ts';
+import { isQueueKey, QUEUE_KEYS, registerClusterControl, setQueueSetting } from './cluster-control.ts';
 import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
 
 /** The cluster level alone: what applies where neither an account nor its domain sets a value. */
@@ -19,9 +22,12 @@ async function clusterRows(storage: Storage): Promise<SettingRow[]> {
 }
 
 export function registerCluster(program: Command, ctx: CliContext): void {
-  const cluster = program.command('cluster').description('cluster-wide settings');
+  const cluster = program
+    .command('cluster')
+    .description('cluster-wide settings, queue processing and the live frontends and backends');
   clusterSettings(cluster, ctx);
   clusterSet(cluster, ctx);
+  registerClusterControl(cluster, ctx);
 }
 
 function clusterSettings(group: Command, ctx: CliContext): void {
@@ -42,12 +48,29 @@ async function showClusterSettings(ctx: CliContext): Promise<void> {
 function clusterSet(group: Command, ctx: CliContext): void {
   group
     .command('set')
-    .description('set a cluster default; "default" clears it so the built-in value applies')
-    .argument('<setting>', parse.settingNamesHelp())
-    .argument('<value>', 'e.g. true, 10M, unlimited, 100/1h, backend-2, none, default')
+    .description('set an account default or a queue-processing key; "default" clears either')
+    .addHelpText(
+      'after',
+      `
+Account defaults use the Capitalised setting names (see "strato --help").
+Queue-processing keys are lowercase (frontends pick a change up within seconds):
+  processing       all | none | <frontend-id-or-group>,...   which frontends process the queue
+  concurrency      <n>                                        deliveries at once per frontend
+  generated-mail   queue | forward                            where backends send rule-generated mail
+A frontend id (it contains "@") must be live or recently seen; a group may be named before its
+frontends start (a warning says when none is running). "default" clears a key, so each process's
+environment (STRATO_QUEUE_PROCESSING, STRATO_QUEUE_CONCURRENCY, STRATO_GENERATED_MAIL) applies.`,
+    )
+    .argument('<setting>', parse.settingNamesHelp(...QUEUE_KEYS))
+    .argument(
+      '<value>',
+      'e.g. true, 10M, unlimited, 100/1h, backend-2, none, all, fe-12@host,processing, 8, forward, default',
+    )
     .option('--force', FORCE_HELP)
     .action((settingInput: string, value: string, opts: { force?: boolean }) =>
-      setClusterDefault(ctx, settingInput, value, opts.force === true),
+      isQueueKey(settingInput)
+        ? setQueueSetting(ctx, settingInput, value)
+        : setClusterDefault(ctx, settingInput, value, opts.force === true),
     );
 }
 

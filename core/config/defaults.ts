@@ -60,6 +60,10 @@ export const DEFAULT_QUICK_RETRY = { delaySeconds: 5, windowSeconds: 120 } as co
 
 /** How long a queue processor leases a job before another may take it. */
 export const DEFAULT_QUEUE_VISIBILITY_SECONDS = 120;
+/** The group of a frontend started without STRATO_FRONTEND_GROUP ("default" itself is reserved: it clears a setting). */
+export const DEFAULT_FRONTEND_GROUP = 'main';
+/** How often a frontend re-reads the cluster's queue-processing settings and heartbeats. */
+export const DEFAULT_QUEUE_CONTROL_MS = 2_000;
 /** Jobs one queue processor works on at once. */
 export const DEFAULT_QUEUE_CONCURRENCY = 16;
 /**

@@ -22,6 +22,7 @@ export const ENV = {
   closeTimeoutMs: 'STRATO_CLOSE_TIMEOUT_MS',
   healthPort: 'STRATO_HEALTH_PORT',
   frontendWorkers: 'STRATO_FRONTEND_WORKERS',
+  frontendGroup: 'STRATO_FRONTEND_GROUP',
   seedDemo: 'STRATO_SEED_DEMO',
   // Backends (LMTP delivery endpoints).
   backendId: 'STRATO_BACKEND_ID',
@@ -46,6 +47,7 @@ export const ENV = {
   // Queue processing.
   queueProcessing: 'STRATO_QUEUE_PROCESSING',
   queueConcurrency: 'STRATO_QUEUE_CONCURRENCY',
+  queueControlMs: 'STRATO_QUEUE_CONTROL_MS',
   queueVisibilitySeconds: 'STRATO_QUEUE_VISIBILITY_SECONDS',
   queuePollWaitMs: 'STRATO_QUEUE_POLL_WAIT_MS',
   /** How long a queue processor trusts the hold directives it read (ms). */

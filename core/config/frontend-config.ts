@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_FRONTEND_GROUP,
   DEFAULT_HOSTNAME,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_QUEUED,
@@ -41,6 +42,15 @@ const schema = z.object({
   healthPort: z.coerce.number().int().min(0).max(65535).default(0),
   rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * The frontend group this process belongs to (e.g. one per ECS service, since task ids change);
+   * the cluster's queue-processing setting may name it. Same syntax as ClusterControl's group names.
+   */
+  group: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+    .refine((g) => !['all', 'none', 'default'].includes(g), '"all", "none" and "default" are reserved')
+    .default(DEFAULT_FRONTEND_GROUP),
 });
 
 export type FrontendConfig = z.output<typeof schema>;
@@ -66,6 +76,7 @@ const names = {
   healthPort: ENV.healthPort,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
+  group: ENV.frontendGroup,
 } as const;
 
 /** Env var names the frontend reads (the CDK construct must set or knowingly leave each one). */

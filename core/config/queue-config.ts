@@ -1,6 +1,7 @@
 /**
  * Queue-processing config (runs inside frontends unless turned off, or as the queue Lambda):
- * concurrency, leases, the retry schedule, where external mail goes (capture dir, smarthost or
+ * the defaults for processing on/off and concurrency (the cluster's queue-processing settings
+ * override them at runtime), leases, the retry schedule, where external mail goes (capture dir, smarthost or
  * SES) and whether backends are processes (LMTP, found in the registry) or a Lambda function. Read once at start;
  * every problem is listed at once.
  */
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import {
   DEFAULT_MAX_RECEIVE_COUNT,
   DEFAULT_QUEUE_CONCURRENCY,
+  DEFAULT_QUEUE_CONTROL_MS,
   DEFAULT_QUEUE_HOLDS_CACHE_MS,
   DEFAULT_QUEUE_VISIBILITY_SECONDS,
   DEFAULT_QUICK_RETRY,
@@ -23,6 +25,8 @@ const schema = z.object({
   visibilitySeconds: positiveInt.default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
   pollWaitMs: z.coerce.number().int().min(0).default(1000),
   holdsCacheMs: z.coerce.number().int().min(0).default(DEFAULT_QUEUE_HOLDS_CACHE_MS),
+  /** How often a frontend re-reads the cluster's queue-processing settings (and heartbeats). */
+  controlIntervalMs: positiveInt.default(DEFAULT_QUEUE_CONTROL_MS),
   backendMode: z.enum(['dynamic', 'static']).default('dynamic'),
   firstRetrySeconds: positiveInt.default(DEFAULT_RETRY.firstRetrySeconds),
   maxRetrySeconds: positiveInt.default(DEFAULT_RETRY.maxRetrySeconds),
@@ -51,6 +55,7 @@ const names = {
   visibilitySeconds: ENV.queueVisibilitySeconds,
   pollWaitMs: ENV.queuePollWaitMs,
   holdsCacheMs: ENV.queueHoldsCacheMs,
+  controlIntervalMs: ENV.queueControlMs,
   backendMode: ENV.backendMode,
   firstRetrySeconds: ENV.retryFirstSeconds,
   maxRetrySeconds: ENV.retryMaxSeconds,

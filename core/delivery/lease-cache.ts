@@ -12,6 +12,11 @@ export class LeaseCache {
 
   constructor(private readonly maxEntries = 100_000) {}
 
+  /** Accounts whose lease is held in memory now (shown as "accounts open" by `strato cluster backends`). */
+  get size(): number {
+    return this.held.size;
+  }
+
   /** Our lease on `account`, from memory while fresh, else acquired (or renewed) in the store. */
   async acquire(
     leases: AccountLeases,

@@ -12,6 +12,12 @@ export interface BackendInfo {
   readonly kind: 'lmtp' | 'lambda';
   /** ms since epoch after which the backend is considered dead unless it beats again. */
   readonly expiresAt: number;
+  /** Accounts whose lease the backend holds in its cache now (absent from older heartbeats). */
+  readonly accountsOpen?: number;
+  /** ms since epoch the backend process started. */
+  readonly startedAt?: number;
+  /** The backend's program version (package.json). */
+  readonly version?: string;
 }
 
 export interface BackendRegistry {

@@ -6,6 +6,7 @@
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeasesAdmin } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
+import type { ClusterControl } from './cluster-control.ts';
 import type { Counters } from './counters.ts';
 import type { DirectoryAdmin } from './directory.ts';
 import type { OperableMailQueue } from './mail-queue.ts';
@@ -28,6 +29,8 @@ export interface Storage {
   readonly counters: Counters;
   readonly mailboxes: MailboxStore;
   readonly backends: BackendRegistry;
+  /** Queue-processing settings changed at runtime, and the frontends' heartbeats. */
+  readonly control: ClusterControl;
   /** Cluster, domain and account rule sets (validated on write). */
   readonly rules: RuleStore;
   /** Whom each account's vacation rule has answered, and when (shared by every backend). */

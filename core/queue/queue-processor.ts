@@ -2,7 +2,9 @@
  * The queue-processing loop ("Remote Queue Processing"): leases jobs from the shared queue up to
  * a concurrency limit, extends each lease while its delivery runs, and hands it to processJob.
  * A job whose processing throws is left alone: its lease runs out and it is received again
- * (counted toward the dead-letter limit). `stop()` stops leasing and waits for running jobs.
+ * (counted toward the dead-letter limit). `stop()` stops leasing and waits for running jobs; the
+ * processor may be started again afterwards, and its concurrency changed while it runs (the
+ * cluster's queue-processing settings switch both at runtime).
  */
 import type { Logger } from '../ports/logger.ts';
 import type { LeasedJob } from '../ports/mail-queue.ts';
@@ -36,12 +38,33 @@ export class QueueProcessor {
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly log: Logger;
+  private limit: number;
+  /** Wakes the loop while it waits for a free slot (concurrency raised, or stop). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly deps: ProcessorDeps,
     private readonly opts: QueueProcessorOptions,
   ) {
     this.log = deps.logger.child({ component: 'queue-processor' });
+    this.limit = opts.concurrency;
+  }
+
+  /** Jobs worked on at once from now on; running jobs above a lowered limit finish normally. */
+  setConcurrency(n: number): void {
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`concurrency must be a positive integer, got ${n}`);
+    this.limit = n;
+    this.wake?.();
+  }
+
+  get concurrency(): number {
+    return this.limit;
+  }
+
+  /** True between start() and stop(). */
+  get isRunning(): boolean {
+    return this.running;
   }
 
   start(): void {
@@ -53,6 +76,7 @@ export class QueueProcessor {
   /** Stop leasing new jobs and wait for the running ones to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.loop;
     await Promise.all(this.inFlight);
   }
@@ -63,9 +87,10 @@ export class QueueProcessor {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.opts.concurrency - this.inFlight.size;
+      const free = this.limit - this.inFlight.size;
       if (free <= 0) {
-        await Promise.race(this.inFlight);
+        await Promise.race([...this.inFlight, new Promise<void>((r) => (this.wake = r))]);
+        this.wake = undefined;
         continue;
       }
       let leased: LeasedJob[];

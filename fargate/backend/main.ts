@@ -25,6 +25,7 @@ import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
+import { PROGRAM_VERSION } from '../../runtime/version.ts';
 import { claimBackendSlot, keepBackendSlot } from './slot.ts';
 
 /** The backend and storage config; a config error exits 2. */
@@ -79,13 +80,13 @@ function listen(server: SMTPServer, config: BackendConfig): Promise<void> {
 /** Beat once now, then every heartbeatMs (each beat valid for three periods); a failed beat is logged. */
 async function startHeartbeat(
   storage: Storage,
-  me: Omit<BackendInfo, 'expiresAt'>,
+  me: () => Omit<BackendInfo, 'expiresAt'>,
   config: BackendConfig,
   logger: ProcessLogger,
 ): Promise<NodeJS.Timeout> {
   const beat = () =>
     storage.backends
-      .heartbeat(me, config.heartbeatMs * 3)
+      .heartbeat(me(), config.heartbeatMs * 3)
       .catch((err) => logger.warn({ event: 'backend.heartbeat_failed', err: String(err) }));
   await beat();
   return setInterval(beat, config.heartbeatMs);
@@ -154,7 +155,15 @@ async function main(): Promise<void> {
   const { server, deliverDeps, gate } = await lmtpServer(config, storage, logger);
   const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
   await listen(server, config);
-  const heartbeat = await startHeartbeat(storage, me, config, logger);
+  const startedAt = systemClock.now();
+  // Each beat also says what `strato cluster backends` shows: accounts open now, start, version.
+  const facts = () => ({
+    ...me,
+    accountsOpen: deliverDeps.leaseCache?.size ?? 0,
+    startedAt,
+    version: PROGRAM_VERSION,
+  });
+  const heartbeat = await startHeartbeat(storage, facts, config, logger);
   logger.info({
     event: 'backend.started',
     lmtp: `${config.lmtpHost}:${config.lmtpPort}`,

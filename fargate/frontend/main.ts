@@ -1,7 +1,9 @@
 /**
  * Frontend process entry point (one Fargate task, or one `npm start` worker): validates its
- * config, opens storage, starts the three SMTP listeners and (unless STRATO_QUEUE_PROCESSING=false)
- * the queue processor, and logs structured `event` lines.
+ * config, opens storage, starts the three SMTP listeners and the queue-processing controller (which
+ * runs the queue processor when the cluster's queue-processing setting picks this frontend, by
+ * default when STRATO_QUEUE_PROCESSING is not false, and heartbeats the frontend registry), and
+ * logs structured `event` lines.
  * SIGTERM/SIGINT (or losing the cluster primary) stops it gracefully: stop accepting, let
  * messages in flight finish, close storage, exit 0. Exit codes: 2 config error, 3 startup
  * failure (TLS, storage, a port that cannot be bound), 1 an uncaught fault — never limp on.
@@ -16,12 +18,14 @@ import { parseStorageConfig, type StorageConfig } from '../../core/config/storag
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
+import { ProcessingController } from '../../core/queue/processing-controller.ts';
 import { HistoryRecorder } from '../../core/util/history-recorder.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
-import { type QueueRunner, startQueueRunner } from '../../runtime/queue-runner.ts';
+import { createQueueRunner, type QueueRunner } from '../../runtime/queue-runner.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../../runtime/tls.ts';
+import { PROGRAM_VERSION } from '../../runtime/version.ts';
 import { startHealthServer } from './health-server.ts';
 import { createSmtpListeners, type SmtpListeners } from './smtp-listeners.ts';
 
@@ -83,7 +87,8 @@ interface Running {
   readonly history: HistoryRecorder;
   readonly listeners: SmtpListeners;
   readonly storage: Storage;
-  readonly runner: QueueRunner | undefined;
+  readonly runner: QueueRunner;
+  readonly controller: ProcessingController;
   readonly health: Server | undefined;
 }
 
@@ -118,25 +123,44 @@ function smtpListeners(
   });
 }
 
-/** The queue processor (unless disabled) and the health endpoint (when a port is set). */
-async function startBackground(boot: Boot, storage: Storage, lifecycle: Lifecycle) {
+/**
+ * The queue processor under its controller (on or off as the cluster setting, else
+ * STRATO_QUEUE_PROCESSING, says; heartbeats the frontend registry) and the health endpoint.
+ */
+async function startBackground(boot: Boot, storage: Storage, listeners: SmtpListeners, lifecycle: Lifecycle) {
   const { config, logger } = boot;
-  const runner = boot.queue.enabled
-    ? await startQueueRunner({
-        storage,
-        config: boot.queue,
-        dataDir: config.dataDir,
-        hostname: config.hostname,
-        clock: systemClock,
-        logger,
-        actor: { role: 'frontend', id: boot.frontendId },
-      })
-    : undefined;
+  const runner = await createQueueRunner({
+    storage,
+    config: boot.queue,
+    dataDir: config.dataDir,
+    hostname: config.hostname,
+    clock: systemClock,
+    logger,
+    actor: { role: 'frontend', id: boot.frontendId },
+  });
+  const controller = new ProcessingController({
+    control: storage.control,
+    processor: runner.processor,
+    self: {
+      id: boot.frontendId,
+      group: config.group,
+      address: config.hostname === 'localhost' ? osHostname() : config.hostname,
+      version: PROGRAM_VERSION,
+      startedAt: systemClock.now(),
+    },
+    defaults: { processing: boot.queue.enabled, concurrency: boot.queue.concurrency },
+    sessions: () => listeners.sessions(),
+    clock: systemClock,
+    logger,
+    // A frontend that stops beating is shown gone after a few missed rounds.
+    heartbeatTtlMs: Math.max(3 * boot.queue.controlIntervalMs, 10_000),
+  });
+  await controller.start(boot.queue.controlIntervalMs);
   // 503 as soon as shutdown begins, so the load balancer drains this task first.
   const health = config.healthPort
     ? await startHealthServer(config.healthPort, config.listenHost, () => !lifecycle.stopping)
     : undefined;
-  return { runner, health };
+  return { runner, controller, health };
 }
 
 /**
@@ -163,14 +187,15 @@ async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycl
   });
   logger.info({
     event: 'frontend.started',
+    group: config.group,
     ports,
     tls: tls.source,
     dataDir: config.dataDir,
     trusted: boot.trusted.entries,
   });
-  const { runner, health } = await startBackground(boot, storage, lifecycle);
+  const { runner, controller, health } = await startBackground(boot, storage, listeners, lifecycle);
   process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
-  return { history, listeners, storage, runner, health };
+  return { history, listeners, storage, runner, controller, health };
 }
 
 /** Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. */
@@ -185,7 +210,11 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
       logger.error({ event: 'frontend.stop_timeout' });
       process.exit(1);
     }, config.closeTimeoutMs + 10_000).unref();
-    await Promise.all([running.listeners.close(), running.runner?.stop()]);
+    // The controller stops the processor (its jobs finish) and deregisters; then the channel closes.
+    await Promise.all([
+      running.listeners.close(),
+      running.controller.stop().then(() => running.runner.stop()),
+    ]);
     running.health?.close();
     await running.history.close();
     await running.storage.close();

@@ -27,6 +27,8 @@ export interface SmtpListeners {
   /** Bind every port; resolves with the bound ports (port 0 becomes the real one). */
   listen(): Promise<Partial<Record<ListenerName, number>>>;
   close(): Promise<void>;
+  /** SMTP sessions open now on all listeners (the frontend's heartbeat reports it). */
+  sessions(): number;
 }
 
 const ROLES: Record<ListenerName, ListenerRole> = {
@@ -177,5 +179,6 @@ export function createSmtpListeners(
     listeners,
     listen: () => listenAll(listeners, config.listenHost),
     close: () => closeAll(listeners),
+    sessions: () => listeners.reduce((n, l) => n + (l.server.connections as Set<unknown>).size, 0),
   };
 }
