@@ -66,7 +66,7 @@ const at = (l: LogLine) => Date.parse(String(l.time));
 /** The longest time from a message's 250 at a frontend to its copy stored by a backend. */
 function longestAcceptToStored(logs: readonly LogLine[], ids: readonly string[]): number {
   const accepted = new Map(logs.filter((l) => l.event === 'smtp.accepted').map((l) => [l.queueId, at(l)]));
-  const stored = new Map(logs.filter((l) => l.event === 'backend.stored').map((l) => [l.deliveryId, at(l)]));
+  const stored = new Map(logs.filter((l) => l.event === 'backend.stored').map((l) => [l.queueId, at(l)]));
   let longest = 0;
   for (const id of ids) {
     const from = accepted.get(id);

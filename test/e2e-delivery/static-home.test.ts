@@ -68,7 +68,7 @@ async function holdPort(port: number): Promise<Server> {
   }
 }
 
-const forJob = (event: string, id: string) => (l: LogLine) => l.event === event && l.jobId === id;
+const forJob = (event: string, id: string) => (l: LogLine) => l.event === event && l.queueId === id;
 
 describe('a static home that is down', () => {
   it('keeps its account queued with temporary outcomes, then its home delivers it under the same id', async () => {
@@ -100,7 +100,7 @@ describe('a static home that is down', () => {
       20_000,
     );
     expect((await queueEntries(cluster.dataDir)).map((e) => e.job.id)).toEqual([id]);
-    expect(countEvents(cluster.logs, 'backend.stored', (l) => l.deliveryId === id)).toBe(0);
+    expect(countEvents(cluster.logs, 'backend.stored', (l) => l.queueId === id)).toBe(0);
     const where = await cli.json<{ home: { backend: string; live: boolean } }>(['account', 'where', ALICE]);
     expect(where.home).toMatchObject({ backend: homeId, live: false });
 
@@ -112,9 +112,9 @@ describe('a static home that is down', () => {
     expect(back.length).toBeGreaterThanOrEqual(2);
     expect(back.at(-1)!.pid).not.toBe(home.pid);
     expect(back.at(-1)!.slot).toBe(homeId);
-    const stored = cluster.logs.filter((l) => l.event === 'backend.stored' && l.deliveryId === id);
+    const stored = cluster.logs.filter((l) => l.event === 'backend.stored' && l.queueId === id);
     expect(stored.map((l) => l.backendId)).toEqual([homeId]);
-    expect(countEvents(cluster.logs, 'queue.deferred', (l) => l.jobId === id)).toBeGreaterThan(0);
+    expect(countEvents(cluster.logs, 'queue.deferred', (l) => l.queueId === id)).toBeGreaterThan(0);
     expect(await exactlyOnceProblems(cluster.dataDir, [msg!], [ALICE])).toEqual([]);
     await eventually(async () => ((await queueEntries(cluster.dataDir)).length === 0 ? true : undefined));
   });
