@@ -23,6 +23,12 @@ import {
 
 const port = z.number().int().min(1).max(65535);
 
+/** STRATO_FRONTEND_GROUP: what `strato cluster set processing <group>` names. */
+const frontendGroup = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]+$/)
+  .refine((g) => !['all', 'none', 'default'].includes(g), 'reserved');
+
 export const stageConfigSchema = z
   .object({
     /** Part of resource and bucket names: short, lower-case. */
@@ -102,11 +108,20 @@ export const stageConfigSchema = z
          * STRATO_FRONTEND_GROUP of the tasks: `strato cluster set processing <group>` names it
          * (task ids change with every deployment; the group does not).
          */
-        group: z
-          .string()
-          .regex(/^[A-Za-z0-9._:-]+$/)
-          .refine((g) => !['all', 'none', 'default'].includes(g), 'reserved')
-          .default(DEFAULT_FRONTEND_GROUP),
+        group: frontendGroup.default(DEFAULT_FRONTEND_GROUP),
+        /**
+         * Optional second service of intake-only frontends behind the same NLB listeners (same task
+         * size, ports and grants; STRATO_QUEUE_PROCESSING=false and its own group, task counts and
+         * CPU scaling). The service above keeps processing the queue by default; the cluster
+         * setting `processing` can switch either group at runtime. Needs queue.processing "frontends".
+         */
+        intake: z
+          .object({
+            group: frontendGroup.default('intake'),
+            minTasks: z.number().int().min(1).default(2),
+            maxTasks: z.number().int().min(1).default(10),
+          })
+          .optional(),
         maxMessageSize: z
           .number()
           .int()
@@ -127,6 +142,28 @@ export const stageConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.frontend.minTasks > c.frontend.maxTasks) {
       ctx.addIssue({ code: 'custom', path: ['frontend', 'minTasks'], message: 'greater than maxTasks' });
+    }
+    const intake = c.frontend.intake;
+    if (intake && intake.minTasks > intake.maxTasks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'intake', 'minTasks'],
+        message: 'greater than maxTasks',
+      });
+    }
+    if (intake && intake.group === c.frontend.group) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'intake', 'group'],
+        message: 'must differ from frontend.group (a processing setting naming one would name both)',
+      });
+    }
+    if (intake && c.queue.processing === 'lambda') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'intake'],
+        message: 'the queue Lambda processes the queue, so every frontend is intake-only already: omit it',
+      });
     }
     if (c.cluster === 'static' && c.backend.mode !== 'fargate') {
       ctx.addIssue({

@@ -5,6 +5,13 @@
  * backends also an internal SMTP port for their generated mail, found through Cloud Map
  * (frontend.<namespace>); the backend construct opens it to the backends' security group only.
  * Owns the task role's grants and the container environment.
+ *
+ * A stage may run a second, intake-only service (`frontend.intake`): another instance of this
+ * construct with its own group, STRATO_QUEUE_PROCESSING default, task counts and CPU scaling, that
+ * joins the main service's NLB target groups and security group (`edge`) instead of making its
+ * own, and has no internal SMTP port (backends forward generated mail to the main service). Both
+ * task roles get the same grants (queue processing, SES, backend Lambda when the frontends process
+ * the queue), so `strato cluster set processing` can switch either group on at runtime.
  */
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -18,6 +25,7 @@ import {
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
 import {
+  type INetworkLoadBalancerTarget,
   NetworkLoadBalancer,
   type NetworkTargetGroup,
   Protocol,
@@ -50,6 +58,19 @@ export interface FrontendServiceProps {
    * backends' subnets) for relay and XGENID. Omitted with Lambda backends (outside the VPC).
    */
   readonly internalSmtp?: { readonly trustedNetworks: readonly string[] } | undefined;
+  /** Which frontends these tasks are; omitted = the main service (config.frontend). */
+  readonly variant?: FrontendVariant | undefined;
+  /** The main service: join its NLB target groups and security group instead of making them. */
+  readonly edge?: FrontendService | undefined;
+}
+
+/** One frontend service's own settings (STRATO_FRONTEND_GROUP, STRATO_QUEUE_PROCESSING, scaling). */
+export interface FrontendVariant {
+  readonly group: string;
+  /** The environment default until the cluster setting `processing` is set. */
+  readonly processingDefault: boolean;
+  readonly minTasks: number;
+  readonly maxTasks: number;
 }
 
 /** Public listener port → container port name in the stage config. */
@@ -70,7 +91,17 @@ export class FrontendService extends Construct {
     super(scope, id);
     const { config } = props;
     const fe = config.frontend;
+    // Tasks that may process (env + grants) vs. whether they do until the cluster setting says.
     const processing = config.queue.processing === 'frontends';
+    const variant = props.variant ?? {
+      group: fe.group,
+      processingDefault: processing,
+      minTasks: fe.minTasks,
+      maxTasks: fe.maxTasks,
+    };
+    if (props.edge && props.internalSmtp) {
+      throw new Error('the internal SMTP port (Cloud Map name "frontend") belongs to the main service only');
+    }
 
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: fe.cpu,
@@ -91,7 +122,7 @@ export class FrontendService extends Construct {
         [ENV.awsRegion]: Stack.of(this).region,
         ...props.storage.environment(),
         ...props.queue.environment(),
-        ...queueProcessingEnvironment(config, processing),
+        ...queueProcessingEnvironment(config, variant.processingDefault),
         ...(processing ? props.outbound.environment() : {}),
         ...(processing ? (props.backendLambda?.environment() ?? {}) : {}),
         [ENV.dataDir]: CONTAINER_DATA_DIR,
@@ -110,7 +141,7 @@ export class FrontendService extends Construct {
               [ENV.trustedNetworks]: props.internalSmtp.trustedNetworks.join(','),
             }
           : {}),
-        [ENV.frontendGroup]: fe.group,
+        [ENV.frontendGroup]: variant.group,
       },
       secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
       portMappings: [
@@ -120,26 +151,12 @@ export class FrontendService extends Construct {
       ],
     });
 
-    this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
-      vpc: props.vpc,
-      description: 'Strato frontends: SMTP from anywhere (client IP preserved through the NLB)',
-      allowAllOutbound: true,
-    });
-    const healthPort = fe.healthCheckPort;
-    for (const p of SMTP_LISTENERS.map((l) => fe[l.container])) {
-      this.securityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p), `SMTP ${p}`);
-    }
-    // Health checks come from the NLB's addresses inside the VPC only.
-    this.securityGroup.addIngressRule(
-      Peer.ipv4(props.vpc.vpcCidrBlock),
-      Port.tcp(healthPort),
-      `health ${healthPort} from the VPC`,
-    );
+    this.securityGroup = props.edge?.securityGroup ?? this.createSecurityGroup(props.vpc, fe);
 
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: fe.minTasks,
+      desiredCount: variant.minTasks,
       securityGroups: [this.securityGroup],
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       circuitBreaker: { rollback: true },
@@ -158,14 +175,89 @@ export class FrontendService extends Construct {
         : {}),
     });
 
-    this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {
-      vpc: props.vpc,
+    const targetOf = (l: (typeof SMTP_LISTENERS)[number]) =>
+      this.service.loadBalancerTarget({
+        containerName: container.containerName,
+        containerPort: fe[l.container],
+      });
+    const edge = props.edge;
+    if (edge) {
+      // Same listeners, same target groups: the NLB spreads connections over both services' tasks.
+      this.loadBalancer = edge.loadBalancer;
+      SMTP_LISTENERS.forEach((l, i) => {
+        const tg = edge.targetGroups[i]!;
+        tg.addTarget(targetOf(l));
+        this.targetGroups.push(tg);
+      });
+    } else {
+      this.loadBalancer = this.createLoadBalancer(props.vpc, fe, targetOf);
+    }
+
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: variant.minTasks,
+      maxCapacity: variant.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: fe.cpuTargetPercent,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+
+    acknowledgeTaskDefinition(this.taskDefinition);
+
+    const role = this.taskDefinition.taskRole;
+    props.storage.grantFrontend(role);
+    props.queue.grantProcess(role);
+    if (processing) {
+      props.outbound.grantSend(role);
+      props.backendLambda?.grantInvoke(role);
+    }
+
+    if (!props.edge) {
+      new CfnOutput(this, 'MxHostTarget', {
+        value: this.loadBalancer.loadBalancerDnsName,
+        description:
+          'Point the MX host name at this NLB with a Route 53 alias A record (an MX target must not be a CNAME)',
+      });
+    }
+  }
+
+  /** SMTP container ports open to anyone, the health port to the VPC only. */
+  private createSecurityGroup(vpc: IVpc, fe: StageConfig['frontend']): SecurityGroup {
+    const sg = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc,
+      description: 'Strato frontends: SMTP from anywhere (client IP preserved through the NLB)',
+      allowAllOutbound: true,
+    });
+    const healthPort = fe.healthCheckPort;
+    for (const p of SMTP_LISTENERS.map((l) => fe[l.container])) {
+      sg.addIngressRule(Peer.anyIpv4(), Port.tcp(p), `SMTP ${p}`);
+    }
+    // Health checks come from the NLB's addresses inside the VPC only.
+    sg.addIngressRule(Peer.ipv4(vpc.vpcCidrBlock), Port.tcp(healthPort), `health ${healthPort} from the VPC`);
+    Validations.of(sg).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'Public MX and submission: SMTP must be reachable from any address (the NLB preserves client IPs)',
+    });
+    return sg;
+  }
+
+  /** The internet-facing NLB: one TCP listener and target group per SMTP port (this.targetGroups). */
+  private createLoadBalancer(
+    vpc: IVpc,
+    fe: StageConfig['frontend'],
+    targetOf: (l: (typeof SMTP_LISTENERS)[number]) => INetworkLoadBalancerTarget,
+  ): NetworkLoadBalancer {
+    const healthPort = fe.healthCheckPort;
+    const lb = new NetworkLoadBalancer(this, 'Nlb', {
+      vpc,
       internetFacing: true,
       crossZoneEnabled: true,
       vpcSubnets: { subnetType: SubnetType.PUBLIC },
     });
     for (const l of SMTP_LISTENERS) {
-      const listener = this.loadBalancer.addListener(`${l.name}Listener`, {
+      const listener = lb.addListener(`${l.name}Listener`, {
         port: l.publicPort,
         protocol: Protocol.TCP,
       });
@@ -174,12 +266,7 @@ export class FrontendService extends Construct {
         protocol: Protocol.TCP,
         preserveClientIp: true,
         deregistrationDelay: Duration.seconds(60),
-        targets: [
-          this.service.loadBalancerTarget({
-            containerName: container.containerName,
-            containerPort: fe[l.container],
-          }),
-        ],
+        targets: [targetOf(l)],
         // HTTP health check on its own port: TCP checks on the SMTP ports would open sessions,
         // and /health turns 503 when a task begins to stop, so the NLB drains it first.
         healthCheck: {
@@ -193,39 +280,12 @@ export class FrontendService extends Construct {
       });
       this.targetGroups.push(tg);
     }
-
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: fe.minTasks, maxCapacity: fe.maxTasks });
-    scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: fe.cpuTargetPercent,
-      scaleInCooldown: Duration.minutes(5),
-      scaleOutCooldown: Duration.minutes(1),
-    });
-
-    acknowledgeTaskDefinition(this.taskDefinition);
-    Validations.of(this.securityGroup).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason:
-        'Public MX and submission: SMTP must be reachable from any address (the NLB preserves client IPs)',
-    });
-    Validations.of(this.loadBalancer).acknowledge({
+    Validations.of(lb).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason:
         'NLB access logs are written only for TLS listeners; these listeners are TCP (TLS ends in the task), ' +
         'and the frontends log every session with the client address',
     });
-
-    const role = this.taskDefinition.taskRole;
-    props.storage.grantFrontend(role);
-    props.queue.grantProcess(role);
-    if (processing) {
-      props.outbound.grantSend(role);
-      props.backendLambda?.grantInvoke(role);
-    }
-
-    new CfnOutput(this, 'MxHostTarget', {
-      value: this.loadBalancer.loadBalancerDnsName,
-      description:
-        'Point the MX host name at this NLB with a Route 53 alias A record (an MX target must not be a CNAME)',
-    });
+    return lb;
   }
 }

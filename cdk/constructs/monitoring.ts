@@ -1,7 +1,7 @@
 /**
  * CloudWatch dashboards and alarms via cdk-monitoring-constructs: the queue's oldest message age
- * and DLQ depth, healthy frontend targets per SMTP listener, frontend CPU/memory, Lambda errors,
- * and the SES bounce rate. Alarms notify an SNS topic (optionally with an e-mail subscription).
+ * and DLQ depth, healthy frontend targets per SMTP listener, frontend CPU/memory (each frontend
+ * service), Lambda errors, and the SES bounce rate. Alarms notify an SNS topic (optionally with an e-mail subscription).
  */
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,6 +17,8 @@ export interface MonitoringProps {
   readonly stage: string;
   readonly queue: MailQueue;
   readonly frontend: FrontendService;
+  /** The intake-only frontend service, when the stage runs one (same target groups as `frontend`). */
+  readonly intakeFrontend?: FrontendService | undefined;
   readonly functions: readonly { readonly name: string; readonly fn: IFunction }[];
   readonly oldestMessageAlarmSeconds: number;
   readonly alarmEmail?: string | undefined;
@@ -68,6 +70,13 @@ export class Monitoring extends Construct {
       alarmFriendlyName: 'FrontendService',
       humanReadableName: 'Frontend tasks',
     });
+    if (props.intakeFrontend) {
+      f.monitorSimpleFargateService({
+        fargateService: props.intakeFrontend.service,
+        alarmFriendlyName: 'FrontendIntakeService',
+        humanReadableName: 'Intake frontend tasks',
+      });
+    }
     for (const { name, fn } of props.functions) {
       f.monitorLambdaFunction({
         lambdaFunction: fn,

@@ -14,6 +14,8 @@ import type { StatefulStack } from './stateful-stack.ts';
 
 export class ServiceStack extends Stack {
   readonly frontend: FrontendService;
+  /** The intake-only frontends (stage config `frontend.intake`), on the same NLB listeners. */
+  readonly intakeFrontend?: FrontendService;
   readonly backendService?: BackendService;
   readonly backendLambda?: BackendLambda;
   readonly queueLambda?: QueueLambda;
@@ -57,6 +59,19 @@ export class ServiceStack extends Stack {
           ? { trustedNetworks: vpc.privateSubnets.map((n) => n.ipv4CidrBlock) }
           : undefined,
     });
+    const intake = config.frontend.intake;
+    if (intake) {
+      this.intakeFrontend = new FrontendService(this, 'FrontendIntake', {
+        ...shared,
+        vpc,
+        cluster,
+        outbound: this.outbound,
+        srs: data.srs,
+        backendLambda: this.backendLambda,
+        edge: this.frontend,
+        variant: { ...intake, processingDefault: false },
+      });
+    }
     if (config.backend.mode === 'fargate') {
       this.backendService = new BackendService(this, 'Backend', {
         ...shared,
@@ -86,6 +101,7 @@ export class ServiceStack extends Stack {
       stage: config.stage,
       queue: data.queue,
       frontend: this.frontend,
+      intakeFrontend: this.intakeFrontend,
       functions,
       oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
       alarmEmail: config.alarmEmail,
