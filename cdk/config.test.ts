@@ -58,6 +58,40 @@ describe('stage config', () => {
     );
   });
 
+  it('loads the split stage: a processing and an intake-only frontend service', () => {
+    expect(loadStageConfig('split').frontend).toMatchObject({
+      group: 'processing',
+      intake: { group: 'intake', minTasks: 2, maxTasks: 8 },
+    });
+    expect(loadStageConfig('dev').frontend.intake).toBeUndefined();
+  });
+
+  it('refuses an intake service that cannot work', () => {
+    const base = { stage: 'x', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+    expect(parseStageConfig({ ...base, frontend: { intake: {} } }).frontend.intake).toEqual({
+      group: 'intake',
+      minTasks: 2,
+      maxTasks: 10,
+    });
+    expect(() => parseStageConfig({ ...base, frontend: { intake: { minTasks: 3, maxTasks: 2 } } })).toThrow(
+      /frontend\.intake\.minTasks: greater than maxTasks/,
+    );
+    expect(() =>
+      parseStageConfig({ ...base, frontend: { group: 'edge', intake: { group: 'edge' } } }),
+    ).toThrow(/frontend\.intake\.group: must differ from frontend\.group/);
+    expect(() => parseStageConfig({ ...base, frontend: { intake: { group: 'all' } } })).toThrow(
+      /frontend\.intake\.group: reserved/,
+    );
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        backend: { mode: 'lambda' },
+        queue: { processing: 'lambda' },
+        frontend: { intake: {} },
+      }),
+    ).toThrow(/frontend\.intake: the queue Lambda processes the queue/);
+  });
+
   it('names a missing stage file', () => {
     expect(() => loadStageConfig('nope')).toThrow(/cannot read stage config .*nope\.json/);
   });

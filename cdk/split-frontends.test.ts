@@ -1,0 +1,189 @@
+/**
+ * Service stack, split stage: a processing frontend service (group `processing`) and an
+ * intake-only one (`frontend.intake`, group `intake`) behind the same NLB listeners, each with its
+ * own task counts and CPU scaling, Fargate backends.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../core/config/env-names.ts';
+import { FRONTEND_ENV_NAMES } from '../core/config/frontend-config.ts';
+import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
+import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
+import { FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import { QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
+import {
+  alarmSummaries,
+  containerEnvNames,
+  expectedNames,
+  logicalId,
+  roleActions,
+  type Synthesized,
+  stage,
+  synthStage,
+  taskRoleOf,
+} from './test-support.ts';
+
+let s: Synthesized;
+let t: Template;
+beforeAll(() => {
+  s = synthStage(stage('split'));
+  t = s.serviceTemplate;
+});
+
+interface ServiceJson {
+  Properties: {
+    TaskDefinition: { Ref: string };
+    DesiredCount: number;
+    LoadBalancers?: { ContainerName: string; ContainerPort: number; TargetGroupArn: { Ref: string } }[];
+    ServiceRegistries?: unknown[];
+    NetworkConfiguration: { AwsvpcConfiguration: { SecurityGroups: unknown[] } };
+  };
+  DependsOn?: string[];
+}
+
+/** The ECS service whose task definition's logical id starts with `taskPrefix`. */
+function service(taskPrefix: string): [string, ServiceJson] {
+  const td = logicalId(t, 'AWS::ECS::TaskDefinition', taskPrefix);
+  const found = Object.entries(t.findResources('AWS::ECS::Service')).filter(
+    ([, r]) => (r as ServiceJson).Properties.TaskDefinition.Ref === td,
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as [string, ServiceJson];
+}
+
+function env(taskPrefix: string): Record<string, unknown> {
+  const td =
+    t.findResources('AWS::ECS::TaskDefinition')[logicalId(t, 'AWS::ECS::TaskDefinition', taskPrefix)]!;
+  const vars = td.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[];
+  return Object.fromEntries(vars.map((v) => [v.Name, v.Value]));
+}
+
+const MAIN = 'FrontendTask';
+const INTAKE = 'FrontendIntakeTask';
+
+describe('service stack with a processing and an intake-only frontend service (split stage)', () => {
+  it('runs two frontend services (and the backends) with their own group and processing default', () => {
+    t.resourceCountIs('AWS::ECS::Service', 3);
+    expect(env(MAIN)).toMatchObject({ [ENV.frontendGroup]: 'processing', [ENV.queueProcessing]: 'true' });
+    expect(env(INTAKE)).toMatchObject({ [ENV.frontendGroup]: 'intake', [ENV.queueProcessing]: 'false' });
+    // Same queue settings otherwise, so a runtime `processing` setting can switch either group on.
+    for (const name of [ENV.queueConcurrency, ENV.queueVisibilitySeconds, ENV.backendMode, ENV.hostname]) {
+      expect(env(INTAKE)[name]).toEqual(env(MAIN)[name]);
+    }
+    expect(service(MAIN)[1].Properties.DesiredCount).toBe(2);
+    expect(service(INTAKE)[1].Properties.DesiredCount).toBe(2);
+  });
+
+  it('registers both services in the same target groups of the one NLB on 25, 587 and 465', () => {
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    const listeners = t.findResources('AWS::ElasticLoadBalancingV2::Listener') as Record<
+      string,
+      { Properties: { Port: number; DefaultActions: { TargetGroupArn: { Ref: string } }[] } }
+    >;
+    const tgByPublicPort = Object.fromEntries(
+      Object.values(listeners).map((l) => [
+        l.Properties.Port,
+        l.Properties.DefaultActions[0]!.TargetGroupArn.Ref,
+      ]),
+    );
+    expect(Object.keys(tgByPublicPort).sort()).toEqual(['25', '465', '587']);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 3);
+    const expected = [
+      { ContainerName: 'frontend', ContainerPort: 2525, TargetGroupArn: { Ref: tgByPublicPort[25] } },
+      { ContainerName: 'frontend', ContainerPort: 2587, TargetGroupArn: { Ref: tgByPublicPort[587] } },
+      { ContainerName: 'frontend', ContainerPort: 2465, TargetGroupArn: { Ref: tgByPublicPort[465] } },
+    ];
+    for (const prefix of [MAIN, INTAKE]) {
+      const [, svc] = service(prefix);
+      expect(svc.Properties.LoadBalancers).toEqual(expected);
+      // ECS refuses a target group that no listener uses yet: each service waits for the listeners.
+      for (const listenerId of Object.keys(listeners)) expect(svc.DependsOn).toContain(listenerId);
+    }
+    // One MX host for both.
+    expect(Object.keys(t.toJSON().Outputs ?? {}).filter((o) => o.includes('MxHostTarget'))).toHaveLength(1);
+  });
+
+  it('scales each service on CPU within its own task counts', () => {
+    const targets = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).map(
+      (r) => ({
+        min: r.Properties.MinCapacity as number,
+        max: r.Properties.MaxCapacity as number,
+        service: JSON.stringify(r.Properties.ResourceId).match(/"Fn::GetAtt":\["([^"]+)","Name"\]/)?.[1],
+      }),
+    );
+    expect(targets).toHaveLength(2);
+    expect(targets).toContainEqual({ min: 2, max: 4, service: service(MAIN)[0] });
+    expect(targets).toContainEqual({ min: 2, max: 8, service: service(INTAKE)[0] });
+    const policies = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
+    expect(policies).toHaveLength(2);
+    const targetIds = Object.keys(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
+    expect(policies.map((p) => p.Properties.ScalingTargetId.Ref).sort()).toEqual(targetIds.sort());
+    for (const p of policies) {
+      expect(p.Properties.TargetTrackingScalingPolicyConfiguration).toMatchObject({
+        TargetValue: 60,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      });
+    }
+  });
+
+  it('shares the security group; only the processing service has the internal SMTP port and Cloud Map name', () => {
+    const sgOf = (prefix: string) =>
+      service(prefix)[1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups;
+    expect(sgOf(INTAKE)).toEqual(sgOf(MAIN));
+    expect(service(MAIN)[1].Properties.ServiceRegistries).toHaveLength(1);
+    expect(service(INTAKE)[1].Properties.ServiceRegistries).toBeUndefined();
+    const frontendNames = Object.values(t.findResources('AWS::ServiceDiscovery::Service')).filter(
+      (r) => r.Properties.Name === 'frontend',
+    );
+    expect(frontendNames).toHaveLength(1);
+    expect(env(MAIN)[ENV.internalSmtpPort]).toBe('2526');
+    expect(env(INTAKE)[ENV.internalSmtpPort]).toBeUndefined();
+    expect(env(INTAKE)[ENV.trustedNetworks]).toBeUndefined();
+  });
+
+  it('gives both task roles exactly the intake + queue processing + SES actions', () => {
+    const expected = {
+      ...QUEUE_PROCESSOR_ACTIONS,
+      ...SES_ACTIONS,
+      'dynamodb:GetItem': [...QUEUE_PROCESSOR_ACTIONS['dynamodb:GetItem'], 'mailboxes'].sort(),
+    };
+    const sorted = Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b)));
+    const main = taskRoleOf(t, MAIN);
+    const intake = taskRoleOf(t, INTAKE);
+    expect(intake).not.toBe(main);
+    expect(roleActions(t, main)).toEqual(sorted);
+    expect(roleActions(t, intake)).toEqual(sorted);
+  });
+
+  it('sets every variable the intake frontend reads (except the listed omissions)', () => {
+    const omitted = {
+      ...STORAGE_OMITTED,
+      ...FRONTEND_OMITTED,
+      ...QUEUE_OMITTED,
+      [ENV.backendFunction]: 'Fargate backends are found in the backend registry',
+      [ENV.internalSmtpPort]: "the backends forward generated mail to the processing service's internal port",
+      [ENV.trustedNetworks]: 'no internal port, so no trusted networks',
+    };
+    expect(containerEnvNames(t, INTAKE)).toEqual(
+      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES], omitted),
+    );
+  });
+
+  it('keeps the alarms of a one-service stage (the healthy-host alarm covers both services)', () => {
+    expect(alarmSummaries(t)).toEqual([
+      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+      ['HealthyHostCount', 'LessThanThreshold', 1],
+      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+    ]);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings (both stacks)', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+    );
+    expect(findings).toEqual([]);
+  });
+});
