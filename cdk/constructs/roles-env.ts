@@ -8,6 +8,8 @@ import type { StageConfig } from '../config.ts';
 export function queueProcessingEnvironment(config: StageConfig, enabled: boolean): Record<string, string> {
   return {
     [ENV.queueProcessing]: String(enabled),
+    // With the queue Lambda, frontends have no relay or backend grants: no setting may switch them on.
+    [ENV.queueProcessingAllowed]: String(config.queue.processing === 'frontends' || enabled),
     [ENV.queueConcurrency]: String(config.queue.concurrency),
     [ENV.queueVisibilitySeconds]: String(config.queue.visibilitySeconds),
     // Backends are found in the registry (Fargate) or are one fixed Lambda (STRATO_BACKEND_FUNCTION);

@@ -46,6 +46,7 @@ export const ENV = {
   lmtpBasePort: 'STRATO_LMTP_BASE_PORT',
   // Queue processing.
   queueProcessing: 'STRATO_QUEUE_PROCESSING',
+  queueProcessingAllowed: 'STRATO_QUEUE_PROCESSING_ALLOWED',
   queueConcurrency: 'STRATO_QUEUE_CONCURRENCY',
   queueControlMs: 'STRATO_QUEUE_CONTROL_MS',
   queueVisibilitySeconds: 'STRATO_QUEUE_VISIBILITY_SECONDS',

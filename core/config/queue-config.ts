@@ -21,6 +21,11 @@ import { bool, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
 const schema = z.object({
   enabled: bool.default(true),
+  /**
+   * false where this process must never process the queue whatever the cluster setting says (a
+   * deployment whose queue Lambda processes it: its frontends have no relay or backend access).
+   */
+  allowed: bool.default(true),
   concurrency: positiveInt.default(DEFAULT_QUEUE_CONCURRENCY),
   visibilitySeconds: positiveInt.default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
   pollWaitMs: z.coerce.number().int().min(0).default(1000),
@@ -51,6 +56,7 @@ export type QueueConfig = z.output<typeof schema>;
 
 const names = {
   enabled: ENV.queueProcessing,
+  allowed: ENV.queueProcessingAllowed,
   concurrency: ENV.queueConcurrency,
   visibilitySeconds: ENV.queueVisibilitySeconds,
   pollWaitMs: ENV.queuePollWaitMs,

@@ -94,6 +94,9 @@ describe('decideProcessing', () => {
       reason: expect.stringContaining('group (g)'),
     });
     expect(decideProcessing(['fe-2@h', 'intake'], true, me).on).toBe(false);
+    // A deployment whose queue Lambda processes the queue: no cluster setting switches it on.
+    expect(decideProcessing('all', false, me, false).on).toBe(false);
+    expect(decideProcessing(['fe-1@h'], true, me, false).on).toBe(false);
   });
 });
 

@@ -36,7 +36,12 @@ export interface ProcessingControllerDeps {
   readonly processor: ProcessingSwitch;
   readonly self: FrontendIdentity;
   /** The environment defaults (STRATO_QUEUE_PROCESSING, STRATO_QUEUE_CONCURRENCY). */
-  readonly defaults: { readonly processing: boolean; readonly concurrency: number };
+  readonly defaults: {
+    readonly processing: boolean;
+    readonly concurrency: number;
+    /** false: never process, whatever the cluster setting says (STRATO_QUEUE_PROCESSING_ALLOWED). */
+    readonly allowed?: boolean;
+  };
   /** SMTP sessions open now. */
   readonly sessions: () => number;
   readonly clock: Clock;
@@ -56,7 +61,10 @@ export function decideProcessing(
   selector: ProcessingSelector | undefined,
   envDefault: boolean,
   self: { readonly id: string; readonly group: string },
+  allowed = true,
 ): ProcessingDecision {
+  if (!allowed)
+    return { on: false, reason: 'this deployment processes the queue elsewhere (not allowed here)' };
   if (selector === undefined)
     return { on: envDefault, reason: `environment default (${envDefault ? 'on' : 'off'})` };
   if (selector === 'all') return { on: true, reason: 'cluster setting: all' };
@@ -132,7 +140,12 @@ export class ProcessingController {
       this.log.info({ event: 'queue.concurrency_changed', from: this.concurrency, to: concurrency });
       this.concurrency = concurrency;
     }
-    const decision = decideProcessing(settings.processing, this.deps.defaults.processing, this.deps.self);
+    const decision = decideProcessing(
+      settings.processing,
+      this.deps.defaults.processing,
+      this.deps.self,
+      this.deps.defaults.allowed,
+    );
     // Switched on again while still draining: start on a later tick, once the drain is done.
     if (decision.on && !this.processing && !this.draining) {
       this.deps.processor.setConcurrency(this.concurrency);

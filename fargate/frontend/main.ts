@@ -148,7 +148,11 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
       version: PROGRAM_VERSION,
       startedAt: systemClock.now(),
     },
-    defaults: { processing: boot.queue.enabled, concurrency: boot.queue.concurrency },
+    defaults: {
+      processing: boot.queue.enabled,
+      concurrency: boot.queue.concurrency,
+      allowed: boot.queue.allowed,
+    },
     sessions: () => listeners.sessions(),
     clock: systemClock,
     logger,
