@@ -63,20 +63,22 @@ export function buildDeliverDeps(
   const canForward = opts.role !== 'backend-lambda';
   const defaultMode: SinkMode = canForward ? config.generatedMail : 'queue';
   const settings = new TtlCache<SinkMode>(opts.clock, GENERATED_MODE_CACHE_MS, 1);
-  const currentMode = () =>
-    settings
-      .get('mode', async () => {
-        const mode = (await storage.control.getQueueSettings()).generatedMail;
-        return mode === undefined || !canForward ? defaultMode : mode === 'forward' ? 'smtp' : 'queue';
-      })
-      .catch((err) => {
-        opts.logger.warn({
-          event: 'rules.generated_mode_read_failed',
-          err: String(err),
-          fallback: defaultMode,
-        });
-        return defaultMode;
-      });
+  const currentMode = async (): Promise<SinkMode> =>
+    !canForward
+      ? defaultMode
+      : settings
+          .get('mode', async () => {
+            const mode = (await storage.control.getQueueSettings()).generatedMail;
+            return mode === undefined ? defaultMode : mode === 'forward' ? 'smtp' : 'queue';
+          })
+          .catch((err) => {
+            opts.logger.warn({
+              event: 'rules.generated_mode_read_failed',
+              err: String(err),
+              fallback: defaultMode,
+            });
+            return defaultMode;
+          });
   const sink = new SwitchingSink({
     currentMode,
     defaultMode,

@@ -8,6 +8,7 @@
  * Failure: a holds read or a park that fails propagates, so the job is not delivered and comes
  * back after its lease (a hold is never skipped because storage hiccupped).
  */
+import { domainOf } from '../mail/address.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { LeasedJob, MailQueue, QueueJob } from '../ports/mail-queue.ts';
@@ -21,15 +22,13 @@ export function cachedHolds(holds: QueueHoldsReader, clock: Clock, ttlMs: number
   return { list: () => cache.get('all', () => holds.list()) };
 }
 
-const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-
 /** The first directive that covers the job (its id, or a pending recipient's account or domain). */
 export function holdCovering(holds: readonly QueueHold[], job: QueueJob): QueueHold | undefined {
   if (holds.length === 0) return undefined;
   const id = job.id.toUpperCase();
   const pending = job.envelope.recipients.filter((r) => r.state === 'pending');
   const accounts = new Set(pending.map((r) => r.address.toLowerCase()));
-  const domains = new Set(pending.map((r) => domainOf(r.address)));
+  const domains = new Set(pending.map((r) => domainOf(r.address).toLowerCase()));
   return holds.find(
     (h) =>
       (h.kind === 'job' && h.value === id) ||
