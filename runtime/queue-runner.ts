@@ -146,6 +146,7 @@ export async function createQueueRunner(opts: QueueRunnerOptions): Promise<Queue
     concurrency: config.concurrency,
     visibilitySeconds: config.visibilitySeconds,
     pollWaitMs: config.pollWaitMs,
+    deadLetters: { operator: opts.storage.queue, everyMs: config.deadLetterSweepMs },
   });
   return {
     processor,

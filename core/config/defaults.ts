@@ -71,6 +71,8 @@ export const DEFAULT_QUEUE_CONCURRENCY = 16;
  * processor within this time (a job received meanwhile is delivered as if no hold existed).
  */
 export const DEFAULT_QUEUE_HOLDS_CACHE_MS = 5_000;
+/** How often a queue processor looks for newly dead-lettered jobs to report (ms). */
+export const DEFAULT_DEAD_LETTER_SWEEP_MS = 30_000;
 
 /**
  * The queue's retry schedule, Postfix-like: first retry after 5 minutes, doubling up to 1 hour

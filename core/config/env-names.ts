@@ -51,6 +51,8 @@ export const ENV = {
   queueControlMs: 'STRATO_QUEUE_CONTROL_MS',
   queueVisibilitySeconds: 'STRATO_QUEUE_VISIBILITY_SECONDS',
   queuePollWaitMs: 'STRATO_QUEUE_POLL_WAIT_MS',
+  /** How often a queue processor reports newly dead-lettered jobs (ms). */
+  queueDeadLetterSweepMs: 'STRATO_QUEUE_DEAD_LETTER_SWEEP_MS',
   /** How long a queue processor trusts the hold directives it read (ms). */
   queueHoldsCacheMs: 'STRATO_QUEUE_HOLDS_CACHE_MS',
   backendMode: 'STRATO_BACKEND_MODE',

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  DEFAULT_DEAD_LETTER_SWEEP_MS,
   DEFAULT_MAX_RECEIVE_COUNT,
   DEFAULT_QUEUE_CONCURRENCY,
   DEFAULT_QUEUE_CONTROL_MS,
@@ -29,6 +30,7 @@ const schema = z.object({
   concurrency: positiveInt.default(DEFAULT_QUEUE_CONCURRENCY),
   visibilitySeconds: positiveInt.default(DEFAULT_QUEUE_VISIBILITY_SECONDS),
   pollWaitMs: z.coerce.number().int().min(0).default(1000),
+  deadLetterSweepMs: positiveInt.default(DEFAULT_DEAD_LETTER_SWEEP_MS),
   holdsCacheMs: z.coerce.number().int().min(0).default(DEFAULT_QUEUE_HOLDS_CACHE_MS),
   /** How often a frontend re-reads the cluster's queue-processing settings (and heartbeats). */
   controlIntervalMs: positiveInt.default(DEFAULT_QUEUE_CONTROL_MS),
@@ -60,6 +62,7 @@ const names = {
   concurrency: ENV.queueConcurrency,
   visibilitySeconds: ENV.queueVisibilitySeconds,
   pollWaitMs: ENV.queuePollWaitMs,
+  deadLetterSweepMs: ENV.queueDeadLetterSweepMs,
   holdsCacheMs: ENV.queueHoldsCacheMs,
   controlIntervalMs: ENV.queueControlMs,
   backendMode: ENV.backendMode,

@@ -35,6 +35,13 @@ export const replies = {
   localError: () => r(451, '4.3.0', 'Requested action aborted: local error in processing, try again later'),
   queueFull: () => r(452, '4.3.1', 'Insufficient system storage: the mail queue is full, try again later'),
   shuttingDown: () => r(421, '4.3.2', 'Service shutting down, try again later'),
+  // A job received maxReceiveCount times without an ack (repeated processor deaths): RFC 3463 X.3.0.
+  deadLettered: (receives: number) =>
+    r(
+      554,
+      '5.3.0',
+      `processing failed repeatedly (${receives} attempts without a result); kept for the administrator`,
+    ),
 
   // Account state and sender limits (the cluster model's MailInpFlow, MailOutFlow, MaxMailOutSize).
   mailInpFlow: (address: string, count: number, seconds: number) =>

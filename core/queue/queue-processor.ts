@@ -7,8 +7,9 @@
  * cluster's queue-processing settings switch both at runtime).
  */
 import type { Logger } from '../ports/logger.ts';
-import type { LeasedJob } from '../ports/mail-queue.ts';
+import type { LeasedJob, QueueOperator } from '../ports/mail-queue.ts';
 import { type ProcessorDeps, processJob } from './process-job.ts';
+import { startDeadLetterSweep } from './report-dead-letters.ts';
 
 export interface QueueProcessorOptions {
   readonly concurrency: number;
@@ -23,6 +24,11 @@ export interface QueueProcessorOptions {
   readonly maxDeliverySeconds?: number;
   /** Runs the lease-extension tick; default setInterval. Tests pass one they tick by hand. */
   readonly leaseTicker?: LeaseTicker;
+  /**
+   * Report dead-lettered jobs (log event + one failed DSN each, see report-dead-letters.ts) every
+   * `everyMs` while the processor runs; without it dead jobs are not reported by this processor.
+   */
+  readonly deadLetters?: { readonly operator: Pick<QueueOperator, 'list'>; readonly everyMs: number };
 }
 
 /** Calls `tick` every `everyMs` until the returned function is called. */
@@ -41,6 +47,7 @@ export class QueueProcessor {
   private limit: number;
   /** Wakes the loop while it waits for a free slot (concurrency raised, or stop). */
   private wake: (() => void) | undefined;
+  private stopSweep: (() => void) | undefined;
 
   constructor(
     private readonly deps: ProcessorDeps,
@@ -71,11 +78,19 @@ export class QueueProcessor {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    const dl = this.opts.deadLetters;
+    if (dl)
+      this.stopSweep = startDeadLetterSweep(
+        { ...this.deps, operator: dl.operator, logger: this.log },
+        dl.everyMs,
+      );
   }
 
   /** Stop leasing new jobs and wait for the running ones to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopSweep?.();
+    this.stopSweep = undefined;
     this.wake?.();
     await this.loop;
     await Promise.all(this.inFlight);

@@ -52,9 +52,16 @@ export interface Harness extends TempStorage {
 }
 
 export async function startHarness(
-  opts: { backends?: number; relay?: OutboundRelay; quickRetry?: QuickRetrySettings } = {},
+  opts: {
+    backends?: number;
+    relay?: OutboundRelay;
+    quickRetry?: QuickRetrySettings;
+    maxReceiveCount?: number;
+  } = {},
 ): Promise<Harness> {
-  const temp = await tempStorage();
+  const temp = await tempStorage(
+    opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {},
+  );
   const { storage, clock } = temp;
   await seedDomain(storage.directory, 'example.com', []);
   for (const name of ['alice', 'bob']) {
