@@ -36,6 +36,7 @@ export const FRONTEND_OMITTED: Record<string, string> = {
 export const QUEUE_OMITTED: Record<string, string> = {
   [ENV.queuePollWaitMs]: defaults,
   [ENV.queueHoldsCacheMs]: defaults,
+  [ENV.queueDeadLetterSweepMs]: `${defaults} (dead jobs reported every 30 s)`,
   [ENV.queueControlMs]: `${defaults} (settings re-read and heartbeat every 2 s)`,
   [ENV.retryFirstSeconds]: defaults,
   [ENV.retryMaxSeconds]: defaults,
