@@ -146,7 +146,11 @@ export async function createQueueRunner(opts: QueueRunnerOptions): Promise<Queue
     concurrency: config.concurrency,
     visibilitySeconds: config.visibilitySeconds,
     pollWaitMs: config.pollWaitMs,
-    deadLetters: { operator: opts.storage.queue, everyMs: config.deadLetterSweepMs },
+    // Dead letters are reported where the processor may list the queue: embedded storage. On AWS
+    // the processors' role has no Scan on the queue index (only operators list), so not yet there.
+    ...(opts.storage.clients
+      ? {}
+      : { deadLetters: { operator: opts.storage.queue, everyMs: config.deadLetterSweepMs } }),
   });
   return {
     processor,
