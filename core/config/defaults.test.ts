@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBackendConfig } from './backend-config.ts';
 import {
   DEFAULT_DATA_DIR,
+  DEFAULT_DEAD_LETTER_SWEEP_MS,
   DEFAULT_HOSTNAME,
   DEFAULT_LMTP_PORT,
   DEFAULT_MAX_QUEUED,
@@ -37,5 +38,12 @@ describe('shared defaults', () => {
       DEFAULT_LMTP_PORT,
       DEFAULT_LMTP_PORT,
     ]);
+  });
+
+  it('sweeps dead letters every 30 s unless STRATO_QUEUE_DEAD_LETTER_SWEEP_MS says otherwise', () => {
+    expect(parseQueueConfig({}).deadLetterSweepMs).toBe(DEFAULT_DEAD_LETTER_SWEEP_MS);
+    expect(DEFAULT_DEAD_LETTER_SWEEP_MS).toBe(30_000);
+    expect(parseQueueConfig({ STRATO_QUEUE_DEAD_LETTER_SWEEP_MS: '200' }).deadLetterSweepMs).toBe(200);
+    expect(() => parseQueueConfig({ STRATO_QUEUE_DEAD_LETTER_SWEEP_MS: '0' })).toThrow(/DEAD_LETTER_SWEEP/);
   });
 });
