@@ -18,6 +18,8 @@ import { LmtpChannel } from './lmtp-channel.ts';
 import { createLmtpServer } from './lmtp-server.ts';
 import { RoutingChannel } from './routing-channel.ts';
 
+const SECRET = 'contract-test-channel-secret';
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -68,12 +70,18 @@ async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['
       logger: silentLogger,
       leaseTtlMs: 60_000,
     },
-    { spoolDir, hostname: 'backend.test', maxMessageSize: 10 * 1024 * 1024, closeTimeoutMs: 100 },
+    {
+      spoolDir,
+      hostname: 'backend.test',
+      maxMessageSize: 10 * 1024 * 1024,
+      closeTimeoutMs: 100,
+      secret: SECRET,
+    },
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
   const fixture: DeliveryChannelFixture = {
-    channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000 })),
+    channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000, secret: SECRET })),
     backend: { id: 'b1', address: `127.0.0.1:${port}`, kind: 'lmtp', expiresAt: Infinity },
     deadBackend: {
       id: 'b-dead',
