@@ -70,6 +70,7 @@ export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
   [ENV.backendSlotWaitMs]: 'no slots: every backend Lambda instance is one backend',
   [ENV.lmtpHost]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.lmtpPort]: 'no LMTP listener: the Lambda is invoked directly',
+  [ENV.channelSecret]: 'no LMTP listener: the Lambda is invoked directly (IAM guards the invoke)',
   [ENV.generatedSmtpHost]:
     "outside the VPC the Lambda cannot reach the frontends' internal port: generated mail goes to the queue",
   [ENV.generatedSmtpPort]: 'generated mail goes to the queue (see STRATO_GENERATED_SMTP_HOST)',

@@ -220,12 +220,23 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     );
   });
 
-  it('passes the SRS secret from Secrets Manager, not as plain text', () => {
+  it('passes the SRS and channel secrets from Secrets Manager, not as plain text', () => {
     const tds = taskDefinitions(t);
     for (const td of tds) {
       const c = td.Properties.ContainerDefinitions[0]!;
-      expect(c.Secrets).toEqual([{ Name: ENV.srsSecret, ValueFrom: expect.anything() }]);
-      expect(c.Environment.map((e: { Name: string }) => e.Name)).not.toContain(ENV.srsSecret);
+      expect(c.Secrets).toEqual([
+        { Name: ENV.srsSecret, ValueFrom: expect.anything() },
+        { Name: ENV.channelSecret, ValueFrom: expect.anything() },
+      ]);
+      const plain = c.Environment.map((e: { Name: string }) => e.Name);
+      expect(plain).not.toContain(ENV.srsSecret);
+      expect(plain).not.toContain(ENV.channelSecret);
+      // ECS reads them at task start with the execution role: exactly these two, nothing wider.
+      const executionRole = td.Properties.ExecutionRoleArn['Fn::GetAtt'][0];
+      expect(roleActions(t, executionRole)['secretsmanager:GetSecretValue']).toEqual([
+        'channel-secret',
+        'srs-secret',
+      ]);
     }
   });
 

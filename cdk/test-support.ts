@@ -65,6 +65,7 @@ export function resourceLabel(resource: unknown): string {
     [/configuration-set\//, 'ses:configuration-set'],
     [/BackendLambdaFunction/, 'backend-lambda'],
     [/SrsSecret/, 'srs-secret'],
+    [/ChannelSecret/, 'channel-secret'],
     [/LogGroup|Logs/, 'logs'],
     [/ContainerAssets|ecr/i, 'ecr-repository'],
   ];
@@ -141,6 +142,7 @@ export function expectedNames(roleNames: readonly string[], omitted: Record<stri
 export interface TaskDefinitionJson {
   readonly Properties: {
     readonly RuntimePlatform: unknown;
+    readonly ExecutionRoleArn: { readonly 'Fn::GetAtt': [string, string] };
     readonly ContainerDefinitions: {
       readonly Environment: { readonly Name: string; readonly Value: unknown }[];
       readonly Secrets?: { readonly Name: string; readonly ValueFrom: unknown }[];

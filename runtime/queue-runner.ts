@@ -69,8 +69,9 @@ async function createChannel(
   config: QueueConfig,
   storage: ProcessStorage,
   hostname: string,
+  secret: string,
 ): Promise<DeliveryChannel> {
-  const lmtp = new LmtpChannel({ clientName: hostname, timeoutMs: config.visibilitySeconds * 500 });
+  const lmtp = new LmtpChannel({ clientName: hostname, timeoutMs: config.visibilitySeconds * 500, secret });
   if (!config.backendFunction) return new RoutingChannel({ lmtp });
   const clients = storage.clients;
   if (!clients) throw new Error('a backend function needs STRATO_STORAGE=aws');
@@ -84,6 +85,8 @@ export interface QueueRunnerOptions {
   readonly config: QueueConfig;
   readonly dataDir: string;
   readonly hostname: string;
+  /** The cluster's delivery-channel secret (LMTP AUTH to the backends). */
+  readonly channelSecret: string;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Who records the message history of this processor's jobs (frontend id, queue Lambda). */
@@ -94,7 +97,7 @@ export async function startQueueRunnerDeps(
   opts: QueueRunnerOptions,
 ): Promise<ProcessorDeps & { readonly history: HistoryRecorder; close(): Promise<void> }> {
   const { storage, config } = opts;
-  const channel = await createChannel(config, storage, opts.hostname);
+  const channel = await createChannel(config, storage, opts.hostname, opts.channelSecret);
   const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
   // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
   const registry = config.backendFunction

@@ -9,8 +9,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export async function loadSrsSecret(configured: string | undefined, dataDir: string): Promise<string> {
+  return loadClusterSecret(configured, dataDir, 'srs.key');
+}
+
+/** A secret every process of the cluster shares: `configured`, else <dataDir>/<file>, created once. */
+export async function loadClusterSecret(
+  configured: string | undefined,
+  dataDir: string,
+  file: string,
+): Promise<string> {
   if (configured) return configured;
-  const path = join(dataDir, 'srs.key');
+  const path = join(dataDir, file);
   await mkdir(dataDir, { recursive: true });
   try {
     await writeFile(path, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });

@@ -6,7 +6,10 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/ports/logger.ts';
+import { newQueueId } from '../../core/util/ids.ts';
 import {
   type DeliveryChannelFixture,
   deliveryChannelContract,
@@ -17,6 +20,8 @@ import { tempStorage } from '../embedded/test-support.ts';
 import { LmtpChannel } from './lmtp-channel.ts';
 import { createLmtpServer } from './lmtp-server.ts';
 import { RoutingChannel } from './routing-channel.ts';
+
+const SECRET = 'contract-test-channel-secret';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -68,12 +73,18 @@ async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['
       logger: silentLogger,
       leaseTtlMs: 60_000,
     },
-    { spoolDir, hostname: 'backend.test', maxMessageSize: 10 * 1024 * 1024, closeTimeoutMs: 100 },
+    {
+      spoolDir,
+      hostname: 'backend.test',
+      maxMessageSize: 10 * 1024 * 1024,
+      closeTimeoutMs: 100,
+      secret: SECRET,
+    },
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
   const fixture: DeliveryChannelFixture = {
-    channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000 })),
+    channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000, secret: SECRET })),
     backend: { id: 'b1', address: `127.0.0.1:${port}`, kind: 'lmtp', expiresAt: Infinity },
     deadBackend: {
       id: 'b-dead',
@@ -100,3 +111,34 @@ deliveryChannelContract('LmtpChannel → createLmtpServer', () => lmtpFixture((l
 deliveryChannelContract('RoutingChannel (lmtp) → createLmtpServer', () =>
   lmtpFixture((lmtp) => new RoutingChannel({ lmtp })),
 );
+
+describe('LmtpChannel with a wrong channel secret → createLmtpServer', () => {
+  it('answers temporary for every recipient (never a bounce) and the backend stores nothing', async () => {
+    const wrong = new LmtpChannel({
+      clientName: 'contract.test',
+      timeoutMs: 5_000,
+      secret: 'not-the-secret',
+    });
+    const fx = await lmtpFixture(() => wrong);
+    try {
+      await fx.seedAccounts(['alice@example.com']);
+      await fx.leaseTo('alice@example.com', 'b1');
+      const deliveryId = newQueueId();
+      const ref = await fx.messages.put(deliveryId, Readable.from([Buffer.from('Subject: x\r\n\r\nhi\r\n')]));
+      const out = await fx.channel.deliver(fx.backend, {
+        deliveryId,
+        mailFrom: 'sender@remote.example',
+        recipients: ['alice@example.com'],
+        body: ref,
+        openBody: () => fx.messages.open(ref),
+      });
+      const outcome = out.get('alice@example.com');
+      expect(outcome?.kind).toBe('temporary');
+      expect(outcome?.reply?.text).toContain('LMTP AUTH refused: 535');
+      expect(await fx.inbox('alice@example.com')).toEqual([]);
+    } finally {
+      await wrong.close();
+      await fx.cleanup();
+    }
+  });
+});

@@ -19,6 +19,9 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The fake backends' reply to a command: 235 to AUTH (the channel authenticates), else 250. */
+const okFor = (line: string) => (line.startsWith('AUTH ') ? '235 2.7.0 ok\r\n' : '250 ok\r\n');
+
 /** A fake LMTP backend: 250 to everything, 354 to DATA; `onData` decides what to do next. */
 async function fakeBackend(onData: (socket: Socket) => void, onBody?: (socket: Socket) => void) {
   server = createServer((socket) => {
@@ -34,7 +37,7 @@ async function fakeBackend(onData: (socket: Socket) => void, onBody?: (socket: S
           onData(socket);
           return;
         }
-        socket.write('250 ok\r\n');
+        socket.write(okFor(line));
       }
     });
     socket.on('error', () => {});
@@ -48,7 +51,7 @@ async function deliverWithin(
   openBody: () => Promise<Readable>,
   ms = 3000,
 ): Promise<ReadonlyMap<string, RecipientOutcome> | 'hung'> {
-  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 10_000 });
+  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 10_000, secret: 'fake-secret' });
   try {
     return await Promise.race([
       channel.deliver(
@@ -149,7 +152,7 @@ describe('LMTP channel when the backend is going away', () => {
       socket.on('data', (chunk: Buffer) => {
         const line = chunk.toString('latin1');
         if (line.startsWith('MAIL')) socket.end('421 4.3.2 Server shutting down\r\n');
-        else socket.write('250 ok\r\n');
+        else socket.write(okFor(line));
       });
       socket.on('error', () => {});
     });

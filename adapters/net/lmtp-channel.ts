@@ -5,12 +5,15 @@
  * failure answers `temporary` for every recipient not yet answered (a refused, reset or closed
  * connection with the typed fact that the account is moving); nothing throws. A reply's
  * account fact (open elsewhere, disabled, full, moving) comes back as the outcome's typed field.
+ * Each new connection authenticates after LHLO with the cluster's channel secret (AUTH PLAIN); a
+ * refused AUTH answers `temporary` for every recipient (a misconfigured secret never bounces mail).
  */
 import { type RecipientOutcome, type Reply, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import type { DeliveryChannel, DeliveryRequest } from '../../core/ports/delivery-channel.ts';
 import { outcomeFromLmtpReply } from './lmtp-account-facts.ts';
+import { authPlainCommand } from './lmtp-channel-auth.ts';
 import { SmtpLineClient } from './smtp-line-client.ts';
 
 export interface LmtpChannelOptions {
@@ -19,9 +22,15 @@ export interface LmtpChannelOptions {
   readonly timeoutMs: number;
   /** Idle connections kept per backend. */
   readonly maxIdlePerBackend: number;
+  /** The cluster's channel secret, sent with AUTH PLAIN on each new connection. */
+  readonly secret: string;
 }
 
-const DEFAULTS: LmtpChannelOptions = { clientName: 'localhost', timeoutMs: 60_000, maxIdlePerBackend: 16 };
+const DEFAULTS: Omit<LmtpChannelOptions, 'secret'> = {
+  clientName: 'localhost',
+  timeoutMs: 60_000,
+  maxIdlePerBackend: 16,
+};
 
 function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
@@ -115,7 +124,7 @@ export class LmtpChannel implements DeliveryChannel {
   private readonly opts: LmtpChannelOptions;
   private closed = false;
 
-  constructor(opts: Partial<LmtpChannelOptions> = {}) {
+  constructor(opts: Partial<LmtpChannelOptions> & Pick<LmtpChannelOptions, 'secret'>) {
     this.opts = { ...DEFAULTS, ...opts };
   }
 
@@ -132,6 +141,8 @@ export class LmtpChannel implements DeliveryChannel {
       throw refusal(conn, `LMTP greeting ${greeting.code} ${greeting.text}`, greeting);
     const lhlo = await conn.command(`LHLO ${this.opts.clientName}`);
     if (lhlo.code !== 250) throw refusal(conn, `LHLO refused: ${lhlo.code} ${lhlo.text}`, lhlo);
+    const auth = await conn.command(authPlainCommand(this.opts.secret));
+    if (auth.code !== 235) throw refusal(conn, `LMTP AUTH refused: ${auth.code} ${auth.text}`, auth);
     return conn;
   }
 

@@ -6,10 +6,12 @@
  * rules test it). An outcome's typed account fact travels in its reply (lmtp-account-facts.ts).
  * A spool failure answers 451 for every recipient. Once its DeliveryGate is closed (graceful
  * stop) it takes no new transaction: MAIL FROM, and a DATA whose delivery has not started, get
- * the temporary "backend stopping" reply with its typed moving fact.
+ * the temporary "backend stopping" reply with its typed moving fact. Only queue processors may
+ * deliver: AUTH PLAIN as CHANNEL_USER with the cluster's channel secret is required before MAIL
+ * (530 5.7.0 without it, 535 5.7.8 for a wrong one; compared in constant time).
  */
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +31,8 @@ import { type Reply, temporary } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import { isQueueId, newQueueId } from '../../core/util/ids.ts';
 import { lmtpReplyFor } from './lmtp-account-facts.ts';
-import { smtpError } from './smtp-errors.ts';
+import { CHANNEL_USER } from './lmtp-channel-auth.ts';
+import { smtpError, smtpReply } from './smtp-errors.ts';
 
 export interface LmtpServerOptions {
   readonly spoolDir: string;
@@ -39,6 +42,21 @@ export interface LmtpServerOptions {
   readonly closeTimeoutMs?: number;
   /** Closed on a graceful stop: new transactions are then refused as "backend stopping". */
   readonly gate?: DeliveryGate;
+  /** The cluster's channel secret: the password of AUTH PLAIN, required before MAIL. */
+  readonly secret: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant-time check of AUTH credentials (digests, so unequal lengths take the same time). */
+function authCheck(secret: string): NonNullable<SMTPServerOptions['onAuth']> {
+  const expected = digest(`${CHANNEL_USER}\0${secret}`);
+  return (auth, _session, callback) => {
+    const given = digest(`${auth.username ?? ''}\0${auth.password ?? ''}`);
+    if (auth.method === 'PLAIN' && timingSafeEqual(given, expected))
+      return callback(null, { user: CHANNEL_USER });
+    callback(smtpError(replies.authFailed()));
+  };
 }
 
 const SOURCES: readonly MessageSource[] = ['SMTP', 'SUBMIT', 'RULE', 'DSN', 'CLI'];
@@ -165,8 +183,13 @@ export function createLmtpServer(deps: DeliverDeps, opts: LmtpServerOptions): SM
     lmtp: true,
     name: opts.hostname,
     banner: `${opts.hostname} Strato LMTP backend ${deps.backendId}`,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    // The channel runs inside the cluster network, without TLS: the shared secret is what guards it.
+    authMethods: ['PLAIN'],
+    allowInsecureAuth: true,
+    authOptional: false,
+    authRequiredMessage: smtpReply(replies.authRequired()).message,
+    onAuth: authCheck(opts.secret),
     disableReverseLookup: true,
     size: opts.maxMessageSize,
     logger: false,

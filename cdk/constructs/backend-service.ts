@@ -24,6 +24,7 @@ import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
+import type { ChannelSecret } from './channel-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
@@ -39,6 +40,8 @@ export interface BackendServiceProps {
   readonly storage: MailStorage;
   readonly queue: MailQueue;
   readonly srs: SrsSecret;
+  /** The delivery-channel secret (LMTP AUTH between queue processors and backends). */
+  readonly channel: ChannelSecret;
   /** Security group of the queue processors (the frontends) that connect over LMTP. */
   readonly clients: ISecurityGroup;
   /**
@@ -94,7 +97,10 @@ export class BackendService extends Construct {
         [ENV.generatedSmtpHost]: props.frontends.host,
         [ENV.generatedSmtpPort]: String(props.frontends.port),
       },
-      secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
+      secrets: {
+        [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret),
+        [ENV.channelSecret]: EcsSecret.fromSecretsManager(props.channel.secret),
+      },
       portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],
     });
     const sg = new SecurityGroup(this, 'TaskSecurityGroup', {

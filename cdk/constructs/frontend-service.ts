@@ -36,6 +36,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
+import type { ChannelSecret } from './channel-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
@@ -51,6 +52,8 @@ export interface FrontendServiceProps {
   readonly queue: MailQueue;
   readonly outbound: OutboundEmail;
   readonly srs: SrsSecret;
+  /** The delivery-channel secret (LMTP AUTH between queue processors and backends). */
+  readonly channel: ChannelSecret;
   readonly backendLambda?: BackendLambda | undefined;
   /**
    * Fargate backends submit generated mail to the internal port ("forward to frontends"): the
@@ -143,7 +146,10 @@ export class FrontendService extends Construct {
           : {}),
         [ENV.frontendGroup]: variant.group,
       },
-      secrets: { [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret) },
+      secrets: {
+        [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret),
+        [ENV.channelSecret]: EcsSecret.fromSecretsManager(props.channel.secret),
+      },
       portMappings: [
         ...SMTP_LISTENERS.map((l) => ({ containerPort: fe[l.container], name: l.name.toLowerCase() })),
         { containerPort: fe.healthCheckPort, name: 'health' },

@@ -23,7 +23,7 @@ export function acknowledgeTaskDefinition(taskDefinition: FargateTaskDefinition)
     id: 'AwsSolutions-ECS2',
     reason:
       'The environment holds resource names and tunables only (set from the shared ENV names); ' +
-      'the one secret, STRATO_SRS_SECRET, comes from Secrets Manager',
+      'the secrets, STRATO_SRS_SECRET and STRATO_CHANNEL_SECRET, come from Secrets Manager',
   });
   Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',

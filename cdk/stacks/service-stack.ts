@@ -52,6 +52,7 @@ export class ServiceStack extends Stack {
       cluster,
       outbound: this.outbound,
       srs: data.srs,
+      channel: data.channel,
       backendLambda: this.backendLambda,
       // Fargate backends submit generated mail to the frontends from their subnets: trusted, no wider.
       internalSmtp:
@@ -67,6 +68,7 @@ export class ServiceStack extends Stack {
         cluster,
         outbound: this.outbound,
         srs: data.srs,
+        channel: data.channel,
         backendLambda: this.backendLambda,
         edge: this.frontend,
         variant: { ...intake, processingDefault: false },
@@ -78,6 +80,7 @@ export class ServiceStack extends Stack {
         vpc,
         cluster,
         srs: data.srs,
+        channel: data.channel,
         clients: this.frontend.securityGroup,
         frontends: {
           securityGroup: this.frontend.securityGroup,

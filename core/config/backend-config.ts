@@ -46,6 +46,8 @@ const schema = z.object({
   rulesGeneratedPerHour: positiveInt.default(100),
   rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
+  /** The delivery channel's shared secret (LMTP AUTH); generated into the data dir when unset. */
+  channelSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 /** Where a backend's id comes from when it claims a numbered slot (see core/delivery/backend-slot.ts). */
@@ -92,6 +94,7 @@ const names = {
   rulesGeneratedPerHour: ENV.rulesGeneratedPerHour,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
+  channelSecret: ENV.channelSecret,
 } as const;
 
 export const BACKEND_ENV_NAMES: readonly string[] = Object.values(names);

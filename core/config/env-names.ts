@@ -43,6 +43,7 @@ export const ENV = {
   rulesGeneratedPerHour: 'STRATO_RULES_GENERATED_PER_HOUR',
   rulesHopLimit: 'STRATO_RULES_HOP_LIMIT',
   srsSecret: 'STRATO_SRS_SECRET',
+  channelSecret: 'STRATO_CHANNEL_SECRET',
   lmtpBasePort: 'STRATO_LMTP_BASE_PORT',
   // Queue processing.
   queueProcessing: 'STRATO_QUEUE_PROCESSING',

@@ -42,6 +42,8 @@ const schema = z.object({
   healthPort: z.coerce.number().int().min(0).max(65535).default(0),
   rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
+  /** The delivery channel's shared secret (LMTP AUTH); generated into the data dir when unset. */
+  channelSecret: z.string().min(16, 'at least 16 characters').optional(),
   /**
    * The frontend group this process belongs to (e.g. one per ECS service, since task ids change);
    * the cluster's queue-processing setting may name it. Same syntax as ClusterControl's group names.
@@ -76,6 +78,7 @@ const names = {
   healthPort: ENV.healthPort,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
+  channelSecret: ENV.channelSecret,
   group: ENV.frontendGroup,
 } as const;
 

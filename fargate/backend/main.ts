@@ -21,6 +21,7 @@ import { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
+import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
@@ -62,6 +63,7 @@ async function lmtpServer(config: BackendConfig, storage: Storage, logger: Proce
     hostname: config.hostname,
     maxMessageSize: config.maxMessageSize,
     gate,
+    secret: await loadChannelSecret(config.channelSecret, config.dataDir),
     // Closed only after the handoff drained every delivery: what is left are idle pooled connections.
     closeTimeoutMs: 2_000,
   });

@@ -20,6 +20,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { ProcessingController } from '../../core/queue/processing-controller.ts';
 import { HistoryRecorder } from '../../core/util/history-recorder.ts';
+import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { createQueueRunner, type QueueRunner } from '../../runtime/queue-runner.ts';
@@ -134,6 +135,7 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
     config: boot.queue,
     dataDir: config.dataDir,
     hostname: config.hostname,
+    channelSecret: await loadChannelSecret(config.channelSecret, config.dataDir),
     clock: systemClock,
     logger,
     actor: { role: 'frontend', id: boot.frontendId },

@@ -5,6 +5,7 @@
  * Config and storage (AWS storage, required) are set up once per cold start; a config error
  * fails every invocation.
  */
+import { randomBytes } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
@@ -26,6 +27,9 @@ async function init() {
     config: queue,
     dataDir,
     hostname,
+    // It delivers only to the backend Lambda (cdk/config.ts refuses it with LMTP backends): an
+    // LMTP backend, which requires the cluster's channel secret, would refuse this one.
+    channelSecret: randomBytes(32).toString('hex'),
     clock: systemClock,
     logger,
     // One id per execution environment: its log stream's.

@@ -18,6 +18,7 @@ import type { DeliveryRequest } from '../../core/ports/delivery-channel.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 import { seedDemo } from '../../local-cluster/demo-seed.ts';
 import {
+  clusterChannelSecret,
   freePorts,
   PROCESS_TEST_TIMEOUT_MS,
   type RunningProcess,
@@ -80,8 +81,9 @@ describe('the same delivery id twice over LMTP to a backend process', () => {
       const id = newQueueId();
       const text = 'Subject: twice\r\n\r\nthe same delivery\r\n';
       // Twice on one pooled connection, then once more on a fresh one (a new processor).
-      const pooled = new LmtpChannel({ clientName: 'test', timeoutMs: 5000 });
-      const fresh = new LmtpChannel({ clientName: 'test', timeoutMs: 5000 });
+      const secret = await clusterChannelSecret(dataDir);
+      const pooled = new LmtpChannel({ clientName: 'test', timeoutMs: 5000, secret });
+      const fresh = new LmtpChannel({ clientName: 'test', timeoutMs: 5000, secret });
       const outcomes = [
         await pooled.deliver(target, request(id, text)),
         await pooled.deliver(target, request(id, text)),

@@ -12,7 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LmtpChannel } from '../../adapters/net/lmtp-channel.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { newQueueId } from '../../core/util/ids.ts';
-import { freeStablePorts, PROCESS_TEST_TIMEOUT_MS, type RunningProcess } from '../support/cluster.ts';
+import {
+  clusterChannelSecret,
+  freeStablePorts,
+  PROCESS_TEST_TIMEOUT_MS,
+  type RunningProcess,
+} from '../support/cluster.ts';
 import { RawSmtp } from '../support/raw-smtp.ts';
 import {
   accountRules,
@@ -62,9 +67,15 @@ async function startCluster(env: Record<string, string>) {
 }
 
 /** Deliver one delivery id to alice over LMTP, as the queue processor would. */
-async function deliverToAlice(backend: BackendInfo, deliveryId: string, subject: string) {
+async function deliverToAlice(
+  cluster: RunningProcess,
+  backend: BackendInfo,
+  deliveryId: string,
+  subject: string,
+) {
   const text = `From: <sender@example.org>\r\nTo: <${at('alice')}>\r\nSubject: ${subject}\r\n\r\nhello\r\n`;
-  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 10_000 });
+  const secret = await clusterChannelSecret(cluster.dataDir);
+  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 10_000, secret });
   try {
     const out = await channel.deliver(backend, {
       deliveryId,
@@ -85,11 +96,11 @@ async function expectSentOnce(cluster: RunningProcess, backend: BackendInfo, sub
   const toCarol = (c: { recipients: readonly string[]; body: string }) =>
     c.recipients.includes(OUTSIDE) && c.body.includes(`Subject: ${subject}`);
   // Twice while the first copy may still be queued, once more after it was relayed.
-  await deliverToAlice(backend, id, subject);
-  await deliverToAlice(backend, id, subject);
+  await deliverToAlice(cluster, backend, id, subject);
+  await deliverToAlice(cluster, backend, id, subject);
   const [first] = await waitCaptured(dir, toCarol);
   await waitDrained(dir);
-  await deliverToAlice(backend, id, subject);
+  await deliverToAlice(cluster, backend, id, subject);
   await waitDrained(dir);
   const copies = (await captured(dir)).filter(toCarol);
   expect(copies).toHaveLength(1);

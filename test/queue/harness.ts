@@ -23,6 +23,9 @@ import type { QuickRetrySettings } from '../../core/queue/quick-retry.ts';
 import type { RetrySchedule } from '../../core/queue/retry-schedule.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 
+/** The channel secret the harness's backends require and its channel sends. */
+const CHANNEL_SECRET = 'queue-harness-channel-secret';
+
 export const SCHEDULE: RetrySchedule = {
   firstRetrySeconds: 60,
   maxRetrySeconds: 600,
@@ -94,6 +97,7 @@ export async function startHarness(
         maxMessageSize: 10 * 1024 * 1024,
         closeTimeoutMs: 200,
         gate,
+        secret: CHANNEL_SECRET,
       },
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,7 +107,7 @@ export async function startHarness(
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(temp.dir, 'tmp'), { recursive: true });
   const captureDir = join(temp.dir, 'outbound');
-  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 5000 });
+  const channel = new LmtpChannel({ clientName: 'test', timeoutMs: 5000, secret: CHANNEL_SECRET });
   const deps: ProcessorDeps = {
     queue: storage.queue,
     messages: storage.messages,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
+import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { type LogLine, watchProcessLogs } from './process-logs.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -176,6 +177,11 @@ export async function startProcess(opts: {
     await new Promise((r) => setTimeout(r, 50));
   }
   return running;
+}
+
+/** The delivery-channel secret the processes on this data dir share (<dataDir>/channel.key). */
+export function clusterChannelSecret(dataDir: string): Promise<string> {
+  return loadChannelSecret(undefined, dataDir);
 }
 
 /** The local cluster's <dataDir>/run/cluster.json. */
