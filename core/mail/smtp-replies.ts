@@ -25,6 +25,8 @@ export const replies = {
   authRequired: () => r(530, '5.7.0', 'Authentication required'),
   authFailed: () => r(535, '5.7.8', 'Authentication credentials invalid'),
   tlsRequired: () => r(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  /** EXPN (and any command we recognise but never serve): RFC 5321 §3.5.3 allows 502. */
+  notImplemented: (command: string) => r(502, '5.5.1', `${command} is not implemented`),
   tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
   messageTooBig: (limit: number) =>
     r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),

@@ -94,7 +94,8 @@ describe('SMTP intake end to end', () => {
     expect(ehlo!.lines).toContain('STARTTLS');
     expect(ehlo!.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
     const early = await c.command(`AUTH PLAIN ${plainAuth(ALICE, ALICE_PASSWORD)}`);
-    expect(early.code).toBeGreaterThanOrEqual(500);
+    expect(early.last).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect((await c.command('EXPN staff')).last).toBe('502 5.5.1 EXPN is not implemented');
     expect((await c.command('MAIL FROM:<alice@demo.strato.test>')).last).toBe(
       '530 5.7.0 Must issue a STARTTLS command first',
     );
