@@ -212,6 +212,23 @@ describe('SMTP intake end to end', () => {
     expect(BARE_LINE_END.test(body)).toBe(false);
   });
 
+  it("removes the client's own Return-Path header fields at intake (body untouched)", async () => {
+    const { c } = await session(cluster.ports.mx);
+    expect((await c.command('MAIL FROM:<sender@example.org>')).code).toBe(250);
+    expect((await c.command(`RCPT TO:<${ALICE}>`)).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    const reply = await c.command(
+      'Return-Path: <forged@evil.example>\r\nSubject: rp\r\nreturn-path:\r\n <folded@evil.example>\r\n' +
+        '\r\nReturn-Path: <quoted in the body>\r\n.',
+    );
+    const id = queuedId(reply.last)!;
+    expect(reply.last).toBe(`250 2.0.0 Ok: queued as ${id}`);
+    c.close();
+    const body = (await findQueued(cluster.dataDir, id))!.body.toString('utf8');
+    const header = RECEIVED.exec(body)!;
+    expect(body.slice(header[0].length)).toBe('Subject: rp\r\n\r\nReturn-Path: <quoted in the body>\r\n');
+  });
+
   it('stores an accepted message byte for byte, with its DSN parameters', async () => {
     const message =
       'From: Sender <sender@example.org>\r\nTo: Alice <alice@demo.strato.test>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n' +
