@@ -31,6 +31,7 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.reverseDns]: `${defaults} (off: one DNS lookup per connection saved)`,
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
+  [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {

@@ -20,6 +20,8 @@ export const replies = {
     r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
   mailboxFull: (address: string) => r(452, '4.2.2', `<${address}>: mailbox full (quota exceeded)`),
   relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
+  ipLiteralRefused: (address: string) =>
+    r(550, '5.7.1', `<${address}>: IP-literal recipient addresses are not accepted`),
   generatedIdRefused: (param: string) => r(555, '5.5.4', `${param} is accepted from trusted networks only`),
   generatedIdInvalid: (param: string) => r(501, '5.5.4', `${param} must be a queue id`),
   authRequired: () => r(530, '5.7.0', 'Authentication required'),

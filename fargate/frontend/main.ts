@@ -118,6 +118,7 @@ function smtpListeners(
     maxMessageSize: config.maxMessageSize,
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
+    allowIpLiteralRecipients: config.allowIpLiteralRecipients,
     stopping: () => lifecycle.stopping,
     history,
   });

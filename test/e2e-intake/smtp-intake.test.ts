@@ -84,6 +84,9 @@ describe('SMTP intake end to end', () => {
     expect((await c.command('RCPT TO:<someone@elsewhere.example>')).last).toBe(
       '554 5.7.1 <someone@elsewhere.example>: Relay access denied',
     );
+    expect((await c.command('RCPT TO:<x@[10.0.0.5]>')).last).toBe(
+      '550 5.7.1 <x@[10.0.0.5]>: IP-literal recipient addresses are not accepted',
+    );
     expect((await c.command('DATA')).code).toBe(503); // no valid recipient, no transaction
     expect((await c.command('QUIT')).code).toBe(221);
     c.close();
@@ -112,6 +115,10 @@ describe('SMTP intake end to end', () => {
       '235 2.7.0 Authentication successful',
     );
     expect((await c.command(`MAIL FROM:<${ALICE}>`)).code).toBe(250);
+    // IP-literal recipients are refused even for an authenticated user (STRATO_ALLOW_IP_LITERAL_RECIPIENTS).
+    expect((await c.command('RCPT TO:<x@[169.254.169.254]>')).last).toBe(
+      '550 5.7.1 <x@[169.254.169.254]>: IP-literal recipient addresses are not accepted',
+    );
     expect((await c.command('RCPT TO:<friend@elsewhere.example>')).last).toBe('250 2.1.5 Accepted');
     expect((await c.command('DATA')).code).toBe(354);
     const done = await c.command('Subject: relayed\r\n\r\nHello outside\r\n.');

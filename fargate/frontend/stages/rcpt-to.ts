@@ -36,6 +36,7 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
     counters: deps.storage.counters,
     clock: deps.clock,
     ...(deps.srsSecret ? { srsSecret: deps.srsSecret } : {}),
+    allowIpLiteralRecipients: deps.allowIpLiteralRecipients === true,
   };
   return (address, session, callback) => {
     const tx = ctx.transactions.get(session.envelope);
