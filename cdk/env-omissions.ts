@@ -32,6 +32,8 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
+  [ENV.postmaster]:
+    'set per deployment by the operator (postmaster@<hosted domain> accounts work without it)',
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {

@@ -19,6 +19,7 @@ export const ENV = {
   trustedNetworks: 'STRATO_TRUSTED_NETWORKS',
   reverseDns: 'STRATO_REVERSE_DNS',
   allowIpLiteralRecipients: 'STRATO_ALLOW_IP_LITERAL_RECIPIENTS',
+  postmaster: 'STRATO_POSTMASTER',
   socketTimeoutMs: 'STRATO_SOCKET_TIMEOUT_MS',
   closeTimeoutMs: 'STRATO_CLOSE_TIMEOUT_MS',
   healthPort: 'STRATO_HEALTH_PORT',

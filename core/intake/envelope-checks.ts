@@ -61,6 +61,8 @@ export interface EnvelopeDeps {
   readonly srsSecret?: string;
   /** Accept IP-literal recipients (x@[10.0.0.5]); refused with 550 5.7.1 unless true. */
   readonly allowIpLiteralRecipients?: boolean;
+  /** The cluster's postmaster address: bare `postmaster` and unknown postmaster@<hosted> go there. */
+  readonly postmaster?: string;
   readonly clock?: Clock;
 }
 
@@ -157,11 +159,10 @@ export async function checkRecipient(
   }
   try {
     const now = (deps.clock ?? systemClock).now();
-    const resolution = await resolveRecipient(
-      deps.directory,
-      req.address,
-      deps.srsSecret ? { srs: { secret: deps.srsSecret, now } } : {},
-    );
+    const resolution = await resolveRecipient(deps.directory, req.address, {
+      ...(deps.srsSecret ? { srs: { secret: deps.srsSecret, now } } : {}),
+      ...(deps.postmaster ? { postmaster: deps.postmaster } : {}),
+    });
     if (!resolution.ok) return resolution;
     const { original, route } = resolution;
     if (!resolution.localDomain && !mayRelay(session, deps.trustedNetworks)) {

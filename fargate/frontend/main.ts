@@ -119,6 +119,7 @@ function smtpListeners(
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
     allowIpLiteralRecipients: config.allowIpLiteralRecipients,
+    ...(config.postmaster ? { postmaster: config.postmaster } : {}),
     stopping: () => lifecycle.stopping,
     history,
   });

@@ -41,7 +41,11 @@ async function session(port: number, opts: { tls?: boolean; ehlo?: boolean } = {
 beforeAll(async () => {
   cluster = await startProcess({
     entry: 'cluster',
-    env: { STRATO_FRONTEND_WORKERS: '2', STRATO_MAX_MESSAGE_SIZE: String(MAX_SIZE) },
+    env: {
+      STRATO_FRONTEND_WORKERS: '2',
+      STRATO_MAX_MESSAGE_SIZE: String(MAX_SIZE),
+      STRATO_POSTMASTER: ALICE.toUpperCase(),
+    },
   });
 });
 
@@ -90,6 +94,20 @@ describe('SMTP intake end to end', () => {
     expect((await c.command('DATA')).code).toBe(503); // no valid recipient, no transaction
     expect((await c.command('QUIT')).code).toBe(221);
     c.close();
+  });
+
+  it('accepts bare postmaster and postmaster@<hosted domain> for the cluster postmaster', async () => {
+    const { c } = await session(cluster.ports.mx);
+    expect((await c.command('MAIL FROM:<sender@example.org>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<PostMaster>')).last).toBe('250 2.1.5 Accepted');
+    expect((await c.command(`RCPT TO:<postmaster@${DEMO}>`)).last).toBe('250 2.1.5 Accepted');
+    expect((await c.command('DATA')).code).toBe(354);
+    const reply = await c.command('Subject: to the postmaster\r\n\r\nhello\r\n.');
+    const id = queuedId(reply.last)!;
+    expect(reply.last).toBe(`250 2.0.0 Ok: queued as ${id}`);
+    c.close();
+    const { job } = (await findQueued(cluster.dataDir, id))!;
+    expect(job.envelope.recipients.map((r) => r.address)).toEqual([ALICE]); // both name alice: one delivery
   });
 
   it('refuses AUTH before TLS on submission, and allows it (then relay) after STARTTLS', async () => {
