@@ -31,6 +31,9 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.reverseDns]: `${defaults} (off: one DNS lookup per connection saved)`,
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
+  [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
+  [ENV.postmaster]:
+    'set per deployment by the operator (postmaster@<hosted domain> accounts work without it)',
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {

@@ -63,6 +63,15 @@ describe('enhanced status code shim (real smtp-server over a socket)', () => {
     c.close();
   });
 
+  it('answers EXPN with 502 5.5.1 (smtp-server alone says 500)', async () => {
+    const c = await RawSmtp.connect(port);
+    expect((await c.read()).code).toBe(220);
+    await c.command('EHLO client.test');
+    expect((await c.command('EXPN staff')).last).toBe('502 5.5.1 EXPN is not implemented');
+    expect((await c.command('QUIT')).code).toBe(221);
+    c.close();
+  });
+
   it('recognises a leading enhanced code only in the reply class', () => {
     expect(textCarriesEnhancedCode(554, '5.7.1 x')).toBe(true);
     expect(textCarriesEnhancedCode(451, '4.3.0 x')).toBe(true);

@@ -18,6 +18,8 @@ export const ENV = {
   maxQueued: 'STRATO_MAX_QUEUED',
   trustedNetworks: 'STRATO_TRUSTED_NETWORKS',
   reverseDns: 'STRATO_REVERSE_DNS',
+  allowIpLiteralRecipients: 'STRATO_ALLOW_IP_LITERAL_RECIPIENTS',
+  postmaster: 'STRATO_POSTMASTER',
   socketTimeoutMs: 'STRATO_SOCKET_TIMEOUT_MS',
   closeTimeoutMs: 'STRATO_CLOSE_TIMEOUT_MS',
   healthPort: 'STRATO_HEALTH_PORT',

@@ -36,6 +36,14 @@ const schema = z.object({
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
+  /** Accept RCPT TO:<x@[10.0.0.5]> (address literals); off: refused 550 5.7.1 for everyone. */
+  allowIpLiteralRecipients: bool.default(false),
+  /** Where bare `postmaster` and unknown postmaster@<hosted domain> go; unset = no such rule. */
+  postmaster: z
+    .string()
+    .regex(/^[^@\s<>]+@[^@\s<>]+$/, 'an address local@domain')
+    .transform((a) => a.toLowerCase())
+    .optional(),
   socketTimeoutMs: positiveInt.default(5 * 60 * 1000),
   closeTimeoutMs: positiveInt.default(30 * 1000),
   /** HTTP health endpoint for the load balancer; 0 = none (the local cluster needs none). */
@@ -73,6 +81,8 @@ const names = {
   maxQueued: ENV.maxQueued,
   trustedNetworks: ENV.trustedNetworks,
   reverseDns: ENV.reverseDns,
+  allowIpLiteralRecipients: ENV.allowIpLiteralRecipients,
+  postmaster: ENV.postmaster,
   socketTimeoutMs: ENV.socketTimeoutMs,
   closeTimeoutMs: ENV.closeTimeoutMs,
   healthPort: ENV.healthPort,

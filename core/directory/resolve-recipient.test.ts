@@ -103,6 +103,19 @@ describe('resolveRecipient', () => {
     }
   });
 
+  it('sends bare postmaster and unknown postmaster@<hosted domain> to the cluster postmaster', async () => {
+    const { dir } = world();
+    const opts = { postmaster: 'alice@example.com' };
+    for (const input of ['postmaster', '<PostMaster>', 'postmaster@example.com', 'POSTMASTER@example.com']) {
+      const r = await resolveRecipient(dir, input, opts);
+      expect(r.ok && r.route.kind === 'local' && r.route.address).toBe('alice@example.com');
+    }
+    expect(await resolveRecipient(dir, 'postmaster', opts)).toMatchObject({ original: 'postmaster' });
+    // Without a cluster postmaster the names resolve as before.
+    expect((await resolveRecipient(dir, 'postmaster@example.com')).ok).toBe(false);
+    expect((await resolveRecipient(dir, 'postmaster')).ok).toBe(false);
+  });
+
   it('keeps the original address and marks forwards to outside as external', async () => {
     const r = await resolveRecipient(world().dir, 'out@example.com');
     expect(r).toMatchObject({

@@ -10,6 +10,11 @@
  *
  * SRS: a bounce address our rules gave a redirected message (core/mail/srs.ts) resolves to
  * the forwarding account when its hash and age check out, and is refused 550 5.7.1 otherwise.
+ *
+ * postmaster (RFC 5321 §4.5.1): with a cluster postmaster address configured, a bare
+ * `postmaster` (any case) and `postmaster@<hosted domain>` where the domain has no such name
+ * both resolve to that address (and from there like any address); without one they are
+ * resolved like any other name.
  */
 
 import { domainOf, parseAddress } from '../mail/address.ts';
@@ -82,6 +87,7 @@ async function follow(
   look: DirectoryReader,
   address: string,
   depth: number,
+  postmaster?: string,
 ): Promise<RecipientRoute | Reply> {
   if (depth > MAX_FORWARD_DEPTH) return replies.loopDetected(depth);
   const domain = await look.getDomain(domainOf(address));
@@ -97,6 +103,9 @@ async function follow(
     const target = parseAddress(entry.forwarder.target);
     if (!target.ok) return replies.unknownUser(address);
     return follow(look, target.value.address, depth + 1);
+  }
+  if (postmaster && isPostmaster(address) && postmaster !== address) {
+    return follow(look, postmaster, depth + 1);
   }
   const policy = domain.mailToUnknown;
   switch (policy.action) {
@@ -114,6 +123,12 @@ async function follow(
   }
 }
 
+/** postmaster@<any domain>, case-insensitive. */
+const isPostmaster = (address: string) => address.toLowerCase().startsWith('postmaster@');
+
+/** A bare `postmaster` (RFC 5321 §4.5.1: no domain, any case), angle brackets allowed. */
+export const isBarePostmaster = (input: string) => /^<?postmaster>?$/i.test(input.trim());
+
 /**
  * Resolve the address a client gave at RCPT TO. `localDomain` says whether the address as
  * given is in one of our domains (relay control looks at that, not at where a forwarder leads).
@@ -121,8 +136,18 @@ async function follow(
 export async function resolveRecipient(
   directory: DirectoryReader,
   input: string,
-  opts: { readonly srs?: { readonly secret: string; readonly now: number } } = {},
+  opts: {
+    readonly srs?: { readonly secret: string; readonly now: number };
+    /** The cluster's postmaster address (normalised); see the module comment. */
+    readonly postmaster?: string;
+  } = {},
 ): Promise<Resolution> {
+  const { postmaster } = opts;
+  if (postmaster && isBarePostmaster(input)) {
+    const route = await follow(lookupFor(directory), postmaster, 1, postmaster);
+    if ('code' in route) return { ok: false, reply: route };
+    return { ok: true, original: 'postmaster', localDomain: true, route };
+  }
   const parsed = parseAddress(input);
   if (!parsed.ok) return { ok: false, reply: replies.badRecipient(parsed.reason) };
   const look = lookupFor(directory);
@@ -132,7 +157,7 @@ export async function resolveRecipient(
     return { ok: true, original, localDomain, route: { kind: 'external', address: original } };
   const srs = opts.srs ? srsReverse(original, opts.srs.secret, opts.srs.now) : undefined;
   if (srs && !srs.ok) return { ok: false, reply: replies.badSrsAddress(original, srs.reason) };
-  const route = await follow(look, srs ? srs.account : original, 0);
+  const route = await follow(look, srs ? srs.account : original, 0, postmaster);
   if ('code' in route) return { ok: false, reply: route };
   return { ok: true, original, localDomain, route };
 }

@@ -1,7 +1,7 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
- * Received header, normalises line ends to CRLF, counts bytes and Received hops, and notes the
- * Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
+ * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields,
+ * counts bytes and Received hops, and notes the Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
  * section, for the Message-ID). When the size limit or the hop limit is crossed it fails
  * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
  */
@@ -9,6 +9,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
+import { ReturnPathFilter } from './return-path-filter.ts';
 
 export type BodyFailure =
   | { readonly kind: 'too-big'; readonly bytes: number }
@@ -40,6 +41,7 @@ export class IntakeBodyStream extends Transform {
   /** Message bytes seen so far after normalisation, excluding our trace header. */
   bytes = 0;
   private readonly normalizer = new CrlfNormalizer();
+  private readonly returnPath = new ReturnPathFilter();
   private readonly hops = new ReceivedHopCounter();
   private readonly sniffer = new MessageIdSniffer();
   private headerSent = false;
@@ -83,11 +85,12 @@ export class IntakeBodyStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    callback(this.pass(this.normalizer.push(chunk)));
+    callback(this.pass(this.returnPath.push(this.normalizer.push(chunk))));
   }
 
   override _flush(callback: TransformCallback): void {
-    const error = this.pass(this.normalizer.flush());
+    const tail = this.returnPath.push(this.normalizer.flush());
+    const error = this.pass(Buffer.concat([tail, this.returnPath.flush()]));
     if (!error) this.sendHeader(); // an empty message still gets its trace header
     callback(error);
   }

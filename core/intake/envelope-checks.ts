@@ -2,7 +2,8 @@
  * MAIL FROM and RCPT TO decisions for one SMTP session: sender syntax and the submission
  * port's authentication rule, recipient resolution (SRS bounce addresses included), relay control,
  * account state (disabled, over quota, inbound flow MailInpFlow counted per accepted RCPT across the
- * cluster) and a declared SIZE against the account's limit. Every answer is a typed value; a
+ * cluster), a declared SIZE against the account's limit and IP-literal recipients (refused unless
+ * allowed). Every answer is a typed value; a
  * directory, counter or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
  */
 
@@ -58,6 +59,10 @@ export interface EnvelopeDeps {
   readonly counters?: Counters;
   /** Checks SRS bounce addresses; without it they are unknown names. */
   readonly srsSecret?: string;
+  /** Accept IP-literal recipients (x@[10.0.0.5]); refused with 550 5.7.1 unless true. */
+  readonly allowIpLiteralRecipients?: boolean;
+  /** The cluster's postmaster address: bare `postmaster` and unknown postmaster@<hosted> go there. */
+  readonly postmaster?: string;
   readonly clock?: Clock;
 }
 
@@ -77,6 +82,11 @@ export function checkSender(session: SessionFacts, input: string): SenderCheck {
   return parsed.ok
     ? { ok: true, address: parsed.value.address }
     : { ok: false, reply: replies.badSender(parsed.reason) };
+}
+
+/** An address whose domain is an address literal: x@[10.0.0.5], x@[IPv6:::1]. */
+export function isIpLiteralRecipient(address: string): boolean {
+  return /@\[[^\]]*\]\s*$/.test(address.trim().replace(/^<|>$/g, ''));
 }
 
 /** Relay is for authenticated users and trusted networks only. */
@@ -142,13 +152,17 @@ export async function checkRecipient(
   session: SessionFacts,
   req: RecipientRequest,
 ): Promise<RecipientCheck> {
+  // Before any lookup and for everyone (authenticated users too): a literal names a host, not a
+  // domain we route, and one such as 169.254.169.254 reaches the inside of the network.
+  if (!deps.allowIpLiteralRecipients && isIpLiteralRecipient(req.address)) {
+    return { ok: false, reply: replies.ipLiteralRefused(req.address.trim()) };
+  }
   try {
     const now = (deps.clock ?? systemClock).now();
-    const resolution = await resolveRecipient(
-      deps.directory,
-      req.address,
-      deps.srsSecret ? { srs: { secret: deps.srsSecret, now } } : {},
-    );
+    const resolution = await resolveRecipient(deps.directory, req.address, {
+      ...(deps.srsSecret ? { srs: { secret: deps.srsSecret, now } } : {}),
+      ...(deps.postmaster ? { postmaster: deps.postmaster } : {}),
+    });
     if (!resolution.ok) return resolution;
     const { original, route } = resolution;
     if (!resolution.localDomain && !mayRelay(session, deps.trustedNetworks)) {

@@ -20,11 +20,15 @@ export const replies = {
     r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
   mailboxFull: (address: string) => r(452, '4.2.2', `<${address}>: mailbox full (quota exceeded)`),
   relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
+  ipLiteralRefused: (address: string) =>
+    r(550, '5.7.1', `<${address}>: IP-literal recipient addresses are not accepted`),
   generatedIdRefused: (param: string) => r(555, '5.5.4', `${param} is accepted from trusted networks only`),
   generatedIdInvalid: (param: string) => r(501, '5.5.4', `${param} must be a queue id`),
   authRequired: () => r(530, '5.7.0', 'Authentication required'),
   authFailed: () => r(535, '5.7.8', 'Authentication credentials invalid'),
   tlsRequired: () => r(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  /** EXPN (and any command we recognise but never serve): RFC 5321 §3.5.3 allows 502. */
+  notImplemented: (command: string) => r(502, '5.5.1', `${command} is not implemented`),
   tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
   messageTooBig: (limit: number) =>
     r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),

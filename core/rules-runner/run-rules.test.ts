@@ -31,7 +31,7 @@ import {
 } from './run-rules.ts';
 
 const MESSAGE =
-  'From: Bob <bob@example.org>\r\nSubject: Lunch?\r\nMessage-ID: <m1@example.org>\r\n\r\nHi\r\n';
+  'From: Bob <bob@example.org>\r\nTo: alice@example.com\r\nSubject: Lunch?\r\nMessage-ID: <m1@example.org>\r\n\r\nHi\r\n';
 const SECRET = 'a-test-secret-of-some-length';
 let t: TempStorage;
 let events: LogFields[];

@@ -125,6 +125,38 @@ describe('RFC 3834: when not to reply', () => {
   });
 });
 
+describe('RFC 3834 §2: only mail naming the account in To or Cc', () => {
+  const noTo = BASE.replace('To: alice@example.com\r\n', 'To: team@example.net\r\n');
+  it('does not answer a message that reached the account by Bcc', () => {
+    expect(whyNoAutoReply(view('', 'bob@example.net', noTo), ctx.owner)).toBe(
+      'the account is not named in To or Cc (RFC 3834 §2)',
+    );
+  });
+  it('answers when the account is in Cc, or To/Cc names one of its aliases', () => {
+    expect(
+      whyNoAutoReply(view('Cc: Alice <ALICE@example.com>\r\n', 'bob@example.net', noTo), ctx.owner),
+    ).toBe(undefined);
+    const viaAlias = view('Cc: al@example.com\r\n', 'bob@example.net', noTo);
+    expect(whyNoAutoReply(viaAlias, ctx.owner)).toBeDefined();
+    expect(whyNoAutoReply(viaAlias, ctx.owner, ['al@example.com'])).toBeUndefined();
+    // The envelope recipient the account received the message as counts as one of its names.
+    expect(whyNoAutoReply({ ...viaAlias, recipients: ['al@example.com'] }, ctx.owner)).toBeUndefined();
+  });
+  it('leaves a Bcc copy without a vacation reply in the plan, with the reason', () => {
+    const rules: Rule[] = [
+      { name: 'V', priority: 5, conditions: [], actions: [{ action: 'vacation', text: 'Away', days: 7 }] },
+    ];
+    const bcc = evaluateRules([{ scope: 'account', rules }], view('', 'bob@example.net', noTo), ctx);
+    expect(bcc.autoReplies).toHaveLength(0);
+    const cc = evaluateRules(
+      [{ scope: 'account', rules }],
+      view('Cc: alice@example.com\r\n', 'bob@example.net', noTo),
+      ctx,
+    );
+    expect(cc.autoReplies).toHaveLength(1);
+  });
+});
+
 describe('the reply message', () => {
   it('is addressed to the envelope sender from the account, auto-replied, threaded', () => {
     const v = view('References: <a@x> <b@x>\r\n');

@@ -6,7 +6,13 @@
  * only a failing AutoReplyMemory rejects finalizeAutoReplies.
  */
 import { whyAutomated } from './automated.ts';
-import { decodeEncodedWords, firstHeader, type HeaderList, headerValues } from './headers.ts';
+import {
+  decodeEncodedWords,
+  firstHeader,
+  type HeaderList,
+  headerAddresses,
+  headerValues,
+} from './headers.ts';
 import { hasLoopMark, LOOP_HEADER, loopMarkLine } from './loops.ts';
 import {
   derivedMessageId,
@@ -33,12 +39,29 @@ export interface AutoReplyMemory {
   claim(account: string, sender: string, periodMs: number): Promise<boolean>;
 }
 
+/**
+ * True when To or Cc names the account: its own address, an envelope recipient it received this
+ * message as (an alias the message was addressed to), or one of `aliases` (RFC 3834 §2: a message
+ * that reached the account by Bcc or through a list is not answered).
+ */
+export function namesAccount(view: MessageView, owner: string, aliases: readonly string[] = []): boolean {
+  const names = new Set([owner, ...view.recipients, ...aliases].map((a) => a.toLowerCase()));
+  return [...headerAddresses(view.headers, 'To'), ...headerAddresses(view.headers, 'Cc')].some((a) =>
+    names.has(a.address),
+  );
+}
+
 /** Why no automatic reply may go out for this message, or undefined when one may. */
-export function whyNoAutoReply(view: MessageView, owner: string): string | undefined {
+export function whyNoAutoReply(
+  view: MessageView,
+  owner: string,
+  aliases: readonly string[] = [],
+): string | undefined {
   const automated = whyAutomated(view.headers, view.mailFrom);
   if (automated) return automated;
   if (view.mailFrom.toLowerCase() === owner.toLowerCase()) return 'the sender is the account itself';
   if (hasLoopMark(view.headers, owner)) return `the message carries ${LOOP_HEADER}: ${owner}`;
+  if (!namesAccount(view, owner, aliases)) return 'the account is not named in To or Cc (RFC 3834 §2)';
   return undefined;
 }
 

@@ -85,7 +85,7 @@ function autoReply(
     return skipped(
       `vacation not active on ${s.local.date} (window ${action.from ?? '…'} to ${action.until ?? '…'})`,
     );
-  const why = s.loopBlocked ?? whyNoAutoReply(s.view, s.ctx.owner);
+  const why = s.loopBlocked ?? whyNoAutoReply(s.view, s.ctx.owner, s.ctx.ownerAliases);
   if (why) return skipped(`${kind} suppressed: ${why}`);
   const message = buildAutoReply(
     {

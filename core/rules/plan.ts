@@ -32,6 +32,8 @@ export interface EvaluationContext {
   readonly owner: string;
   /** The account's real name, for the From of generated mail. */
   readonly ownerName?: string;
+  /** The account's aliases: a To or Cc naming one of them lets an auto-reply answer (RFC 3834 §2). */
+  readonly ownerAliases?: readonly string[];
   readonly now: Date;
   /** The account's time zone as minutes east of UTC (+60 = CET); default 0 (UTC). */
   readonly utcOffsetMinutes?: number;

@@ -119,6 +119,8 @@ function smtpListeners(
     maxMessageSize: config.maxMessageSize,
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
+    allowIpLiteralRecipients: config.allowIpLiteralRecipients,
+    ...(config.postmaster ? { postmaster: config.postmaster } : {}),
     stopping: () => lifecycle.stopping,
     history,
   });

@@ -41,7 +41,11 @@ async function session(port: number, opts: { tls?: boolean; ehlo?: boolean } = {
 beforeAll(async () => {
   cluster = await startProcess({
     entry: 'cluster',
-    env: { STRATO_FRONTEND_WORKERS: '2', STRATO_MAX_MESSAGE_SIZE: String(MAX_SIZE) },
+    env: {
+      STRATO_FRONTEND_WORKERS: '2',
+      STRATO_MAX_MESSAGE_SIZE: String(MAX_SIZE),
+      STRATO_POSTMASTER: ALICE.toUpperCase(),
+    },
   });
 });
 
@@ -84,9 +88,26 @@ describe('SMTP intake end to end', () => {
     expect((await c.command('RCPT TO:<someone@elsewhere.example>')).last).toBe(
       '554 5.7.1 <someone@elsewhere.example>: Relay access denied',
     );
+    expect((await c.command('RCPT TO:<x@[10.0.0.5]>')).last).toBe(
+      '550 5.7.1 <x@[10.0.0.5]>: IP-literal recipient addresses are not accepted',
+    );
     expect((await c.command('DATA')).code).toBe(503); // no valid recipient, no transaction
     expect((await c.command('QUIT')).code).toBe(221);
     c.close();
+  });
+
+  it('accepts bare postmaster and postmaster@<hosted domain> for the cluster postmaster', async () => {
+    const { c } = await session(cluster.ports.mx);
+    expect((await c.command('MAIL FROM:<sender@example.org>')).code).toBe(250);
+    expect((await c.command('RCPT TO:<PostMaster>')).last).toBe('250 2.1.5 Accepted');
+    expect((await c.command(`RCPT TO:<postmaster@${DEMO}>`)).last).toBe('250 2.1.5 Accepted');
+    expect((await c.command('DATA')).code).toBe(354);
+    const reply = await c.command('Subject: to the postmaster\r\n\r\nhello\r\n.');
+    const id = queuedId(reply.last)!;
+    expect(reply.last).toBe(`250 2.0.0 Ok: queued as ${id}`);
+    c.close();
+    const { job } = (await findQueued(cluster.dataDir, id))!;
+    expect(job.envelope.recipients.map((r) => r.address)).toEqual([ALICE]); // both name alice: one delivery
   });
 
   it('refuses AUTH before TLS on submission, and allows it (then relay) after STARTTLS', async () => {
@@ -94,7 +115,8 @@ describe('SMTP intake end to end', () => {
     expect(ehlo!.lines).toContain('STARTTLS');
     expect(ehlo!.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
     const early = await c.command(`AUTH PLAIN ${plainAuth(ALICE, ALICE_PASSWORD)}`);
-    expect(early.code).toBeGreaterThanOrEqual(500);
+    expect(early.last).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect((await c.command('EXPN staff')).last).toBe('502 5.5.1 EXPN is not implemented');
     expect((await c.command('MAIL FROM:<alice@demo.strato.test>')).last).toBe(
       '530 5.7.0 Must issue a STARTTLS command first',
     );
@@ -111,6 +133,10 @@ describe('SMTP intake end to end', () => {
       '235 2.7.0 Authentication successful',
     );
     expect((await c.command(`MAIL FROM:<${ALICE}>`)).code).toBe(250);
+    // IP-literal recipients are refused even for an authenticated user (STRATO_ALLOW_IP_LITERAL_RECIPIENTS).
+    expect((await c.command('RCPT TO:<x@[169.254.169.254]>')).last).toBe(
+      '550 5.7.1 <x@[169.254.169.254]>: IP-literal recipient addresses are not accepted',
+    );
     expect((await c.command('RCPT TO:<friend@elsewhere.example>')).last).toBe('250 2.1.5 Accepted');
     expect((await c.command('DATA')).code).toBe(354);
     const done = await c.command('Subject: relayed\r\n\r\nHello outside\r\n.');
@@ -209,6 +235,23 @@ describe('SMTP intake end to end', () => {
     expect(body).toContain('start\r\n.\r\nMAIL FROM');
     expect(body).toContain('bare\r\ncr\r\n');
     expect(BARE_LINE_END.test(body)).toBe(false);
+  });
+
+  it("removes the client's own Return-Path header fields at intake (body untouched)", async () => {
+    const { c } = await session(cluster.ports.mx);
+    expect((await c.command('MAIL FROM:<sender@example.org>')).code).toBe(250);
+    expect((await c.command(`RCPT TO:<${ALICE}>`)).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    const reply = await c.command(
+      'Return-Path: <forged@evil.example>\r\nSubject: rp\r\nreturn-path:\r\n <folded@evil.example>\r\n' +
+        '\r\nReturn-Path: <quoted in the body>\r\n.',
+    );
+    const id = queuedId(reply.last)!;
+    expect(reply.last).toBe(`250 2.0.0 Ok: queued as ${id}`);
+    c.close();
+    const body = (await findQueued(cluster.dataDir, id))!.body.toString('utf8');
+    const header = RECEIVED.exec(body)!;
+    expect(body.slice(header[0].length)).toBe('Subject: rp\r\n\r\nReturn-Path: <quoted in the body>\r\n');
   });
 
   it('stores an accepted message byte for byte, with its DSN parameters', async () => {

@@ -53,6 +53,7 @@ beforeAll(async () => {
     'rita',
     'sam',
     'tina',
+    'vera',
   ]);
 });
 
@@ -221,6 +222,35 @@ describe('generated mail', () => {
     await waitDrained(dir);
     expect((await captured(dir)).filter(toS1)).toHaveLength(1);
     expect(logged('rules.vacation_skipped', (l) => l.account === at('liam'))).toHaveLength(1);
+  });
+
+  it('answers only mail naming the account in To or Cc: a Bcc copy gets no vacation reply', async () => {
+    await accountRules(dir, 'vera', [
+      {
+        name: 'Away',
+        priority: 5,
+        conditions: [],
+        actions: [{ action: 'vacation', text: 'Vera is away.', days: 7 }],
+      },
+    ]);
+    const bcc = {
+      from: 'bcc1@example.org',
+      to: [at('vera')],
+      toHeader: '<team@example.org>',
+      subject: 'Bcc copy',
+    };
+    ok(await send(mx, bcc));
+    const cc = {
+      from: 'cc1@example.org',
+      to: [at('vera')],
+      toHeader: '<team@example.org>',
+      subject: 'Cc copy',
+    };
+    ok(await send(mx, { ...cc, headers: `Cc: Vera <${at('vera')}>\r\n` }));
+    await waitCaptured(dir, (c) => c.recipients.includes('cc1@example.org'));
+    await waitFolder(dir, at('vera'), 2);
+    await waitDrained(dir);
+    expect((await captured(dir)).filter((c) => c.recipients.includes('bcc1@example.org'))).toEqual([]);
   });
 
   it('gives a redirect to an external address an SRS return path; its bounce reaches the account', async () => {

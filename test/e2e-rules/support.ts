@@ -68,13 +68,15 @@ export interface Outgoing {
   readonly subject: string;
   /** Extra header lines (CRLF-terminated) before Subject. */
   readonly headers?: string;
+  /** The To header's value; default the envelope recipients (a different one makes them Bcc). */
+  readonly toHeader?: string;
   readonly body?: string;
 }
 
 export function messageText(m: Outgoing): string {
   const from = m.from ? `<${m.from}>` : '<sender@example.org>';
   return (
-    `From: ${from}\r\nTo: ${m.to.map((a) => `<${a}>`).join(', ')}\r\n${m.headers ?? ''}` +
+    `From: ${from}\r\nTo: ${m.toHeader ?? m.to.map((a) => `<${a}>`).join(', ')}\r\n${m.headers ?? ''}` +
     `Subject: ${m.subject}\r\nMessage-ID: <${m.subject.replace(/\W+/g, '.')}@example.org>\r\n\r\n${m.body ?? `body of ${m.subject}`}\r\n`
   );
 }

@@ -1,9 +1,11 @@
 /**
  * Connect and STARTTLS. A new session is logged and, once shutdown began, refused with 421.
  * Submission offers AUTH only under TLS: AUTH is hidden (not advertised, answered 5xx) until the
- * session is secure, then the listener's own list applies again. Neither stage can fail.
+ * session is secure, then the listener's own list applies again; AUTH before that is answered
+ * 530 5.7.0 (see AUTH_NEEDS_TLS). Neither stage can fail.
  */
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
+import { AUTH_NEEDS_TLS } from '../../../adapters/net/smtp-replies-shim.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
 import type { Handlers, SessionContext } from './session-context.ts';
 
@@ -11,14 +13,20 @@ export function connectStage({ deps, role, log }: SessionContext): Handlers['onC
   return (session, callback) => {
     log.info({ event: 'smtp.connect', sid: session.id, ip: session.remoteAddress, port: session.localPort });
     if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
-    if (role.offersAuth && !session.secure) session.disabledCommands = ['AUTH'];
+    if (role.offersAuth && !session.secure) {
+      session.disabledCommands = ['AUTH'];
+      (session as { [AUTH_NEEDS_TLS]?: boolean })[AUTH_NEEDS_TLS] = true;
+    }
     callback();
   };
 }
 
 export function secureStage({ role }: SessionContext): Handlers['onSecure'] {
   return (_socket, session, callback) => {
-    if (role.offersAuth) session.disabledCommands = undefined; // back to the listener's own list
+    if (role.offersAuth) {
+      session.disabledCommands = undefined; // back to the listener's own list
+      (session as { [AUTH_NEEDS_TLS]?: boolean })[AUTH_NEEDS_TLS] = false;
+    }
     callback();
   };
 }

@@ -36,6 +36,8 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
     counters: deps.storage.counters,
     clock: deps.clock,
     ...(deps.srsSecret ? { srsSecret: deps.srsSecret } : {}),
+    allowIpLiteralRecipients: deps.allowIpLiteralRecipients === true,
+    ...(deps.postmaster ? { postmaster: deps.postmaster } : {}),
   };
   return (address, session, callback) => {
     const tx = ctx.transactions.get(session.envelope);

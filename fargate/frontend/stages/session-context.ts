@@ -40,6 +40,10 @@ export interface SessionDeps {
   readonly maxMessageSize: number;
   /** Checks SRS bounce addresses at RCPT (the secret the backends sign with). */
   readonly srsSecret?: string;
+  /** Accept IP-literal recipients (STRATO_ALLOW_IP_LITERAL_RECIPIENTS; default refused 550 5.7.1). */
+  readonly allowIpLiteralRecipients?: boolean;
+  /** STRATO_POSTMASTER: where bare `postmaster` and unknown postmaster@<hosted domain> go. */
+  readonly postmaster?: string;
   /** Received headers before cluster rules stop generating mail (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly rulesHopLimit?: number;
   /** True once shutdown began: new sessions and transactions get 421. */
