@@ -9,16 +9,16 @@ import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import { acknowledgeLambda, LAMBDA_DATA_DIR, stratoLambdaProps } from './bundling.ts';
+import type { ClusterSecret } from './cluster-secret.ts';
 import { allow } from './iam.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
-import type { SrsSecret } from './srs-secret.ts';
 
 export interface BackendLambdaProps {
   readonly config: StageConfig;
   readonly storage: MailStorage;
   readonly queue: MailQueue;
-  readonly srs: SrsSecret;
+  readonly srs: ClusterSecret;
 }
 
 export class BackendLambda extends Construct {

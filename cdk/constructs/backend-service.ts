@@ -24,11 +24,10 @@ import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
-import type { ChannelSecret } from './channel-secret.ts';
+import type { ClusterSecret } from './cluster-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
-import type { SrsSecret } from './srs-secret.ts';
 
 /** How long a starting task waits for a free slot: longer than an old task takes to stop. */
 const BACKEND_SLOT_WAIT_MS = 180_000;
@@ -39,9 +38,9 @@ export interface BackendServiceProps {
   readonly cluster: ICluster;
   readonly storage: MailStorage;
   readonly queue: MailQueue;
-  readonly srs: SrsSecret;
+  readonly srs: ClusterSecret;
   /** The delivery-channel secret (LMTP AUTH between queue processors and backends). */
-  readonly channel: ChannelSecret;
+  readonly channel: ClusterSecret;
   /** Security group of the queue processors (the frontends) that connect over LMTP. */
   readonly clients: ISecurityGroup;
   /**

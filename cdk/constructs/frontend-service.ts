@@ -36,13 +36,12 @@ import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
-import type { ChannelSecret } from './channel-secret.ts';
+import type { ClusterSecret } from './cluster-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
 import { queueProcessingEnvironment } from './roles-env.ts';
-import type { SrsSecret } from './srs-secret.ts';
 
 export interface FrontendServiceProps {
   readonly config: StageConfig;
@@ -51,9 +50,9 @@ export interface FrontendServiceProps {
   readonly storage: MailStorage;
   readonly queue: MailQueue;
   readonly outbound: OutboundEmail;
-  readonly srs: SrsSecret;
+  readonly srs: ClusterSecret;
   /** The delivery-channel secret (LMTP AUTH between queue processors and backends). */
-  readonly channel: ChannelSecret;
+  readonly channel: ClusterSecret;
   readonly backendLambda?: BackendLambda | undefined;
   /**
    * Fargate backends submit generated mail to the internal port ("forward to frontends"): the
