@@ -42,6 +42,7 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   rules: ['config', 'mail'],
   ports: ['mail', 'rules', 'settings'],
   util: ['ports'],
+  dns: ['ports', 'util'],
   directory: ['mail', 'ports', 'rules', 'settings', 'util'],
   'rules-runner': ['directory', 'mail', 'ports', 'rules', 'settings', 'util'],
   intake: ['auth', 'directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],

@@ -85,3 +85,7 @@ export const DEFAULT_RETRY = {
   warnAfterSeconds: 4 * 3600,
   lifetimeSeconds: 5 * 24 * 3600,
 } as const;
+
+/** DNS: how long one query may take (per try; two tries) and how long answers are remembered. */
+export const DEFAULT_DNS_TIMEOUT_MS = 5000;
+export const DEFAULT_DNS_CACHE_SECONDS = 60;

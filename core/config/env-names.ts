@@ -95,6 +95,9 @@ export const ENV = {
   endpointDynamodb: 'STRATO_AWS_ENDPOINT_DYNAMODB',
   endpointSes: 'STRATO_AWS_ENDPOINT_SES',
   endpointLambda: 'STRATO_AWS_ENDPOINT_LAMBDA',
+  dnsServers: 'STRATO_DNS_SERVERS',
+  dnsTimeoutMs: 'STRATO_DNS_TIMEOUT_MS',
+  dnsCacheSeconds: 'STRATO_DNS_CACHE_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
