@@ -25,7 +25,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { ClusterSecret } from './cluster-secret.ts';
-import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
+import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 
@@ -72,8 +72,9 @@ export class BackendService extends Construct {
       },
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
-    this.taskDefinition.addContainer('backend', {
-      image: stratoImage(),
+    const container = this.taskDefinition.addContainer('backend', {
+      image: stratoImage(this),
+      readonlyRootFilesystem: true,
       command: ['backend'],
       logging: new AwsLogDriver({ streamPrefix: 'backend', logGroup }),
       stopTimeout: Duration.seconds(60),
@@ -124,6 +125,7 @@ export class BackendService extends Construct {
       maxHealthyPercent: 200,
       cloudMapOptions: { name: 'backend', dnsRecordType: DnsRecordType.A, dnsTtl: Duration.seconds(10) },
     });
+    mountScratchVolume(this.taskDefinition, container);
     acknowledgeTaskDefinition(this.taskDefinition);
     props.storage.grantBackend(this.taskDefinition.taskRole);
     props.queue.grantSend(this.taskDefinition.taskRole);

@@ -37,7 +37,7 @@ import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
 import type { ClusterSecret } from './cluster-secret.ts';
-import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, stratoImage } from './image.ts';
+import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
@@ -115,7 +115,8 @@ export class FrontendService extends Construct {
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     const container = this.taskDefinition.addContainer('frontend', {
-      image: stratoImage(),
+      image: stratoImage(this),
+      readonlyRootFilesystem: true,
       command: ['frontend'],
       logging: new AwsLogDriver({ streamPrefix: 'frontend', logGroup }),
       stopTimeout: Duration.seconds(60),
@@ -208,6 +209,7 @@ export class FrontendService extends Construct {
       scaleOutCooldown: Duration.minutes(1),
     });
 
+    mountScratchVolume(this.taskDefinition, container);
     acknowledgeTaskDefinition(this.taskDefinition);
 
     const role = this.taskDefinition.taskRole;
