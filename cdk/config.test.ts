@@ -29,7 +29,7 @@ describe('stage config', () => {
   });
 
   it('refuses combinations that cannot work', () => {
-    const base = { stage: 'x', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+    const base = { stage: 'dev', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
     expect(() => parseStageConfig({ ...base, queue: { processing: 'lambda' } })).toThrow(
       /cannot reach LMTP backends/,
     );
@@ -67,7 +67,7 @@ describe('stage config', () => {
   });
 
   it('refuses an intake service that cannot work', () => {
-    const base = { stage: 'x', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+    const base = { stage: 'dev', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
     expect(parseStageConfig({ ...base, frontend: { intake: {} } }).frontend.intake).toEqual({
       group: 'intake',
       minTasks: 2,
@@ -94,5 +94,33 @@ describe('stage config', () => {
 
   it('names a missing stage file', () => {
     expect(() => loadStageConfig('nope')).toThrow(/cannot read stage config .*nope\.json/);
+  });
+});
+
+describe('frontend.tls', () => {
+  const base = { hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+
+  it('lets only the dev stage run self-signed unless the stage says so', () => {
+    expect(parseStageConfig({ ...base, stage: 'dev' }).frontend.tls).toEqual({ reloadSeconds: 300 });
+    expect(() => parseStageConfig({ ...base, stage: 'prod' })).toThrow(
+      /frontend\.tls: no certificate: name a Secrets Manager secret in frontend\.tls\.secretName/,
+    );
+    expect(
+      parseStageConfig({ ...base, stage: 'prod', frontend: { tls: { allowSelfSigned: true } } }).frontend.tls,
+    ).toMatchObject({ allowSelfSigned: true });
+    expect(
+      parseStageConfig({ ...base, stage: 'prod', frontend: { tls: { secretName: 'strato/prod/tls' } } })
+        .frontend.tls,
+    ).toMatchObject({ secretName: 'strato/prod/tls' });
+  });
+
+  it('refuses a secret together with a self-signed fallback', () => {
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        stage: 'prod',
+        frontend: { tls: { secretName: 'strato/prod/tls', allowSelfSigned: true } },
+      }),
+    ).toThrow(/frontend\.tls\.allowSelfSigned: a stage with a certificate secret never falls back/);
   });
 });

@@ -18,6 +18,7 @@ import {
   DEFAULT_QUEUE_VISIBILITY_SECONDS,
   DEFAULT_SUBMISSION_PORT,
   DEFAULT_TLS_PORT,
+  DEFAULT_TLS_RELOAD_SECONDS,
   LOG_LEVELS,
 } from '../core/config/defaults.ts';
 
@@ -127,6 +128,20 @@ export const stageConfigSchema = z
           .int()
           .min(1024)
           .default(25 * 1024 * 1024),
+        /**
+         * The frontends' certificate: a Secrets Manager secret (by name) holding
+         * {"certificate": PEM chain, "privateKey": PEM}, read at start and re-read every
+         * reloadSeconds (a rotation reaches new sessions without a restart). Without one the tasks
+         * make a self-signed certificate, which verifying clients refuse: only the "dev" stage
+         * does that unless allowSelfSigned says so.
+         */
+        tls: z
+          .object({
+            secretName: z.string().min(1).optional(),
+            allowSelfSigned: z.boolean().optional(),
+            reloadSeconds: z.number().int().min(30).default(DEFAULT_TLS_RELOAD_SECONDS),
+          })
+          .prefault({}),
       })
       .prefault({}),
     queueLambda: z
@@ -140,6 +155,22 @@ export const stageConfigSchema = z
     alarmEmail: z.string().includes('@').optional(),
   })
   .superRefine((c, ctx) => {
+    if (!c.frontend.tls.secretName && !selfSignedAllowed(c)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'tls'],
+        message:
+          'no certificate: name a Secrets Manager secret in frontend.tls.secretName (see README "TLS ' +
+          'certificates"), or set frontend.tls.allowSelfSigned to true (verifying clients will refuse it)',
+      });
+    }
+    if (c.frontend.tls.secretName && c.frontend.tls.allowSelfSigned) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'tls', 'allowSelfSigned'],
+        message: 'a stage with a certificate secret never falls back to a self-signed one: omit it',
+      });
+    }
     if (c.frontend.minTasks > c.frontend.maxTasks) {
       ctx.addIssue({ code: 'custom', path: ['frontend', 'minTasks'], message: 'greater than maxTasks' });
     }
@@ -222,4 +253,12 @@ export function loadStageConfig(stage: string, file?: string): StageConfig {
     throw new StageConfigError(`cannot read stage config ${path}: ${(err as Error).message}`);
   }
   return parseStageConfig(raw, path);
+}
+
+/** Whether a stage without a certificate secret may run self-signed: dev by default, others when they say so. */
+export function selfSignedAllowed(c: {
+  stage: string;
+  frontend: { tls: { allowSelfSigned?: boolean | undefined } };
+}): boolean {
+  return c.frontend.tls.allowSelfSigned ?? c.stage === 'dev';
 }

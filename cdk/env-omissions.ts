@@ -24,9 +24,10 @@ export const LAMBDA_OMITTED: Record<string, string> = {
 };
 
 export const FRONTEND_OMITTED: Record<string, string> = {
-  [ENV.tlsCert]:
-    'not yet: the frontend generates a self-signed certificate at start (real certificates are follow-up work)',
-  [ENV.tlsKey]: 'not yet: set together with STRATO_TLS_CERT',
+  [ENV.tlsCert]: 'certificate files are for single machines: on AWS it comes from STRATO_TLS_SECRET',
+  [ENV.tlsKey]: 'certificate files are for single machines: on AWS it comes from STRATO_TLS_SECRET',
+  [ENV.tlsSecret]: 'set only when frontend.tls.secretName names a secret (the dev stage runs self-signed)',
+  [ENV.endpointSecretsManager]: 'emulator endpoints are for local runs only',
   [ENV.maxRecipients]: defaults,
   [ENV.reverseDns]: `${defaults} (off: one DNS lookup per connection saved)`,
   [ENV.socketTimeoutMs]: defaults,

@@ -88,6 +88,20 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
     expect(roleActions(t, functionRoleOf(t, 'BackendLambdaFunction'))).toEqual(sorted(BACKEND_ACTIONS));
   });
 
+  it("reads the TLS certificate from the stage's secret, by name, and never falls back to self-signed", () => {
+    const actions = roleActions(t, taskRoleOf(t, 'FrontendTask'));
+    const secretActions = Object.fromEntries(
+      Object.entries(actions).filter(([a]) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretActions).toEqual({
+      'secretsmanager:DescribeSecret': ['tls-secret'],
+      'secretsmanager:GetSecretValue': ['tls-secret'],
+    });
+    const env = taskDefinitions(t)[0]?.Properties.ContainerDefinitions[0]?.Environment ?? [];
+    expect(env).toContainEqual({ Name: ENV.tlsSecret, Value: 'strato/prod/tls' });
+    expect(env).toContainEqual({ Name: ENV.tlsSelfSignedAllowed, Value: 'false' });
+  });
+
   it('gives the frontend no SES or Lambda rights when the queue Lambda processes', () => {
     const actions = Object.keys(roleActions(t, taskRoleOf(t, 'FrontendTask')));
     expect(actions.filter((a) => a.startsWith('ses:') || a.startsWith('lambda:'))).toEqual([]);

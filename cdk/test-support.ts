@@ -66,6 +66,8 @@ export function resourceLabel(resource: unknown): string {
     [/BackendLambdaFunction/, 'backend-lambda'],
     [/SrsSecret/, 'srs-secret'],
     [/ChannelSecret/, 'channel-secret'],
+    // A secret named in the stage config (by name: the ARN ends in a 6-character wildcard).
+    [/:secret:[^"]*tls-\?{6}/, 'tls-secret'],
     [/LogGroup|Logs/, 'logs'],
     [/ContainerAssets|ecr/i, 'ecr-repository'],
   ];

@@ -31,10 +31,11 @@ import {
   Protocol,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
-import type { StageConfig } from '../config.ts';
+import { type StageConfig, selfSignedAllowed } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
 import type { ClusterSecret } from './cluster-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stratoImage } from './image.ts';
@@ -145,6 +146,7 @@ export class FrontendService extends Construct {
             }
           : {}),
         [ENV.frontendGroup]: variant.group,
+        ...tlsEnvironment(config),
       },
       secrets: {
         [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret),
@@ -214,6 +216,10 @@ export class FrontendService extends Construct {
 
     const role = this.taskDefinition.taskRole;
     props.storage.grantFrontend(role);
+    if (fe.tls.secretName) {
+      // By name: the operator creates the secret; its ARN suffix is unknown at synth.
+      Secret.fromSecretNameV2(this, 'TlsCertificate', fe.tls.secretName).grantRead(role);
+    }
     props.queue.grantProcess(role);
     if (processing) {
       props.outbound.grantSend(role);
@@ -295,4 +301,14 @@ export class FrontendService extends Construct {
     });
     return lb;
   }
+}
+
+/** Where the tasks' certificate comes from (frontend.tls); a named secret never falls back to self-signed. */
+function tlsEnvironment(config: StageConfig): Record<string, string> {
+  const tls = config.frontend.tls;
+  return {
+    ...(tls.secretName ? { [ENV.tlsSecret]: tls.secretName } : {}),
+    [ENV.tlsSelfSignedAllowed]: String(!tls.secretName && selfSignedAllowed(config)),
+    [ENV.tlsReloadSeconds]: String(tls.reloadSeconds),
+  };
 }

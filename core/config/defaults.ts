@@ -89,3 +89,6 @@ export const DEFAULT_RETRY = {
 /** DNS: how long one query may take (per try; two tries) and how long answers are remembered. */
 export const DEFAULT_DNS_TIMEOUT_MS = 5000;
 export const DEFAULT_DNS_CACHE_SECONDS = 60;
+
+/** How often a frontend re-reads its TLS certificate (file or Secrets Manager) to pick up a rotation. */
+export const DEFAULT_TLS_RELOAD_SECONDS = 300;

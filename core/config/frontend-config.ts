@@ -13,6 +13,7 @@ import {
   DEFAULT_RULES_HOP_LIMIT,
   DEFAULT_SUBMISSION_PORT,
   DEFAULT_TLS_PORT,
+  DEFAULT_TLS_RELOAD_SECONDS,
   LOG_LEVELS,
 } from './defaults.ts';
 import { ENV } from './env-names.ts';
@@ -31,6 +32,13 @@ const schema = z.object({
   internalPort: port.optional(),
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
+  /** Secrets Manager secret (name or ARN) holding {"certificate": PEM chain, "privateKey": PEM}. */
+  tlsSecret: z.string().min(1).optional(),
+  /** How often the certificate (files or secret) is re-read; a changed one serves new sessions. */
+  tlsReloadSeconds: positiveInt.default(DEFAULT_TLS_RELOAD_SECONDS),
+  /** Without a certificate: generate a self-signed one (true) or refuse to start (false). */
+  tlsSelfSignedAllowed: bool.default(true),
+  endpointSecretsManager: z.url().optional(),
   maxMessageSize: positiveInt.default(25 * 1024 * 1024),
   maxRecipients: positiveInt.default(1000),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
@@ -76,6 +84,10 @@ const names = {
   internalPort: ENV.internalSmtpPort,
   tlsCert: ENV.tlsCert,
   tlsKey: ENV.tlsKey,
+  tlsSecret: ENV.tlsSecret,
+  tlsReloadSeconds: ENV.tlsReloadSeconds,
+  tlsSelfSignedAllowed: ENV.tlsSelfSignedAllowed,
+  endpointSecretsManager: ENV.endpointSecretsManager,
   maxMessageSize: ENV.maxMessageSize,
   maxRecipients: ENV.maxRecipients,
   maxQueued: ENV.maxQueued,
@@ -99,6 +111,9 @@ export function parseFrontendConfig(env: Env): FrontendConfig {
   const config = parseRoleConfig('frontend', schema, names, env);
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('frontend', [`${ENV.tlsCert} and ${ENV.tlsKey} must be set together`]);
+  }
+  if (config.tlsSecret !== undefined && config.tlsCert !== undefined) {
+    throw new ConfigError('frontend', [`set ${ENV.tlsSecret} or ${ENV.tlsCert}/${ENV.tlsKey}, not both`]);
   }
   return config;
 }

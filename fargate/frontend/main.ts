@@ -25,7 +25,9 @@ import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { createQueueRunner, type QueueRunner } from '../../runtime/queue-runner.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
-import { ensureTlsMaterial, type TlsMaterial } from '../../runtime/tls.ts';
+import type { TlsMaterial } from '../../runtime/tls.ts';
+import { describeCertificate, startTlsReloader } from '../../runtime/tls-reloader.ts';
+import { openTlsSource, type TlsSource } from '../../runtime/tls-source.ts';
 import { PROGRAM_VERSION } from '../../runtime/version.ts';
 import { startHealthServer } from './health-server.ts';
 import { createSmtpListeners, type SmtpListeners } from './smtp-listeners.ts';
@@ -91,6 +93,8 @@ interface Running {
   readonly runner: QueueRunner;
   readonly controller: ProcessingController;
   readonly health: Server | undefined;
+  readonly tls: TlsSource;
+  readonly tlsReloader: { stop(): void } | undefined;
 }
 
 /** Set once shutdown begins: new sessions get 421 and the health check 503. */
@@ -177,7 +181,8 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
  */
 async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycle): Promise<Running> {
   const { config, logger } = boot;
-  const tls = await ensureTlsMaterial(config);
+  const tlsSource = await openTlsSource(config);
+  const tls = tlsSource.material;
   startup.stage = 'storage';
   const storage = await openStorage(boot.storageConfig);
   const srsSecret = await loadSrsSecret(config.srsSecret, config.dataDir);
@@ -193,17 +198,27 @@ async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycl
     await storage.close();
     throw err;
   });
+  const tlsReloader = tlsSource.reload
+    ? startTlsReloader({
+        current: tls,
+        reload: tlsSource.reload,
+        apply: (next) => listeners.updateTls(next),
+        intervalMs: config.tlsReloadSeconds * 1000,
+        logger,
+      })
+    : undefined;
   logger.info({
     event: 'frontend.started',
     group: config.group,
     ports,
     tls: tls.source,
+    certificate: describeCertificate(tls.cert),
     dataDir: config.dataDir,
     trusted: boot.trusted.entries,
   });
   const { runner, controller, health } = await startBackground(boot, storage, listeners, lifecycle);
   process.send?.({ type: 'strato.frontend.ready', pid: process.pid, ports } satisfies FrontendReadyMessage);
-  return { history, listeners, storage, runner, controller, health };
+  return { history, listeners, storage, runner, controller, health, tls: tlsSource, tlsReloader };
 }
 
 /** Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. */
@@ -224,6 +239,8 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
       running.controller.stop().then(() => running.runner.stop()),
     ]);
     running.health?.close();
+    running.tlsReloader?.stop();
+    running.tls.close();
     await running.history.close();
     await running.storage.close();
     logger.info({ event: 'frontend.stopped', reason });

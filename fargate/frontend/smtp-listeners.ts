@@ -29,6 +29,8 @@ export interface SmtpListeners {
   close(): Promise<void>;
   /** SMTP sessions open now on all listeners (the frontend's heartbeat reports it). */
   sessions(): number;
+  /** Serve new TLS handshakes with this certificate; open sessions keep theirs. */
+  updateTls(tls: TlsMaterial): void;
 }
 
 const ROLES: Record<ListenerName, ListenerRole> = {
@@ -180,5 +182,8 @@ export function createSmtpListeners(
     listen: () => listenAll(listeners, config.listenHost),
     close: () => closeAll(listeners),
     sessions: () => listeners.reduce((n, l) => n + (l.server.connections as Set<unknown>).size, 0),
+    updateTls: (tls) => {
+      for (const { server } of listeners) server.updateSecureContext({ key: tls.key, cert: tls.cert });
+    },
   };
 }
