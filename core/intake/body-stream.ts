@@ -45,8 +45,8 @@ export type HeaderHookVerdict =
 export interface HeaderHook {
   /** The fields the hook reads (case-insensitive names). */
   readonly fields: readonly string[];
-  /** `block`: those fields' lines as a header block; `truncated`: they were too long to keep whole. */
-  check(block: string, truncated: boolean): Promise<HeaderHookVerdict>;
+  /** `block`: those fields' lines (raw bytes) as a header block; `truncated`: too long to keep whole. */
+  check(block: Buffer, truncated: boolean): Promise<HeaderHookVerdict>;
 }
 
 export interface IntakeBodyOptions {

@@ -92,9 +92,9 @@ export class HeaderTap {
     this.ended = true;
   }
 
-  /** The kept field lines, folding kept, each ending in CRLF: a header block parseHeaderBlock reads. */
-  block(): string {
-    return Buffer.concat(this.kept).toString('latin1');
+  /** The kept field lines (raw bytes), folding kept, each ending in CRLF: a block parseHeaderBlock reads. */
+  block(): Buffer {
+    return Buffer.concat(this.kept);
   }
 
   private readName(b: number): void {

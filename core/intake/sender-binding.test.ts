@@ -148,7 +148,7 @@ describe('checkHeaderBinding', () => {
 });
 
 /** acceptMessage with the binding's hook over an in-memory store and queue. */
-async function submit(message: string | string[]) {
+async function submit(message: string | (string | Buffer)[]) {
   const bodies = new Map<string, string>();
   const jobs: QueueJob[] = [];
   const messages = {
@@ -218,6 +218,16 @@ describe('the header hook in intake', () => {
   it('adds Sender at the end of a message that is all header', async () => {
     const { body } = await submit('From: sales@example.com\r\nSubject: x');
     expect(body).toMatch(new RegExp(`\r\nFrom: sales@example.com\r\nSubject: x\r\nSender: ${ALICE}\r\n$`));
+  });
+
+  it('reads a UTF-8 From (SMTPUTF8) as UTF-8, split anywhere', async () => {
+    const utf8 = Buffer.from('From: Jörg <jörg@shop.example>\r\n\r\nbody\r\n', 'utf8');
+    const cut = utf8.indexOf(0xc3) + 1; // inside the two bytes of ö
+    const { result, body } = await submit([utf8.subarray(0, cut), utf8.subarray(cut)]);
+    expect(result.ok).toBe(true);
+    expect(body).toContain(`From: Jörg <jörg@shop.example>\r\nSender: ${ALICE}\r\n\r\n`);
+    const forged = await submit('From: Jörg <jörg@example.com>\r\n\r\nbody\r\n');
+    expect(forged.result.ok ? '' : forged.result.reply.text).toContain('<jörg@example.com>');
   });
 
   it('leaves a message with the account in From as it was', async () => {
