@@ -91,6 +91,8 @@ describe('sender binding on submission', () => {
   it('refuses a forged header From with 550 5.7.1 at the end of DATA; nothing queued or delivered', async () => {
     const results = await asAlice(async (s) => {
       const forged = await transaction(s, ALICE, { from: BOB });
+      // Nothing was accepted before in this cluster: the refused message left no job behind.
+      expect(await withStorage(cluster.dataDir, (st) => st.queue.list())).toEqual([]);
       // The session goes on: the null sender and the account's own From are accepted.
       const own = await transaction(s, '', { from: ALICE });
       return { forged, own };
@@ -104,7 +106,7 @@ describe('sender binding on submission', () => {
     expect(inbox[0]!.body).toContain(`From: <${ALICE}>`);
     expect(inbox[0]!.body).not.toContain(BOB);
     const refused = cluster.logs.filter(
-      (l) => l.event === 'smtp.rejected' && l.stage === 'DATA' && l.code === 550,
+      (l) => l.event === 'smtp.rejected' && l.stage === 'DATA' && l.code === 550 && l.user === ALICE,
     );
     expect(refused).toHaveLength(1);
   });

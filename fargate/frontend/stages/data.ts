@@ -83,6 +83,7 @@ function answer(ctx: SessionContext, session: SMTPServerSession, facts: SessionF
     event: failed ? 'smtp.storage_failed' : 'smtp.rejected',
     ...base,
     stage: 'DATA',
+    ...(facts.authUser !== undefined ? { user: facts.authUser } : {}),
     reason: result.reason,
     code: result.reply.code,
     enhanced: result.reply.enhanced,
