@@ -37,6 +37,7 @@ Examples:
   $ strato account set alice@example.com MailOutFlow 200/1h
   $ strato account show alice@example.com
   $ strato account set alice@example.com HomeBackend backend-2
+  $ strato account set alice@example.com SendAs sales@example.com,@shop.example
   $ strato account where alice@example.com
   $ strato account release alice@example.com --epoch 7
   $ strato alias add info@example.com alice@example.com
@@ -72,6 +73,7 @@ Settings (account → domain defaults → cluster defaults → built-in; "defaul
   DisabledRetry    10m/1d|queue        mail service disabled: retry every X for Y, then bounce
   FullRetry        10m/1d|queue        account full: retry every X for Y, then bounce
   HomeBackend      <backend id>|none   static home: only this backend opens the account
+  SendAs           a@x,@y.example|none addresses (and @domains) an authenticated user may also send as
 
 Exit codes: 0 ok, 1 not found / conflict / failure, 2 bad usage or invalid input.
 Set STRATO_DEBUG=1 to see stack traces of unexpected errors.`;

@@ -7,7 +7,7 @@
 
 import type { Writable } from 'node:stream';
 import type { MailToUnknown } from '../core/ports/directory.ts';
-import { type AccountSettings, nullWord, type SettingName } from '../core/settings/settings.ts';
+import { type AccountSettings, formatSendAs, nullWord, type SettingName } from '../core/settings/settings.ts';
 
 /** Writes a command's result: the JSON value with --json, else the text. */
 export class Printer {
@@ -130,6 +130,7 @@ export function formatSettingValue(
   if (value === undefined) return '-';
   if (value === null) return nullWord(name);
   if (typeof value === 'boolean') return String(value);
+  if (name === 'SendAs') return formatSendAs(value as readonly string[]);
   if (Array.isArray(value) && (name === 'DisabledRetry' || name === 'FullRetry'))
     return `${value[0]}s/${value[1]}s`;
   if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;

@@ -35,7 +35,7 @@ const FORBIDDEN: readonly [RegExp, string][] = [
  */
 export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   mail: [],
-  settings: ['config'],
+  settings: ['config', 'mail'],
   auth: [],
   config: [],
   dsn: ['mail'],

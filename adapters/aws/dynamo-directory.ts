@@ -25,6 +25,7 @@ import type {
 import type { PartialSettings } from '../../core/settings/settings.ts';
 import {
   accountItem,
+  aliasesOf,
   CLUSTER_KEY,
   DOMAINS_LIST,
   domainItem,
@@ -221,6 +222,12 @@ export class DynamoDirectory implements DirectoryAdmin {
 
   async listForwarders(domain: string): Promise<ForwarderRecord[]> {
     return (await this.listKind(domain, 'forwarder')).map(toForwarder);
+  }
+
+  /** The account item lists its aliases (kept in the same transactions as the alias items). */
+  async aliasesOf(account: string): Promise<string[]> {
+    const item = await this.get(nameKey(lower(account)));
+    return item?.kind === 'account' ? aliasesOf(item) : [];
   }
 
   async lookupName(address: string): Promise<NameEntry | undefined> {

@@ -123,6 +123,20 @@ export function directoryContract(name: string, make: () => Promise<DirectoryFix
       expect(await dir.listAliases('example.net')).toEqual([]);
     });
 
+    it('lists the aliases of an account, in any domain, sorted', async () => {
+      await dir.addDomain(domain('example.net'));
+      await dir.addAccount(account('alice@example.com'));
+      await dir.addAccount(account('bob@example.com'));
+      await dir.addAlias({ address: 'zed@example.com', account: 'alice@example.com' });
+      await dir.addAlias({ address: 'al@example.net', account: 'alice@example.com' });
+      await dir.addAlias({ address: 'bo@example.com', account: 'bob@example.com' });
+      expect(await dir.aliasesOf('Alice@example.com')).toEqual(['al@example.net', 'zed@example.com']);
+      expect(await dir.aliasesOf('bob@example.com')).toEqual(['bo@example.com']);
+      expect(await dir.aliasesOf('nobody@example.com')).toEqual([]);
+      await dir.removeAlias('zed@example.com');
+      expect(await dir.aliasesOf('alice@example.com')).toEqual(['al@example.net']);
+    });
+
     it('refuses an alias for a missing account and drops aliases with their account', async () => {
       expect(
         await rejection(dir.addAlias({ address: 'x@example.com', account: 'ghost@example.com' })),

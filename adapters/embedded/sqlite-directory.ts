@@ -191,6 +191,13 @@ export class SqliteDirectory implements DirectoryAdmin {
     writeTx(this.db, () => this.removeName(lower(address), 'alias'));
   }
 
+  async aliasesOf(account: string): Promise<string[]> {
+    const rows = this.sql<[string], { address: string }>(
+      `SELECT address FROM dir_names WHERE kind = 'alias' AND json_extract(data, '$.account') = ? ORDER BY address`,
+    ).all(lower(account));
+    return rows.map((r) => r.address);
+  }
+
   async listAliases(domain: string): Promise<AliasRecord[]> {
     return this.listKind(domain, 'alias').map(toAlias);
   }

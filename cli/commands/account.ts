@@ -165,7 +165,10 @@ function accountSet(group: Command, ctx: CliContext): void {
     .description('set one of an account\'s settings; "default" clears it so it is inherited again')
     .argument('<address>', 'account address')
     .argument('<setting>', parse.settingNamesHelp())
-    .argument('<value>', 'e.g. true, 10M, 512K, unlimited, 100/3600, 100/1h, backend-2, none, default')
+    .argument(
+      '<value>',
+      'e.g. true, 10M, 512K, unlimited, 100/3600, 100/1h, backend-2, a@x.example,@y.example, none, default',
+    )
     .option('--force', FORCE_HELP)
     .action((input: string, settingInput: string, value: string, opts: { force?: boolean }) =>
       setAccountSetting(ctx, input, settingInput, value, opts.force === true),

@@ -124,7 +124,7 @@ function domainSet(group: Command, ctx: CliContext): void {
     .argument('<setting>', parse.settingNamesHelp('mail-to-unknown'))
     .argument(
       '<value>',
-      'e.g. 10M, unlimited, 100/1h, true, backend-2, none, default; for mail-to-unknown: a policy',
+      'e.g. 10M, unlimited, 100/1h, true, backend-2, a@x.example,@y.example, none, default; for mail-to-unknown: a policy',
     )
     .option('--force', FORCE_HELP)
     .action((nameInput: string, settingInput: string, value: string, opts: { force?: boolean }) => {

@@ -97,9 +97,12 @@ async function dryRun(ctx: CliContext, accountInput: string, file: string, opts:
   const view = await messageView(file, { source, rcpt, from: opts.from });
   const storage = await ctx.storage();
   const account = await requireAccount(storage, address);
+  // As at delivery: a To/Cc naming one of the account's aliases lets an auto-reply answer.
+  const aliases = await storage.directory.aliasesOf(account.address);
   const evaluation: EvaluationContext = {
     owner: account.address,
     ...(account.realName ? { ownerName: account.realName } : {}),
+    ...(aliases.length > 0 ? { ownerAliases: aliases } : {}),
     now: new Date(at),
     deliveryId: 'dry-run',
   };

@@ -277,6 +277,21 @@ describe('deliverToAccounts with domain and account rules', () => {
     expect(events.filter((e) => e.event === 'rules.vacation_skipped')).toHaveLength(1);
   });
 
+  it('answers a vacation reply to mail To an alias of the account (read from the directory), not Bcc', async () => {
+    await rules('bob@example.com', [
+      { name: 'away', priority: 1, conditions: [], actions: [{ action: 'vacation', text: 'Away', days: 7 }] },
+    ]);
+    // Delivered as bob@ (the queue resolved the alias), addressed To the alias robert@ only.
+    const toAlias = MESSAGE.replace('To: alice@example.com', 'To: Robert <robert@example.com>');
+    await deliver('bob@example.com', { body: toAlias, from: 'dave@example.org' });
+    // Neither bob@ nor one of its aliases in To/Cc: a Bcc copy, not answered.
+    await deliver('bob@example.com', { body: MESSAGE, from: 'erin@example.org' });
+    const replies = (await queued()).map((q) => q.job.envelope.recipients[0]!.address);
+    expect(replies).toEqual(['dave@example.org']);
+    expect(await stored('bob@example.com')).toHaveLength(2);
+    expect(events.some((e) => e.event === 'rules.evaluated')).toBe(true);
+  });
+
   it('drops generated mail over the hourly limit, delivery goes on', async () => {
     await rules('alice@example.com', [
       {

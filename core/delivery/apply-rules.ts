@@ -1,7 +1,7 @@
 /**
  * Domain then account rules at delivery, for one recipient (deliver-to-accounts calls this),
  * through the rules runner (rules-runner/run-rules.ts): `planDelivery` evaluates both sets (owner =
- * the account, recipients = this recipient) into the plan the delivery applies; `sendGenerated`,
+ * the account with its aliases from the directory, recipients = this recipient) into the plan the delivery applies; `sendGenerated`,
  * called once the copy is stored, sends what the plan generated — redirects, forwards, mirrors,
  * replies and granted vacation replies — through the GeneratedMailSink under ids derived from the
  * delivery, within the account's hourly limit, with an SRS return path for redirects leaving the
@@ -63,11 +63,19 @@ function runnerDeps(deps: ApplyRulesDeps): RunnerDeps {
   return { store, autoReplies, clock: deps.clock, logger: deps.logger };
 }
 
-/** The account's rules on this message; every log line names the delivery and the account. */
-function accountRun(msg: RulesMessage, account: AccountRecord): GenerationRun {
+/**
+ * The account's rules on this message; every log line names the delivery and the account. The
+ * owner's aliases come from the directory (when a directory is given), so an auto-reply answers
+ * mail addressed To/Cc any of them.
+ */
+function accountRun(msg: RulesMessage, account: AccountRecord, directory?: DirectoryReader): GenerationRun {
   return {
     subject: msg,
-    owner: { address: account.address, ...(account.realName ? { name: account.realName } : {}) },
+    owner: {
+      address: account.address,
+      ...(account.realName ? { name: account.realName } : {}),
+      ...(directory ? { aliases: () => directory.aliasesOf(account.address) } : {}),
+    },
     logFields: { queueId: msg.deliveryId, account: account.address },
   };
 }
@@ -80,7 +88,7 @@ export async function planDelivery(
 ): Promise<RulesPlan> {
   const { receivedLimit } = deps.rules;
   return evaluateRuleSets(runnerDeps(deps), {
-    ...accountRun(msg, account),
+    ...accountRun(msg, account, deps.directory),
     sets: [
       { kind: 'domain', name: account.domain },
       { kind: 'account', address: account.address },

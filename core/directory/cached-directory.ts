@@ -51,6 +51,9 @@ export class CachedDirectory implements DirectoryAdmin {
   lookupName(address: string): Promise<NameEntry | undefined> {
     return this.read(`n:${address}`, () => this.inner.lookupName(address));
   }
+  aliasesOf(account: string): Promise<string[]> {
+    return this.read(`al:${account}`, () => this.inner.aliasesOf(account));
+  }
   getClusterSettings(): Promise<PartialSettings> {
     return this.read('c', () => this.inner.getClusterSettings());
   }

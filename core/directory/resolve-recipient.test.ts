@@ -40,6 +40,10 @@ function fakeDirectory() {
       const e = names.get(address);
       return e?.kind === 'account' ? e.account : undefined;
     },
+    async aliasesOf() {
+      guard();
+      return [];
+    },
     async getClusterSettings() {
       guard();
       clusterReads++;

@@ -62,6 +62,7 @@ function lookupFor(directory: DirectoryReader): DirectoryReader {
   return {
     getAccount: (address) => directory.getAccount(address),
     lookupName: (address) => directory.lookupName(address),
+    aliasesOf: (account) => directory.aliasesOf(account),
     getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
       return cluster;

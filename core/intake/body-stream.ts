@@ -1,29 +1,52 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
  * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields,
- * counts bytes and Received hops, and notes the Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
- * section, for the Message-ID). When the size limit or the hop limit is crossed it fails
- * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
+ * counts bytes and Received hops, and notes the Message-ID. With a header hook (sender binding)
+ * it also keeps the hook's fields (header-tap.ts) and, where the header section ends, waits for
+ * the hook's verdict: a refusal fails the stream, accepted header lines are inserted there (before
+ * the empty line; not counted against the size limit). It buffers nothing beyond the current
+ * chunk (and up to 32 KiB of the header section, for the Message-ID, and 16 KiB of the hook's
+ * fields). When the size limit or the hop limit is crossed, or the hook refuses, it fails with an
+ * IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject; a hook
+ * that rejects fails the stream with that error.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import type { Reply } from '../mail/outcome.ts';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
+import { HeaderTap } from './header-tap.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
 import { ReturnPathFilter } from './return-path-filter.ts';
 
 export type BodyFailure =
   | { readonly kind: 'too-big'; readonly bytes: number }
-  | { readonly kind: 'loop'; readonly hops: number };
+  | { readonly kind: 'loop'; readonly hops: number }
+  | { readonly kind: 'refused'; readonly reply: Reply };
+
+function abortMessage(failure: BodyFailure): string {
+  if (failure.kind === 'too-big') return 'message over the size limit';
+  if (failure.kind === 'loop') return `too many Received headers (${failure.hops})`;
+  return `refused at the end of the header section: ${failure.reply.text}`;
+}
 
 export class IntakeAbort extends Error {
   override readonly name = 'IntakeAbort';
   constructor(readonly failure: BodyFailure) {
-    super(
-      failure.kind === 'too-big'
-        ? `message over the size limit`
-        : `too many Received headers (${failure.hops})`,
-    );
+    super(abortMessage(failure));
   }
+}
+
+/** What the hook answers: refuse the message, or accept it with header lines (CRLF-terminated) to add. */
+export type HeaderHookVerdict =
+  | { readonly ok: true; readonly add?: string }
+  | { readonly ok: false; readonly reply: Reply };
+
+/** A check on some header fields, run once when the header section has passed. */
+export interface HeaderHook {
+  /** The fields the hook reads (case-insensitive names). */
+  readonly fields: readonly string[];
+  /** `block`: those fields' lines (raw bytes) as a header block; `truncated`: too long to keep whole. */
+  check(block: Buffer, truncated: boolean): Promise<HeaderHookVerdict>;
 }
 
 export interface IntakeBodyOptions {
@@ -33,6 +56,8 @@ export interface IntakeBodyOptions {
   readonly maxBytes: number;
   /** More Received headers than this in the incoming message is a loop. */
   readonly maxHops: number;
+  /** Checked where the header section ends (sender binding); may refuse or add header lines. */
+  readonly headerHook?: HeaderHook;
 }
 
 export class IntakeBodyStream extends Transform {
@@ -44,10 +69,12 @@ export class IntakeBodyStream extends Transform {
   private readonly returnPath = new ReturnPathFilter();
   private readonly hops = new ReceivedHopCounter();
   private readonly sniffer = new MessageIdSniffer();
+  private readonly tap: HeaderTap | undefined;
   private headerSent = false;
 
   constructor(private readonly opts: IntakeBodyOptions) {
     super();
+    this.tap = opts.headerHook ? new HeaderTap(opts.headerHook.fields) : undefined;
   }
 
   get receivedHops(): number {
@@ -85,13 +112,64 @@ export class IntakeBodyStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    callback(this.pass(this.returnPath.push(this.normalizer.push(chunk))));
+    this.feed(this.returnPath.push(this.normalizer.push(chunk)), callback);
   }
 
   override _flush(callback: TransformCallback): void {
     const tail = this.returnPath.push(this.normalizer.flush());
-    const error = this.pass(Buffer.concat([tail, this.returnPath.flush()]));
-    if (!error) this.sendHeader(); // an empty message still gets its trace header
-    callback(error);
+    const finish = (error: Error | null | undefined) => {
+      if (!error) this.sendHeader(); // an empty message still gets its trace header
+      callback(error);
+    };
+    const rest = Buffer.concat([tail, this.returnPath.flush()]);
+    const tap = this.tap;
+    if (!tap || tap.ended) {
+      finish(this.pass(rest));
+      return;
+    }
+    this.feed(rest, (error) => {
+      if (error || tap.ended) {
+        finish(error);
+        return;
+      }
+      // The message ended inside its header section: the hook runs (and adds) at the very end.
+      tap.end();
+      this.headerEnd(tap.atLineStart ? '' : '\r\n').then(finish);
+    });
+  }
+
+  /** Pass `data` on; with a hook, stop where the header section ends until its verdict is in. */
+  private feed(data: Buffer, callback: (error: Error | null | undefined) => void): void {
+    const tap = this.tap;
+    const end = tap && !tap.ended ? tap.push(data) : -1;
+    if (end < 0) {
+      callback(this.pass(data));
+      return;
+    }
+    const error = this.pass(data.subarray(0, end));
+    if (error) {
+      callback(error);
+      return;
+    }
+    this.headerEnd('').then((failed) => callback(failed ?? this.pass(data.subarray(end))));
+  }
+
+  /** Run the hook; push what it adds (after `prefix`), or answer the error that fails the stream. */
+  private async headerEnd(prefix: string): Promise<Error | undefined> {
+    const tap = this.tap!;
+    try {
+      const verdict = await this.opts.headerHook!.check(tap.block(), tap.truncated);
+      if (!verdict.ok) {
+        this.failure = { kind: 'refused', reply: verdict.reply };
+        return new IntakeAbort(this.failure);
+      }
+      if (verdict.add) {
+        this.sendHeader();
+        this.push(Buffer.from(prefix + verdict.add, 'utf8'));
+      }
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 }

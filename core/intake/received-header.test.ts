@@ -58,6 +58,24 @@ describe('Received header', () => {
     );
     expect(header.match(/\r\n/g)).toHaveLength(3);
   });
+
+  it('names the authenticated account in a comment after the client (who sent it is recorded)', () => {
+    const header = formatReceivedHeader({
+      helo: 'laptop',
+      ip: '192.0.2.9',
+      hostname: 'mx',
+      esmtp: true,
+      tls: true,
+      authenticated: true,
+      authUser: 'alice@demo.strato.test\r\nX-Evil: 1',
+      queueId: 'Q',
+      date,
+    });
+    expect(header).toBe(
+      'Received: from laptop ([192.0.2.9])\r\n\t(authenticated as alice@demo.strato.testX-Evil:1)\r\n' +
+        '\tby mx (Strato) with ESMTPSA id Q;\r\n\tThu, 27 Nov 2025 09:05:03 +0000\r\n',
+    );
+  });
 });
 
 describe('ReceivedHopCounter', () => {

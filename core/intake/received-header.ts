@@ -15,6 +15,8 @@ export interface ReceivedInfo {
   readonly esmtp: boolean;
   readonly tls: boolean;
   readonly authenticated: boolean;
+  /** The authenticated account, named in a comment after the client (who sent it is recorded). */
+  readonly authUser?: string;
   readonly queueId: string;
   /** Named in the header only when the message has exactly one recipient (RFC 5321 privacy note). */
   readonly recipient?: string;
@@ -54,10 +56,13 @@ function clean(text: string): string {
 
 /**
  * The complete header with its CRLF, folded so each line stays short:
- * `Received: from <helo> ([ip])\r\n\tby <host> (Strato) with ESMTPS id <id>\r\n\tfor <rcpt>; <date>\r\n`.
+ * `Received: from <helo> ([ip])\r\n\tby <host> (Strato) with ESMTPS id <id>\r\n\tfor <rcpt>; <date>\r\n`;
+ * after an AUTH, `(authenticated as <account>)` follows the client part (with ESMTPA/ESMTPSA, RFC 3848).
  */
 export function formatReceivedHeader(info: ReceivedInfo): string {
-  const from = `from ${clean(info.helo)} (${addressLiteral(clean(info.ip))})`;
+  const client = `from ${clean(info.helo)} (${addressLiteral(clean(info.ip))})`;
+  const from =
+    info.authUser !== undefined ? `${client}\r\n\t(authenticated as ${clean(info.authUser)})` : client;
   const by = `by ${clean(info.hostname)} (Strato) with ${protocolName(info)} id ${clean(info.queueId)}`;
   const forPart = info.recipient !== undefined ? `for <${clean(info.recipient)}>` : undefined;
   const date = formatRfc5322Date(info.date);

@@ -18,6 +18,8 @@ export interface SenderLimits {
   readonly account: string;
   readonly maxMailOutSize: number | null;
   readonly mailOutFlow: FlowLimit | null;
+  /** The effective SendAs setting (sender binding: what the account may send as besides its own). */
+  readonly sendAs?: readonly string[];
 }
 
 /** The counter all frontends share for one sender's MailOutFlow. */
@@ -31,7 +33,12 @@ export async function senderLimits(
   const record = await directory.getAccount(account);
   if (!record) return undefined;
   const s = (await effectiveSettings(directory, record)).settings;
-  return { account: record.address, maxMailOutSize: s.MaxMailOutSize, mailOutFlow: s.MailOutFlow };
+  return {
+    account: record.address,
+    maxMailOutSize: s.MaxMailOutSize,
+    mailOutFlow: s.MailOutFlow,
+    sendAs: s.SendAs,
+  };
 }
 
 /** MAIL FROM: a declared size over MaxMailOutSize, or a MailOutFlow window already used up. */

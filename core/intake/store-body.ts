@@ -3,7 +3,8 @@
  * Received header first, CRLF normalised, size and hop limits) into MessageStore.put under the
  * queue id. Resolves with the body's ref only once it is durable. Every failure is a value and
  * leaves nothing stored (put leaves nothing behind): too big → 552 (the sender's MaxMailOutSize
- * named when it was the limit, else the cluster's or the recipient's), loop → 554 5.4.6, client
+ * named when it was the limit, else the cluster's or the recipient's), loop → 554 5.4.6, the
+ * header hook's refusal (sender binding) → its reply (550 5.7.1), client
  * gone mid-DATA or a store fault → 451 4.3.0. The DATA stream is drained on every failure.
  */
 import type { Readable } from 'node:stream';
@@ -11,7 +12,7 @@ import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
-import { IntakeBodyStream } from './body-stream.ts';
+import { type HeaderHook, IntakeBodyStream } from './body-stream.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
 import { formatReceivedHeader } from './received-header.ts';
 import type { SenderLimits } from './sender-limits.ts';
@@ -28,11 +29,13 @@ export interface StoreRequest {
   readonly maxMessageSize: number;
   /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
   readonly sender?: SenderLimits;
+  /** Checked where the header section ends (sender binding): may refuse (550) or add a Sender. */
+  readonly headerHook?: HeaderHook;
 }
 
 export interface StoreFailure {
   readonly ok: false;
-  readonly reason: 'too-big' | 'loop' | 'client-gone' | 'storage';
+  readonly reason: 'too-big' | 'loop' | 'rejected' | 'client-gone' | 'storage';
   readonly reply: Reply;
   readonly error?: unknown;
 }
@@ -73,11 +76,17 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     esmtp: session.esmtp,
     tls: session.tls,
     authenticated: session.authUser !== undefined,
+    ...(session.authUser !== undefined ? { authUser: session.authUser } : {}),
     queueId,
     ...(req.recipients.length === 1 ? { recipient: req.recipients[0]!.original } : {}),
     date: new Date(now),
   });
-  return new IntakeBodyStream({ header, maxBytes: limits.threshold, maxHops: MAX_RECEIVED_HOPS });
+  return new IntakeBodyStream({
+    header,
+    maxBytes: limits.threshold,
+    maxHops: MAX_RECEIVED_HOPS,
+    ...(req.headerHook ? { headerHook: req.headerHook } : {}),
+  });
 }
 
 /** 552: the sender's MaxMailOutSize when it was the limit, else the cluster's or a recipient's. */
@@ -106,6 +115,7 @@ function storeFailure(
   if (failure?.kind === 'too-big') return tooBig(req, limits);
   if (failure?.kind === 'loop')
     return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
+  if (failure?.kind === 'refused') return { ok: false, reason: 'rejected', reply: failure.reply };
   if (clientGone) return { ok: false, reason: 'client-gone', reply: replies.localError(), error: clientGone };
   log.error({ event: 'intake.store_failed', err: error }, 'message body could not be stored');
   return { ok: false, reason: 'storage', reply: replies.localError(), error };

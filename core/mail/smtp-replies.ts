@@ -22,6 +22,13 @@ export const replies = {
   relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
   ipLiteralRefused: (address: string) =>
     r(550, '5.7.1', `<${address}>: IP-literal recipient addresses are not accepted`),
+  // Sender binding (core/intake/sender-binding.ts): an authenticated user sends as its own addresses.
+  senderNotOwned: (address: string, user: string) =>
+    r(553, '5.7.1', `<${address}>: sender address not owned by authenticated user ${user}`),
+  headerSenderNotOwned: (field: string, address: string, user: string) =>
+    r(550, '5.7.1', `${field} header address <${address}> not owned by authenticated user ${user}`),
+  headerSenderUnreadable: (field: string, user: string) =>
+    r(550, '5.7.1', `${field} header has no address that can be checked for authenticated user ${user}`),
   generatedIdRefused: (param: string) => r(555, '5.5.4', `${param} is accepted from trusted networks only`),
   generatedIdInvalid: (param: string) => r(501, '5.5.4', `${param} must be a queue id`),
   authRequired: () => r(530, '5.7.0', 'Authentication required'),

@@ -60,6 +60,8 @@ export interface DirectoryReader {
   getAccount(address: string): Promise<AccountRecord | undefined>;
   /** One read that says what a local name is, or undefined when it is none of them. */
   lookupName(address: string): Promise<NameEntry | undefined>;
+  /** The addresses of the aliases naming `account` (any domain), sorted; [] for none or no account. */
+  aliasesOf(account: string): Promise<string[]>;
   /** The cluster-wide defaults (the last level of inheritance before the built-in values). */
   getClusterSettings(): Promise<PartialSettings>;
 }

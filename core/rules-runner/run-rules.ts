@@ -63,6 +63,11 @@ export interface RulesOwner {
   readonly address: string;
   /** Real name for the From of generated mail. */
   readonly name?: string;
+  /**
+   * The account's aliases (a To or Cc naming one lets an auto-reply answer, RFC 3834 §2); read
+   * only when there are rules to evaluate.
+   */
+  readonly aliases?: () => Promise<readonly string[]>;
 }
 
 /** What generating mail needs: the message, the owner, and fields for every log line. */
@@ -155,6 +160,7 @@ export async function evaluateRuleSets(deps: RunnerDeps, run: RulesRun): Promise
   const sets = await Promise.all(run.sets.map((ref) => loadSet(deps, ref, run.logFields)));
   if (sets.every((s) => s.rules.length === 0)) return INBOX_PLAN;
   const { subject } = run;
+  const aliases = run.owner.aliases ? await run.owner.aliases() : [];
   const plan = evaluateRules(
     sets,
     {
@@ -167,6 +173,7 @@ export async function evaluateRuleSets(deps: RunnerDeps, run: RulesRun): Promise
     {
       owner: run.owner.address,
       ...(run.owner.name ? { ownerName: run.owner.name } : {}),
+      ...(aliases.length > 0 ? { ownerAliases: aliases } : {}),
       now: new Date(deps.clock.now()),
       deliveryId: subject.deliveryId,
       ...(run.receivedLimit !== undefined ? { receivedLimit: run.receivedLimit } : {}),

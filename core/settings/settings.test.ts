@@ -26,6 +26,7 @@ describe('settings inheritance', () => {
       DisabledRetry: null,
       FullRetry: null,
       HomeBackend: null,
+      SendAs: [],
     });
   });
 
@@ -95,5 +96,27 @@ describe('setting values', () => {
     expect(parseSetting('HomeBackend', 'NONE')).toEqual({ HomeBackend: null });
     expect(() => parseSetting('HomeBackend', 'backend 2')).toThrow(/HomeBackend.*backend id/);
     expect(() => parseSetting('HomeBackend', 'b@x')).toThrow(SettingValueError);
+  });
+
+  it('parses SendAs as normalised addresses and @domain entries, none or default', () => {
+    expect(
+      parseSetting('SendAs', 'Sales@Example.COM, @Shop.example  info@example.com,sales@example.com'),
+    ).toEqual({
+      SendAs: ['sales@example.com', '@shop.example', 'info@example.com'],
+    });
+    expect(parseSetting('SendAs', 'none')).toEqual({ SendAs: [] });
+    expect(Object.keys(parseSetting('SendAs', 'default'))).toEqual(['SendAs']);
+    expect(resolveSettings({}, { SendAs: ['@a.example'] }).SendAs).toEqual(['@a.example']);
+    expect(resolveSettings().SendAs).toEqual([]);
+    expect(formatSetting('SendAs', ['a@x.example', '@y.example'])).toBe('a@x.example,@y.example');
+    expect(formatSetting('SendAs', [])).toBe('none');
+  });
+
+  it('refuses a SendAs entry that is neither an address nor @domain, naming it', () => {
+    expect(() => parseSetting('SendAs', 'a@x.example, bob')).toThrow(
+      /SendAs.*"bob": address must be local@domain/,
+    );
+    expect(() => parseSetting('SendAs', '@nodot')).toThrow(SettingValueError);
+    expect(() => parseSetting('SendAs', 'a@@x.example')).toThrow(/SendAs/);
   });
 });

@@ -5,6 +5,7 @@
  * bad input throws SettingValueError naming the setting.
  */
 import { BACKEND_ID_PATTERN } from '../config/backend-config.ts';
+import { parseAddress, parseDomain } from '../mail/address.ts';
 import { SettingValueError } from './errors.ts';
 
 /** [count, seconds]: at most `count` messages per `seconds`. */
@@ -36,6 +37,12 @@ export interface AccountSettings {
    * never another backend.
    */
   HomeBackend: string | null;
+  /**
+   * Addresses an authenticated user may send as (MAIL FROM and header From) besides the account's
+   * own address and its aliases: full addresses and `@domain` entries (any address of that
+   * domain), normalised. Empty = none (the built-in).
+   */
+  SendAs: readonly string[];
 }
 
 export type SettingName = keyof AccountSettings;
@@ -51,6 +58,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
   'DisabledRetry',
   'FullRetry',
   'HomeBackend',
+  'SendAs',
 ];
 
 /** Built-in defaults, the last level of inheritance. */
@@ -64,6 +72,7 @@ export const BUILTIN_SETTINGS: AccountSettings = {
   DisabledRetry: null,
   FullRetry: null,
   HomeBackend: null,
+  SendAs: [],
 };
 
 /** Effective settings: first level that sets a value wins (account, domain, cluster, built-in). */
@@ -139,6 +148,29 @@ export function parseBackendId(name: string, input: string): string | null {
   return text;
 }
 
+/**
+ * A SendAs list: addresses and `@domain` entries separated by commas or spaces, each normalised;
+ * "none" (or an empty text) is the empty list. A bad entry throws SettingValueError naming it.
+ */
+export function parseSendAs(name: string, input: string): readonly string[] {
+  const text = input.trim();
+  if (text === '' || text.toLowerCase() === 'none') return [];
+  const out: string[] = [];
+  for (const entry of text.split(/[\s,]+/).filter((e) => e !== '')) {
+    const parsed = entry.startsWith('@') ? parseDomain(entry.slice(1)) : parseAddress(entry);
+    if (!parsed.ok) {
+      throw new SettingValueError(
+        name,
+        input,
+        `addresses and @domain entries separated by commas, or none ("${entry}": ${parsed.reason})`,
+      );
+    }
+    const value = typeof parsed.value === 'string' ? `@${parsed.value}` : parsed.value.address;
+    if (!out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
 /** Parse one operator-supplied setting; `default` clears it so the value is inherited again. */
 export function parseSetting(name: string, input: string): PartialSettings {
   if (!isSettingName(name)) {
@@ -156,6 +188,8 @@ export function parseSetting(name: string, input: string): PartialSettings {
       return { [name]: parseRetry(name, input) };
     case 'HomeBackend':
       return { HomeBackend: parseBackendId(name, input) };
+    case 'SendAs':
+      return { SendAs: parseSendAs(name, input) };
     default:
       return { [name]: parseSize(name, input) };
   }
@@ -171,6 +205,12 @@ export function formatSetting(name: SettingName, value: AccountSettings[SettingN
   if (value === undefined) return '(inherited)';
   if (value === null) return nullWord(name);
   if (typeof value === 'boolean') return String(value);
+  if (name === 'SendAs') return formatSendAs(value as readonly string[]);
   if (Array.isArray(value)) return `${value[0]}/${value[1]}s`;
   return String(value);
+}
+
+/** A SendAs list as `parseSendAs` reads it back: "a@x.example,@y.example", or "none". */
+export function formatSendAs(list: readonly string[]): string {
+  return list.length === 0 ? 'none' : list.join(',');
 }

@@ -224,7 +224,7 @@ describe('generated mail', () => {
     expect(logged('rules.vacation_skipped', (l) => l.account === at('liam'))).toHaveLength(1);
   });
 
-  it('answers only mail naming the account in To or Cc: a Bcc copy gets no vacation reply', async () => {
+  it('answers only mail naming the account or an alias in To or Cc: a Bcc copy gets no vacation reply', async () => {
     await accountRules(dir, 'vera', [
       {
         name: 'Away',
@@ -233,6 +233,7 @@ describe('generated mail', () => {
         actions: [{ action: 'vacation', text: 'Vera is away.', days: 7 }],
       },
     ]);
+    await withStorage(dir, (s) => s.directory.addAlias({ address: at('v.alias'), account: at('vera') }));
     const bcc = {
       from: 'bcc1@example.org',
       to: [at('vera')],
@@ -247,8 +248,11 @@ describe('generated mail', () => {
       subject: 'Cc copy',
     };
     ok(await send(mx, { ...cc, headers: `Cc: Vera <${at('vera')}>\r\n` }));
+    // Mail to an alias of the account (resolved to vera@ at intake) names the alias in To: answered.
+    ok(await send(mx, { from: 'alias1@example.org', to: [at('v.alias')], subject: 'To the alias' }));
     await waitCaptured(dir, (c) => c.recipients.includes('cc1@example.org'));
-    await waitFolder(dir, at('vera'), 2);
+    await waitCaptured(dir, (c) => c.recipients.includes('alias1@example.org'));
+    await waitFolder(dir, at('vera'), 3);
     await waitDrained(dir);
     expect((await captured(dir)).filter((c) => c.recipients.includes('bcc1@example.org'))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * DATA: without an accepted recipient answers 554 (no valid recipients) and drains the stream;
- * else hands the stream to core/intake's acceptMessage (store the body durably → cluster rules →
+ * else hands the stream to core/intake's acceptMessage (store the body durably, checking an
+ * authenticated sender's header From/Sender on the way (sender binding, 550 5.7.1) → cluster rules →
  * enqueue) and answers 250 with the queue id only once it resolved ok. A refusal answers its reply
  * and is logged as smtp.rejected, a storage or queue failure as smtp.storage_failed; a handler
  * fault drains the stream, answers 451 4.3.0 and is logged. acceptMessage drains on every path.
@@ -14,6 +15,7 @@ import {
   acceptMessage,
 } from '../../../core/intake/accept-message.ts';
 import type { SessionFacts } from '../../../core/intake/envelope-checks.ts';
+import { senderHeaderHook } from '../../../core/intake/sender-binding.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
 import type { Handlers, SessionContext, Transaction } from './session-context.ts';
 import { sessionFacts } from './session-context.ts';
@@ -58,6 +60,8 @@ function acceptRequest(
     recipients: [...tx.recipients.values()],
     maxMessageSize: ctx.deps.maxMessageSize,
     ...(tx.sender ? { sender: tx.sender } : {}),
+    // Sender binding: the header From/Sender are checked as the header section streams past.
+    ...(tx.binding ? { headerHook: senderHeaderHook(ctx.deps.storage.directory, tx.binding) } : {}),
     ...(tx.generatedId ? { generatedId: tx.generatedId } : {}),
     ...(dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? { ret: dsn.ret } : {}),
     ...(dsn?.envid ? { envid: dsn.envid } : {}),
@@ -79,6 +83,7 @@ function answer(ctx: SessionContext, session: SMTPServerSession, facts: SessionF
     event: failed ? 'smtp.storage_failed' : 'smtp.rejected',
     ...base,
     stage: 'DATA',
+    ...(facts.authUser !== undefined ? { user: facts.authUser } : {}),
     reason: result.reason,
     code: result.reply.code,
     enhanced: result.reply.enhanced,

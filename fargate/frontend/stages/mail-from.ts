@@ -1,13 +1,15 @@
 /**
- * MAIL FROM: refused with 421 once shutdown began; checks the sender (checkSender), reads an
- * authenticated sender's limits and checks MaxMailOutSize against SIZE= and MailOutFlow
- * (checkSenderLimits) and a trusted backend's XGENID (checkGeneratedId); on success opens the transaction the later stages add to. A refusal
+ * MAIL FROM: refused with 421 once shutdown began; checks the sender (checkSender), binds an
+ * authenticated sender to its own addresses (sender-binding.ts, 553 5.7.1), reads its limits and
+ * checks MaxMailOutSize against SIZE= and MailOutFlow (checkSenderLimits) and a trusted backend's
+ * XGENID (checkGeneratedId); on success opens the transaction the later stages add to. A refusal
  * answers its reply and is logged; a directory or counter fault answers 451 4.3.0 and is logged.
  */
 import type { SMTPServerAddress } from 'smtp-server';
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { checkSender } from '../../../core/intake/envelope-checks.ts';
 import { checkGeneratedId } from '../../../core/intake/generated-id.ts';
+import { checkMailFromBinding, senderBindingFor } from '../../../core/intake/sender-binding.ts';
 import { checkSenderLimits, senderLimits } from '../../../core/intake/sender-limits.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
 import { type Handlers, type SessionContext, sessionFacts, type Transaction } from './session-context.ts';
@@ -36,6 +38,15 @@ export function mailFromStage(ctx: SessionContext): Handlers['onMailFrom'] {
         return callback(smtpError(genId.reply));
       }
       const sender = facts.authUser ? await senderLimits(deps.storage.directory, facts.authUser) : undefined;
+      // Sender binding: an authenticated user sends as its own addresses (and SendAs) only.
+      const binding = senderBindingFor(facts, deps.trustedNetworks, sender);
+      const notOwned = binding
+        ? await checkMailFromBinding(deps.storage.directory, binding, check.address)
+        : undefined;
+      if (notOwned) {
+        ctx.rejected(session, 'MAIL', notOwned, { user: facts.authUser, from: check.address });
+        return callback(smtpError(notOwned));
+      }
       // smtp-server sets session.envelope.mailFrom only after this callback: read SIZE= here.
       const limit = sender
         ? await checkSenderLimits(deps.storage.counters, sender, sizeArg(address.args))
@@ -48,6 +59,7 @@ export function mailFromStage(ctx: SessionContext): Handlers['onMailFrom'] {
         mailFrom: check.address,
         recipients: new Map(),
         ...(sender ? { sender } : {}),
+        ...(binding ? { binding } : {}),
         ...(genId.id ? { generatedId: genId.id } : {}),
       };
       ctx.transactions.set(session.envelope, tx);

@@ -7,6 +7,7 @@
 import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { type SmtpServerError, smtpError } from '../../../adapters/net/smtp-errors.ts';
 import type { AcceptedRecipient, SessionFacts } from '../../../core/intake/envelope-checks.ts';
+import type { SenderBinding } from '../../../core/intake/sender-binding.ts';
 import type { SenderLimits } from '../../../core/intake/sender-limits.ts';
 import type { TrustedNetworks } from '../../../core/intake/trusted-networks.ts';
 import type { Reply } from '../../../core/mail/outcome.ts';
@@ -58,6 +59,8 @@ export interface Transaction {
   readonly recipients: Map<string, AcceptedRecipient>;
   /** The authenticated sender's limits, read at MAIL FROM. */
   readonly sender?: SenderLimits;
+  /** An authenticated (not trusted) sender's binding: checked again on the header From at DATA. */
+  readonly binding?: SenderBinding;
   /** XGENID from a trusted backend: the generated message's derived queue id. */
   readonly generatedId?: string;
 }
