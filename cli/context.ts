@@ -36,20 +36,32 @@ export class CliContext {
   }
 
   storage(): Promise<Storage> {
+    this.opened ??= this.open();
+    return this.opened;
+  }
+
+  /**
+   * STRATO_STORAGE=aws (with the deployment's names) administers an AWS cluster instead; without
+   * it, a local cluster on the AWS emulators may have left its storage settings in the data dir.
+   */
+  private async open(): Promise<Storage> {
     const dataDir = this.dataDir;
-    this.opened ??= Promise.all([
+    const [{ parseStorageConfig }, { openStorage }, local] = await Promise.all([
       import('../core/config/storage-config.ts'),
       import('../runtime/open-storage.ts'),
-    ])
-      // STRATO_STORAGE=aws (with the deployment's names) administers an AWS cluster instead.
-      .then(([{ parseStorageConfig }, { openStorage }]) =>
-        openStorage(parseStorageConfig({ ...this.io.env, [ENV.dataDir]: dataDir })),
-      )
-      .catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new Error(`cannot open the data dir ${dataDir}: ${reason}`, { cause: err });
-      });
-    return this.opened;
+      import('../runtime/local-storage-env.ts'),
+    ]);
+    const shared = this.io.env[ENV.storage] ? undefined : await local.readLocalStorageEnv(dataDir);
+    try {
+      return await openStorage(parseStorageConfig({ ...shared, ...this.io.env, [ENV.dataDir]: dataDir }));
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const from = shared
+        ? ` (storage settings from ${local.localStorageEnvPath(dataDir)}, written by a local cluster on ` +
+          'the AWS emulators: is it still running?)'
+        : '';
+      throw new Error(`cannot open the data dir ${dataDir}: ${reason}${from}`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,11 @@ import { parseStorageConfig } from '../core/config/storage-config.ts';
 import { parseTrustedNetworks } from '../core/intake/trusted-networks.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import {
+  emulatorStorageEnv,
+  removeLocalStorageEnv,
+  writeLocalStorageEnv,
+} from '../runtime/local-storage-env.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { openStorage } from '../runtime/open-storage.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../runtime/tls.ts';
@@ -83,6 +88,17 @@ async function prepareStorage(cluster: LocalClusterConfig, dataDir: string, logg
   }
   if (demo === 'seeded') logger.info({ event: 'cluster.demo_seeded', domain: DEMO_DOMAIN });
   return { demo, embedded: storageConfig.kind === 'embedded' };
+}
+
+/**
+ * On the AWS emulators, tell the CLI where this cluster's storage is (<dataDir>/run/storage.json),
+ * so `npx strato …` beside it works as the banner shows; on embedded storage, drop a file a killed
+ * emulator cluster left behind.
+ */
+async function shareStorageWithCli(dataDir: string, embedded: boolean): Promise<void> {
+  const env = embedded ? undefined : emulatorStorageEnv(process.env);
+  if (env) await writeLocalStorageEnv(dataDir, env);
+  else await removeLocalStorageEnv(dataDir);
 }
 
 /** Writes <dataDir>/run/cluster.json from the supervisor's view; `flushed` waits for the last write. */
@@ -173,6 +189,7 @@ function clusterStopper(parts: {
   readonly state: ReturnType<typeof clusterStateFile>;
   readonly logger: Logger;
   readonly closeTimeoutMs: number;
+  readonly dataDir: string;
 }): (reason: string, code?: number) => Promise<void> {
   const { supervisor, state, logger } = parts;
   let stopping = false;
@@ -189,6 +206,7 @@ function clusterStopper(parts: {
     const clean = await supervisor.shutdown(parts.closeTimeoutMs + 15_000 + BACKEND_DRAIN_MS);
     await state.flushed();
     await removeClusterState(state.path).catch(() => {});
+    await removeLocalStorageEnv(parts.dataDir).catch(() => {});
     logger.info({ event: 'cluster.stopped', reason, clean });
     process.exit(clean ? code : 1);
   };
@@ -205,6 +223,7 @@ async function main(): Promise<void> {
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });
   const { demo, embedded } = await prepareStorage(cluster, dataDir, logger);
   const sweeper = embedded ? startOrphanSweeper({ dataDir, logger }) : undefined;
+  await shareStorageWithCli(dataDir, embedded);
   const state = clusterStateFile(dataDir, logger);
   const facts: ClusterFacts = { frontend, cluster, dataDir, demo, tls };
   const supervisor: Supervisor = new Supervisor({
@@ -223,6 +242,7 @@ async function main(): Promise<void> {
     state,
     logger,
     closeTimeoutMs: frontend.closeTimeoutMs,
+    dataDir,
   });
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
