@@ -18,6 +18,7 @@ import { DEFAULT_MAX_QUEUED } from '../../core/config/defaults.ts';
 import { type Clock, systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueFullError } from '../../core/ports/errors.ts';
 import type {
+  DeadLetterSource,
   LeasedJob,
   MailQueue,
   QueueDepth,
@@ -42,6 +43,7 @@ import {
   type Receipt,
   secondsUntil,
 } from './sqs-copies.ts';
+import { SqsDeadLetterSource } from './sqs-dead-letter-source.ts';
 import { staleCopyAction } from './sqs-index-rules.ts';
 import { SqsOperatorAccess } from './sqs-operator-access.ts';
 import { SqsQueueIndex } from './sqs-queue-index.ts';
@@ -69,6 +71,8 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
   private readonly sends: TickBatcher<SendEntry, string>;
   private readonly deletes: TickBatcher<string, void>;
   private readonly operator: SqsOperatorAccess;
+  /** Dead jobs not yet reported, from the index's dead-letters GSI (sqs-dead-letter-source.ts). */
+  readonly deadLetters: DeadLetterSource;
   private readonly leases = new LeaseDeadlines();
   private admission: { live: Promise<number>; reserved: number } | undefined;
   private closed = false;
@@ -91,6 +95,7 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
       maxReceiveCount: this.maxReceiveCount,
       sendCopy: (job, gen) => this.sendCopy(job, gen, true, 0),
     });
+    this.deadLetters = new SqsDeadLetterSource(this.index, this.clock, this.maxReceiveCount);
   }
 
   /** Requests the batchers sent (tests and benchmarks). */
@@ -277,7 +282,7 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     const lease = randomBytes(9).toString('base64url');
     const now = this.clock.now();
     const facts = { id: copy.job.id, gen: copy.g, mid: m.MessageId, rc, job: copy.job };
-    const r = await this.index.takeLease(facts, lease, until, now);
+    const r = await this.index.takeLease(facts, lease, until, now, rc >= this.maxReceiveCount);
     if (r.ok) return { job: copy.job, receipt: encodeReceipt({ ...receipt, l: lease }), receiveCount: rc };
     const action = r.item ? staleCopyAction(r.item, facts, now) : { kind: 'delete' as const };
     if (action.kind === 'defer') {
