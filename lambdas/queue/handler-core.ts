@@ -44,14 +44,22 @@ export function createQueueHandler(deps: QueueHandlerDeps) {
     if (admitted.kind === 'leased') await processJob(deps, admitted.job);
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    // A batch whose records all failed is still a partial response, not a function error: a kept
-    // record is no fault (and a thrown error would count on the Errors alarm).
+    // A batch whose records all failed is answered as a partial response when every failure is a
+    // kept record (no fault: it must not count on the Errors alarm); a batch that failed
+    // entirely for real faults still fails the invocation, as Powertools would.
     const response = await processPartialResponse(event, handleRecord, processor, {
       context,
       throwOnFullBatchFailure: false,
     });
     // A frozen execution environment writes nothing: the batch's history goes out before returning.
     await deps.history?.flush();
+    const faults = processor.errors.filter((e) => !(e instanceof RecordKeptError));
+    if (
+      event.Records.length > 0 &&
+      response.batchItemFailures.length === event.Records.length &&
+      faults.length > 0
+    )
+      throw new Error(`every record of the batch failed: ${faults.map(String).join('; ')}`);
     return response;
   };
 }
