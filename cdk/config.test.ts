@@ -9,8 +9,9 @@ describe('stage config', () => {
     const prod = loadStageConfig('prod');
     expect(prod).toMatchObject({
       retainData: true,
-      backend: { mode: 'lambda' },
-      queue: { processing: 'lambda' },
+      backend: { mode: 'lambda', lambdaTimeoutSeconds: 30, lambdaReservedConcurrency: 20 },
+      queue: { processing: 'lambda', visibilitySeconds: 360 },
+      queueLambda: { timeoutSeconds: 60, maxConcurrency: 10, deadLetterSweepMinutes: 1 },
     });
   });
 
@@ -37,10 +38,24 @@ describe('stage config', () => {
       parseStageConfig({
         ...base,
         backend: { mode: 'lambda' },
-        queue: { processing: 'lambda', visibilitySeconds: 60 },
-        queueLambda: { timeoutSeconds: 90 },
+        queue: { processing: 'lambda', visibilitySeconds: 300 },
+        queueLambda: { timeoutSeconds: 60 },
       }),
-    ).toThrow(/must not exceed queue.visibilitySeconds/);
+    ).toThrow(/queue\.visibilitySeconds: must be at least six times queueLambda\.timeoutSeconds \(360\)/);
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        backend: { mode: 'lambda', lambdaTimeoutSeconds: 60 },
+        queue: { processing: 'lambda', visibilitySeconds: 360 },
+      }),
+    ).toThrow(/backend\.lambdaTimeoutSeconds: must be shorter than queueLambda\.timeoutSeconds/);
+    expect(() =>
+      parseStageConfig({
+        ...base,
+        backend: { mode: 'lambda', lambdaReservedConcurrency: 5 },
+        queue: { processing: 'lambda', visibilitySeconds: 360 },
+      }),
+    ).toThrow(/backend\.lambdaReservedConcurrency: must be at least queueLambda\.maxConcurrency/);
     expect(() =>
       parseStageConfig({
         ...base,

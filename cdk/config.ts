@@ -87,7 +87,13 @@ export const stageConfigSchema = z
          */
         generatedMail: z.enum(['queue', 'smtp']).default('queue'),
         lambdaMemoryMiB: z.number().int().min(128).default(1024),
-        lambdaTimeoutSeconds: z.number().int().min(5).max(900).default(60),
+        /** The backend function's timeout: one delivery (its own, shorter than the queue function's). */
+        lambdaTimeoutSeconds: z.number().int().min(5).max(900).default(30),
+        /**
+         * Reserved concurrency of the backend function: its share of the account's Lambda
+         * concurrency, which also caps it (a burst is throttled, and the queue retries).
+         */
+        lambdaReservedConcurrency: z.number().int().min(1).default(20),
       })
       .prefault({}),
     frontend: z
@@ -147,8 +153,13 @@ export const stageConfigSchema = z
     queueLambda: z
       .object({
         memoryMiB: z.number().int().min(128).default(1024),
+        /** The queue function's timeout; queue.visibilitySeconds must be at least six times it. */
         timeoutSeconds: z.number().int().min(5).max(900).default(60),
         batchSize: z.number().int().min(1).max(10).default(10),
+        /** Most concurrent invocations the SQS event source makes (its MaximumConcurrency, 2..1000). */
+        maxConcurrency: z.number().int().min(2).max(1000).default(10),
+        /** Minutes between the EventBridge-scheduled dead-letter sweeps of the queue function. */
+        deadLetterSweepMinutes: z.number().int().min(1).max(1440).default(1),
       })
       .prefault({}),
     natGateways: z.number().int().min(1).max(3).default(1),
@@ -219,13 +230,30 @@ export const stageConfigSchema = z
           'the backend Lambda runs outside the VPC and cannot reach the frontends\' internal port: use "queue"',
       });
     }
-    if (c.queue.processing === 'lambda' && c.queueLambda.timeoutSeconds > c.queue.visibilitySeconds) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['queueLambda', 'timeoutSeconds'],
-        message:
-          'must not exceed queue.visibilitySeconds (a record would reappear while still being processed)',
-      });
+    if (c.queue.processing === 'lambda') {
+      // AWS's rule for an SQS event source: a record must not come back while an invocation
+      // (and its retries of throttled batches) may still hold it.
+      if (c.queue.visibilitySeconds < 6 * c.queueLambda.timeoutSeconds) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['queue', 'visibilitySeconds'],
+          message: `must be at least six times queueLambda.timeoutSeconds (${6 * c.queueLambda.timeoutSeconds})`,
+        });
+      }
+      if (c.backend.mode === 'lambda' && c.backend.lambdaTimeoutSeconds >= c.queueLambda.timeoutSeconds) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backend', 'lambdaTimeoutSeconds'],
+          message: 'must be shorter than queueLambda.timeoutSeconds (the queue function waits for it)',
+        });
+      }
+      if (c.backend.mode === 'lambda' && c.backend.lambdaReservedConcurrency < c.queueLambda.maxConcurrency) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backend', 'lambdaReservedConcurrency'],
+          message: 'must be at least queueLambda.maxConcurrency (each queue invocation delivers through it)',
+        });
+      }
     }
   });
 

@@ -40,7 +40,7 @@ export const FRONTEND_OMITTED: Record<string, string> = {
 export const QUEUE_OMITTED: Record<string, string> = {
   [ENV.queuePollWaitMs]: defaults,
   [ENV.queueHoldsCacheMs]: defaults,
-  [ENV.queueDeadLetterSweepMs]: `${defaults} (dead jobs reported every 30 s)`,
+  [ENV.queueDeadLetterSweepMs]: `${defaults} (Fargate processors sweep dead jobs every 30 s; the queue Lambda sweeps on its EventBridge schedule)`,
   [ENV.queueControlMs]: `${defaults} (settings re-read and heartbeat every 2 s)`,
   [ENV.retryFirstSeconds]: defaults,
   [ENV.retryMaxSeconds]: defaults,

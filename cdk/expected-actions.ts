@@ -17,7 +17,8 @@ export const QUEUE_PROCESSOR_ACTIONS = {
   'dynamodb:DeleteItem': ['coordination', 'queue-index'],
   'dynamodb:GetItem': ['coordination', 'directory', 'directory/index/list', 'queue-index'],
   'dynamodb:PutItem': ['coordination', 'queue-index'],
-  'dynamodb:Query': ['coordination', 'directory', 'directory/index/list', 'queue-index'],
+  // The queue index only through its dead-letters GSI (the dead-letter sweep); no Scan anywhere.
+  'dynamodb:Query': ['coordination', 'directory', 'directory/index/list', 'queue-index/index/dead-letters'],
   'dynamodb:UpdateItem': ['coordination', 'queue-index'],
 };
 export const SES_ACTIONS = {

@@ -34,6 +34,11 @@ beforeAll(() => {
   t = s.serviceTemplate;
 });
 
+function fnProps(prefix: string): { Timeout: number; ReservedConcurrentExecutions?: number } {
+  const id = logicalId(t, 'AWS::Lambda::Function', prefix);
+  return (t.findResources('AWS::Lambda::Function')[id] as { Properties: { Timeout: number } }).Properties;
+}
+
 function sorted(o: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -60,6 +65,46 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp('MailQueue[0-9A-F]{8}Arn') },
+    });
+  });
+
+  it('caps the event source and reserves the backend function concurrency, from the stage config', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(t, 'AWS::Lambda::Function', 'QueueLambdaFunction') },
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(fnProps('BackendLambdaFunction').ReservedConcurrentExecutions).toBe(20);
+    // The queue function is limited by its event source, not by a reservation.
+    expect(fnProps('QueueLambdaFunction').ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it("gives each function its own timeout, and the queue at least six times the queue function's", () => {
+    expect(fnProps('QueueLambdaFunction').Timeout).toBe(60);
+    expect(fnProps('BackendLambdaFunction').Timeout).toBe(30);
+    const queues = Object.entries(s.statefulTemplate.findResources('AWS::SQS::Queue')) as [
+      string,
+      { Properties: { VisibilityTimeout?: number } },
+    ][];
+    const [, main] = queues.find(([id]) => !id.includes('DeadLetter'))!;
+    expect(main.Properties.VisibilityTimeout).toBe(360);
+    expect(main.Properties.VisibilityTimeout!).toBeGreaterThanOrEqual(
+      6 * fnProps('QueueLambdaFunction').Timeout,
+    );
+  });
+
+  it('runs the queue function on a schedule for the dead-letter sweep', () => {
+    const fn = logicalId(t, 'AWS::Lambda::Function', 'QueueLambdaFunction');
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }),
+      ],
+    });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Principal: 'events.amazonaws.com',
     });
   });
 

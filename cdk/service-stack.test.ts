@@ -14,6 +14,7 @@ import { BACKEND_OMITTED, FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } fro
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
+  autoscaledServices,
   containerEnvNames,
   expectedNames,
   normalisedTemplate,
@@ -103,6 +104,17 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
         PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
       }),
     });
+  });
+
+  it('leaves the frontend task count to its autoscaling (no DesiredCount); backends keep their fixed count', () => {
+    const scaled = autoscaledServices(t);
+    expect(scaled).toHaveLength(1);
+    expect(scaled).toEqual([[scaled[0]![0], undefined]]);
+    // The backend service is not autoscaled (its slot count is STRATO_BACKEND_SLOTS): it keeps one.
+    const fixed = Object.entries(t.findResources('AWS::ECS::Service')).filter(([id]) => id !== scaled[0]![0]);
+    expect(
+      fixed.map(([, r]) => (r as { Properties: { DesiredCount?: number } }).Properties.DesiredCount),
+    ).toEqual([1]);
   });
 
   it('runs the backends as a Fargate service registered in Cloud Map, LMTP open to frontends only', () => {

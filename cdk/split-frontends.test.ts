@@ -14,6 +14,7 @@ import { FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omission
 import { QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
+  autoscaledServices,
   containerEnvNames,
   expectedNames,
   logicalId,
@@ -34,7 +35,7 @@ beforeAll(() => {
 interface ServiceJson {
   Properties: {
     TaskDefinition: { Ref: string };
-    DesiredCount: number;
+    DesiredCount?: number;
     LoadBalancers?: { ContainerName: string; ContainerPort: number; TargetGroupArn: { Ref: string } }[];
     ServiceRegistries?: unknown[];
     NetworkConfiguration: { AwsvpcConfiguration: { SecurityGroups: unknown[] } };
@@ -71,8 +72,17 @@ describe('service stack with a processing and an intake-only frontend service (s
     for (const name of [ENV.queueConcurrency, ENV.queueVisibilitySeconds, ENV.backendMode, ENV.hostname]) {
       expect(env(INTAKE)[name]).toEqual(env(MAIN)[name]);
     }
-    expect(service(MAIN)[1].Properties.DesiredCount).toBe(2);
-    expect(service(INTAKE)[1].Properties.DesiredCount).toBe(2);
+  });
+
+  it('leaves the task count of both frontend services to their autoscaling: no DesiredCount', () => {
+    // A DesiredCount would reset a scaled-out service to it at every deploy.
+    for (const name of [MAIN, INTAKE]) expect(service(name)[1].Properties.DesiredCount).toBeUndefined();
+    expect(
+      autoscaledServices(t)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([service(MAIN)[0], service(INTAKE)[0]].sort());
+    expect(autoscaledServices(t).filter(([, count]) => count !== undefined)).toEqual([]);
   });
 
   it('registers both services in the same target groups of the one NLB on 25, 587 and 465', () => {

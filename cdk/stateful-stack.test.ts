@@ -1,6 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_INDEX_TTL_ATTRIBUTE } from '../adapters/aws/queue-index-table.ts';
+import {
+  QUEUE_INDEX_DEAD_INDEX,
+  QUEUE_INDEX_TTL_ATTRIBUTE,
+  queueIndexTableDefinition,
+} from '../adapters/aws/queue-index-table.ts';
 import { normalisedTemplate, stage, synthStage } from './test-support.ts';
 
 let t: Template;
@@ -54,10 +58,28 @@ describe('stateful stack', () => {
     }
   });
 
-  it('has the queue index table keyed by id with its TTL', () => {
+  it('has the queue index table keyed by id with its TTL and the sparse dead-letters GSI', () => {
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: QUEUE_INDEX_TTL_ATTRIBUTE, Enabled: true },
+      // The same index the adapter (and the emulator tests) create: queueIndexTableDefinition.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: QUEUE_INDEX_DEAD_INDEX,
+          KeySchema: [
+            { AttributeName: 'dlk', KeyType: 'HASH' },
+            { AttributeName: 'vis', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    expect(queueIndexTableDefinition('x').GlobalSecondaryIndexes?.[0]).toMatchObject({
+      IndexName: QUEUE_INDEX_DEAD_INDEX,
+      KeySchema: [
+        { AttributeName: 'dlk', KeyType: 'HASH' },
+        { AttributeName: 'vis', KeyType: 'RANGE' },
+      ],
     });
   });
 

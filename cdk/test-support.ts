@@ -56,6 +56,7 @@ export function resourceLabel(resource: unknown): string {
     [/MailboxesTable/, 'mailboxes'],
     [/CoordinationTable/, 'coordination'],
     [/HistoryTable/, 'history'],
+    [/MailQueueIndexTable.*\/index\/dead-letters/, 'queue-index/index/dead-letters'],
     [/MailQueueIndexTable/, 'queue-index'],
     [/MailQueueDeadLetterQueue/, 'dlq'],
     [/MailQueue[0-9A-F]{8}Arn|MailQueueQueue/, 'queue'],
@@ -98,6 +99,18 @@ export function roleActions(t: Template, roleLogicalId: string): Record<string, 
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([a, set]) => [a, [...set].sort()]),
   );
+}
+
+/**
+ * Every ECS service an autoscaling target scales, as [logical id, its DesiredCount property]
+ * (undefined when the template leaves it to the scaling, as it must).
+ */
+export function autoscaledServices(t: Template): [string, unknown][] {
+  const targets = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
+  const scaled = (id: string) => targets.some((tg) => JSON.stringify(tg).includes(`"${id}"`));
+  return resources(t, 'AWS::ECS::Service')
+    .filter(([id]) => scaled(id))
+    .map(([id, svc]) => [id, (svc.Properties as Json).DesiredCount]);
 }
 
 /** The role a task definition (logical id prefix) runs its task as. */

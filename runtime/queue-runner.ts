@@ -14,12 +14,14 @@ import type { QueueConfig } from '../core/config/queue-config.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import type { DeadLetterSource } from '../core/ports/mail-queue.ts';
 import type { HistoryActor } from '../core/ports/message-history.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
 import { fixedBackends } from '../core/queue/fixed-backends.ts';
 import { cachedHolds } from '../core/queue/hold-check.ts';
 import type { ProcessorDeps } from '../core/queue/process-job.ts';
 import { QueueProcessor } from '../core/queue/queue-processor.ts';
+import { listedDeadLetters } from '../core/queue/report-dead-letters.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
 import { HistoryRecorder } from '../core/util/history-recorder.ts';
 import type { ProcessStorage } from './open-storage.ts';
@@ -77,6 +79,11 @@ async function createChannel(
   if (!clients) throw new Error('a backend function needs STRATO_STORAGE=aws');
   const { LambdaChannel } = await import('../adapters/aws/lambda-channel.ts');
   return new RoutingChannel({ lmtp, lambda: new LambdaChannel(clients.lambda) });
+}
+
+/** Where this storage's processors find dead jobs to report. */
+export function deadLetterSource(storage: ProcessStorage): DeadLetterSource {
+  return storage.deadLetters ?? listedDeadLetters(storage.queue);
 }
 
 /** Everything the core processor needs, built from storage and the queue config. */
@@ -149,11 +156,9 @@ export async function createQueueRunner(opts: QueueRunnerOptions): Promise<Queue
     concurrency: config.concurrency,
     visibilitySeconds: config.visibilitySeconds,
     pollWaitMs: config.pollWaitMs,
-    // Dead letters are reported where the processor may list the queue: embedded storage. On AWS
-    // the processors' role has no Scan on the queue index (only operators list), so not yet there.
-    ...(opts.storage.clients
-      ? {}
-      : { deadLetters: { operator: opts.storage.queue, everyMs: config.deadLetterSweepMs } }),
+    // Every processor sweeps dead letters. On AWS the source is the queue index's dead-letters
+    // GSI (a Query the processors' role may make; no Scan), embedded the queue table's listing.
+    deadLetters: { source: deadLetterSource(opts.storage), everyMs: config.deadLetterSweepMs },
   });
   return {
     processor,

@@ -79,6 +79,7 @@ export function openAwsStorage(
   return {
     clients,
     queue,
+    deadLetters: queue.deadLetters,
     messages: new S3MessageStore({
       s3: clients.s3,
       bucket: need(config.spoolBucket, 'the spool bucket'),

@@ -2,7 +2,7 @@
  * The SQS mail queue's index table (DynamoDB): one item per job that left the fast path —
  * deferred (rescheduled or enqueued with a delay), DSN (id dedupe), last-chance (about to be
  * dead-lettered) or touched by an operator. Key `id` (the job id); `ttl` expires items after
- * SQS's longest retention. This module holds the table's definition, its item shape and codec,
+ * SQS's longest retention; the sparse GSI `dead-letters` lists dead jobs not yet reported. This module holds the table's definition, its item shape and codec,
  * and `createQueueIndexTable` for tests and local runs (CDK defines the same table).
  */
 import {
@@ -20,6 +20,16 @@ export const QUEUE_INDEX_PARTITION_KEY = 'id';
 export const QUEUE_INDEX_TTL_ATTRIBUTE = 'ttl';
 /** Items outlive every SQS copy they judge: SQS keeps a message at most 14 days. */
 export const QUEUE_INDEX_TTL_SECONDS = 15 * 24 * 3600;
+/**
+ * The sparse index of last-chance leases (`dlk` set, sort key `vis`): a lease taken at the last
+ * receive SQS allows is dead once `vis` has passed, so the dead-letter sweep finds every dead
+ * job not yet reported with one Query (`dlk = dead AND vis <= now`), without a Scan.
+ */
+export const QUEUE_INDEX_DEAD_INDEX = 'dead-letters';
+export const QUEUE_INDEX_DEAD_KEY = 'dlk';
+export const QUEUE_INDEX_DEAD_SORT_KEY = 'vis';
+/** The one value of `dlk` (a constant partition: dead jobs are few and each is reported once). */
+export const QUEUE_INDEX_DEAD_VALUE = 'dead';
 
 /**
  * - dedupe: a DSN id taken, its copy not received yet (hidden from operators)
@@ -51,6 +61,13 @@ export interface QueueIndexItem {
   readonly pmid?: string;
   /** A releaseNow wrote this generation and has not confirmed sending its copy. */
   readonly pending?: boolean;
+  /**
+   * Set (to QUEUE_INDEX_DEAD_VALUE) while the item is a last-chance lease whose death is not yet
+   * reported: it is in the dead-letters index. Every other state write removes it.
+   */
+  readonly dlk?: string;
+  /** ms since epoch until which one sweeper holds the report of this dead job (claimDeadReport). */
+  readonly dlc?: number;
   /** job.createdAt, for listing in arrival order. */
   readonly created: number;
   readonly ttl: number;
@@ -59,8 +76,23 @@ export interface QueueIndexItem {
 export function queueIndexTableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
-    AttributeDefinitions: [{ AttributeName: QUEUE_INDEX_PARTITION_KEY, AttributeType: 'S' }],
+    AttributeDefinitions: [
+      { AttributeName: QUEUE_INDEX_PARTITION_KEY, AttributeType: 'S' },
+      { AttributeName: QUEUE_INDEX_DEAD_KEY, AttributeType: 'S' },
+      { AttributeName: QUEUE_INDEX_DEAD_SORT_KEY, AttributeType: 'N' },
+    ],
     KeySchema: [{ AttributeName: QUEUE_INDEX_PARTITION_KEY, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: QUEUE_INDEX_DEAD_INDEX,
+        KeySchema: [
+          { AttributeName: QUEUE_INDEX_DEAD_KEY, KeyType: 'HASH' },
+          { AttributeName: QUEUE_INDEX_DEAD_SORT_KEY, KeyType: 'RANGE' },
+        ],
+        // The report needs the job (its envelope): project everything, the index holds few items.
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
     BillingMode: 'PAY_PER_REQUEST',
   };
 }

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_QUEUED } from '../../core/config/defaults.ts';
 import { type Clock, systemClock } from '../../core/ports/clock.ts';
 import { LeaseLostError, QueueFullError } from '../../core/ports/errors.ts';
 import type {
+  DeadLetterSource,
   LeasedJob,
   MailQueue,
   QueueDepth,
@@ -42,6 +43,7 @@ import {
   type Receipt,
   secondsUntil,
 } from './sqs-copies.ts';
+import { SqsDeadLetterSource } from './sqs-dead-letter-source.ts';
 import { staleCopyAction } from './sqs-index-rules.ts';
 import { SqsOperatorAccess } from './sqs-operator-access.ts';
 import { SqsQueueIndex } from './sqs-queue-index.ts';
@@ -69,6 +71,8 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
   private readonly sends: TickBatcher<SendEntry, string>;
   private readonly deletes: TickBatcher<string, void>;
   private readonly operator: SqsOperatorAccess;
+  /** Dead jobs not yet reported, from the index's dead-letters GSI (sqs-dead-letter-source.ts). */
+  readonly deadLetters: DeadLetterSource;
   private readonly leases = new LeaseDeadlines();
   private admission: { live: Promise<number>; reserved: number } | undefined;
   private closed = false;
@@ -91,6 +95,7 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
       maxReceiveCount: this.maxReceiveCount,
       sendCopy: (job, gen) => this.sendCopy(job, gen, true, 0),
     });
+    this.deadLetters = new SqsDeadLetterSource(this.index, this.clock, this.maxReceiveCount);
   }
 
   /** Requests the batchers sent (tests and benchmarks). */
@@ -213,10 +218,59 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     return leased;
   }
 
-  /** Decide what a received message is: a leased job, or a stale copy dealt with here. */
-  private async admitMessage(m: Message, until: number): Promise<LeasedJob | undefined> {
+  /**
+   * Admit one record an SQS event source received (the queue Lambda). The event source received
+   * it some unknown time before this invocation (batching window, cold start), so a lease timed
+   * from now could outlast SQS's visibility: the record could then come back to another
+   * invocation while the index still shows this one's lease, be taken for a duplicate and
+   * reported as done, and the event source would delete the only copy. So a record that takes an
+   * index lease first has its visibility set afresh (one ChangeMessageVisibility) and the lease is
+   * timed from before that request, as a receive times it. The answer says what the handler must
+   * report: `leased` (process it), `dropped` (a stale copy dealt with here: success, deleting it
+   * is right) or `kept` (a live lease elsewhere, a lost receipt, or not ours: report a batch item
+   * failure so the event source leaves the message in the queue).
+   */
+  async admitRecord(m: Message, visibilitySeconds: number): Promise<RecordAdmission> {
+    const visibility = checkVisibility(visibilitySeconds);
     const copy = decodeCopy(m.Body);
-    if (!copy || !m.ReceiptHandle || !m.MessageId) return undefined; // not ours: left to go dead
+    if (!copy || !m.ReceiptHandle || !m.MessageId) return { kind: 'kept' };
+    const rc = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
+    const startedAt = this.clock.now();
+    if (copy.x || rc >= this.maxReceiveCount) {
+      try {
+        await this.sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: this.queueUrl,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: visibility,
+          }),
+        );
+      } catch (err) {
+        // Received again elsewhere already: that receive owns the message now.
+        if (isStaleReceiptError(err)) return { kind: 'kept' };
+        throw err;
+      }
+    }
+    const outcome = { kept: false };
+    const leased = await this.admitMessage(m, startedAt + visibility * 1000, outcome);
+    if (leased) return { kind: 'leased', job: leased };
+    return { kind: outcome.kept ? 'kept' : 'dropped' };
+  }
+
+  /**
+   * Decide what a received message is: a leased job, or a stale copy dealt with here. `outcome`
+   * learns whether a copy left out is still in the queue (deferred, or not ours).
+   */
+  private async admitMessage(
+    m: Message,
+    until: number,
+    outcome: { kept: boolean } = { kept: false },
+  ): Promise<LeasedJob | undefined> {
+    const copy = decodeCopy(m.Body);
+    if (!copy || !m.ReceiptHandle || !m.MessageId) {
+      outcome.kept = true;
+      return undefined; // not ours: left to go dead
+    }
     const rc = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
     const receipt: Receipt = { h: m.ReceiptHandle, id: copy.job.id, m: m.MessageId, g: copy.g, d: until };
     // Fast path: a copy the index does not know, before its last receive, is simply leased.
@@ -228,10 +282,12 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     const lease = randomBytes(9).toString('base64url');
     const now = this.clock.now();
     const facts = { id: copy.job.id, gen: copy.g, mid: m.MessageId, rc, job: copy.job };
-    const r = await this.index.takeLease(facts, lease, until, now);
+    const r = await this.index.takeLease(facts, lease, until, now, rc >= this.maxReceiveCount);
     if (r.ok) return { job: copy.job, receipt: encodeReceipt({ ...receipt, l: lease }), receiveCount: rc };
     const action = r.item ? staleCopyAction(r.item, facts, now) : { kind: 'delete' as const };
     if (action.kind === 'defer') {
+      // The only copy of a live lease: it must stay in the queue.
+      outcome.kept = true;
       await this.sqs
         .send(
           new ChangeMessageVisibilityCommand({
@@ -357,6 +413,12 @@ export class SqsMailQueue implements MailQueue, QueueOperator {
     await Promise.all([this.sends.drain(), this.deletes.drain()]);
   }
 }
+
+/** What the queue Lambda reports for one record (see SqsMailQueue.admitRecord). */
+export type RecordAdmission =
+  | { readonly kind: 'leased'; readonly job: LeasedJob }
+  | { readonly kind: 'dropped' }
+  | { readonly kind: 'kept' };
 
 /**
  * DSNs and rule-generated mail get ids derived from the step that made them (derivedQueueId), so

@@ -10,11 +10,20 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { QueueJob } from '../../core/ports/mail-queue.ts';
-import { itemFromRaw, QUEUE_INDEX_TTL_SECONDS, type QueueIndexItem } from './queue-index-table.ts';
+import {
+  itemFromRaw,
+  QUEUE_INDEX_DEAD_INDEX,
+  QUEUE_INDEX_DEAD_KEY,
+  QUEUE_INDEX_DEAD_SORT_KEY,
+  QUEUE_INDEX_DEAD_VALUE,
+  QUEUE_INDEX_TTL_SECONDS,
+  type QueueIndexItem,
+} from './queue-index-table.ts';
 
 /** A write's outcome: done, or refused by its condition with the item as it stood. */
 export type WriteResult =
@@ -136,11 +145,21 @@ export class SqsQueueIndex {
    * Take the lease for a received copy: it is the current copy (same generation, not leased by a
    * live lease), a newer one than the item knows, or the first the index hears of.
    */
-  takeLease(copy: CopyFacts, lease: string, until: number, now: number): Promise<WriteResult> {
+  takeLease(
+    copy: CopyFacts,
+    lease: string,
+    until: number,
+    now: number,
+    lastChance = false,
+  ): Promise<WriteResult> {
+    // A last-chance lease (the last receive SQS allows) enters the dead-letters index: if its
+    // holder never finishes, the job is dead once `vis` passes, and the sweep's Query finds it.
+    const dead = lastChance ? ', #dlk = :dead' : '';
     return this.update(
       copy.id,
       `SET #st = :leased, #gen = :c, #job = :job, #vis = :until, #rc = :rc, #lease = :lease, #mid = :mid,
-         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #pending, #pmid`,
+         #created = if_not_exists(#created, :created), #ttl = :ttl${dead}
+       REMOVE #pending, #pmid, #dlc${lastChance ? '' : ', #dlk'}`,
       `attribute_not_exists(#id) OR #gen < :c OR (#gen = :c AND (#st IN (:dedupe, :queued) OR (#st = :leased AND #vis <= :now)))`,
       {
         ':leased': 'leased',
@@ -155,6 +174,7 @@ export class SqsQueueIndex {
         ':created': copy.job.createdAt,
         ':ttl': this.ttl(now),
         ':now': now,
+        ...(lastChance ? { ':dead': QUEUE_INDEX_DEAD_VALUE } : {}),
       },
     );
   }
@@ -169,7 +189,7 @@ export class SqsQueueIndex {
   async complete(id: string, lease: string, now: number): Promise<boolean> {
     const r = await this.update(
       id,
-      'SET #st = :done, #ttl = :ttl REMOVE #job, #lease, #mid, #pmid, #pending',
+      'SET #st = :done, #ttl = :ttl REMOVE #job, #lease, #mid, #pmid, #pending, #dlk, #dlc',
       '#lease = :lease',
       { ':done': 'done', ':ttl': this.ttl(now), ':lease': lease },
     );
@@ -192,7 +212,7 @@ export class SqsQueueIndex {
     return this.update(
       job.id,
       `SET #st = :queued, #gen = :g, #job = :job, #vis = :vis, #rc = :zero, #pmid = :pmid,
-         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #lease, #mid, #pending`,
+         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #lease, #mid, #pending, #dlk, #dlc`,
       condition,
       {
         ':queued': 'queued',
@@ -223,7 +243,7 @@ export class SqsQueueIndex {
     return this.update(
       job.id,
       `SET #st = :heldSt, #gen = :g, #job = :job, #vis = :now, #rc = :zero,
-         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending`,
+         #created = if_not_exists(#created, :created), #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending, #dlk, #dlc`,
       condition,
       {
         ':heldSt': 'held',
@@ -243,7 +263,7 @@ export class SqsQueueIndex {
   async hold(item: QueueIndexItem, gen: number, now: number): Promise<boolean> {
     const r = await this.update(
       item.id,
-      'SET #st = :heldSt, #gen = :g, #vis = :now, #rc = :zero, #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending',
+      'SET #st = :heldSt, #gen = :g, #vis = :now, #rc = :zero, #ttl = :ttl REMOVE #lease, #mid, #pmid, #pending, #dlk, #dlc',
       SAME_ITEM,
       { ':heldSt': 'held', ':g': gen, ':now': now, ':zero': 0, ':ttl': this.ttl(now), ...sameItem(item) },
     );
@@ -260,7 +280,7 @@ export class SqsQueueIndex {
     return this.update(
       item.id,
       `SET #st = :queued, #gen = :g, #job = :job, #vis = :now, #rc = :zero, #pending = :true, #ttl = :ttl
-         REMOVE #lease, #mid, #pmid`,
+         REMOVE #lease, #mid, #pmid, #dlk, #dlc`,
       SAME_ITEM,
       {
         ':queued': 'queued',
@@ -283,7 +303,7 @@ export class SqsQueueIndex {
   async remove(item: QueueIndexItem, now: number): Promise<boolean> {
     const r = await this.update(
       item.id,
-      'SET #st = :removed, #ttl = :ttl REMOVE #job, #lease, #mid, #pmid, #pending',
+      'SET #st = :removed, #ttl = :ttl REMOVE #job, #lease, #mid, #pmid, #pending, #dlk, #dlc',
       SAME_ITEM,
       { ':removed': 'removed', ':ttl': this.ttl(now), ...sameItem(item) },
     );
@@ -310,6 +330,45 @@ export class SqsQueueIndex {
       new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
     );
     return out.Item as QueueIndexItem | undefined;
+  }
+
+  /**
+   * Dead jobs not yet reported: last-chance leases that ran out (the dead-letters index, one
+   * Query; eventually consistent, so a report may come one sweep late). Oldest lease end first.
+   */
+  async queryDead(now: number, limit: number): Promise<QueueIndexItem[]> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: QUEUE_INDEX_DEAD_INDEX,
+        KeyConditionExpression: '#dlk = :dead AND #vis <= :now',
+        ExpressionAttributeNames: { '#dlk': QUEUE_INDEX_DEAD_KEY, '#vis': QUEUE_INDEX_DEAD_SORT_KEY },
+        ExpressionAttributeValues: { ':dead': QUEUE_INDEX_DEAD_VALUE, ':now': now },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []) as QueueIndexItem[];
+  }
+
+  /**
+   * Take the report of a dead job (still the last-chance lease `lease`, run out) until `until`:
+   * false when another sweeper holds it or it was reported, released or removed meanwhile.
+   */
+  async claimDeadReport(id: string, lease: string, until: number, now: number): Promise<boolean> {
+    const r = await this.update(
+      id,
+      'SET #dlc = :until',
+      '#dlk = :dead AND #lease = :lease AND #vis <= :now AND (attribute_not_exists(#dlc) OR #dlc <= :now)',
+      { ':until': until, ':dead': QUEUE_INDEX_DEAD_VALUE, ':lease': lease, ':now': now },
+    );
+    return r.ok;
+  }
+
+  /** The dead job's report is done: it leaves the dead-letters index (the job stays dead). */
+  async deadReported(id: string, lease: string): Promise<void> {
+    await this.update(id, 'REMOVE #dlk, #dlc', 'attribute_exists(#dlk) AND #lease = :lease', {
+      ':lease': lease,
+    });
   }
 
   /** Items operators see (queued, leased and held), in table order. */

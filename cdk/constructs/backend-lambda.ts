@@ -34,6 +34,8 @@ export class BackendLambda extends Construct {
         timeoutSeconds: config.backend.lambdaTimeoutSeconds,
         description: `Strato backend (${config.stage})`,
       }),
+      // Its own share of the account's concurrency, and its cap (a throttled delivery is retried).
+      reservedConcurrentExecutions: config.backend.lambdaReservedConcurrency,
       environment: {
         [ENV.storage]: 'aws',
         ...props.storage.environment(),

@@ -17,6 +17,7 @@ import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import {
   AwsLogDriver,
+  type CfnService,
   CpuArchitecture,
   Secret as EcsSecret,
   FargateService,
@@ -164,7 +165,7 @@ export class FrontendService extends Construct {
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: variant.minTasks,
+      // No desiredCount: autoscaling owns the task count (see below).
       securityGroups: [this.securityGroup],
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       circuitBreaker: { rollback: true },
@@ -201,6 +202,10 @@ export class FrontendService extends Construct {
       this.loadBalancer = this.createLoadBalancer(props.vpc, fe, targetOf);
     }
 
+    // A DesiredCount in the template would reset the running count to it at every deploy, cutting
+    // a scaled-out service back in the middle of a busy hour. Without it, CloudFormation starts a
+    // new service with one task and the scalable target's minimum raises it to minTasks at once.
+    (this.service.node.defaultChild as CfnService).addPropertyDeletionOverride('DesiredCount');
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: variant.minTasks,
       maxCapacity: variant.maxTasks,

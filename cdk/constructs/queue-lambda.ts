@@ -1,8 +1,12 @@
 /**
  * Queue processing as a Lambda (lambdas/queue/handler.ts) fed by an SQS event source on the
- * mail queue with ReportBatchItemFailures. Owns its grants (the frontend's queue-processing
+ * mail queue with ReportBatchItemFailures and a maximum concurrency, and by an EventBridge
+ * schedule that runs its dead-letter sweep. Owns its grants (the frontend's queue-processing
  * actions, without intake) and its environment.
  */
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -60,7 +64,17 @@ export class QueueLambda extends Construct {
       new SqsEventSource(props.queue.queue, {
         batchSize: config.queueLambda.batchSize,
         reportBatchItemFailures: true,
+        // Caps the invocations the queue can start (and so the load on the backend function).
+        maxConcurrency: config.queueLambda.maxConcurrency,
       }),
     );
+    // The dead-letter sweep: the same function on a schedule (a dead job is one no SQS
+    // invocation will ever bring back, so the SQS invocations cannot be relied on to sweep). Same
+    // code and role: it reads the index's dead-letters GSI and enqueues the DSNs.
+    new Rule(this, 'DeadLetterSweep', {
+      description: `Strato dead-letter sweep (${config.stage})`,
+      schedule: Schedule.rate(Duration.minutes(config.queueLambda.deadLetterSweepMinutes)),
+      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
+    });
   }
 }

@@ -166,5 +166,24 @@ export interface QueueOperator {
   depth(): Promise<QueueDepth>;
 }
 
+/** A dead job as the dead-letter sweep sees it; `token` names this dead state to its source. */
+export interface DeadLetter {
+  readonly entry: QueueEntry;
+  readonly token: string;
+}
+
+/**
+ * Where the dead-letter sweep (core/queue/report-dead-letters.ts) finds dead jobs whose death is
+ * not yet reported. Several processors sweep at once: `claim` lets one of them report a job for
+ * `forMs` (after which another may try again, if `reported` never came), `reported` takes the
+ * job off the list for good (the job itself stays dead and redrivable).
+ */
+export interface DeadLetterSource {
+  unreported(limit: number): Promise<DeadLetter[]>;
+  /** True when this caller may report the job now. */
+  claim(token: string, forMs: number): Promise<boolean>;
+  reported(token: string): Promise<void>;
+}
+
 /** A queue an adapter opens: the consumer's port and the operator's. */
 export type OperableMailQueue = MailQueue & QueueOperator;

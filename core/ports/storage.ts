@@ -9,7 +9,7 @@ import type { BackendRegistry } from './backend-registry.ts';
 import type { ClusterControl } from './cluster-control.ts';
 import type { Counters } from './counters.ts';
 import type { DirectoryAdmin } from './directory.ts';
-import type { OperableMailQueue } from './mail-queue.ts';
+import type { DeadLetterSource, OperableMailQueue } from './mail-queue.ts';
 import type { MailboxStore } from './mailbox-store.ts';
 import type { MessageHistory } from './message-history.ts';
 import type { MessageStore } from './message-store.ts';
@@ -22,6 +22,11 @@ import type { RuleStore } from './rule-store.ts';
  */
 export interface Storage {
   readonly queue: OperableMailQueue;
+  /**
+   * Where the dead-letter sweep finds dead jobs not yet reported (AWS: the queue index's
+   * dead-letters GSI); without it, the operator listing of dead jobs (embedded).
+   */
+  readonly deadLetters?: DeadLetterSource;
   readonly messages: MessageStore;
   readonly directory: DirectoryAdmin;
   /** Account leases, with the operator's force-release. */

@@ -7,7 +7,7 @@
  * cluster's queue-processing settings switch both at runtime).
  */
 import type { Logger } from '../ports/logger.ts';
-import type { LeasedJob, QueueOperator } from '../ports/mail-queue.ts';
+import type { DeadLetterSource, LeasedJob } from '../ports/mail-queue.ts';
 import { type ProcessorDeps, processJob } from './process-job.ts';
 import { startDeadLetterSweep } from './report-dead-letters.ts';
 
@@ -28,7 +28,7 @@ export interface QueueProcessorOptions {
    * Report dead-lettered jobs (log event + one failed DSN each, see report-dead-letters.ts) every
    * `everyMs` while the processor runs; without it dead jobs are not reported by this processor.
    */
-  readonly deadLetters?: { readonly operator: Pick<QueueOperator, 'list'>; readonly everyMs: number };
+  readonly deadLetters?: { readonly source: DeadLetterSource; readonly everyMs: number };
 }
 
 /** Calls `tick` every `everyMs` until the returned function is called. */
@@ -81,7 +81,7 @@ export class QueueProcessor {
     const dl = this.opts.deadLetters;
     if (dl)
       this.stopSweep = startDeadLetterSweep(
-        { ...this.deps, operator: dl.operator, logger: this.log },
+        { ...this.deps, source: dl.source, logger: this.log },
         dl.everyMs,
       );
   }

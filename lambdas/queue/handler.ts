@@ -1,7 +1,8 @@
 /**
  * The queue Lambda's entry point (an SQS event source on the mail queue, with
  * ReportBatchItemFailures): processes each record with the same core as the frontends'
- * processors, delivering through the backend Lambda or LMTP backends and relaying through SES.
+ * processors, delivering through the backend Lambda or LMTP backends and relaying through SES;
+ * an EventBridge scheduled event instead runs one dead-letter sweep (dead-letter-sweep.ts).
  * Config and storage (AWS storage, required) are set up once per cold start; a config error
  * fails every invocation.
  */
@@ -14,6 +15,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { openAwsProcessStorage } from '../../runtime/open-aws-storage.ts';
 import { startQueueRunnerDeps } from '../../runtime/queue-runner.ts';
+import { createDeadLetterSweepHandler, isScheduledEvent, type ScheduledEvent } from './dead-letter-sweep.ts';
 import { createQueueHandler } from './handler-core.ts';
 
 async function init() {
@@ -38,16 +40,23 @@ async function init() {
       id: process.env.AWS_LAMBDA_LOG_STREAM_NAME?.split(']').pop() || 'queue-lambda',
     },
   });
-  return createQueueHandler({
-    ...deps,
-    queue: storage.queue,
-    visibilitySeconds: queue.visibilitySeconds,
-  });
+  return {
+    sqs: createQueueHandler({ ...deps, queue: storage.queue, visibilitySeconds: queue.visibilitySeconds }),
+    sweep: createDeadLetterSweepHandler({ ...deps, deadLetters: storage.queue.deadLetters }),
+  };
 }
 
 let ready: ReturnType<typeof init> | undefined;
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse>;
+export async function handler(event: ScheduledEvent, context: Context): Promise<{ reported: string[] }>;
+export async function handler(
+  event: SQSEvent | ScheduledEvent,
+  context: Context,
+): Promise<SQSBatchResponse | { reported: string[] }> {
   ready ??= init();
-  return (await ready)(event, context);
+  const h = await ready;
+  // The EventBridge schedule (cdk/constructs/queue-lambda.ts) sweeps dead letters.
+  if (isScheduledEvent(event)) return h.sweep();
+  return h.sqs(event, context);
 }

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LogFields, Logger } from '../../core/ports/logger.ts';
 import { retryNow } from '../../core/queue/operator-actions.ts';
 import { QueueProcessor } from '../../core/queue/queue-processor.ts';
+import { listedDeadLetters } from '../../core/queue/report-dead-letters.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -46,7 +47,7 @@ function startProcessor(lines: LogFields[]): QueueProcessor {
       concurrency: 2,
       visibilitySeconds: 30,
       pollWaitMs: 50,
-      deadLetters: { operator: h.storage.queue, everyMs: 50 },
+      deadLetters: { source: listedDeadLetters(h.storage.queue), everyMs: 50 },
     },
   );
   processors.push(p);
