@@ -1,8 +1,15 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_DATA_DIR, IMAGE_CONTEXT, mountScratchVolume, stratoImage } from './constructs/image.ts';
+import {
+  CONTAINER_DATA_DIR,
+  freshImageContext,
+  IMAGE_CONTEXT,
+  mountScratchVolume,
+  stratoImage,
+} from './constructs/image.ts';
 import { stage, synthStage } from './test-support.ts';
 
 const dockerfile = readFileSync(`${IMAGE_CONTEXT}/Dockerfile`, 'utf8');
@@ -23,7 +30,7 @@ describe('the Fargate image', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 
-  it('is bundled from the sources at a synth that bundles', () => {
+  it('is bundled from the sources at a synth that bundles, into a context of its own', () => {
     process.env.CDK_VALIDATION = 'false';
     const stack = new Stack(new App(), 'ImageOnly'); // default context: every stack bundles
     const before = Date.now();
@@ -32,9 +39,19 @@ describe('the Fargate image', () => {
       task,
       task.addContainer('c', { image: stratoImage(stack), readonlyRootFilesystem: true }),
     );
+    const context = freshImageContext();
+    expect(context.startsWith(IMAGE_CONTEXT)).toBe(false);
+    expect(readFileSync(join(context, 'Dockerfile'), 'utf8')).toBe(dockerfile);
     for (const file of ['entrypoint.mjs', 'frontend.mjs', 'backend.mjs']) {
-      expect(statSync(`${IMAGE_CONTEXT}/dist/app/${file}`).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
+      expect(statSync(join(context, 'dist', 'app', file)).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
     }
+    // The asset CDK staged is that context: its Dockerfile and a bundle, nothing else of the repo.
+    const assembly = App.of(stack)?.synth();
+    const staged = readdirSync(assembly?.directory ?? '').find((d) => d.startsWith('asset.'));
+    expect(staged).toBeDefined();
+    expect(readdirSync(join(assembly?.directory ?? '', staged ?? '', 'dist', 'app'))).toContain(
+      'frontend.mjs',
+    );
   }, 60_000);
 
   it('runs every Strato container read-only with one writable volume at the data dir', () => {

@@ -1,11 +1,16 @@
 /**
  * The Fargate image, built from the current sources: at every synth that bundles (not in unit
- * tests, which skip bundling) cdk/image-bundle.ts rebuilds fargate/docker/dist before CDK
- * fingerprints the folder, so `cdk deploy` can never ship a stale or missing bundle. The Dockerfile
- * (node:22-slim pinned by digest, from the public ECR gallery) has no RUN step. Containers run with
- * a read-only root file system and one writable task volume at the data dir.
+ * tests, which skip bundling) cdk/image-bundle.ts bundles the frontend and backend into a fresh
+ * image context (a temp folder holding fargate/docker's Dockerfile and the new dist/) before CDK
+ * fingerprints and stages it, so `cdk deploy` can never ship a stale or missing bundle, and two
+ * synths never share a folder. The Dockerfile (node:22-slim pinned by digest, from the public ECR
+ * gallery) has no RUN step. Containers run with a read-only root file system and one writable
+ * task volume at the data dir. A bundling error throws and fails the synth.
  */
 
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { type ContainerDefinition, ContainerImage, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
@@ -21,10 +26,25 @@ export const IMAGE_CONTEXT = `${repoRoot}fargate/docker`;
 export const CONTAINER_DATA_DIR = '/tmp/strato';
 const SCRATCH_VOLUME = 'scratch';
 
+let freshContext: string | undefined;
+
+/** This process's image context with a bundle built now (once per process; removed at exit, after staging). */
+export function freshImageContext(): string {
+  if (!freshContext) {
+    const dir = mkdtempSync(join(tmpdir(), 'strato-image-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const file of ['Dockerfile', '.dockerignore'])
+      copyFileSync(join(IMAGE_CONTEXT, file), join(dir, file));
+    bundleImageContextSync(join(dir, 'dist'));
+    freshContext = dir;
+  }
+  return freshContext;
+}
+
 /** The image asset; `scope` decides whether this synth bundles (CDK's bundling-stacks context). */
 export function stratoImage(scope: Construct): ContainerImage {
-  if (Stack.of(scope).bundlingRequired) bundleImageContextSync();
-  return ContainerImage.fromAsset(IMAGE_CONTEXT, { platform: Platform.LINUX_ARM64 });
+  const context = Stack.of(scope).bundlingRequired ? freshImageContext() : IMAGE_CONTEXT;
+  return ContainerImage.fromAsset(context, { platform: Platform.LINUX_ARM64 });
 }
 
 /** The task's only writable place: an ephemeral volume mounted at the data dir. */
