@@ -7,9 +7,9 @@
  * Failure: SDK faults propagate; a refresh of an item already gone is ignored.
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClientSessionRef, ClientSessions } from '../../core/ports/client-sessions.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import type { ClientSessionRef, ClientSessions } from '../../core/ports/client-sessions.ts';
 import { conditionFailure, type DynamoTarget } from './dynamo-support.ts';
 import { TTL_ATTRIBUTE } from './dynamo-tables.ts';
 

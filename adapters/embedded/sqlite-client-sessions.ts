@@ -5,9 +5,10 @@
  * opening at once both see each other. Expired rows are ignored by every read and deleted now and
  * then (the embedded stand-in for a DynamoDB TTL). Failure: SQLite faults propagate.
  */
+
+import type { ClientSessionRef, ClientSessions } from '../../core/ports/client-sessions.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { systemClock } from '../../core/ports/clock.ts';
-import type { ClientSessionRef, ClientSessions } from '../../core/ports/client-sessions.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
 
 const MIGRATIONS = [

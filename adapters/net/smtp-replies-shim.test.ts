@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import { RawSmtp } from '../../test/support/raw-smtp.ts';
 import { smtpError, smtpReply } from './smtp-errors.ts';
-import { textCarriesEnhancedCode } from './smtp-replies-shim.ts';
+import { COMMAND_GUARD, type CommandGuard, textCarriesEnhancedCode } from './smtp-replies-shim.ts';
 
 describe('enhanced status code shim (real smtp-server over a socket)', () => {
   let server: SMTPServer;
@@ -80,5 +80,56 @@ describe('enhanced status code shim (real smtp-server over a socket)', () => {
     expect(textCarriesEnhancedCode(554, '5.7.1')).toBe(false);
     expect(textCarriesEnhancedCode(554, 'Error: 5.7.1 x')).toBe(false);
     expect(textCarriesEnhancedCode(554, ['5.7.1 x'])).toBe(false);
+  });
+});
+
+describe('command guard (real smtp-server over a socket)', () => {
+  let server: SMTPServer;
+  let port: number;
+  const seen: [string, boolean][] = [];
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      disableReverseLookup: true,
+      onConnect(session, callback) {
+        let bad = 0;
+        (session as { [COMMAND_GUARD]?: CommandGuard })[COMMAND_GUARD] = (command, unknown) => {
+          seen.push([command, unknown]);
+          if (!unknown) return { delayMs: 0 };
+          bad++;
+          return bad > 2
+            ? { delayMs: 0, close: replies.sessionLimit('unknown commands', 2) }
+            : { delayMs: bad * 20 };
+        };
+        callback();
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('shows each command line first, delays as told, keeps the order, and closes with its 421', async () => {
+    const c = await RawSmtp.connect(port);
+    expect((await c.read()).code).toBe(220);
+    // Pipelined: a delayed unknown command must still be answered before the NOOP after it.
+    c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nAUTH PLAIN\r\n');
+    const answers = [await c.read(), await c.read(), await c.read(), await c.read()];
+    expect(answers.map((a) => a.code)).toEqual([250, 500, 250, 500]);
+    expect((await c.command('BAR')).last).toBe(
+      '421 4.7.0 Too many unknown commands in this session (limit 2), closing connection',
+    );
+    await c.waitClosed();
+    expect(seen).toEqual([
+      ['EHLO', false],
+      ['FOO', true],
+      ['NOOP', false],
+      ['AUTH', true],
+      ['BAR', true],
+    ]);
   });
 });

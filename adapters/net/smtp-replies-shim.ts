@@ -8,6 +8,10 @@
  * `502 5.5.1` (smtp-server: 500 unrecognised), and AUTH on a session marked with AUTH_NEEDS_TLS
  * (submission before STARTTLS, where AUTH is hidden) is answered `530 5.7.0 Must issue a STARTTLS
  * command first` (smtp-server: 500 unrecognised, as the command is disabled for the session).
+ * Last, a session may carry a COMMAND_GUARD (the frontend's per-session abuse limits): every fresh
+ * command line is shown to it first, with whether smtp-server would answer it "unrecognised";
+ * the guard's verdict delays the command (a tarpit: smtp-server reads no further line meanwhile)
+ * or answers 421 and closes the connection.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Reply } from '../../core/mail/outcome.ts';
@@ -20,6 +24,17 @@ export const AUTH_NEEDS_TLS = Symbol.for('strato.auth-needs-tls');
 const LEADING_ENHANCED = /^([245])\.\d{1,3}\.\d{1,3} /;
 
 const INSTALLED = Symbol.for('strato.smtp-enhanced-code-shim');
+
+/** Set on an SMTPServerSession: sees each fresh command line before smtp-server handles it. */
+export const COMMAND_GUARD = Symbol.for('strato.command-guard');
+
+/** A guard's answer: handle the command after `delayMs`, or (after it) answer `close` and close. */
+export interface CommandVerdict {
+  readonly delayMs: number;
+  readonly close?: Reply;
+}
+
+export type CommandGuard = (command: string, unknown: boolean) => CommandVerdict;
 
 export function textCarriesEnhancedCode(code: number, text: unknown): boolean {
   if (typeof text !== 'string') return false;
@@ -48,12 +63,14 @@ export function installEnhancedCodeShim(): void {
 interface ConnectionInternals {
   send(code: number, data?: string): void;
   secure: boolean;
-  session: { [AUTH_NEEDS_TLS]?: boolean };
+  session: { [AUTH_NEEDS_TLS]?: boolean; [COMMAND_GUARD]?: CommandGuard };
   _ready: boolean;
   _upgrading: boolean;
   _nextHandler: unknown;
   _server: { _closeTimeout?: unknown };
+  _closing: boolean;
   _whenWritable(next: () => void): void;
+  _isSupported(command: string): boolean;
   _onCommand(command: Buffer | string, callback?: () => void): void;
   handler_EXPN?: (command: Buffer | string, callback: () => void) => void;
 }
@@ -67,19 +84,31 @@ function installCommandReplies(proto: ConnectionInternals): void {
     callback();
   };
   const onCommand = proto._onCommand;
-  proto._onCommand = function (this: ConnectionInternals, command, callback) {
-    const name = (command || '').toString().split(' ').shift()?.toUpperCase();
+  const handle = function (this: ConnectionInternals, command: Buffer | string, callback?: () => void) {
+    const name = (command || '').toString().split(' ').shift()?.toUpperCase() ?? '';
     // Only a fresh command line (not a SASL continuation) in a session that is ready and plain.
-    const tlsFirst =
-      name === 'AUTH' &&
-      this.session[AUTH_NEEDS_TLS] === true &&
-      !this.secure &&
-      this._ready &&
-      !this._upgrading &&
-      !this._nextHandler &&
-      !this._server._closeTimeout;
+    const fresh = this._ready && !this._upgrading && !this._nextHandler && !this._server._closeTimeout;
+    const tlsFirst = fresh && name === 'AUTH' && this.session[AUTH_NEEDS_TLS] === true && !this.secure;
     if (!tlsFirst) return onCommand.call(this, command, callback);
     this.send(...wire(replies.tlsRequired()));
     this._whenWritable(callback ?? (() => undefined));
+  };
+  proto._onCommand = function (this: ConnectionInternals, command, callback) {
+    const guard = this.session[COMMAND_GUARD];
+    const fresh =
+      this._ready && !this._upgrading && !this._nextHandler && !this._server._closeTimeout && !this._closing;
+    if (!guard || !fresh) return handle.call(this, command, callback);
+    const name = (command || '').toString().split(' ').shift()?.toUpperCase() ?? '';
+    // AUTH before STARTTLS is answered 530 above, not "unrecognised".
+    const unknown = !this._isSupported(name) && !(name === 'AUTH' && this.session[AUTH_NEEDS_TLS] === true);
+    const verdict = guard(name, unknown);
+    const go = () => {
+      if (this._closing) return; // the client left (or the session was closed) meanwhile
+      // 421 makes smtp-server close the connection after sending it.
+      if (verdict.close) return this.send(...wire(verdict.close));
+      handle.call(this, command, callback);
+    };
+    if (verdict.delayMs > 0) setTimeout(go, verdict.delayMs);
+    else go();
   };
 }
