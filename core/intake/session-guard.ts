@@ -88,3 +88,12 @@ export class SessionGuard {
     return Math.min((this.errors - 1) * this.limits.tarpitStepMs, this.limits.tarpitMaxMs);
   }
 }
+
+/** The recipient refusals a harvester collects: no such user, relay denied, not an address. */
+export function isInvalidRecipient(reply: Reply): boolean {
+  return (
+    reply.enhanced === '5.1.1' ||
+    reply.enhanced === '5.1.3' ||
+    (reply.code === 554 && reply.enhanced === '5.7.1')
+  );
+}
