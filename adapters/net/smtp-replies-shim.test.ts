@@ -86,7 +86,7 @@ describe('enhanced status code shim (real smtp-server over a socket)', () => {
 describe('command guard (real smtp-server over a socket)', () => {
   let server: SMTPServer;
   let port: number;
-  const seen: [string, boolean][] = [];
+  const seen: [string, boolean | number][] = [];
 
   beforeAll(async () => {
     server = new SMTPServer({
@@ -96,14 +96,23 @@ describe('command guard (real smtp-server over a socket)', () => {
       disableReverseLookup: true,
       onConnect(session, callback) {
         let bad = 0;
-        (session as { [COMMAND_GUARD]?: CommandGuard })[COMMAND_GUARD] = (command, unknown) => {
-          seen.push([command, unknown]);
-          if (!unknown) return { delayMs: 0 };
+        const verdict = () => {
           bad++;
-          return bad > 2
-            ? { delayMs: 0, close: replies.sessionLimit('unknown commands', 2) }
+          return bad > 3
+            ? { delayMs: 0, close: replies.sessionLimit('unknown or bad commands', 3) }
             : { delayMs: bad * 20 };
         };
+        const guard: CommandGuard = {
+          command(command, unknown) {
+            seen.push([command, unknown]);
+            return unknown ? verdict() : { delayMs: 0 };
+          },
+          badCommand(code) {
+            seen.push(['bad', code]);
+            return verdict();
+          },
+        };
+        (session as { [COMMAND_GUARD]?: CommandGuard })[COMMAND_GUARD] = guard;
         callback();
       },
     });
@@ -113,15 +122,16 @@ describe('command guard (real smtp-server over a socket)', () => {
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('shows each command line first, delays as told, keeps the order, and closes with its 421', async () => {
+  it('shows each command line and bad-command reply first, delays as told, keeps the order, closes with its 421', async () => {
     const c = await RawSmtp.connect(port);
     expect((await c.read()).code).toBe(220);
-    // Pipelined: a delayed unknown command must still be answered before the NOOP after it.
-    c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nAUTH PLAIN\r\n');
-    const answers = [await c.read(), await c.read(), await c.read(), await c.read()];
-    expect(answers.map((a) => a.code)).toEqual([250, 500, 250, 500]);
+    // Pipelined: a delayed error reply must still come before the replies to the lines after it.
+    c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nAUTH PLAIN\r\nRCPT TO:<x@y.test>\r\nNOOP\r\n');
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await c.read());
+    expect(answers.map((a) => a.code)).toEqual([250, 500, 250, 500, 503, 250]);
     expect((await c.command('BAR')).last).toBe(
-      '421 4.7.0 Too many unknown commands in this session (limit 2), closing connection',
+      '421 4.7.0 Too many unknown or bad commands in this session (limit 3), closing connection',
     );
     await c.waitClosed();
     expect(seen).toEqual([
@@ -129,6 +139,9 @@ describe('command guard (real smtp-server over a socket)', () => {
       ['FOO', true],
       ['NOOP', false],
       ['AUTH', true],
+      ['RCPT', false],
+      ['bad', 503],
+      ['NOOP', false],
       ['BAR', true],
     ]);
   });

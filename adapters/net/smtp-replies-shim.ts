@@ -9,9 +9,10 @@
  * (submission before STARTTLS, where AUTH is hidden) is answered `530 5.7.0 Must issue a STARTTLS
  * command first` (smtp-server: 500 unrecognised, as the command is disabled for the session).
  * Last, a session may carry a COMMAND_GUARD (the frontend's per-session abuse limits): every fresh
- * command line is shown to it first, with whether smtp-server would answer it "unrecognised";
- * the guard's verdict delays the command (a tarpit: smtp-server reads no further line meanwhile)
- * or answers 421 and closes the connection.
+ * command line is shown to it first, with whether smtp-server would answer it "unrecognised",
+ * and so is every syntax or sequence error smtp-server answers itself (501, 503, 504). The
+ * guard's verdict delays the command or the error reply (a tarpit: smtp-server reads no further
+ * line until it is sent, so pipelined replies keep their order) or answers 421 and closes.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Reply } from '../../core/mail/outcome.ts';
@@ -34,7 +35,17 @@ export interface CommandVerdict {
   readonly close?: Reply;
 }
 
-export type CommandGuard = (command: string, unknown: boolean) => CommandVerdict;
+export interface CommandGuard {
+  /** A fresh command line; `unknown` when smtp-server would answer it 500 unrecognised. */
+  command(name: string, unknown: boolean): CommandVerdict;
+  /** smtp-server is about to answer a syntax or sequence error (501, 503, 504). */
+  badCommand(code: number): CommandVerdict;
+}
+
+/** smtp-server's own replies to a command it knows but refuses as malformed or out of order. */
+const BAD_COMMAND_CODES = new Set([501, 503, 504]);
+/** Set on a connection while an error reply waits out its tarpit: the next line waits too. */
+const TARPIT = Symbol('strato.tarpit');
 
 export function textCarriesEnhancedCode(code: number, text: unknown): boolean {
   if (typeof text !== 'string') return false;
@@ -53,7 +64,23 @@ export function installEnhancedCodeShim(): void {
     context?: string | false,
   ) {
     // context false tells smtp-server to add no enhanced code of its own to this reply.
-    return original.call(this, code, data, textCarriesEnhancedCode(code, data) ? false : context);
+    const ctx = textCarriesEnhancedCode(code, data) ? false : context;
+    const conn = this as unknown as ConnectionInternals;
+    const guard = conn.session?.[COMMAND_GUARD];
+    if (guard && BAD_COMMAND_CODES.has(code) && !conn._closing) {
+      const verdict = guard.badCommand(code);
+      if (verdict.close || verdict.delayMs > 0) {
+        conn[TARPIT] = new Promise<void>((resolve) =>
+          setTimeout(() => {
+            if (verdict.close) conn.send(...wire(verdict.close));
+            else if (!conn._closing) original.call(this, code, data, ctx);
+            resolve();
+          }, verdict.delayMs),
+        );
+        return;
+      }
+    }
+    return original.call(this, code, data, ctx);
   };
   installCommandReplies(proto as unknown as ConnectionInternals);
   proto[INSTALLED] = true;
@@ -69,6 +96,7 @@ interface ConnectionInternals {
   _nextHandler: unknown;
   _server: { _closeTimeout?: unknown };
   _closing: boolean;
+  [TARPIT]?: Promise<void>;
   _whenWritable(next: () => void): void;
   _isSupported(command: string): boolean;
   _onCommand(command: Buffer | string, callback?: () => void): void;
@@ -78,6 +106,15 @@ interface ConnectionInternals {
 const wire = (reply: Reply) => [reply.code, `${reply.enhanced} ${reply.text}`] as const;
 
 function installCommandReplies(proto: ConnectionInternals): void {
+  // smtp-server reads the next command line once a command is done and the socket writable: an
+  // error reply still in its tarpit holds that back.
+  const whenWritable = proto._whenWritable;
+  proto._whenWritable = function (this: ConnectionInternals, next) {
+    const pending = this[TARPIT];
+    if (!pending) return whenWritable.call(this, next);
+    this[TARPIT] = undefined;
+    void pending.then(() => whenWritable.call(this, next));
+  };
   // A handler of our own: smtp-server dispatches it like its own (greeting, TLS-upgrade checks).
   proto.handler_EXPN = function expn(this: ConnectionInternals, _command, callback) {
     this.send(...wire(replies.notImplemented('EXPN')));
@@ -101,7 +138,7 @@ function installCommandReplies(proto: ConnectionInternals): void {
     const name = (command || '').toString().split(' ').shift()?.toUpperCase() ?? '';
     // AUTH before STARTTLS is answered 530 above, not "unrecognised".
     const unknown = !this._isSupported(name) && !(name === 'AUTH' && this.session[AUTH_NEEDS_TLS] === true);
-    const verdict = guard(name, unknown);
+    const verdict = guard.command(name, unknown);
     const go = () => {
       if (this._closing) return; // the client left (or the session was closed) meanwhile
       // 421 makes smtp-server close the connection after sending it.

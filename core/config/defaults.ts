@@ -105,7 +105,7 @@ export const DEFAULT_ABUSE_LIMITS = {
   rateWindowSeconds: 3600,
   /** Per session: invalid recipients (unknown user, relay denied), then 421 4.7.0 and close. */
   invalidRecipientsPerSession: 20,
-  /** Per session: unknown or disabled commands, then 421 4.7.0 (smtp-server closes at 10 by itself). */
+  /** Per session: unknown or bad commands (500, 501, 503, 504), then 421 4.7.0 (smtp-server closes at its 10th unknown one by itself). */
   badCommandsPerSession: 8,
   /** Per session: commands in all, and its length; then 421 4.7.0 and close. */
   commandsPerSession: 2000,

@@ -29,9 +29,9 @@ describe('SessionGuard', () => {
     expect(g.command(0, true).delayMs).toBe(0);
     expect(g.invalidRecipient().delayMs).toBe(1000);
     expect(g.command(0, false)).toEqual({ delayMs: 0 });
-    expect(g.command(0, true).delayMs).toBe(2000);
+    expect(g.badCommand().delayMs).toBe(2000);
     expect(g.command(0, true).close?.text).toBe(
-      'Too many unknown commands in this session (limit 2), closing connection',
+      'Too many unknown or bad commands in this session (limit 2), closing connection',
     );
   });
 

@@ -1,6 +1,6 @@
 /**
- * One SMTP session's own limits: commands in all, its length, unknown commands and invalid
- * recipients (unknown user, relay denied). Each error reply of the session waits a growing
+ * One SMTP session's own limits: commands in all, its length, unknown or bad commands (unknown,
+ * malformed, out of sequence) and invalid recipients (unknown user, relay denied). Each error reply of the session waits a growing
  * tarpit delay — the n-th waits (n-1) × step ms, at most max ms — so harvesting and command
  * fuzzing slow down; past a limit the verdict is 421 4.7.0 naming it, and the session closes.
  * Pure (time comes in as arguments); a limit of 0 is off. Never throws.
@@ -56,14 +56,19 @@ export class SessionGuard {
     const late = this.expired(now);
     if (late) return { delayMs: 0, close: late };
     this.commands++;
-    const { commandsPerSession, badCommandsPerSession } = this.limits;
+    const { commandsPerSession } = this.limits;
     if (commandsPerSession > 0 && this.commands > commandsPerSession) {
       return this.close('commands', replies.sessionLimit('commands', commandsPerSession));
     }
-    if (!unknown) return { delayMs: 0 };
+    return unknown ? this.badCommand() : { delayMs: 0 };
+  }
+
+  /** A command refused as unknown, malformed or out of sequence (500, 501, 503, 504). */
+  badCommand(): Verdict {
     this.badCommands++;
-    if (badCommandsPerSession > 0 && this.badCommands > badCommandsPerSession) {
-      return this.close('bad-commands', replies.sessionLimit('unknown commands', badCommandsPerSession));
+    const limit = this.limits.badCommandsPerSession;
+    if (limit > 0 && this.badCommands > limit) {
+      return this.close('bad-commands', replies.sessionLimit('unknown or bad commands', limit));
     }
     return { delayMs: this.nextErrorDelay() };
   }

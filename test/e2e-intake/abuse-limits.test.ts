@@ -5,7 +5,8 @@
  * touch another. Shown across both workers (greetingPid / the log's pid): the AUTH lockout per
  * account and per address, and the per-address session cap; then the MX message and recipient
  * rates, the tarpit and the invalid-recipient, unknown-command, command-count and session-length
- * limits of one session, and the trusted-network exemption.
+ * limits of one session (unknown, malformed and out-of-sequence commands alike), and the
+ * trusted-network exemption.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, greetingPid, type RunningProcess, startProcess } from '../support/cluster.ts';
@@ -219,14 +220,15 @@ describe('per-session limits', () => {
     await s.c.waitClosed();
   });
 
-  it('answers 421 4.7.0 after too many unknown commands, keeping pipelined replies in order', async () => {
+  it('answers 421 4.7.0 after too many unknown or bad commands, keeping pipelined replies in order', async () => {
     const s = await open(cluster.ports.mx, '127.0.0.11');
-    s.c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nBAR\r\nBAZ\r\nQUX\r\n');
-    const codes = [];
-    for (let i = 0; i < 6; i++) codes.push(await s.c.read());
-    expect(codes.map((r) => r.code)).toEqual([250, 500, 250, 500, 500, 421]);
-    expect(codes[5]!.last).toBe(
-      '421 4.7.0 Too many unknown commands in this session (limit 3), closing connection',
+    // FOO: unknown (no wait); RCPT before MAIL: 503 (300 ms); BAZ: unknown (600 ms); QUX: the 4th.
+    s.c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nRCPT TO:<x@example.org>\r\nNOOP\r\nBAZ\r\nQUX\r\n');
+    const replies = [];
+    for (let i = 0; i < 7; i++) replies.push(await s.c.read());
+    expect(replies.map((r) => r.code)).toEqual([250, 500, 250, 503, 250, 500, 421]);
+    expect(replies[6]!.last).toBe(
+      '421 4.7.0 Too many unknown or bad commands in this session (limit 3), closing connection',
     );
     await s.c.waitClosed();
   });

@@ -2,7 +2,7 @@
  * The abuse limits as the stages apply them (README "Security"). Guarded sessions are those on a
  * public listener (MX, submission, implicit TLS) from outside the trusted networks; the internal
  * listener and trusted networks are exempt from every limit. Per guarded session: a SessionGuard
- * (commands, length, unknown commands through the shim's COMMAND_GUARD, invalid recipients, the
+ * (commands, length, unknown or bad commands through the shim's COMMAND_GUARD, invalid recipients, the
  * tarpit) and an entry in the cluster-wide ClientSessions (the per-address session cap). The
  * AUTH lockout applies where AUTH is offered, the per-address message and recipient rates on MX
  * to unauthenticated clients. Each limit that closes or refuses is logged with its name.
@@ -11,7 +11,7 @@
  */
 import type { SMTPServerSession } from 'smtp-server';
 import { COMMAND_GUARD, type CommandGuard } from '../../../adapters/net/smtp-replies-shim.ts';
-import { SessionGuard } from '../../../core/intake/session-guard.ts';
+import { SessionGuard, type Verdict } from '../../../core/intake/session-guard.ts';
 import type { Reply } from '../../../core/mail/outcome.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
 import type { SessionContext } from './session-context.ts';
@@ -58,18 +58,23 @@ export function installSessionGuard(ctx: SessionContext, session: SMTPServerSess
   const s = session as GuardedSession;
   const guard = new SessionGuard(ctx.deps.limits, ctx.deps.clock.now());
   s[SESSION_GUARD] = guard;
-  s[COMMAND_GUARD] = (command, unknown) => {
-    const verdict = guard.command(ctx.deps.clock.now(), unknown);
+  const seen = (verdict: Verdict, fields: Record<string, unknown>): Verdict => {
     if (verdict.close) logSessionLimit(ctx, session, guard.closedBy ?? 'commands', verdict.close);
-    else if (unknown)
+    else if (fields.bad) {
       ctx.log.info({
-        event: 'smtp.unknown_command',
+        event: 'smtp.bad_command',
         sid: session.id,
         ip: s.remoteAddress,
-        command,
+        ...fields,
         delayMs: verdict.delayMs,
       });
+    }
     return verdict;
+  };
+  s[COMMAND_GUARD] = {
+    command: (command, unknown) =>
+      seen(guard.command(ctx.deps.clock.now(), unknown), { bad: unknown, command, code: 500 }),
+    badCommand: (code) => seen(guard.badCommand(), { bad: true, code }),
   };
   return guard;
 }
