@@ -21,7 +21,8 @@ describe('AUTH lockout', () => {
     const c = t.storage.counters;
     expect(await recordAuthFailure(c, LIMITS, '192.0.2.1', 'Alice@Example.com')).toEqual([]);
     expect(await authLockout(c, LIMITS, '192.0.2.1', 'alice@example.com')).toBeUndefined();
-    expect(await recordAuthFailure(c, LIMITS, '192.0.2.2', 'alice@example.com')).toEqual(['account']);
+    // A spelling variant AUTH accepts for the same account shares its count.
+    expect(await recordAuthFailure(c, LIMITS, '192.0.2.2', ' <alice@EXAMPLE.com>')).toEqual(['account']);
     const locked = await authLockout(c, LIMITS, '198.51.100.9', 'ALICE@example.com');
     expect(locked).toEqual({
       scope: 'account',

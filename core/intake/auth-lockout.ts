@@ -6,6 +6,7 @@
  * lockout never tells which accounts exist. A limit of 0 is off. Counter faults propagate (the
  * session answers 451 4.3.0).
  */
+import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Counters } from '../ports/counters.ts';
@@ -18,9 +19,14 @@ export interface AuthLockoutLimits {
 
 export type LockScope = 'address' | 'account';
 
-/** The counter keys of one attempt: the client address and the name as typed (lower case). */
+/**
+ * The counter keys of one attempt: the client address, and the name normalised as AUTH reads it
+ * (so spelling variants of one account share its count), else as typed in lower case.
+ */
 export function authFailureKeys(ip: string, username: string): Record<LockScope, string> {
-  return { address: `authfail:ip:${ip}`, account: `authfail:user:${username.trim().toLowerCase()}` };
+  const parsed = parseAddress(username);
+  const name = parsed.ok ? parsed.value.address : username.trim().toLowerCase();
+  return { address: `authfail:ip:${ip}`, account: `authfail:user:${name}` };
 }
 
 function limitOf(limits: AuthLockoutLimits, scope: LockScope): number {
