@@ -37,4 +37,14 @@ describe('per-address MX rates', () => {
     const off = { ...LIMITS, recipientsPerAddress: 0 };
     expect(await consumeAddressRate(c, off, 'recipients', '192.0.2.1')).toBeUndefined();
   });
+
+  it('counts IPv6 clients by their /64', async () => {
+    const c = t.storage.counters;
+    expect(await consumeAddressRate(c, LIMITS, 'messages', '2001:db8:0:1::a')).toBeUndefined();
+    expect(await consumeAddressRate(c, LIMITS, 'messages', '2001:db8:0:1::b')).toBeUndefined();
+    expect(await consumeAddressRate(c, LIMITS, 'messages', '2001:db8:0:1:ffff::c')).toMatchObject({
+      code: 450,
+    });
+    expect(await consumeAddressRate(c, LIMITS, 'messages', '2001:db8:0:2::a')).toBeUndefined();
+  });
 });

@@ -8,6 +8,7 @@
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Counters } from '../ports/counters.ts';
+import { clientAddressKey } from './client-address.ts';
 
 export interface AddressRateLimits {
   readonly messagesPerAddress: number;
@@ -15,7 +16,9 @@ export interface AddressRateLimits {
   readonly rateWindowSeconds: number;
 }
 
-export const addressRateKey = (what: 'messages' | 'recipients', ip: string) => `mx-${what}:${ip}`;
+/** The counter of one client address (an IPv6 client by its /64). */
+export const addressRateKey = (what: 'messages' | 'recipients', ip: string) =>
+  `mx-${what}:${clientAddressKey(ip)}`;
 
 /** Count one message (at MAIL FROM) or one recipient (accepted at RCPT); a reply when over the limit. */
 export async function consumeAddressRate(

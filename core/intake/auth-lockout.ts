@@ -10,6 +10,7 @@ import { parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Counters } from '../ports/counters.ts';
+import { clientAddressKey } from './client-address.ts';
 
 export interface AuthLockoutLimits {
   readonly authFailuresPerAddress: number;
@@ -20,13 +21,13 @@ export interface AuthLockoutLimits {
 export type LockScope = 'address' | 'account';
 
 /**
- * The counter keys of one attempt: the client address, and the name normalised as AUTH reads it
+ * The counter keys of one attempt: the client address (an IPv6 client by its /64), and the name normalised as AUTH reads it
  * (so spelling variants of one account share its count), else as typed in lower case.
  */
 export function authFailureKeys(ip: string, username: string): Record<LockScope, string> {
   const parsed = parseAddress(username);
   const name = parsed.ok ? parsed.value.address : username.trim().toLowerCase();
-  return { address: `authfail:ip:${ip}`, account: `authfail:user:${name}` };
+  return { address: `authfail:ip:${clientAddressKey(ip)}`, account: `authfail:user:${name}` };
 }
 
 function limitOf(limits: AuthLockoutLimits, scope: LockScope): number {

@@ -3,7 +3,8 @@
  * public listener (MX, submission, implicit TLS) from outside the trusted networks; the internal
  * listener and trusted networks are exempt from every limit. Per guarded session: a SessionGuard
  * (commands, length, unknown or bad commands through the shim's COMMAND_GUARD, invalid recipients, the
- * tarpit) and an entry in the cluster-wide ClientSessions (the per-address session cap). The
+ * tarpit) and an entry in the cluster-wide ClientSessions (the per-address session cap; an
+ * address is counted by clientAddressKey: IPv6 by its /64). The
  * AUTH lockout applies where AUTH is offered, the per-address message and recipient rates on MX
  * to unauthenticated clients. Each limit that closes or refuses is logged with its name.
  * Failure: a ClientSessions fault at connect lets the client in (logged): a storage hiccup must
@@ -11,6 +12,7 @@
  */
 import type { SMTPServerSession } from 'smtp-server';
 import { COMMAND_GUARD, type CommandGuard } from '../../../adapters/net/smtp-replies-shim.ts';
+import { clientAddressKey } from '../../../core/intake/client-address.ts';
 import { SessionGuard, type Verdict } from '../../../core/intake/session-guard.ts';
 import type { Reply } from '../../../core/mail/outcome.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
@@ -87,12 +89,13 @@ export async function openClientSession(
   const limit = ctx.deps.limits.sessionsPerAddress;
   if (limit === 0) return undefined;
   const ip = session.remoteAddress;
+  const client = clientAddressKey(ip);
   const key = `${ctx.deps.frontendId}:${session.id}`;
   try {
     (session as GuardedSession)[SESSION_KEY] = key;
-    const count = await ctx.deps.openSessions.open(ip, key);
+    const count = await ctx.deps.openSessions.open(client, key);
     if (count <= limit) return undefined;
-    await ctx.deps.openSessions.close(ip, key);
+    await ctx.deps.openSessions.close(client, key);
     const reply = replies.tooManySessions(limit);
     ctx.log.info({
       event: 'smtp.session_limit',
@@ -114,7 +117,7 @@ export async function openClientSession(
 export function closeClientSession(ctx: SessionContext, session: SMTPServerSession): void {
   const key = (session as GuardedSession)[SESSION_KEY];
   if (key === undefined) return;
-  ctx.deps.openSessions.close(session.remoteAddress, key).catch((err) => {
+  ctx.deps.openSessions.close(clientAddressKey(session.remoteAddress), key).catch((err) => {
     ctx.log.warn({ event: 'smtp.client_sessions_failed', sid: session.id, ip: session.remoteAddress, err });
   });
 }
