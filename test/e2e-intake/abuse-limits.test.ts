@@ -109,7 +109,7 @@ describe('AUTH lockout (cluster-wide)', () => {
     s.c.close();
   });
 
-  it('locks a client address after 5 failures whatever the names, on every worker', async () => {
+  it('locks a client address after 5 failures whatever the names, on every worker and on submission', async () => {
     const a = await smtpsOn('127.0.0.5');
     for (const name of ['n1', 'n2', 'n3', 'n4', 'n5'])
       expect(await auth(a, `${name}@${DEMO}`, 'pw')).toBe(FAILED);
@@ -119,6 +119,13 @@ describe('AUTH lockout (cluster-wide)', () => {
     );
     a.c.close();
     b.c.close();
+    // The same on submission (after STARTTLS).
+    const sub = await open(cluster.ports.submission, '127.0.0.5');
+    await sub.c.command('EHLO client.test');
+    expect((await sub.c.startTls()).code).toBe(220);
+    await sub.c.command('EHLO client.test');
+    expect(await auth(sub, BOB, 'bob-demo-password')).toMatch(/^454 4\.7\.0 .*for this address \(limit 5 /);
+    sub.c.close();
     // Bob's account is not locked: from another address the right password works.
     const c = await smtpsOn('127.0.0.6');
     expect(await auth(c, BOB, 'bob-demo-password')).toMatch(/^235 /);
