@@ -35,6 +35,20 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
   [ENV.postmaster]:
     'set per deployment by the operator (postmaster@<hosted domain> accounts work without it)',
+  // Abuse limits (README "Security"): the NLB preserves client addresses, so the defaults apply as on one machine.
+  [ENV.authFailuresPerAddress]: defaults,
+  [ENV.authFailuresPerAccount]: defaults,
+  [ENV.authFailureWindowSeconds]: defaults,
+  [ENV.sessionsPerAddress]: defaults,
+  [ENV.messagesPerAddress]: defaults,
+  [ENV.recipientsPerAddress]: defaults,
+  [ENV.rateWindowSeconds]: defaults,
+  [ENV.invalidRecipientsPerSession]: defaults,
+  [ENV.badCommandsPerSession]: defaults,
+  [ENV.commandsPerSession]: defaults,
+  [ENV.sessionSeconds]: defaults,
+  [ENV.tarpitStepMs]: defaults,
+  [ENV.tarpitMaxMs]: defaults,
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {

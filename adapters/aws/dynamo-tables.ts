@@ -102,6 +102,8 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
           'never expires by TTL (its epoch must never go back)',
         'counter   pk=counter#<key> sk=<windowSeconds>#<windowStart ms>: tryConsume/add (UpdateItem ADD), peek ' +
           '(GetItem); ttl = window end + 1 h',
+        'session   pk=clientsession#<client ip> sk=<frontend id>:<session id>: open (PutItem + Query COUNT ' +
+          'filtered on exp), refresh (conditional UpdateItem), close (DeleteItem); ttl = exp + 1 h',
         'backend   pk=backends sk=<id>: heartbeat (PutItem), deregister (DeleteItem), listLive/listAll (Query)',
         'hold      pk=queue-holds sk=<kind>#<value>: queue hold directives; add (conditional PutItem), ' +
           'remove (DeleteItem), list (Query; read by queue processors through a short cache)',

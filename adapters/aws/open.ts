@@ -12,6 +12,7 @@ import { type AwsClients, awsClients } from './aws-clients.ts';
 import { DynamoAccountLeases } from './dynamo-account-leases.ts';
 import { DynamoAutoReplyMemory } from './dynamo-auto-reply-memory.ts';
 import { DynamoBackendRegistry } from './dynamo-backend-registry.ts';
+import { DynamoClientSessions } from './dynamo-client-sessions.ts';
 import { DynamoClusterControl } from './dynamo-cluster-control.ts';
 import { DynamoCounters } from './dynamo-counters.ts';
 import { DynamoDirectory } from './dynamo-directory.ts';
@@ -90,6 +91,7 @@ export function openAwsStorage(
     autoReplies: new DynamoAutoReplyMemory(coordination, { clock }),
     leases: new DynamoAccountLeases(coordination, { clock }),
     counters: new DynamoCounters(coordination, { clock }),
+    clientSessions: new DynamoClientSessions(coordination, { clock }),
     backends: new DynamoBackendRegistry(coordination, { clock }),
     holds: new DynamoQueueHolds(coordination),
     history: new DynamoMessageHistory(table(config.historyTable, 'the history table'), {

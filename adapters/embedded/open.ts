@@ -1,6 +1,6 @@
 /**
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
- * (directory, rule sets, auto-reply memory, leases, counters, backend registry, queue holds,
+ * (directory, rule sets, auto-reply memory, leases, counters, client sessions, backend registry, queue holds,
  * queue-processing settings and frontend heartbeats), mailbox.db (mailbox index) and history.db
  * (message history), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
@@ -21,6 +21,7 @@ import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
 import { SqliteAutoReplyMemory } from './sqlite-auto-reply-memory.ts';
 import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
+import { SqliteClientSessions } from './sqlite-client-sessions.ts';
 import { SqliteClusterControl } from './sqlite-cluster-control.ts';
 import { SqliteCounters } from './sqlite-counters.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
@@ -88,6 +89,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const directory = new SqliteDirectory(directoryDb);
     const leases = new SqliteAccountLeases(directoryDb, { clock });
     const counters = new SqliteCounters(directoryDb, { clock });
+    const clientSessions = new SqliteClientSessions(directoryDb, { clock });
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
     const control = new SqliteClusterControl(directoryDb, { clock });
     const rules = new SqliteRuleStore(directoryDb, { clock });
@@ -107,6 +109,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       directory,
       leases,
       counters,
+      clientSessions,
       mailboxes,
       backends,
       control,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import { RawSmtp } from '../../test/support/raw-smtp.ts';
 import { smtpError, smtpReply } from './smtp-errors.ts';
-import { textCarriesEnhancedCode } from './smtp-replies-shim.ts';
+import { COMMAND_GUARD, type CommandGuard, textCarriesEnhancedCode } from './smtp-replies-shim.ts';
 
 describe('enhanced status code shim (real smtp-server over a socket)', () => {
   let server: SMTPServer;
@@ -80,5 +80,69 @@ describe('enhanced status code shim (real smtp-server over a socket)', () => {
     expect(textCarriesEnhancedCode(554, '5.7.1')).toBe(false);
     expect(textCarriesEnhancedCode(554, 'Error: 5.7.1 x')).toBe(false);
     expect(textCarriesEnhancedCode(554, ['5.7.1 x'])).toBe(false);
+  });
+});
+
+describe('command guard (real smtp-server over a socket)', () => {
+  let server: SMTPServer;
+  let port: number;
+  const seen: [string, boolean | number][] = [];
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      disableReverseLookup: true,
+      onConnect(session, callback) {
+        let bad = 0;
+        const verdict = () => {
+          bad++;
+          return bad > 3
+            ? { delayMs: 0, close: replies.sessionLimit('unknown or bad commands', 3) }
+            : { delayMs: bad * 20 };
+        };
+        const guard: CommandGuard = {
+          command(command, unknown) {
+            seen.push([command, unknown]);
+            return unknown ? verdict() : { delayMs: 0 };
+          },
+          badCommand(code) {
+            seen.push(['bad', code]);
+            return verdict();
+          },
+        };
+        (session as { [COMMAND_GUARD]?: CommandGuard })[COMMAND_GUARD] = guard;
+        callback();
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('shows each command line and bad-command reply first, delays as told, keeps the order, closes with its 421', async () => {
+    const c = await RawSmtp.connect(port);
+    expect((await c.read()).code).toBe(220);
+    // Pipelined: a delayed error reply must still come before the replies to the lines after it.
+    c.write('EHLO client.test\r\nFOO\r\nNOOP\r\nAUTH PLAIN\r\nRCPT TO:<x@y.test>\r\nNOOP\r\n');
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await c.read());
+    expect(answers.map((a) => a.code)).toEqual([250, 500, 250, 500, 503, 250]);
+    expect((await c.command('BAR')).last).toBe(
+      '421 4.7.0 Too many unknown or bad commands in this session (limit 3), closing connection',
+    );
+    await c.waitClosed();
+    expect(seen).toEqual([
+      ['EHLO', false],
+      ['FOO', true],
+      ['NOOP', false],
+      ['AUTH', true],
+      ['RCPT', false],
+      ['bad', 503],
+      ['NOOP', false],
+      ['BAR', true],
+    ]);
   });
 });

@@ -8,6 +8,11 @@
  * `502 5.5.1` (smtp-server: 500 unrecognised), and AUTH on a session marked with AUTH_NEEDS_TLS
  * (submission before STARTTLS, where AUTH is hidden) is answered `530 5.7.0 Must issue a STARTTLS
  * command first` (smtp-server: 500 unrecognised, as the command is disabled for the session).
+ * Last, a session may carry a COMMAND_GUARD (the frontend's per-session abuse limits): every fresh
+ * command line is shown to it first, with whether smtp-server would answer it "unrecognised",
+ * and so is every syntax or sequence error smtp-server answers itself (501, 503, 504). The
+ * guard's verdict delays the command or the error reply (a tarpit: smtp-server reads no further
+ * line until it is sent, so pipelined replies keep their order) or answers 421 and closes.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Reply } from '../../core/mail/outcome.ts';
@@ -20,6 +25,27 @@ export const AUTH_NEEDS_TLS = Symbol.for('strato.auth-needs-tls');
 const LEADING_ENHANCED = /^([245])\.\d{1,3}\.\d{1,3} /;
 
 const INSTALLED = Symbol.for('strato.smtp-enhanced-code-shim');
+
+/** Set on an SMTPServerSession: sees each fresh command line before smtp-server handles it. */
+export const COMMAND_GUARD = Symbol.for('strato.command-guard');
+
+/** A guard's answer: handle the command after `delayMs`, or (after it) answer `close` and close. */
+export interface CommandVerdict {
+  readonly delayMs: number;
+  readonly close?: Reply;
+}
+
+export interface CommandGuard {
+  /** A fresh command line; `unknown` when smtp-server would answer it 500 unrecognised. */
+  command(name: string, unknown: boolean): CommandVerdict;
+  /** smtp-server is about to answer a syntax or sequence error (501, 503, 504). */
+  badCommand(code: number): CommandVerdict;
+}
+
+/** smtp-server's own replies to a command it knows but refuses as malformed or out of order. */
+const BAD_COMMAND_CODES = new Set([501, 503, 504]);
+/** Set on a connection while an error reply waits out its tarpit: the next line waits too. */
+const TARPIT = Symbol('strato.tarpit');
 
 export function textCarriesEnhancedCode(code: number, text: unknown): boolean {
   if (typeof text !== 'string') return false;
@@ -38,7 +64,23 @@ export function installEnhancedCodeShim(): void {
     context?: string | false,
   ) {
     // context false tells smtp-server to add no enhanced code of its own to this reply.
-    return original.call(this, code, data, textCarriesEnhancedCode(code, data) ? false : context);
+    const ctx = textCarriesEnhancedCode(code, data) ? false : context;
+    const conn = this as unknown as ConnectionInternals;
+    const guard = conn.session?.[COMMAND_GUARD];
+    if (guard && BAD_COMMAND_CODES.has(code) && !conn._closing) {
+      const verdict = guard.badCommand(code);
+      if (verdict.close || verdict.delayMs > 0) {
+        conn[TARPIT] = new Promise<void>((resolve) =>
+          setTimeout(() => {
+            if (verdict.close) conn.send(...wire(verdict.close));
+            else if (!conn._closing) original.call(this, code, data, ctx);
+            resolve();
+          }, verdict.delayMs),
+        );
+        return;
+      }
+    }
+    return original.call(this, code, data, ctx);
   };
   installCommandReplies(proto as unknown as ConnectionInternals);
   proto[INSTALLED] = true;
@@ -48,12 +90,15 @@ export function installEnhancedCodeShim(): void {
 interface ConnectionInternals {
   send(code: number, data?: string): void;
   secure: boolean;
-  session: { [AUTH_NEEDS_TLS]?: boolean };
+  session: { [AUTH_NEEDS_TLS]?: boolean; [COMMAND_GUARD]?: CommandGuard };
   _ready: boolean;
   _upgrading: boolean;
   _nextHandler: unknown;
   _server: { _closeTimeout?: unknown };
+  _closing: boolean;
+  [TARPIT]?: Promise<void>;
   _whenWritable(next: () => void): void;
+  _isSupported(command: string): boolean;
   _onCommand(command: Buffer | string, callback?: () => void): void;
   handler_EXPN?: (command: Buffer | string, callback: () => void) => void;
 }
@@ -61,25 +106,46 @@ interface ConnectionInternals {
 const wire = (reply: Reply) => [reply.code, `${reply.enhanced} ${reply.text}`] as const;
 
 function installCommandReplies(proto: ConnectionInternals): void {
+  // smtp-server reads the next command line once a command is done and the socket writable: an
+  // error reply still in its tarpit holds that back.
+  const whenWritable = proto._whenWritable;
+  proto._whenWritable = function (this: ConnectionInternals, next) {
+    const pending = this[TARPIT];
+    if (!pending) return whenWritable.call(this, next);
+    this[TARPIT] = undefined;
+    void pending.then(() => whenWritable.call(this, next));
+  };
   // A handler of our own: smtp-server dispatches it like its own (greeting, TLS-upgrade checks).
   proto.handler_EXPN = function expn(this: ConnectionInternals, _command, callback) {
     this.send(...wire(replies.notImplemented('EXPN')));
     callback();
   };
   const onCommand = proto._onCommand;
-  proto._onCommand = function (this: ConnectionInternals, command, callback) {
-    const name = (command || '').toString().split(' ').shift()?.toUpperCase();
+  const handle = function (this: ConnectionInternals, command: Buffer | string, callback?: () => void) {
+    const name = (command || '').toString().split(' ').shift()?.toUpperCase() ?? '';
     // Only a fresh command line (not a SASL continuation) in a session that is ready and plain.
-    const tlsFirst =
-      name === 'AUTH' &&
-      this.session[AUTH_NEEDS_TLS] === true &&
-      !this.secure &&
-      this._ready &&
-      !this._upgrading &&
-      !this._nextHandler &&
-      !this._server._closeTimeout;
+    const fresh = this._ready && !this._upgrading && !this._nextHandler && !this._server._closeTimeout;
+    const tlsFirst = fresh && name === 'AUTH' && this.session[AUTH_NEEDS_TLS] === true && !this.secure;
     if (!tlsFirst) return onCommand.call(this, command, callback);
     this.send(...wire(replies.tlsRequired()));
     this._whenWritable(callback ?? (() => undefined));
+  };
+  proto._onCommand = function (this: ConnectionInternals, command, callback) {
+    const guard = this.session[COMMAND_GUARD];
+    const fresh =
+      this._ready && !this._upgrading && !this._nextHandler && !this._server._closeTimeout && !this._closing;
+    if (!guard || !fresh) return handle.call(this, command, callback);
+    const name = (command || '').toString().split(' ').shift()?.toUpperCase() ?? '';
+    // AUTH before STARTTLS is answered 530 above, not "unrecognised".
+    const unknown = !this._isSupported(name) && !(name === 'AUTH' && this.session[AUTH_NEEDS_TLS] === true);
+    const verdict = guard.command(name, unknown);
+    const go = () => {
+      if (this._closing) return; // the client left (or the session was closed) meanwhile
+      // 421 makes smtp-server close the connection after sending it.
+      if (verdict.close) return this.send(...wire(verdict.close));
+      handle.call(this, command, callback);
+    };
+    if (verdict.delayMs > 0) setTimeout(go, verdict.delayMs);
+    else go();
   };
 }

@@ -92,3 +92,38 @@ export const DEFAULT_DNS_CACHE_SECONDS = 60;
 
 /** How often a frontend re-reads its TLS certificate (file or Secrets Manager) to pick up a rotation. */
 export const DEFAULT_TLS_RELOAD_SECONDS = 300;
+
+/**
+ * Abuse limits of the public SMTP listeners (README "Security"); trusted networks and the internal
+ * listener are exempt. Counted cluster-wide where the attack is (AUTH failures, sessions and the
+ * MX rates per client address), per session otherwise. A count of 0 turns that limit off.
+ */
+export const DEFAULT_ABUSE_LIMITS = {
+  /** Failed AUTH attempts per client address, then 454 4.7.0 until the window ends. */
+  authFailuresPerAddress: 20,
+  /** Failed AUTH attempts per user name (existing or not), then 454 4.7.0 until the window ends. */
+  authFailuresPerAccount: 10,
+  authFailureWindowSeconds: 900,
+  /** Concurrent SMTP sessions per client address on all frontends together, then 421 4.7.0 at connect. */
+  sessionsPerAddress: 20,
+  /** Unauthenticated MX transactions (MAIL FROM) and recipients per client address per window. */
+  messagesPerAddress: 1000,
+  recipientsPerAddress: 5000,
+  rateWindowSeconds: 3600,
+  /** Per session: invalid recipients (unknown user, relay denied), then 421 4.7.0 and close. */
+  invalidRecipientsPerSession: 20,
+  /** Per session: unknown or bad commands (500, 501, 503, 504), then 421 4.7.0 (smtp-server closes at its 10th unknown one by itself). */
+  badCommandsPerSession: 8,
+  /** Per session: commands in all, and its length; then 421 4.7.0 and close. */
+  commandsPerSession: 2000,
+  sessionSeconds: 1800,
+  /** Tarpit: the n-th error reply of a session waits (n-1) × step ms, at most max ms. */
+  tarpitStepMs: 1000,
+  tarpitMaxMs: 5000,
+} as const;
+
+/**
+ * A frontend's entry in ClientSessions lives this long unless refreshed (it refreshes its open
+ * sessions every third of it), so the sessions of a killed frontend stop counting within a minute.
+ */
+export const CLIENT_SESSION_TTL_MS = 60_000;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ABUSE_LIMITS } from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
-import { parseFrontendConfig } from './frontend-config.ts';
+import { abuseLimits, parseFrontendConfig } from './frontend-config.ts';
 
 describe('frontend config', () => {
   it('has working defaults above port 1024', () => {
@@ -41,6 +42,30 @@ describe('frontend config', () => {
   it('wants a TLS certificate and key together', () => {
     expect(() => parseFrontendConfig({ [ENV.tlsCert]: '/x.pem' })).toThrow(
       /STRATO_TLS_CERT and STRATO_TLS_KEY/,
+    );
+  });
+
+  it('has every abuse limit with its default, each settable (0 = off) by its variable', () => {
+    expect(abuseLimits(parseFrontendConfig({}))).toEqual(DEFAULT_ABUSE_LIMITS);
+    const set = abuseLimits(
+      parseFrontendConfig({
+        [ENV.sessionsPerAddress]: '0',
+        [ENV.authFailuresPerAccount]: '3',
+        [ENV.tarpitStepMs]: '250',
+        [ENV.badCommandsPerSession]: '9',
+      }),
+    );
+    expect(set).toMatchObject({
+      sessionsPerAddress: 0,
+      authFailuresPerAccount: 3,
+      tarpitStepMs: 250,
+      badCommandsPerSession: 9,
+    });
+    expect(() => parseFrontendConfig({ [ENV.badCommandsPerSession]: '10' })).toThrow(
+      /STRATO_SESSION_BAD_COMMANDS: at most 9/,
+    );
+    expect(() => parseFrontendConfig({ [ENV.authFailureWindowSeconds]: '0' })).toThrow(
+      /STRATO_AUTH_FAILURE_WINDOW_SECONDS/,
     );
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  DEFAULT_ABUSE_LIMITS,
   DEFAULT_DATA_DIR,
   DEFAULT_FRONTEND_GROUP,
   DEFAULT_HOSTNAME,
@@ -20,7 +21,29 @@ import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { bool, csv, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
+const count = z.coerce.number().int().min(0);
+const L = DEFAULT_ABUSE_LIMITS;
+
+/** Abuse limits (README "Security"); a count of 0 turns that limit off. */
+const limits = {
+  authFailuresPerAddress: count.default(L.authFailuresPerAddress),
+  authFailuresPerAccount: count.default(L.authFailuresPerAccount),
+  authFailureWindowSeconds: positiveInt.default(L.authFailureWindowSeconds),
+  sessionsPerAddress: count.default(L.sessionsPerAddress),
+  messagesPerAddress: count.default(L.messagesPerAddress),
+  recipientsPerAddress: count.default(L.recipientsPerAddress),
+  rateWindowSeconds: positiveInt.default(L.rateWindowSeconds),
+  invalidRecipientsPerSession: count.default(L.invalidRecipientsPerSession),
+  // smtp-server closes a session at its 10th unknown command by itself (with its own text).
+  badCommandsPerSession: count.max(9, 'at most 9').default(L.badCommandsPerSession),
+  commandsPerSession: count.default(L.commandsPerSession),
+  sessionSeconds: count.default(L.sessionSeconds),
+  tarpitStepMs: count.default(L.tarpitStepMs),
+  tarpitMaxMs: count.default(L.tarpitMaxMs),
+};
+
 const schema = z.object({
+  ...limits,
   dataDir: z.string().default(DEFAULT_DATA_DIR),
   hostname: z.string().min(1).default(DEFAULT_HOSTNAME),
   logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
@@ -73,6 +96,16 @@ const schema = z.object({
 
 export type FrontendConfig = z.output<typeof schema>;
 
+/** The abuse-limit part of the frontend config. */
+export type AbuseLimits = Pick<FrontendConfig, keyof typeof limits>;
+
+/** The abuse limits out of a frontend config. */
+export function abuseLimits(config: FrontendConfig): AbuseLimits {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(limits)) out[key] = config[key as keyof AbuseLimits];
+  return out as unknown as AbuseLimits;
+}
+
 const names = {
   dataDir: ENV.dataDir,
   hostname: ENV.hostname,
@@ -98,6 +131,19 @@ const names = {
   socketTimeoutMs: ENV.socketTimeoutMs,
   closeTimeoutMs: ENV.closeTimeoutMs,
   healthPort: ENV.healthPort,
+  authFailuresPerAddress: ENV.authFailuresPerAddress,
+  authFailuresPerAccount: ENV.authFailuresPerAccount,
+  authFailureWindowSeconds: ENV.authFailureWindowSeconds,
+  sessionsPerAddress: ENV.sessionsPerAddress,
+  messagesPerAddress: ENV.messagesPerAddress,
+  recipientsPerAddress: ENV.recipientsPerAddress,
+  rateWindowSeconds: ENV.rateWindowSeconds,
+  invalidRecipientsPerSession: ENV.invalidRecipientsPerSession,
+  badCommandsPerSession: ENV.badCommandsPerSession,
+  commandsPerSession: ENV.commandsPerSession,
+  sessionSeconds: ENV.sessionSeconds,
+  tarpitStepMs: ENV.tarpitStepMs,
+  tarpitMaxMs: ENV.tarpitMaxMs,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
   channelSecret: ENV.channelSecret,

@@ -1,7 +1,8 @@
 /**
  * SMTP AUTH (PLAIN/LOGIN) use case: the user name is the account's address (normalised), the
- * password is checked with scrypt, and disabled accounts cannot log in. Unknown users cost a
- * scrypt run too, so timing does not reveal which addresses exist. Wrong credentials answer
+ * password is checked with scrypt, and disabled accounts cannot log in. Unknown users (and names
+ * that are no address at all) cost a scrypt run too, so timing does not reveal which addresses
+ * exist. Wrong credentials answer
  * 535 5.7.8; a directory fault answers 451 4.3.0 — both as values, never as throws.
  */
 
@@ -29,23 +30,26 @@ function decoy(): Promise<string> {
   return decoyHash;
 }
 
+/** 535 after the same scrypt work a real account costs: every refusal takes as long. */
+async function refuseAfterDecoy(password: string): Promise<AuthResult> {
+  await verifyPassword(password, await decoy());
+  return { ok: false, reply: replies.authFailed() };
+}
+
 export async function authenticate(
   deps: { readonly directory: DirectoryReader; readonly logger: Logger },
   req: AuthRequest,
 ): Promise<AuthResult> {
   const parsed = parseAddress(req.username);
-  if (!parsed.ok) return { ok: false, reply: replies.authFailed() };
+  if (!parsed.ok) return refuseAfterDecoy(req.password);
   const address = parsed.value.address;
   if (req.authzid) {
     const as = parseAddress(req.authzid);
-    if (!as.ok || as.value.address !== address) return { ok: false, reply: replies.authFailed() };
+    if (!as.ok || as.value.address !== address) return refuseAfterDecoy(req.password);
   }
   try {
     const account = await deps.directory.getAccount(address);
-    if (!account) {
-      await verifyPassword(req.password, await decoy());
-      return { ok: false, reply: replies.authFailed() };
-    }
+    if (!account) return await refuseAfterDecoy(req.password);
     if (!(await verifyPassword(req.password, account.passwordHash))) {
       return { ok: false, reply: replies.authFailed() };
     }

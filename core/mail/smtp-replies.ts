@@ -69,6 +69,25 @@ export const replies = {
     ),
   mailOutSize: (user: string, limit: number) =>
     r(552, '5.3.4', `<${user}>: message size exceeds the sender's MaxMailOutSize of ${limit} bytes`),
+  // Abuse limits of the public listeners (README "Security"): each reply names its limit.
+  authLocked: (scope: 'address' | 'account', limit: number, seconds: number) =>
+    r(
+      454,
+      '4.7.0',
+      `Too many failed authentication attempts for this ${scope} (limit ${limit} per ${seconds} seconds), try again later`,
+    ),
+  tooManySessions: (limit: number) =>
+    r(421, '4.7.0', `Too many concurrent sessions from your address (limit ${limit}), try again later`),
+  addressRate: (what: 'messages' | 'recipients', limit: number, seconds: number) =>
+    r(
+      450,
+      '4.7.1',
+      `Too many ${what} from your address (limit ${limit} per ${seconds} seconds), try again later`,
+    ),
+  sessionLimit: (what: string, limit: number) =>
+    r(421, '4.7.0', `Too many ${what} in this session (limit ${limit}), closing connection`),
+  sessionTooLong: (seconds: number) =>
+    r(421, '4.7.0', `Session longer than ${seconds} seconds (the limit), closing connection`),
   // Rules: a Reject action (cluster rules at DATA, account rules at delivery) and SRS addresses.
   rejectedByRule: (text: string) => r(550, '5.7.1', text),
   badSrsAddress: (address: string, reason: string) =>

@@ -6,6 +6,7 @@
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeasesAdmin } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
+import type { ClientSessions } from './client-sessions.ts';
 import type { ClusterControl } from './cluster-control.ts';
 import type { Counters } from './counters.ts';
 import type { DirectoryAdmin } from './directory.ts';
@@ -32,6 +33,8 @@ export interface Storage {
   /** Account leases, with the operator's force-release. */
   readonly leases: AccountLeasesAdmin;
   readonly counters: Counters;
+  /** SMTP sessions open now per client address, across all frontends (the per-address cap). */
+  readonly clientSessions: ClientSessions;
   readonly mailboxes: MailboxStore;
   readonly backends: BackendRegistry;
   /** Queue-processing settings changed at runtime, and the frontends' heartbeats. */

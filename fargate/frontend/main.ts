@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
-import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { abuseLimits, type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
 import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
@@ -125,6 +125,8 @@ function smtpListeners(
     rulesHopLimit: config.rulesHopLimit,
     allowIpLiteralRecipients: config.allowIpLiteralRecipients,
     ...(config.postmaster ? { postmaster: config.postmaster } : {}),
+    limits: abuseLimits(config),
+    clientSessions: storage.clientSessions,
     stopping: () => lifecycle.stopping,
     history,
   });

@@ -5,16 +5,24 @@
  * backends' generated mail. `listen` rejects if any port cannot be bound (and closes the others); `close`
  * stops accepting, answers 421 to sessions that are not in the middle of a message, lets
  * messages in flight finish, and force-closes whatever is left after closeTimeoutMs.
+ * While listening, a sweep every second ends guarded sessions older than the session limit
+ * (421 4.7.0; one in the middle of our DATA handling is left to finish first), which catches
+ * idle and trickling sessions that send no command; and this frontend's open sessions are kept
+ * alive in the cluster-wide ClientSessions (open-sessions.ts).
  */
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { smtpReply } from '../../adapters/net/smtp-errors.ts';
 import type { FrontendConfig } from '../../core/config/frontend-config.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
+import type { ClientSessions } from '../../core/ports/client-sessions.ts';
+import type { Logger } from '../../core/ports/logger.ts';
 import { smtpProtocolLogger, wantsProtocolLog } from '../../runtime/logger.ts';
 import type { TlsMaterial } from '../../runtime/tls.ts';
+import { OpenSessions } from './open-sessions.ts';
 import { type ListenerName, type ListenerRole, type SessionDeps, sessionHandlers } from './smtp-session.ts';
+import { guardOf } from './stages/limits.ts';
 
 export interface Listener {
   readonly role: ListenerRole;
@@ -47,16 +55,21 @@ interface ConnectionState {
   _dataStream: unknown;
   _handlerPending: boolean;
   _closing: boolean;
+  session: SMTPServerSession;
   send(code: number, data?: string): void;
 }
 
-type ListenerDeps = SessionDeps & { readonly pinoLogger?: pino.Logger };
+type ListenerDeps = Omit<SessionDeps, 'openSessions'> & {
+  readonly pinoLogger?: pino.Logger;
+  /** The cluster-wide store behind the per-address session cap. */
+  readonly clientSessions: ClientSessions;
+};
 
 /** smtp-server's options for one listener: the role decides TLS mode and AUTH. */
 function listenerOptions(
   config: FrontendConfig,
   tls: TlsMaterial,
-  deps: ListenerDeps,
+  deps: SessionDeps,
   role: ListenerRole,
   protocolLog: SMTPServerOptions['logger'],
 ): SMTPServerOptions {
@@ -108,6 +121,27 @@ function sweepIdle(listeners: readonly Listener[]): void {
         // 421 makes smtp-server close the connection after sending it.
         conn.send(421, smtpReply(replies.shuttingDown()).message);
       }
+    }
+  }
+}
+
+/** End guarded sessions past their length limit (not while our DATA handler is working). */
+function sweepExpired(listeners: readonly Listener[], now: number, logger: Logger): void {
+  for (const { server, role } of listeners) {
+    for (const conn of server.connections as Set<unknown> as Set<ConnectionState>) {
+      if (conn._closing || conn._handlerPending) continue;
+      const reply = guardOf(conn.session)?.expired(now);
+      if (!reply) continue;
+      logger.info({
+        event: 'smtp.session_limit',
+        listener: role.name,
+        sid: conn.session.id,
+        ip: conn.session.remoteAddress,
+        limit: 'duration',
+        code: reply.code,
+        enhanced: reply.enhanced,
+      });
+      conn.send(reply.code, smtpReply(reply).message);
     }
   }
 }
@@ -166,10 +200,12 @@ export function createSmtpListeners(
   const protocolLog =
     deps.pinoLogger && wantsProtocolLog(config.logLevel) ? smtpProtocolLogger(deps.pinoLogger) : false;
 
+  const openSessions = new OpenSessions(deps.clientSessions, deps.logger);
+  const sessionDeps: SessionDeps = { ...deps, openSessions };
   const names = (Object.keys(ROLES) as ListenerName[]).filter((name) => ports[name] !== undefined);
   const listeners: Listener[] = names.map((name) => {
     const role = ROLES[name];
-    const server = new SMTPServer(listenerOptions(config, tls, deps, role, protocolLog));
+    const server = new SMTPServer(listenerOptions(config, tls, sessionDeps, role, protocolLog));
     // Client socket errors (resets, TLS failures) are routine; an 'error' without a listener would crash.
     server.on('error', (err: Error & { code?: string }) =>
       deps.logger.debug({ event: 'smtp.socket_error', listener: name, code: err.code, err: err.message }),
@@ -177,10 +213,21 @@ export function createSmtpListeners(
     return { role, server, port: ports[name]! };
   });
 
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     listeners,
-    listen: () => listenAll(listeners, config.listenHost),
-    close: () => closeAll(listeners),
+    async listen() {
+      const bound = await listenAll(listeners, config.listenHost);
+      openSessions.start();
+      sweeper = setInterval(() => sweepExpired(listeners, deps.clock.now(), deps.logger), 1000);
+      sweeper.unref();
+      return bound;
+    },
+    async close() {
+      clearInterval(sweeper);
+      await closeAll(listeners);
+      openSessions.stop();
+    },
     sessions: () => listeners.reduce((n, l) => n + (l.server.connections as Set<unknown>).size, 0),
     updateTls: (tls) => {
       for (const { server } of listeners) server.updateSecureContext({ key: tls.key, cert: tls.cert });

@@ -1,7 +1,7 @@
 /**
  * smtp-server protocol callbacks for one listener, wired in SMTP order: one module per stage in
  * stages/ — connect and STARTTLS (connect.ts), AUTH (auth.ts), MAIL FROM (mail-from.ts), RCPT TO
- * (rcpt-to.ts), DATA (data.ts). Each is a thin adapter that turns smtp-server's session into
+ * (rcpt-to.ts), DATA (data.ts), and the abuse limits they share (limits.ts). Each is a thin adapter that turns smtp-server's session into
  * core/intake's SessionFacts, calls the use case and maps every Reply through
  * adapters/net/smtp-errors.ts. An authenticated sender's limits (MaxMailOutSize, MailOutFlow) are
  * read at MAIL FROM and carried to DATA in the transaction; the cluster rules run inside
@@ -9,7 +9,7 @@
  * drained (acceptMessage drains it on every path, and so do the DATA stage's guards).
  */
 import { authStage } from './stages/auth.ts';
-import { connectStage, secureStage } from './stages/connect.ts';
+import { closeStage, connectStage, secureStage } from './stages/connect.ts';
 import { dataStage } from './stages/data.ts';
 import { mailFromStage } from './stages/mail-from.ts';
 import { rcptToStage } from './stages/rcpt-to.ts';
@@ -31,5 +31,6 @@ export function sessionHandlers(deps: SessionDeps, role: ListenerRole): Handlers
     onMailFrom: mailFromStage(ctx),
     onRcptTo: rcptToStage(ctx),
     onData: dataStage(ctx),
+    onClose: closeStage(ctx),
   };
 }

@@ -99,6 +99,12 @@ export async function startCluster(opts: {
     [ENV.logLevel]: 'warn',
     [ENV.seedDemo]: 'true',
     [ENV.lmtpBasePort]: String(lmtpBase),
+    // The benchmark is one client address sending thousands of messages: the per-address abuse
+    // limits (README "Security") would measure themselves, so they are off here.
+    [ENV.messagesPerAddress]: '0',
+    [ENV.recipientsPerAddress]: '0',
+    [ENV.sessionsPerAddress]: '0',
+    [ENV.commandsPerSession]: '0',
     ...opts.env,
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);

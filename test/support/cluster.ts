@@ -138,6 +138,10 @@ export async function startProcess(opts: {
       STRATO_LMTP_PORT: String(lmtpBase),
       // Intake tests read accepted mail back from the queue; delivery tests turn processing on.
       STRATO_QUEUE_PROCESSING: 'false',
+      // The tarpit before error replies (seconds by default) is tested on its own in
+      // e2e-intake/abuse-limits.test.ts; elsewhere a test's refused recipients need not wait.
+      STRATO_TARPIT_STEP_MS: '10',
+      STRATO_TARPIT_MAX_MS: '50',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

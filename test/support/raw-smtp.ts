@@ -27,12 +27,17 @@ export class RawSmtp {
     this.attach(socket);
   }
 
-  static connect(port: number, opts: { host?: string; tls?: boolean } = {}): Promise<RawSmtp> {
+  /** `localAddress` picks the client address (e.g. 127.0.0.7: all of 127/8 is loopback on Linux). */
+  static connect(
+    port: number,
+    opts: { host?: string; tls?: boolean; localAddress?: string } = {},
+  ): Promise<RawSmtp> {
     const host = opts.host ?? '127.0.0.1';
+    const from = opts.localAddress ? { localAddress: opts.localAddress } : {};
     return new Promise((resolve, reject) => {
       const socket: Socket = opts.tls
-        ? tlsConnect({ port, host, rejectUnauthorized: false }, () => resolve(new RawSmtp(socket)))
-        : netConnect({ port, host }, () => resolve(new RawSmtp(socket)));
+        ? tlsConnect({ port, host, rejectUnauthorized: false, ...from }, () => resolve(new RawSmtp(socket)))
+        : netConnect({ port, host, ...from }, () => resolve(new RawSmtp(socket)));
       socket.once('error', reject);
     });
   }

@@ -1,5 +1,8 @@
 /**
- * Connect and STARTTLS. A new session is logged and, once shutdown began, refused with 421.
+ * Connect, STARTTLS and close. A new session is logged and, once shutdown began, refused with 421.
+ * A guarded session (public listener, untrusted address; see limits.ts) gets its SessionGuard and
+ * is counted in ClientSessions: over the per-address cap it is refused with 421 4.7.0; its entry
+ * goes at close.
  * Submission offers AUTH only under TLS: AUTH is hidden (not advertised, answered 5xx) until the
  * session is secure, then the listener's own list applies again; AUTH before that is answered
  * 530 5.7.0 (see AUTH_NEEDS_TLS). Neither stage can fail.
@@ -7,9 +10,11 @@
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { AUTH_NEEDS_TLS } from '../../../adapters/net/smtp-replies-shim.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { closeClientSession, installSessionGuard, isGuarded, openClientSession } from './limits.ts';
 import type { Handlers, SessionContext } from './session-context.ts';
 
-export function connectStage({ deps, role, log }: SessionContext): Handlers['onConnect'] {
+export function connectStage(ctx: SessionContext): Handlers['onConnect'] {
+  const { deps, role, log } = ctx;
   return (session, callback) => {
     log.info({ event: 'smtp.connect', sid: session.id, ip: session.remoteAddress, port: session.localPort });
     if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
@@ -17,6 +22,17 @@ export function connectStage({ deps, role, log }: SessionContext): Handlers['onC
       session.disabledCommands = ['AUTH'];
       (session as { [AUTH_NEEDS_TLS]?: boolean })[AUTH_NEEDS_TLS] = true;
     }
+    if (!isGuarded(ctx, session)) return callback();
+    installSessionGuard(ctx, session);
+    void openClientSession(ctx, session).then((refused) =>
+      callback(refused ? smtpError(refused) : undefined),
+    );
+  };
+}
+
+export function closeStage(ctx: SessionContext): Handlers['onClose'] {
+  return (session, callback) => {
+    closeClientSession(ctx, session);
     callback();
   };
 }

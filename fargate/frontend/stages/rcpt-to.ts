@@ -3,11 +3,18 @@
  * state, inbound flow, relay rights, the declared SIZE against the account's limit) and adds it
  * to the transaction. Without an open transaction it answers 451 4.3.0. A refusal answers its
  * reply and is logged; a directory or counter fault answers 451 4.3.0 and is logged.
+ * In a guarded session an invalid recipient (no such user, relay denied, bad address) waits the
+ * session's tarpit delay before its reply, and past the session's limit is answered 421 4.7.0
+ * (the session closes); on MX an unauthenticated client's accepted recipients count against its
+ * address's recipient rate (450 4.7.1 past it).
  */
 import type { SMTPServerAddress, SMTPServerEnvelope } from 'smtp-server';
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
-import { checkRecipient } from '../../../core/intake/envelope-checks.ts';
+import { consumeAddressRate } from '../../../core/intake/address-rates.ts';
+import { checkRecipient, type RecipientCheck } from '../../../core/intake/envelope-checks.ts';
+import { isInvalidRecipient } from '../../../core/intake/session-guard.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { guardOf, isGuarded, logSessionLimit, tarpit } from './limits.ts';
 import { sizeArg } from './mail-from.ts';
 import { type Handlers, type SessionContext, sessionFacts } from './session-context.ts';
 
@@ -43,14 +50,26 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
     const tx = ctx.transactions.get(session.envelope);
     if (!tx) return callback(smtpError(replies.localError()));
     const request = recipientRequest(address, session.envelope);
-    checkRecipient(checks, sessionFacts(session, role), request).then(
-      (check) => {
-        if (!check.ok) {
-          ctx.rejected(session, 'RCPT', check.reply, { rcpt: address.address });
-          return callback(smtpError(check.reply));
+    const facts = sessionFacts(session, role);
+    const check = async (): Promise<RecipientCheck> => {
+      const result = await checkRecipient(checks, facts, request);
+      if (!result.ok || role.name !== 'mx' || facts.authUser || !isGuarded(ctx, session)) return result;
+      const rate = await consumeAddressRate(deps.storage.counters, deps.limits, 'recipients', facts.ip);
+      return rate ? { ok: false, reply: rate } : result;
+    };
+    check().then(
+      (result) => {
+        if (result.ok) {
+          tx.recipients.set(address.address.toLowerCase(), result.recipient);
+          return callback();
         }
-        tx.recipients.set(address.address.toLowerCase(), check.recipient);
-        callback();
+        ctx.rejected(session, 'RCPT', result.reply, { rcpt: address.address });
+        const guard = isInvalidRecipient(result.reply) ? guardOf(session) : undefined;
+        if (!guard) return callback(smtpError(result.reply));
+        const verdict = guard.invalidRecipient();
+        if (verdict.close) logSessionLimit(ctx, session, 'invalid-recipients', verdict.close);
+        // A 421 makes smtp-server close the session once it is sent.
+        tarpit(verdict.delayMs, () => callback(smtpError(verdict.close ?? result.reply)));
       },
       (err) => callback(ctx.fault(session, 'RCPT', err)),
     );

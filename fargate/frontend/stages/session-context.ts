@@ -6,6 +6,7 @@
  */
 import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { type SmtpServerError, smtpError } from '../../../adapters/net/smtp-errors.ts';
+import type { AbuseLimits } from '../../../core/config/frontend-config.ts';
 import type { AcceptedRecipient, SessionFacts } from '../../../core/intake/envelope-checks.ts';
 import type { SenderBinding } from '../../../core/intake/sender-binding.ts';
 import type { SenderLimits } from '../../../core/intake/sender-limits.ts';
@@ -16,6 +17,7 @@ import type { Clock } from '../../../core/ports/clock.ts';
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
 import type { HistoryRecorder } from '../../../core/util/history-recorder.ts';
+import type { OpenSessions } from '../open-sessions.ts';
 
 /** The public listeners, and `internal`: plain SMTP for the backends' generated mail (optional). */
 export type ListenerName = 'mx' | 'submission' | 'smtps' | 'internal';
@@ -47,6 +49,10 @@ export interface SessionDeps {
   readonly postmaster?: string;
   /** Received headers before cluster rules stop generating mail (default: DEFAULT_RULES_HOP_LIMIT). */
   readonly rulesHopLimit?: number;
+  /** Abuse limits of the public listeners (README "Security"). */
+  readonly limits: AbuseLimits;
+  /** This frontend's sessions in the cluster-wide ClientSessions (the per-address cap). */
+  readonly openSessions: OpenSessions;
   /** True once shutdown began: new sessions and transactions get 421. */
   readonly stopping: () => boolean;
   /** Message history (best-effort): intake records each accepted message. */
@@ -66,7 +72,10 @@ export interface Transaction {
 }
 
 export type Handlers = Required<
-  Pick<SMTPServerOptions, 'onConnect' | 'onSecure' | 'onAuth' | 'onMailFrom' | 'onRcptTo' | 'onData'>
+  Pick<
+    SMTPServerOptions,
+    'onConnect' | 'onSecure' | 'onAuth' | 'onMailFrom' | 'onRcptTo' | 'onData' | 'onClose'
+  >
 >;
 
 export interface SessionContext {
