@@ -89,3 +89,13 @@ export const DEFAULT_RETRY = {
 /** DNS: how long one query may take (per try; two tries) and how long answers are remembered. */
 export const DEFAULT_DNS_TIMEOUT_MS = 5000;
 export const DEFAULT_DNS_CACHE_SECONDS = 60;
+
+/**
+ * Inbound authentication on the MX port (STRATO_INBOUND_AUTH, STRATO_DMARC_REJECT, STRATO_SPF_FAIL):
+ * verified by default; a DMARC p=reject failure is refused (550 5.7.1), an SPF fail only marked.
+ */
+export const DEFAULT_INBOUND_AUTH = true;
+export const AUTH_POLICY_ACTIONS = ['reject', 'mark'] as const;
+export type AuthPolicyAction = (typeof AUTH_POLICY_ACTIONS)[number];
+export const DEFAULT_DMARC_REJECT: AuthPolicyAction = 'reject';
+export const DEFAULT_SPF_FAIL: AuthPolicyAction = 'mark';
