@@ -1,11 +1,13 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
- * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields,
+ * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields
+ * (and Authentication-Results fields claiming our authserv-id, auth-results-filter.ts),
  * counts bytes and Received hops, and notes the Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
  * section, for the Message-ID). When the size limit or the hop limit is crossed it fails
  * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { AuthResultsFilter } from './auth-results-filter.ts';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
@@ -33,6 +35,8 @@ export interface IntakeBodyOptions {
   readonly maxBytes: number;
   /** More Received headers than this in the incoming message is a loop. */
   readonly maxHops: number;
+  /** Remove incoming Authentication-Results fields that claim this authserv-id. */
+  readonly authservId?: string;
 }
 
 export class IntakeBodyStream extends Transform {
@@ -45,9 +49,23 @@ export class IntakeBodyStream extends Transform {
   private readonly hops = new ReceivedHopCounter();
   private readonly sniffer = new MessageIdSniffer();
   private headerSent = false;
+  private readonly authResults: AuthResultsFilter | undefined;
 
   constructor(private readonly opts: IntakeBodyOptions) {
     super();
+    this.authResults = opts.authservId ? new AuthResultsFilter(opts.authservId) : undefined;
+  }
+
+  /** Both header filters over normalised bytes (Return-Path, then our authserv-id's results). */
+  private filterHeaders(chunk: Buffer): Buffer {
+    const out = this.returnPath.push(chunk);
+    return this.authResults ? this.authResults.push(out) : out;
+  }
+
+  private flushFilters(tail: Buffer): Buffer {
+    const rest = Buffer.concat([this.returnPath.push(tail), this.returnPath.flush()]);
+    if (!this.authResults) return rest;
+    return Buffer.concat([this.authResults.push(rest), this.authResults.flush()]);
   }
 
   get receivedHops(): number {
@@ -85,12 +103,11 @@ export class IntakeBodyStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    callback(this.pass(this.returnPath.push(this.normalizer.push(chunk))));
+    callback(this.pass(this.filterHeaders(this.normalizer.push(chunk))));
   }
 
   override _flush(callback: TransformCallback): void {
-    const tail = this.returnPath.push(this.normalizer.flush());
-    const error = this.pass(Buffer.concat([tail, this.returnPath.flush()]));
+    const error = this.pass(this.flushFilters(this.normalizer.flush()));
     if (!error) this.sendHeader(); // an empty message still gets its trace header
     callback(error);
   }

@@ -28,6 +28,8 @@ export interface StoreRequest {
   readonly maxMessageSize: number;
   /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
   readonly sender?: SenderLimits;
+  /** Our authserv-id: incoming Authentication-Results fields claiming it are removed. */
+  readonly authservId?: string;
 }
 
 export interface StoreFailure {
@@ -77,7 +79,12 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     ...(req.recipients.length === 1 ? { recipient: req.recipients[0]!.original } : {}),
     date: new Date(now),
   });
-  return new IntakeBodyStream({ header, maxBytes: limits.threshold, maxHops: MAX_RECEIVED_HOPS });
+  return new IntakeBodyStream({
+    header,
+    maxBytes: limits.threshold,
+    maxHops: MAX_RECEIVED_HOPS,
+    ...(req.authservId ? { authservId: req.authservId } : {}),
+  });
 }
 
 /** 552: the sender's MaxMailOutSize when it was the limit, else the cluster's or a recipient's. */

@@ -2,14 +2,17 @@
  * Connect and STARTTLS. A new session is logged and, once shutdown began, refused with 421.
  * Submission offers AUTH only under TLS: AUTH is hidden (not advertised, answered 5xx) until the
  * session is secure, then the listener's own list applies again; AUTH before that is answered
- * 530 5.7.0 (see AUTH_NEEDS_TLS). Neither stage can fail.
+ * 530 5.7.0 (see AUTH_NEEDS_TLS). On the MX port an optional DNSBL check may refuse the client
+ * (dnsbl-gate.ts). Neither stage can fail.
  */
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { AUTH_NEEDS_TLS } from '../../../adapters/net/smtp-replies-shim.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { dnsblApplies, dnsblGate } from './dnsbl-gate.ts';
 import type { Handlers, SessionContext } from './session-context.ts';
 
-export function connectStage({ deps, role, log }: SessionContext): Handlers['onConnect'] {
+export function connectStage(ctx: SessionContext): Handlers['onConnect'] {
+  const { deps, role, log } = ctx;
   return (session, callback) => {
     log.info({ event: 'smtp.connect', sid: session.id, ip: session.remoteAddress, port: session.localPort });
     if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
@@ -17,6 +20,7 @@ export function connectStage({ deps, role, log }: SessionContext): Handlers['onC
       session.disabledCommands = ['AUTH'];
       (session as { [AUTH_NEEDS_TLS]?: boolean })[AUTH_NEEDS_TLS] = true;
     }
+    if (dnsblApplies(ctx, session)) return dnsblGate(ctx, session, callback);
     callback();
   };
 }

@@ -1,7 +1,7 @@
 /**
  * DATA: without an accepted recipient answers 554 (no valid recipients) and drains the stream;
- * else hands the stream to core/intake's acceptMessage (store the body durably → cluster rules →
- * enqueue) and answers 250 with the queue id only once it resolved ok. A refusal answers its reply
+ * else hands the stream to core/intake's acceptMessage (store the body durably → on the MX port
+ * SPF/DKIM/DMARC/ARC, verifiesAuth → cluster rules → enqueue) and answers 250 with the queue id only once it resolved ok. A refusal answers its reply
  * and is logged as smtp.rejected, a storage or queue failure as smtp.storage_failed; a handler
  * fault drains the stream, answers 451 4.3.0 and is logged. acceptMessage drains on every path.
  */
@@ -28,6 +28,7 @@ function acceptDeps({ deps, log }: SessionContext): AcceptDeps {
     logger: log,
     counters: storage.counters,
     ...(deps.history ? { history: deps.history } : {}),
+    ...(deps.inboundAuth ? { inboundAuth: deps.inboundAuth } : {}),
     clusterRules: {
       store: storage.rules,
       autoReplies: storage.autoReplies,
@@ -63,7 +64,15 @@ function acceptRequest(
     ...(dsn?.envid ? { envid: dsn.envid } : {}),
     ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),
     ...(envelope.bodyType ? { bodyType: envelope.bodyType === '8bitmime' ? '8BITMIME' : '7BIT' } : {}),
+    ...(ctx.deps.authservId ? { authservId: ctx.deps.authservId } : {}),
+    ...(verifiesAuth(ctx, facts, tx) ? { verifyAuth: true } : {}),
   };
+}
+
+/** SPF/DKIM/DMARC/ARC run on the MX port for mail from outside: not AUTH, not trusted, not generated. */
+function verifiesAuth({ deps, role }: SessionContext, facts: SessionFacts, tx: Transaction): boolean {
+  if (role.name !== 'mx' || !deps.inboundAuth) return false;
+  return facts.authUser === undefined && tx.generatedId === undefined && !deps.trustedNetworks.contains(facts.ip);
 }
 
 /** Log the result; the reply to send (250 with the queue id only when accepted). */
