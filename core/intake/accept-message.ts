@@ -24,8 +24,8 @@ import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts'
 import { newQueueId } from '../util/ids.ts';
 import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
 import type { AcceptedRecipient } from './envelope-checks.ts';
-import { consumeMailOut } from './sender-limits.ts';
 import type { InboundAuthDeps } from './inbound-auth.ts';
+import { consumeMailOut } from './sender-limits.ts';
 import { type StoreRequest, storeBody } from './store-body.ts';
 import { verifyStored } from './verify-stored.ts';
 
@@ -246,7 +246,13 @@ function accepted(job: QueueJob, decision: Enqueue): AcceptResult {
 }
 
 /** Step 1b (MX): verify the stored body and swap it for its copy with our Authentication-Results. */
-async function verifyIfAsked(deps: AcceptDeps, req: AcceptRequest, queueId: string, ref: BodyRef, log: Logger) {
+async function verifyIfAsked(
+  deps: AcceptDeps,
+  req: AcceptRequest,
+  queueId: string,
+  ref: BodyRef,
+  log: Logger,
+) {
   if (!req.verifyAuth || !deps.inboundAuth) return { ok: true as const, ref };
   const { session } = req;
   const request = { ip: session.ip, helo: session.helo, mailFrom: req.mailFrom };

@@ -23,7 +23,11 @@ type FieldState = 'keep' | 'drop' | 'held';
  * The verdict on a field from its first bytes (`text` as latin1, folding kept): undefined while
  * more bytes could change it. `complete` = the whole field is in `text`.
  */
-export function authResultsVerdict(text: string, authservId: string, complete: boolean): 'keep' | 'drop' | undefined {
+export function authResultsVerdict(
+  text: string,
+  authservId: string,
+  complete: boolean,
+): 'keep' | 'drop' | undefined {
   const lower = text.toLowerCase();
   const n = Math.min(lower.length, NAME.length);
   if (lower.slice(0, n) !== NAME.slice(0, n)) return 'keep';
@@ -36,7 +40,8 @@ export function authResultsVerdict(text: string, authservId: string, complete: b
     .trimStart();
   const token = /^(?:"([^"]*)"|([^\s;()"]+))(?=[\s;(]|$)/.exec(value);
   // A token running to the end of what we have may go on in the next bytes.
-  if (token && (complete || token[0].length < value.length)) return idMatches(token, authservId) ? 'drop' : 'keep';
+  if (token && (complete || token[0].length < value.length))
+    return idMatches(token, authservId) ? 'drop' : 'keep';
   if (complete) return 'keep';
   // Something that cannot start an id (an open comment or quote still can).
   if (!token && value !== '' && !value.startsWith('(') && !value.startsWith('"')) return 'keep';
@@ -79,7 +84,8 @@ export class AuthResultsFilter {
       if (this.field === 'keep') out.push(b);
       else if (this.field === 'held') {
         this.held.push(b);
-        if (this.held.length <= NAME.length + 1 || b === LF || this.held.length > MAX_HELD) this.settle(out, false);
+        if (this.held.length <= NAME.length + 1 || b === LF || this.held.length > MAX_HELD)
+          this.settle(out, false);
       }
     }
     return Buffer.from(out);

@@ -30,7 +30,11 @@ export function reversedIpv4(ip: string): string | undefined {
   return [m[4], m[3], m[2], m[1]].map(Number).join('.');
 }
 
-type ZoneAnswer = { zone: string } & ({ kind: 'listed'; answer: string } | { kind: 'clean' } | { kind: 'failed'; reason: string });
+type ZoneAnswer = { zone: string } & (
+  | { kind: 'listed'; answer: string }
+  | { kind: 'clean' }
+  | { kind: 'failed'; reason: string }
+);
 
 async function askZone(resolver: DnsResolver, reversed: string, zone: string): Promise<ZoneAnswer> {
   try {

@@ -42,7 +42,11 @@ const message = (from: string) =>
   `From: <${from}>\r\nTo: <alice@strato.test>\r\nSubject: hello\r\nMessage-ID: <1@x>\r\n\r\nHello.\r\n`;
 
 const verify = (d: InboundAuthDeps, mailFrom: string, body: string) =>
-  verifyInbound(d, { ip: '127.0.0.1', helo: 'client.test', mailFrom, message: Readable.from([Buffer.from(body)]) }, silentLogger);
+  verifyInbound(
+    d,
+    { ip: '127.0.0.1', helo: 'client.test', mailFrom, message: Readable.from([Buffer.from(body)]) },
+    silentLogger,
+  );
 
 describe('verifyInbound over a loopback DNS server', () => {
   it('passes a DKIM signature whose key the DNS publishes, in our Authentication-Results', async () => {
@@ -51,9 +55,16 @@ describe('verifyInbound over a loopback DNS server', () => {
     expect(v.dkim).toEqual(['pass']);
     expect(v.dmarc).toBe('pass'); // aligned DKIM passes DMARC although SPF fails
     expect(v.reject).toBeUndefined();
-    expect(v.header).toMatch(/^Authentication-Results: mx\.strato\.test;\r\n dkim=pass header\.i=@signed\.test/);
+    expect(v.header).toMatch(
+      /^Authentication-Results: mx\.strato\.test;\r\n dkim=pass header\.i=@signed\.test/,
+    );
     expect(v.header).toMatch(/\r\n$/);
-    expect(v.header.split('\r\n').slice(0, -1).every((l) => l.length < 998)).toBe(true);
+    expect(
+      v.header
+        .split('\r\n')
+        .slice(0, -1)
+        .every((l) => l.length < 998),
+    ).toBe(true);
     expect(server.queries.some((q) => q.name === 'sel._domainkey.signed.test')).toBe(true);
   });
 

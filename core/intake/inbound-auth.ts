@@ -18,7 +18,7 @@ import { authenticate } from 'mailauth';
 import type { AuthPolicyAction } from '../config/defaults.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
-import type { DnsResolver, DnsRecordType } from '../ports/dns.ts';
+import type { DnsRecordType, DnsResolver } from '../ports/dns.ts';
 import type { Logger } from '../ports/logger.ts';
 
 export interface InboundAuthPolicy {
@@ -64,7 +64,8 @@ export interface InboundAuthVerdict {
 
 /** mailauth's resolver: our port, with node:dns's shapes and error codes. */
 function mailauthResolver(resolver: DnsResolver) {
-  return (name: string, rrtype: string) => resolver.resolve(name, rrtype as DnsRecordType) as Promise<string[]>;
+  return (name: string, rrtype: string) =>
+    resolver.resolve(name, rrtype as DnsRecordType) as Promise<string[]>;
 }
 
 /** Strip CR/LF and control characters from a value written into our header. */
@@ -77,7 +78,13 @@ function formatHeader(authservId: string, parts: readonly string[]): string {
 /** When mailauth itself failed: every method temperror, the message accepted. */
 function temperrorVerdict(deps: InboundAuthDeps): InboundAuthVerdict {
   const parts = ['spf=temperror', 'dkim=temperror', 'dmarc=temperror'];
-  return { spf: 'temperror', dkim: ['temperror'], dmarc: 'temperror', arc: 'none', header: formatHeader(deps.authservId, parts) };
+  return {
+    spf: 'temperror',
+    dkim: ['temperror'],
+    dmarc: 'temperror',
+    arc: 'none',
+    header: formatHeader(deps.authservId, parts),
+  };
 }
 
 type Authenticated = Awaited<ReturnType<typeof authenticate>>;
@@ -85,7 +92,12 @@ type Authenticated = Awaited<ReturnType<typeof authenticate>>;
 /** The refusal the policy asks for, if any. */
 function policyReject(deps: InboundAuthDeps, input: InboundAuthInput, r: Authenticated): Reply | undefined {
   const { dmarc, spf } = r;
-  if (dmarc && dmarc.status.result === 'fail' && dmarc.policy === 'reject' && deps.policy.dmarcReject === 'reject') {
+  if (
+    dmarc &&
+    dmarc.status.result === 'fail' &&
+    dmarc.policy === 'reject' &&
+    deps.policy.dmarcReject === 'reject'
+  ) {
     const pct = dmarc.pct === undefined ? 100 : Number(dmarc.pct);
     // pct= is the share of failing mail the policy applies to; the rest is treated one step softer.
     if (!(pct < 100) || (deps.random ?? Math.random)() * 100 < pct) return replies.dmarcReject(dmarc.domain);
@@ -122,7 +134,7 @@ export async function verifyInbound(
   const parts = [
     ...(dkimRows.length > 0 ? dkimRows.map((d) => clean(d.info)) : ['dkim=none']),
     clean(r.spf ? r.spf.info : 'spf=none'),
-    ...(r.arc && r.arc.info ? [clean(r.arc.info)] : []),
+    ...(r.arc?.info ? [clean(r.arc.info)] : []),
     clean(r.dmarc ? r.dmarc.info : 'dmarc=none'),
   ];
   const reject = policyReject(deps, input, r);
@@ -131,7 +143,7 @@ export async function verifyInbound(
     dkim,
     dmarc: r.dmarc ? r.dmarc.status.result : 'none',
     arc: r.arc ? r.arc.status.result : 'none',
-    ...(r.dmarc && r.dmarc.policy ? { dmarcPolicy: r.dmarc.policy } : {}),
+    ...(r.dmarc?.policy ? { dmarcPolicy: r.dmarc.policy } : {}),
     ...(r.dmarc ? { fromDomain: r.dmarc.domain } : {}),
     header: formatHeader(deps.authservId, parts),
     ...(reject ? { reject } : {}),

@@ -34,7 +34,12 @@ export interface VerifyStoredRequest {
 
 export type VerifyStoredResult =
   | { readonly ok: true; readonly ref: BodyRef }
-  | { readonly ok: false; readonly reason: 'auth-policy' | 'storage'; readonly reply: Reply; readonly error?: unknown };
+  | {
+      readonly ok: false;
+      readonly reason: 'auth-policy' | 'storage';
+      readonly reply: Reply;
+      readonly error?: unknown;
+    };
 
 async function* prefixed(header: string, body: Readable): AsyncGenerator<Uint8Array> {
   yield Buffer.from(header, 'latin1');

@@ -14,7 +14,8 @@ const OURS = [
   ' arc=none;',
   ' dmarc=fail (p=QUARANTINE sp=QUARANTINE) header.from=a.example',
 ];
-const RECEIVED = 'Received: from client.example ([192.0.2.1]) by mx.strato.test; Mon, 3 Mar 2025 09:14:00 +0000';
+const RECEIVED =
+  'Received: from client.example ([192.0.2.1]) by mx.strato.test; Mon, 3 Mar 2025 09:14:00 +0000';
 const FORGED = 'Authentication-Results: elsewhere.example; dmarc=pass header.from=a.example; spf=pass';
 
 const headers = (...lines: string[]) => parseHeaderBlock(`${lines.join('\r\n')}\r\n\r\nbody`);
@@ -65,7 +66,9 @@ describe('SPF, DKIM, DMARC and ARC conditions', () => {
   });
 
   it('validates the result word and the operator', () => {
-    const rules = (conditions: unknown[]) => [{ name: 'r', priority: 5, conditions, actions: [{ action: 'discard' }] }];
+    const rules = (conditions: unknown[]) => [
+      { name: 'r', priority: 5, conditions, actions: [{ action: 'discard' }] },
+    ];
     expect(validateRuleSet(rules([{ field: 'DMARC', op: 'is', value: 'fail' }])).ok).toBe(true);
     const bad = validateRuleSet(rules([{ field: 'SPF', op: 'is', value: 'failed' }]));
     expect(bad.ok).toBe(false);

@@ -138,6 +138,9 @@ export async function startProcess(opts: {
       STRATO_LMTP_PORT: String(lmtpBase),
       // Intake tests read accepted mail back from the queue; delivery tests turn processing on.
       STRATO_QUEUE_PROCESSING: 'false',
+      // SPF/DKIM/DMARC/ARC would ask the system's DNS for every MX message and prepend a header;
+      // the tests about it (test/e2e-intake/auth-results.test.ts) turn it on with a loopback DNS.
+      STRATO_INBOUND_AUTH: 'off',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

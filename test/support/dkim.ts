@@ -21,9 +21,17 @@ export function dkimKey(): DkimKey {
 }
 
 /** The message with a DKIM-Signature for `domain`/`selector` prepended. */
-export async function dkimSigned(message: string, domain: string, selector: string, key: DkimKey): Promise<string> {
+export async function dkimSigned(
+  message: string,
+  domain: string,
+  selector: string,
+  key: DkimKey,
+): Promise<string> {
   const options = { signatureData: [{ signingDomain: domain, selector, privateKey: key.privateKey }] };
-  const { signatures, errors } = await dkimSign(message, options as unknown as Parameters<typeof dkimSign>[1]);
+  const { signatures, errors } = await dkimSign(
+    message,
+    options as unknown as Parameters<typeof dkimSign>[1],
+  );
   if (errors.length > 0) throw new Error(`DKIM signing failed: ${JSON.stringify(errors)}`);
   return signatures + message;
 }

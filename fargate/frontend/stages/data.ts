@@ -72,7 +72,9 @@ function acceptRequest(
 /** SPF/DKIM/DMARC/ARC run on the MX port for mail from outside: not AUTH, not trusted, not generated. */
 function verifiesAuth({ deps, role }: SessionContext, facts: SessionFacts, tx: Transaction): boolean {
   if (role.name !== 'mx' || !deps.inboundAuth) return false;
-  return facts.authUser === undefined && tx.generatedId === undefined && !deps.trustedNetworks.contains(facts.ip);
+  return (
+    facts.authUser === undefined && tx.generatedId === undefined && !deps.trustedNetworks.contains(facts.ip)
+  );
 }
 
 /** Log the result; the reply to send (250 with the queue id only when accepted). */

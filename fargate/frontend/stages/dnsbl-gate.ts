@@ -12,15 +12,22 @@ import type { SessionContext } from './session-context.ts';
 
 /** True when this session is to be checked at all. */
 export function dnsblApplies({ deps, role }: SessionContext, session: SMTPServerSession): boolean {
-  return role.name === 'mx' && deps.dnsbl !== undefined && !deps.trustedNetworks.contains(session.remoteAddress);
+  return (
+    role.name === 'mx' && deps.dnsbl !== undefined && !deps.trustedNetworks.contains(session.remoteAddress)
+  );
 }
 
 /** Check the client, then answer the connect callback: 554 5.7.1 when listed, else go on. */
-export function dnsblGate(ctx: SessionContext, session: SMTPServerSession, callback: (err?: Error) => void): void {
+export function dnsblGate(
+  ctx: SessionContext,
+  session: SMTPServerSession,
+  callback: (err?: Error) => void,
+): void {
   const ip = session.remoteAddress;
   checkDnsbl(ctx.deps.dnsbl!, ip).then(
     ({ listed, failed }) => {
-      for (const f of failed) ctx.log.warn({ event: 'smtp.dnsbl_failed', sid: session.id, ip, zone: f.zone, reason: f.reason });
+      for (const f of failed)
+        ctx.log.warn({ event: 'smtp.dnsbl_failed', sid: session.id, ip, zone: f.zone, reason: f.reason });
       if (!listed) return callback();
       const reply = replies.dnsblListed(ip, listed.zone);
       ctx.rejected(session, 'CONNECT', reply, { zone: listed.zone, answer: listed.answer });
