@@ -129,22 +129,26 @@ export async function verifyInbound(
     log.warn({ event: 'intake.auth_failed', err }, 'authentication checks failed; marked temperror');
     return temperrorVerdict(deps);
   }
+  // mailauth answers `false` for a check it did not run; undefined reads better below.
+  const spf = r.spf || undefined;
+  const arc = r.arc || undefined;
+  const dmarc = r.dmarc || undefined;
   const dkimRows = r.dkim.results ?? [];
   const dkim = dkimRows.length > 0 ? dkimRows.map((d) => d.status.result) : ['none'];
   const parts = [
     ...(dkimRows.length > 0 ? dkimRows.map((d) => clean(d.info)) : ['dkim=none']),
-    clean(r.spf ? r.spf.info : 'spf=none'),
-    ...(r.arc?.info ? [clean(r.arc.info)] : []),
-    clean(r.dmarc ? r.dmarc.info : 'dmarc=none'),
+    clean(spf?.info ?? 'spf=none'),
+    ...(arc?.info ? [clean(arc.info)] : []),
+    clean(dmarc?.info ?? 'dmarc=none'),
   ];
   const reject = policyReject(deps, input, r);
   return {
-    spf: r.spf ? r.spf.status.result : 'none',
+    spf: spf?.status.result ?? 'none',
     dkim,
-    dmarc: r.dmarc ? r.dmarc.status.result : 'none',
-    arc: r.arc ? r.arc.status.result : 'none',
-    ...(r.dmarc?.policy ? { dmarcPolicy: r.dmarc.policy } : {}),
-    ...(r.dmarc ? { fromDomain: r.dmarc.domain } : {}),
+    dmarc: dmarc?.status.result ?? 'none',
+    arc: arc?.status.result ?? 'none',
+    ...(dmarc?.policy ? { dmarcPolicy: dmarc.policy } : {}),
+    ...(dmarc ? { fromDomain: dmarc.domain } : {}),
     header: formatHeader(deps.authservId, parts),
     ...(reject ? { reject } : {}),
   };

@@ -8,6 +8,8 @@
  * accepted and marked, an account rule filing DMARC failures into Junk, no verification for
  * AUTH submissions, and the DNSBL check at connect.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountRules,
@@ -91,6 +93,18 @@ const stored = (account: string, subject: string, name = 'INBOX') =>
     `"${subject}" in ${account} ${name}`,
   );
 
+/** Every stored message body (embedded storage: <dataDir>/messages/<shard>/<key>) containing `text`. */
+async function bodiesContaining(text: string): Promise<string[]> {
+  const root = join(cluster.dataDir, 'messages');
+  const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const hits: string[] = [];
+  for (const f of files) {
+    const path = join(f.parentPath, f.name);
+    if ((await readFile(path, 'latin1').catch(() => '')).includes(text)) hits.push(path);
+  }
+  return hits;
+}
+
 /** Our Authentication-Results field (the message's first), unfolded. */
 function ours(body: string): string {
   const m = /^Authentication-Results: mx\.strato\.test;((?:\r\n[ \t][^\r\n]*)*)\r\n/.exec(body);
@@ -144,6 +158,7 @@ describe('inbound authentication on the MX port', () => {
     await stored(at('dave'), 'after');
     const inbox = await waitFolder(cluster.dataDir, at('dave'), 1);
     expect(inbox.some((m) => m.body.includes('Subject: dmarc reject'))).toBe(false);
+    expect(await bodiesContaining('Subject: dmarc reject')).toEqual([]);
     expect(
       cluster.logs.some((l) => l.event === 'smtp.accepted' && l.ip === '127.0.0.1' && l.rcpts === 1),
     ).toBe(true);
@@ -237,6 +252,7 @@ describe('DNSBL at connect (STRATO_DNSBL_ZONES)', () => {
     const c = await RawSmtp.connect(cluster.ports.mx);
     expect((await c.read()).code).toBe(220);
     c.close();
-    expect(cluster.logs.some((l) => l.event === 'smtp.dnsbl_failed' && l.zone === 'bl.test')).toBe(true);
+    const failed = await cluster.waitForLog((l) => l.event === 'smtp.dnsbl_failed', 10_000);
+    expect(failed).toMatchObject({ zone: 'bl.test', reason: 'ESERVFAIL', ip: '127.0.0.1' });
   });
 });
