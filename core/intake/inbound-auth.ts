@@ -15,11 +15,13 @@
  */
 import type { Readable } from 'node:stream';
 import { authenticate } from 'mailauth';
-import type { AuthPolicyAction } from '../config/defaults.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { DnsRecordType, DnsResolver } from '../ports/dns.ts';
 import type { Logger } from '../ports/logger.ts';
+
+/** What a policy does with a failure: refuse the message, or accept and mark it. */
+export type AuthPolicyAction = 'reject' | 'mark';
 
 export interface InboundAuthPolicy {
   /** A DMARC failure under p=reject: refuse (550 5.7.1) or mark. */
