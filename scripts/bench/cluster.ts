@@ -99,6 +99,8 @@ export async function startCluster(opts: {
     [ENV.logLevel]: 'warn',
     [ENV.seedDemo]: 'true',
     [ENV.lmtpBasePort]: String(lmtpBase),
+    // Intake throughput, not DNS round trips: SPF/DKIM/DMARC would ask the system resolver per message.
+    [ENV.inboundAuth]: 'false',
     ...opts.env,
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);
