@@ -40,7 +40,12 @@ describe('frontend config', () => {
 
   it('verifies inbound mail by default (DMARC reject honoured, SPF fail marked, no DNSBL)', () => {
     const config = parseFrontendConfig({});
-    expect(config).toMatchObject({ inboundAuth: true, dmarcReject: 'reject', spfFail: 'mark', dnsblZones: [] });
+    expect(config).toMatchObject({
+      inboundAuth: true,
+      dmarcReject: 'reject',
+      spfFail: 'mark',
+      dnsblZones: [],
+    });
     expect(config.authservId).toBeUndefined();
     const set = parseFrontendConfig({
       [ENV.inboundAuth]: 'off',
