@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { authenticate } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeDnsResolver } from '../../adapters/net/node-dns-resolver.ts';
 import { dkimKey, dkimSigned } from '../../test/support/dkim.ts';
@@ -93,6 +94,23 @@ describe('verifyInbound over a loopback DNS server', () => {
     expect([q.dmarc, q.dmarcPolicy, q.reject]).toEqual(['fail', 'quarantine', undefined]);
     const s = await verify(deps(), 'x@sampled.test', message('x@sampled.test'));
     expect([s.dmarc, s.reject]).toEqual(['fail', undefined]);
+  });
+
+  it('validates an ARC chain sealed by an earlier hop (arc=pass)', async () => {
+    const body = message('x@spf-pass.test');
+    // The earlier hop: mailauth verifies and seals with a key the loopback DNS publishes.
+    const hop = await authenticate(body, {
+      ip: '127.0.0.1',
+      helo: 'client.test',
+      sender: 'x@spf-pass.test',
+      mta: 'sealer.test',
+      resolver: (name, rr) => resolver.resolve(name, rr as 'TXT') as Promise<string[][]>,
+      seal: { signingDomain: 'signed.test', selector: 'sel', privateKey: KEY.privateKey },
+    });
+    expect(hop.headers).toContain('ARC-Seal:');
+    const v = await verify(deps(), 'x@spf-pass.test', hop.headers + body);
+    expect(v.arc).toBe('pass');
+    expect(v.header).toMatch(/\r\n arc=pass/);
   });
 
   it('accepts and marks temperror when DNS fails', async () => {
