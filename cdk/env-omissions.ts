@@ -49,6 +49,11 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.sessionSeconds]: defaults,
   [ENV.tarpitStepMs]: defaults,
   [ENV.tarpitMaxMs]: defaults,
+  [ENV.inboundAuth]: `${defaults} (on: SPF, DKIM, DMARC and ARC verified on the MX port)`,
+  [ENV.authservId]: `${defaults} (the frontend's STRATO_HOSTNAME)`,
+  [ENV.dmarcReject]: `${defaults} (reject: p=reject failures get 550 5.7.1)`,
+  [ENV.spfFail]: `${defaults} (mark)`,
+  [ENV.dnsblZones]: 'set per deployment by the operator (no DNSBL zones by default)',
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {

@@ -127,3 +127,12 @@ export const DEFAULT_ABUSE_LIMITS = {
  * sessions every third of it), so the sessions of a killed frontend stop counting within a minute.
  */
 export const CLIENT_SESSION_TTL_MS = 60_000;
+/**
+ * Inbound authentication on the MX port (STRATO_INBOUND_AUTH, STRATO_DMARC_REJECT, STRATO_SPF_FAIL):
+ * verified by default; a DMARC p=reject failure is refused (550 5.7.1), an SPF fail only marked.
+ */
+export const DEFAULT_INBOUND_AUTH = true;
+export const AUTH_POLICY_ACTIONS = ['reject', 'mark'] as const;
+export type AuthPolicyAction = (typeof AUTH_POLICY_ACTIONS)[number];
+export const DEFAULT_DMARC_REJECT: AuthPolicyAction = 'reject';
+export const DEFAULT_SPF_FAIL: AuthPolicyAction = 'mark';

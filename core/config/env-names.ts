@@ -116,6 +116,12 @@ export const ENV = {
   dnsServers: 'STRATO_DNS_SERVERS',
   dnsTimeoutMs: 'STRATO_DNS_TIMEOUT_MS',
   dnsCacheSeconds: 'STRATO_DNS_CACHE_SECONDS',
+  // Inbound authentication (SPF, DKIM, DMARC, ARC) and DNSBL on the MX port.
+  inboundAuth: 'STRATO_INBOUND_AUTH',
+  authservId: 'STRATO_AUTHSERV_ID',
+  dmarcReject: 'STRATO_DMARC_REJECT',
+  spfFail: 'STRATO_SPF_FAIL',
+  dnsblZones: 'STRATO_DNSBL_ZONES',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

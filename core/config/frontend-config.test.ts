@@ -39,6 +39,34 @@ describe('frontend config', () => {
     }
   });
 
+  it('verifies inbound mail by default (DMARC reject honoured, SPF fail marked, no DNSBL)', () => {
+    const config = parseFrontendConfig({});
+    expect(config).toMatchObject({
+      inboundAuth: true,
+      dmarcReject: 'reject',
+      spfFail: 'mark',
+      dnsblZones: [],
+    });
+    expect(config.authservId).toBeUndefined();
+    const set = parseFrontendConfig({
+      [ENV.inboundAuth]: 'off',
+      [ENV.authservId]: 'mx.example.com',
+      [ENV.dmarcReject]: 'mark',
+      [ENV.spfFail]: 'reject',
+      [ENV.dnsblZones]: 'zen.example.org, bl.example.net',
+    });
+    expect(set).toMatchObject({
+      inboundAuth: false,
+      authservId: 'mx.example.com',
+      dmarcReject: 'mark',
+      spfFail: 'reject',
+      dnsblZones: ['zen.example.org', 'bl.example.net'],
+    });
+    expect(() => parseFrontendConfig({ [ENV.dmarcReject]: 'quarantine' })).toThrow(/STRATO_DMARC_REJECT/);
+    expect(() => parseFrontendConfig({ [ENV.dnsblZones]: 'bad zone' })).toThrow(/STRATO_DNSBL_ZONES/);
+    expect(() => parseFrontendConfig({ [ENV.authservId]: 'a;b' })).toThrow(/STRATO_AUTHSERV_ID/);
+  });
+
   it('wants a TLS certificate and key together', () => {
     expect(() => parseFrontendConfig({ [ENV.tlsCert]: '/x.pem' })).toThrow(
       /STRATO_TLS_CERT and STRATO_TLS_KEY/,

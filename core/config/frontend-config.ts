@@ -4,14 +4,18 @@
  */
 import { z } from 'zod';
 import {
+  AUTH_POLICY_ACTIONS,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_DATA_DIR,
+  DEFAULT_DMARC_REJECT,
   DEFAULT_FRONTEND_GROUP,
   DEFAULT_HOSTNAME,
+  DEFAULT_INBOUND_AUTH,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MX_PORT,
   DEFAULT_RULES_HOP_LIMIT,
+  DEFAULT_SPF_FAIL,
   DEFAULT_SUBMISSION_PORT,
   DEFAULT_TLS_PORT,
   DEFAULT_TLS_RELOAD_SECONDS,
@@ -80,6 +84,21 @@ const schema = z.object({
   /** HTTP health endpoint for the load balancer; 0 = none (the local cluster needs none). */
   healthPort: z.coerce.number().int().min(0).max(65535).default(0),
   rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
+  /** SPF, DKIM, DMARC and ARC on the MX port (not for AUTH sessions or trusted networks). */
+  inboundAuth: bool.default(DEFAULT_INBOUND_AUTH),
+  /** The authserv-id of our Authentication-Results header; unset = `hostname`. */
+  authservId: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'a host name (letters, digits, dots, hyphens)')
+    .optional(),
+  /** A DMARC failure under p=reject: refuse it (550 5.7.1) or only mark it. */
+  dmarcReject: z.enum(AUTH_POLICY_ACTIONS).default(DEFAULT_DMARC_REJECT),
+  /** An SPF `fail`: only mark it (default) or refuse it (550 5.7.1). */
+  spfFail: z.enum(AUTH_POLICY_ACTIONS).default(DEFAULT_SPF_FAIL),
+  /** DNS blocklist zones asked at connect on the MX port; empty = no DNSBL check. */
+  dnsblZones: csv
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'DNS zone names such as zen.spamhaus.org')))
+    .default([]),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
   /** The delivery channel's shared secret (LMTP AUTH); generated into the data dir when unset. */
   channelSecret: z.string().min(16, 'at least 16 characters').optional(),
@@ -145,6 +164,11 @@ const names = {
   tarpitStepMs: ENV.tarpitStepMs,
   tarpitMaxMs: ENV.tarpitMaxMs,
   rulesHopLimit: ENV.rulesHopLimit,
+  inboundAuth: ENV.inboundAuth,
+  authservId: ENV.authservId,
+  dmarcReject: ENV.dmarcReject,
+  spfFail: ENV.spfFail,
+  dnsblZones: ENV.dnsblZones,
   srsSecret: ENV.srsSecret,
   channelSecret: ENV.channelSecret,
   group: ENV.frontendGroup,

@@ -1,10 +1,11 @@
 /**
  * Message acceptance (end of DATA), in four steps: store the body durably (store-body.ts: DATA
- * through IntakeBodyStream into MessageStore.put under a new queue id) → run the cluster rules
+ * through IntakeBodyStream into MessageStore.put under a new queue id; on the MX port then verified
+ * and given our Authentication-Results, verify-stored.ts) → run the cluster rules
  * (cluster-rules.ts) and count the sender's MailOutFlow → enqueue the job and any the rules made
  * in one call → answer. It resolves ok only when all is durable — that is what lets the frontend
  * answer 250. Expected failures are values: too big → 552 (MaxMailOutSize named when it was the
- * limit), loop → 554 5.4.6, a rule's reject → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails →
+ * limit), loop → 554 5.4.6, a rule's reject or a DMARC/SPF policy refusal → 550 5.7.1, MailOutFlow → 452 4.7.1, put fails →
  * 451 and nothing enqueued, rules fail or enqueue fails → the bodies are deleted (best effort)
  * and 451/452. The DATA stream is always drained. Generated mail a backend submits with its
  * derived id (XGENID) keeps that id, so the queue's dedupe makes a repeat a no-op answered 250.
@@ -23,8 +24,10 @@ import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts'
 import { newQueueId } from '../util/ids.ts';
 import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
 import type { AcceptedRecipient } from './envelope-checks.ts';
+import type { InboundAuthDeps } from './inbound-auth.ts';
 import { consumeMailOut } from './sender-limits.ts';
 import { type StoreRequest, storeBody } from './store-body.ts';
+import { verifyStored } from './verify-stored.ts';
 
 export { MAX_RECEIVED_HOPS } from './store-body.ts';
 
@@ -41,6 +44,8 @@ export interface AcceptDeps {
   readonly counters?: Counters;
   /** Message history (best-effort); without it nothing is recorded. */
   readonly history?: HistoryRecorder;
+  /** SPF/DKIM/DMARC/ARC verification for requests that ask for it (`verifyAuth`). */
+  readonly inboundAuth?: InboundAuthDeps;
 }
 
 export interface AcceptRequest extends StoreRequest {
@@ -56,6 +61,8 @@ export interface AcceptRequest extends StoreRequest {
    * id and the source is RULE, so the queue ignores a repeated submission (answered 250 again).
    */
   readonly generatedId?: string;
+  /** Verify SPF/DKIM/DMARC/ARC and add our Authentication-Results (MX, unauthenticated, untrusted). */
+  readonly verifyAuth?: boolean;
 }
 
 export type AcceptFailureReason =
@@ -66,6 +73,7 @@ export type AcceptFailureReason =
   | 'queue'
   | 'queue-full'
   | 'rejected'
+  | 'auth-policy'
   | 'limit';
 
 export type AcceptResult =
@@ -237,6 +245,20 @@ function accepted(job: QueueJob, decision: Enqueue): AcceptResult {
   };
 }
 
+/** Step 1b (MX): verify the stored body and swap it for its copy with our Authentication-Results. */
+async function verifyIfAsked(
+  deps: AcceptDeps,
+  req: AcceptRequest,
+  queueId: string,
+  ref: BodyRef,
+  log: Logger,
+) {
+  if (!req.verifyAuth || !deps.inboundAuth) return { ok: true as const, ref };
+  const { session } = req;
+  const request = { ip: session.ip, helo: session.helo, mailFrom: req.mailFrom };
+  return verifyStored({ messages: deps.messages, inboundAuth: deps.inboundAuth }, request, queueId, ref, log);
+}
+
 /** Store the body durably → run the cluster rules → enqueue → answer; ok only when all is durable. */
 export async function acceptMessage(
   deps: AcceptDeps,
@@ -250,7 +272,9 @@ export async function acceptMessage(
 
   const stored = await storeBody(deps, req, data, queueId, now, log);
   if (!stored.ok) return stored;
-  const job = messageJob(req, queueId, stored, now);
+  const verified = await verifyIfAsked(deps, req, queueId, stored.ref, log);
+  if (!verified.ok) return verified;
+  const job = messageJob(req, queueId, { ...stored, ref: verified.ref }, now);
   const decision = await runClusterRules(deps, req, job, log);
   if ('ok' in decision) return decision;
   const failed = await enqueueJobs(deps, job, decision, log);

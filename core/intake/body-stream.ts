@@ -1,6 +1,7 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
- * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields,
+ * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields
+ * (and Authentication-Results fields claiming our authserv-id, auth-results-filter.ts),
  * counts bytes and Received hops, and notes the Message-ID. With a header hook (sender binding)
  * it also keeps the hook's fields (header-tap.ts) and, where the header section ends, waits for
  * the hook's verdict: a refusal fails the stream, accepted header lines are inserted there (before
@@ -12,6 +13,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Reply } from '../mail/outcome.ts';
+import { AuthResultsFilter } from './auth-results-filter.ts';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
 import { HeaderTap } from './header-tap.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
@@ -58,6 +60,8 @@ export interface IntakeBodyOptions {
   readonly maxHops: number;
   /** Checked where the header section ends (sender binding); may refuse or add header lines. */
   readonly headerHook?: HeaderHook;
+  /** Remove incoming Authentication-Results fields that claim this authserv-id. */
+  readonly authservId?: string;
 }
 
 export class IntakeBodyStream extends Transform {
@@ -71,10 +75,12 @@ export class IntakeBodyStream extends Transform {
   private readonly sniffer = new MessageIdSniffer();
   private readonly tap: HeaderTap | undefined;
   private headerSent = false;
+  private readonly authResults: AuthResultsFilter | undefined;
 
   constructor(private readonly opts: IntakeBodyOptions) {
     super();
     this.tap = opts.headerHook ? new HeaderTap(opts.headerHook.fields) : undefined;
+    this.authResults = opts.authservId ? new AuthResultsFilter(opts.authservId) : undefined;
   }
 
   get receivedHops(): number {
@@ -111,17 +117,28 @@ export class IntakeBodyStream extends Transform {
     return undefined;
   }
 
+  /** Both header filters over normalised bytes (Return-Path, then our authserv-id's results). */
+  private filterHeaders(chunk: Buffer): Buffer {
+    const out = this.returnPath.push(chunk);
+    return this.authResults ? this.authResults.push(out) : out;
+  }
+
+  private flushFilters(tail: Buffer): Buffer {
+    const rest = Buffer.concat([this.returnPath.push(tail), this.returnPath.flush()]);
+    if (!this.authResults) return rest;
+    return Buffer.concat([this.authResults.push(rest), this.authResults.flush()]);
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.feed(this.returnPath.push(this.normalizer.push(chunk)), callback);
+    this.feed(this.filterHeaders(this.normalizer.push(chunk)), callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    const tail = this.returnPath.push(this.normalizer.flush());
     const finish = (error: Error | null | undefined) => {
       if (!error) this.sendHeader(); // an empty message still gets its trace header
       callback(error);
     };
-    const rest = Buffer.concat([tail, this.returnPath.flush()]);
+    const rest = this.flushFilters(this.normalizer.flush());
     const tap = this.tap;
     if (!tap || tap.ended) {
       finish(this.pass(rest));

@@ -31,6 +31,8 @@ export interface StoreRequest {
   readonly sender?: SenderLimits;
   /** Checked where the header section ends (sender binding): may refuse (550) or add a Sender. */
   readonly headerHook?: HeaderHook;
+  /** Our authserv-id: incoming Authentication-Results fields claiming it are removed. */
+  readonly authservId?: string;
 }
 
 export interface StoreFailure {
@@ -86,6 +88,7 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     maxBytes: limits.threshold,
     maxHops: MAX_RECEIVED_HOPS,
     ...(req.headerHook ? { headerHook: req.headerHook } : {}),
+    ...(req.authservId ? { authservId: req.authservId } : {}),
   });
 }
 

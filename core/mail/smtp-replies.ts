@@ -90,6 +90,13 @@ export const replies = {
     r(421, '4.7.0', `Session longer than ${seconds} seconds (the limit), closing connection`),
   // Rules: a Reject action (cluster rules at DATA, account rules at delivery) and SRS addresses.
   rejectedByRule: (text: string) => r(550, '5.7.1', text),
+  // Inbound authentication (MX port, end of DATA) and the DNSBL check (connect).
+  dmarcReject: (domain: string) =>
+    r(550, '5.7.1', `Message refused: DMARC policy of ${domain} is reject and the message failed DMARC`),
+  spfFailReject: (domain: string, ip: string) =>
+    r(550, '5.7.1', `Message refused: SPF of ${domain} does not permit ${ip} (spf=fail)`),
+  dnsblListed: (ip: string, zone: string) =>
+    r(554, '5.7.1', `Service unavailable: client ${ip} is listed in ${zone}`),
   badSrsAddress: (address: string, reason: string) =>
     r(550, '5.7.1', `<${address}>: not a valid bounce address (${reason})`),
 

@@ -1,10 +1,12 @@
 /**
  * Which operators and values each condition field takes (the part of validation zod's shapes
  * cannot say): text and address fields take patterns, Message Size takes sizes, the calendar
- * fields take dates, times and days, Human Generated a boolean, Source a message source.
+ * fields take dates, times and days, Human Generated a boolean, Source a message source, SPF,
+ * DKIM, DMARC and ARC a result word (pass, fail, …).
  * Returns every problem as a path inside the condition plus a message; never throws.
  */
 import type { MessageSource } from '../mail/message-source.ts';
+import { AUTH_RESULT_VALUES } from './auth-results.ts';
 import type { ConditionField, ConditionOp } from './model.ts';
 import { parseDateValue, parseSizeValue, parseTimeValue, parseWeekDay } from './values.ts';
 
@@ -49,6 +51,14 @@ function itemCheck(field: ConditionField, ordered: boolean): (item: unknown) => 
           : `expected ${SOURCES.join(', ')}`;
     case 'Current Day':
       return (v) => (parseWeekDay(v) ? undefined : 'expected Mon, Tue, Wed, Thu, Fri, Sat or Sun');
+    case 'SPF':
+    case 'DKIM':
+    case 'DMARC':
+    case 'ARC':
+      return (v) =>
+        typeof v === 'string' && (AUTH_RESULT_VALUES as readonly string[]).includes(v.toLowerCase())
+          ? undefined
+          : `expected ${AUTH_RESULT_VALUES.join(', ')}`;
     case 'Current Date':
       return ordered
         ? (v) => (parseDateValue(v) ? undefined : 'expected a date YYYY-MM-DD')

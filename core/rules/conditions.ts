@@ -5,6 +5,7 @@
  * satisfies 'is not'/'not in'; for address fields any address matching counts. Expects a
  * validated condition (model.ts); an unparsable value simply does not match. Never throws.
  */
+import { authResultsFor } from './auth-results.ts';
 import { whyAutomated } from './automated.ts';
 import { decodeEncodedWords, headerAddresses, headerValues } from './headers.ts';
 import type { Condition } from './model.ts';
@@ -67,6 +68,14 @@ function subjectOf(c: Condition, view: MessageView, local: LocalTime): Subject {
       return { candidates: plain([local.time]), missing: '' };
     case 'Current Day':
       return { candidates: plain([local.day]), missing: '' };
+    case 'SPF':
+    case 'DKIM':
+    case 'DMARC':
+    case 'ARC':
+      return {
+        candidates: plain(authResultsFor(view.headers, c.field)),
+        missing: `no ${c.field} result from this cluster`,
+      };
     default:
       return { candidates: [], missing: `${c.field} is not a text field` };
   }

@@ -36,6 +36,11 @@ export const CONDITION_FIELDS = [
   'Current Date',
   'Time Of Day',
   'Current Day',
+  // The cluster's verdicts from its own Authentication-Results (auth-results.ts).
+  'SPF',
+  'DKIM',
+  'DMARC',
+  'ARC',
 ] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 export type AddressField = (typeof ADDRESS_FIELDS)[number];
@@ -92,6 +97,7 @@ export const ACCOUNT_ONLY_ACTIONS: readonly ActionName[] = ['store', 'mark', 'va
 /** Header names a rule may not add: trace and MIME structure fields. */
 const PROTECTED_HEADERS = [
   'received',
+  'authentication-results',
   'return-path',
   'x-strato-loop',
   'mime-version',

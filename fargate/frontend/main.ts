@@ -10,6 +10,8 @@
  */
 import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
+import { openDnsResolver } from '../../adapters/net/node-dns-resolver.ts';
+import { type DnsConfig, parseDnsConfig } from '../../core/config/dns-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { abuseLimits, type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
@@ -47,18 +49,20 @@ function loadConfig(): {
   queue: QueueConfig;
   trusted: TrustedNetworks;
   storageConfig: StorageConfig;
+  dns: DnsConfig;
 } {
   try {
     const config = parseFrontendConfig(process.env);
     const queue = parseQueueConfig(process.env);
     const storageConfig = parseStorageConfig(process.env);
+    const dns = parseDnsConfig(process.env);
     const trusted = parseTrustedNetworks(config.trustedNetworks);
     if (!trusted.ok)
       throw new ConfigError(
         'frontend',
         trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`),
       );
-    return { config, queue, trusted: trusted.value, storageConfig };
+    return { config, queue, trusted: trusted.value, storageConfig, dns };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -129,7 +133,20 @@ function smtpListeners(
     clientSessions: storage.clientSessions,
     stopping: () => lifecycle.stopping,
     history,
+    ...mailAuthDeps(boot),
   });
+}
+
+/** Our authserv-id, and the DNS-based checks of the MX port (SPF/DKIM/DMARC/ARC, DNSBL). */
+function mailAuthDeps({ config, dns }: Boot) {
+  const resolver = openDnsResolver(dns, systemClock);
+  const authservId = config.authservId ?? config.hostname;
+  const policy = { dmarcReject: config.dmarcReject, spfFail: config.spfFail };
+  return {
+    authservId,
+    ...(config.inboundAuth ? { inboundAuth: { resolver, authservId, policy } } : {}),
+    ...(config.dnsblZones.length > 0 ? { dnsbl: { resolver, zones: config.dnsblZones } } : {}),
+  };
 }
 
 /**

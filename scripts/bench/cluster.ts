@@ -105,6 +105,8 @@ export async function startCluster(opts: {
     [ENV.recipientsPerAddress]: '0',
     [ENV.sessionsPerAddress]: '0',
     [ENV.commandsPerSession]: '0',
+    // Intake throughput, not DNS round trips: SPF/DKIM/DMARC would ask the system resolver per message.
+    [ENV.inboundAuth]: 'false',
     ...opts.env,
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);

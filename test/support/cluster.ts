@@ -142,6 +142,9 @@ export async function startProcess(opts: {
       // e2e-intake/abuse-limits.test.ts; elsewhere a test's refused recipients need not wait.
       STRATO_TARPIT_STEP_MS: '10',
       STRATO_TARPIT_MAX_MS: '50',
+      // SPF/DKIM/DMARC/ARC would ask the system's DNS for every MX message and prepend a header;
+      // the tests about it (test/e2e-intake/auth-results.test.ts) turn it on with a loopback DNS.
+      STRATO_INBOUND_AUTH: 'off',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,11 +5,13 @@
  * goes at close.
  * Submission offers AUTH only under TLS: AUTH is hidden (not advertised, answered 5xx) until the
  * session is secure, then the listener's own list applies again; AUTH before that is answered
- * 530 5.7.0 (see AUTH_NEEDS_TLS). Neither stage can fail.
+ * 530 5.7.0 (see AUTH_NEEDS_TLS). On the MX port an optional DNSBL check may refuse the client
+ * (dnsbl-gate.ts). Neither stage can fail.
  */
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { AUTH_NEEDS_TLS } from '../../../adapters/net/smtp-replies-shim.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { dnsblApplies, dnsblGate } from './dnsbl-gate.ts';
 import { closeClientSession, installSessionGuard, isGuarded, openClientSession } from './limits.ts';
 import type { Handlers, SessionContext } from './session-context.ts';
 
@@ -22,11 +24,16 @@ export function connectStage(ctx: SessionContext): Handlers['onConnect'] {
       session.disabledCommands = ['AUTH'];
       (session as { [AUTH_NEEDS_TLS]?: boolean })[AUTH_NEEDS_TLS] = true;
     }
-    if (!isGuarded(ctx, session)) return callback();
-    installSessionGuard(ctx, session);
-    void openClientSession(ctx, session).then((refused) =>
-      callback(refused ? smtpError(refused) : undefined),
-    );
+    // DNSBL first (a listed client never takes a session slot), then the per-address cap.
+    const guard = () => {
+      if (!isGuarded(ctx, session)) return callback();
+      installSessionGuard(ctx, session);
+      void openClientSession(ctx, session).then((refused) =>
+        callback(refused ? smtpError(refused) : undefined),
+      );
+    };
+    if (!dnsblApplies(ctx, session)) return guard();
+    dnsblGate(ctx, session, (err) => (err ? callback(err) : guard()));
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * DATA: without an accepted recipient answers 554 (no valid recipients) and drains the stream;
  * else hands the stream to core/intake's acceptMessage (store the body durably, checking an
- * authenticated sender's header From/Sender on the way (sender binding, 550 5.7.1) → cluster rules →
- * enqueue) and answers 250 with the queue id only once it resolved ok. A refusal answers its reply
+ * authenticated sender's header From/Sender on the way (sender binding, 550 5.7.1) → on the MX port
+ * SPF/DKIM/DMARC/ARC, verifiesAuth → cluster rules → enqueue) and answers 250 with the queue id
+ * only once it resolved ok. A refusal answers its reply
  * and is logged as smtp.rejected, a storage or queue failure as smtp.storage_failed; a handler
  * fault drains the stream, answers 451 4.3.0 and is logged. acceptMessage drains on every path.
  */
@@ -30,6 +31,7 @@ function acceptDeps({ deps, log }: SessionContext): AcceptDeps {
     logger: log,
     counters: storage.counters,
     ...(deps.history ? { history: deps.history } : {}),
+    ...(deps.inboundAuth ? { inboundAuth: deps.inboundAuth } : {}),
     clusterRules: {
       store: storage.rules,
       autoReplies: storage.autoReplies,
@@ -67,7 +69,17 @@ function acceptRequest(
     ...(dsn?.envid ? { envid: dsn.envid } : {}),
     ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),
     ...(envelope.bodyType ? { bodyType: envelope.bodyType === '8bitmime' ? '8BITMIME' : '7BIT' } : {}),
+    ...(ctx.deps.authservId ? { authservId: ctx.deps.authservId } : {}),
+    ...(verifiesAuth(ctx, facts, tx) ? { verifyAuth: true } : {}),
   };
+}
+
+/** SPF/DKIM/DMARC/ARC run on the MX port for mail from outside: not AUTH, not trusted, not generated. */
+function verifiesAuth({ deps, role }: SessionContext, facts: SessionFacts, tx: Transaction): boolean {
+  if (role.name !== 'mx' || !deps.inboundAuth) return false;
+  return (
+    facts.authUser === undefined && tx.generatedId === undefined && !deps.trustedNetworks.contains(facts.ip)
+  );
 }
 
 /** Log the result; the reply to send (250 with the queue id only when accepted). */

@@ -7,7 +7,9 @@
 import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { type SmtpServerError, smtpError } from '../../../adapters/net/smtp-errors.ts';
 import type { AbuseLimits } from '../../../core/config/frontend-config.ts';
+import type { DnsblDeps } from '../../../core/intake/dnsbl.ts';
 import type { AcceptedRecipient, SessionFacts } from '../../../core/intake/envelope-checks.ts';
+import type { InboundAuthDeps } from '../../../core/intake/inbound-auth.ts';
 import type { SenderBinding } from '../../../core/intake/sender-binding.ts';
 import type { SenderLimits } from '../../../core/intake/sender-limits.ts';
 import type { TrustedNetworks } from '../../../core/intake/trusted-networks.ts';
@@ -57,6 +59,12 @@ export interface SessionDeps {
   readonly stopping: () => boolean;
   /** Message history (best-effort): intake records each accepted message. */
   readonly history?: HistoryRecorder;
+  /** Our authserv-id: incoming Authentication-Results claiming it are removed on every port. */
+  readonly authservId?: string;
+  /** SPF/DKIM/DMARC/ARC on the MX port (STRATO_INBOUND_AUTH); absent = not verified. */
+  readonly inboundAuth?: InboundAuthDeps;
+  /** DNSBL zones asked at connect on the MX port (STRATO_DNSBL_ZONES); absent = no check. */
+  readonly dnsbl?: DnsblDeps;
 }
 
 /** One mail transaction: its sender and accepted recipients, from MAIL FROM to DATA. */
