@@ -34,10 +34,21 @@ export type MoveCause = 'backend-stopping' | 'backend-unreachable' | 'no-live-ba
 /** The account states the queue retries on their own schedule. */
 export type RetriedAccountState = Extract<AccountFact['state'], 'disabled' | 'full'>;
 
+/**
+ * What a relay adds about the next hop (direct MX delivery): the remote MTA that gave the reply
+ * (DSNs show it as Remote-MTA), and for a delivered recipient whether the next hop took the DSN
+ * request on (`relayed`: it did not offer DSN, so a NOTIFY=SUCCESS report says `relayed`, RFC 3461
+ * §4.2, not `delivered`).
+ */
+export interface RemoteFacts {
+  readonly remoteMta?: string;
+  readonly relayed?: boolean;
+}
+
 export type RecipientOutcome =
-  | { readonly kind: 'delivered'; readonly reply?: Reply }
-  | { readonly kind: 'temporary'; readonly reply: Reply; readonly account?: AccountFact }
-  | { readonly kind: 'permanent'; readonly reply: Reply };
+  | ({ readonly kind: 'delivered'; readonly reply?: Reply } & RemoteFacts)
+  | ({ readonly kind: 'temporary'; readonly reply: Reply; readonly account?: AccountFact } & RemoteFacts)
+  | ({ readonly kind: 'permanent'; readonly reply: Reply } & RemoteFacts);
 
 export const delivered = (reply?: Reply): RecipientOutcome =>
   reply ? { kind: 'delivered', reply } : { kind: 'delivered' };
