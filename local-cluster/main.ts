@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBackendConfig } from '../core/config/backend-config.ts';
 import { BACKEND_DRAIN_MS } from '../core/config/defaults.ts';
+import { parseDnsConfig } from '../core/config/dns-config.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { ConfigError } from '../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../core/config/frontend-config.ts';
@@ -46,6 +47,7 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   const frontend = attempt(() => parseFrontendConfig(process.env));
   const cluster = attempt(() => parseLocalClusterConfig(process.env));
   attempt(() => parseQueueConfig(process.env));
+  attempt(() => parseDnsConfig(process.env));
   attempt(() => parseStorageConfig(process.env));
   attempt(() => parseBackendConfig(process.env));
   // Read straight from the environment so a bad list is reported even when other values are bad too.

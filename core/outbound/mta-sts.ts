@@ -48,7 +48,9 @@ export function parseStsPolicy(text: string): StsPolicy | undefined {
 export function mxAllowed(policy: StsPolicy, host: string): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
   return policy.mx.some((p) =>
-    p.startsWith('*.') ? name.endsWith(p.slice(1)) && !name.slice(0, -p.length + 1).includes('.') : p === name,
+    p.startsWith('*.')
+      ? name.endsWith(p.slice(1)) && !name.slice(0, -p.length + 1).includes('.')
+      : p === name,
   );
 }
 

@@ -46,7 +46,10 @@ async function addressesOf(dns: DnsResolver, name: string): Promise<string[]> {
     }
   };
   const [v4, v6] = await Promise.allSettled([one('A'), one('AAAA')]);
-  const found = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+  const found = [
+    ...(v4.status === 'fulfilled' ? v4.value : []),
+    ...(v6.status === 'fulfilled' ? v6.value : []),
+  ];
   // One family failing is fine when the other answered; both failing is a failure.
   if (found.length === 0 && v4.status === 'rejected') throw v4.reason;
   if (found.length === 0 && v6.status === 'rejected') throw v6.reason;
@@ -91,5 +94,8 @@ export async function planMx(
     }
   }
   if (hosts.length) return { kind: 'hosts', hosts };
-  return { kind: 'temporary', why: `no address for the mail exchangers of ${domain} (${failures.join('; ')})` };
+  return {
+    kind: 'temporary',
+    why: `no address for the mail exchangers of ${domain} (${failures.join('; ')})`,
+  };
 }

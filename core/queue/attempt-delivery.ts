@@ -88,7 +88,10 @@ function dsnParams(job: QueueJob, recipients: readonly string[]): Map<string, Re
   for (const address of recipients) {
     const r = job.envelope.recipients.find((x) => x.address === address);
     if (!r || (!r.notify && !r.orcpt)) continue;
-    params.set(address, { ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) });
+    params.set(address, {
+      ...(r.notify ? { notify: r.notify } : {}),
+      ...(r.orcpt ? { orcpt: r.orcpt } : {}),
+    });
   }
   return params;
 }

@@ -10,6 +10,7 @@
  */
 import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
+import { type DnsConfig, parseDnsConfig } from '../../core/config/dns-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
@@ -45,18 +46,20 @@ function loadConfig(): {
   queue: QueueConfig;
   trusted: TrustedNetworks;
   storageConfig: StorageConfig;
+  dns: DnsConfig;
 } {
   try {
     const config = parseFrontendConfig(process.env);
     const queue = parseQueueConfig(process.env);
     const storageConfig = parseStorageConfig(process.env);
+    const dns = parseDnsConfig(process.env);
     const trusted = parseTrustedNetworks(config.trustedNetworks);
     if (!trusted.ok)
       throw new ConfigError(
         'frontend',
         trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`),
       );
-    return { config, queue, trusted: trusted.value, storageConfig };
+    return { config, queue, trusted: trusted.value, storageConfig, dns };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -141,6 +144,7 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
     clock: systemClock,
     logger,
     actor: { role: 'frontend', id: boot.frontendId },
+    dns: boot.dns,
   });
   const controller = new ProcessingController({
     control: storage.control,
