@@ -256,7 +256,7 @@ describe('extensions', () => {
     const out = await relay(port).send(
       request(['bob@dsn.test', 'carol@dsn.test'], { dsn, ret: 'HDRS', envid: 'env=1 x' }),
     );
-    expect(out.get('bob@dsn.test')).toMatchObject({ kind: 'delivered' });
+    expect(out.get('bob@dsn.test')).toMatchObject({ kind: 'delivered', dsnPassedOn: true });
     expect(out.get('bob@dsn.test')).not.toHaveProperty('relayed');
     const m = sink.messages[0];
     expect(m?.dsn).toMatchObject({ ret: 'HDRS', envid: 'env=1 x' });

@@ -83,8 +83,13 @@ async function transact(
   const final = await session.sendBody(await req.openBody());
   const outcome = fromReply(final);
   for (const rcpt of accepted) {
-    // Without DSN at the next hop the request for a success report ends here: `relayed`.
-    out.set(rcpt, outcome.kind === 'delivered' && !dsn ? { ...outcome, relayed: true } : outcome);
+    // With DSN at the next hop it reports success; without, the request ends here: `relayed`.
+    out.set(
+      rcpt,
+      outcome.kind === 'delivered'
+        ? { ...outcome, ...(dsn ? { dsnPassedOn: true } : { relayed: true }) }
+        : outcome,
+    );
   }
   session.transactions += 1;
   return out;

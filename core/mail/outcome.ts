@@ -36,13 +36,15 @@ export type RetriedAccountState = Extract<AccountFact['state'], 'disabled' | 'fu
 
 /**
  * What a relay adds about the next hop (direct MX delivery): the remote MTA that gave the reply
- * (DSNs show it as Remote-MTA), and for a delivered recipient whether the next hop took the DSN
- * request on (`relayed`: it did not offer DSN, so a NOTIFY=SUCCESS report says `relayed`, RFC 3461
- * §4.2, not `delivered`).
+ * (DSNs show it as Remote-MTA), and for a delivered recipient what became of its DSN request:
+ * `dsnPassedOn` (the next hop offers DSN and took NOTIFY/ORCPT: it reports success, not us) or
+ * `relayed` (it does not offer DSN: a NOTIFY=SUCCESS report says `relayed`, RFC 3461 §5.2.2/§6.2,
+ * not `delivered`). Neither: a final delivery (a local mailbox) or a relay that cannot tell.
  */
 export interface RemoteFacts {
   readonly remoteMta?: string;
   readonly relayed?: boolean;
+  readonly dsnPassedOn?: boolean;
 }
 
 export type RecipientOutcome =

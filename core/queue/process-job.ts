@@ -110,7 +110,9 @@ function recordOutcomes(
     }
     if (outcome.kind === 'delivered') {
       r.state = 'delivered';
-      (outcome.relayed ? settled.relayed : settled.delivered).push(r);
+      // A next hop that took the DSN request on reports success itself (RFC 3461 §5.2.2).
+      if (outcome.relayed) settled.relayed.push(r);
+      else if (!outcome.dsnPassedOn) settled.delivered.push(r);
     } else if (outcome.kind === 'permanent') {
       r.state = 'failed';
       settled.failed.push(r);
