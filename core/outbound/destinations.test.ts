@@ -8,8 +8,14 @@ describe('Destinations', () => {
     const r1 = await d.acquire('a.test');
     const r2 = await d.acquire('A.test');
     const order: number[] = [];
-    const w3 = d.acquire('a.test').then((r) => (order.push(3), r));
-    const w4 = d.acquire('a.test').then((r) => (order.push(4), r));
+    const w3 = d.acquire('a.test').then((r) => {
+      order.push(3);
+      return r;
+    });
+    const w4 = d.acquire('a.test').then((r) => {
+      order.push(4);
+      return r;
+    });
     const other = await d.acquire('b.test'); // another domain is not held up
     expect(d.active('a.test')).toBe(2);
     r1();
