@@ -6,7 +6,7 @@
  * passed on (and `relayed` without DSN), SMTPUTF8 and 8BITMIME to hosts lacking them.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +23,33 @@ const dns = new TestDnsServer();
 const clock = new TestClock();
 const cleanups: (() => unknown)[] = [];
 let tlsPair: { key: string; cert: string };
+/** A test CA and a certificate it signed for mx.trusted.test (trusted only by relays given `ca`). */
+let testCa: string;
+let trustedPair: { key: string; cert: string };
 
 beforeAll(async () => {
   await dns.start();
   const pems = await generate([{ name: 'commonName', value: 'mx.untrusted.test' }], { keySize: 2048 });
   tlsPair = { key: pems.private, cert: pems.cert };
+  const ca = await generate([{ name: 'commonName', value: 'Strato Test CA' }], {
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true },
+    ],
+  });
+  testCa = ca.cert;
+  const leaf = await generate([{ name: 'commonName', value: 'mx.trusted.test' }], {
+    algorithm: 'sha256',
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: 'mx.trusted.test' }] },
+    ],
+  });
+  trustedPair = { key: leaf.private, cert: leaf.cert };
 });
 afterAll(() => dns.close());
 afterEach(async () => {
@@ -98,6 +120,38 @@ describe('MX selection', () => {
     expect(backup.messages).toHaveLength(1);
   });
 
+  it('tries the next MX when the first one never greets (greeting timeout)', async () => {
+    const backup = new SmtpSink('127.0.0.3');
+    const port = await sinks(backup);
+    const silent = createNetServer(() => {}); // accepts, says nothing
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.2', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    dns.add(mx('slow.test', 10, 'mx1.slow.test'), mx('slow.test', 20, 'mx2.slow.test'));
+    dns.add(a('mx1.slow.test', '127.0.0.2'), a('mx2.slow.test', '127.0.0.3'));
+    const r = relay(port, { timeouts: { connectMs: 500, greetingMs: 300, commandMs: 1500, dataMs: 3000 } });
+    const out = await r.send(request(['bob@slow.test']));
+    expect(out.get('bob@slow.test')).toMatchObject({ kind: 'delivered', remoteMta: 'mx2.slow.test' });
+  });
+
+  it('bounces when every MX refuses with a 5xx greeting, and defers when the last one said 4xx', async () => {
+    const refusing = new SmtpSink('127.0.0.2', { greeting: { code: 554, text: 'no service for you' } });
+    const busy = new SmtpSink('127.0.0.3', { greeting: { code: 421, text: 'busy' } });
+    const port = await sinks(refusing, busy);
+    dns.add(mx('refuse.test', 10, 'mx.refuse.test'), a('mx.refuse.test', '127.0.0.2'));
+    dns.add(mx('busy2.test', 10, 'mx.busy2.test'), a('mx.busy2.test', '127.0.0.3'));
+    const out = await relay(port).send(request(['bob@refuse.test', 'carol@busy2.test']));
+    expect(out.get('bob@refuse.test')).toMatchObject({
+      kind: 'permanent',
+      reply: { code: 554, text: 'no service for you' },
+      remoteMta: 'mx.refuse.test',
+    });
+    expect(out.get('carol@busy2.test')).toMatchObject({
+      kind: 'temporary',
+      reply: { code: 451, enhanced: '4.4.1' },
+    });
+    expect(out.get('carol@busy2.test')?.reply?.text).toContain('421');
+  });
+
   it('falls back to the address of a domain without MX', async () => {
     const sink = new SmtpSink('127.0.0.4');
     const port = await sinks(sink);
@@ -154,14 +208,14 @@ describe('TLS and MTA-STS', () => {
   });
   afterAll(() => new Promise<void>((resolve) => policyServer.close(() => resolve())));
 
-  function stsRelay(port: number): MxRelay {
+  function stsRelay(port: number, ca?: string): MxRelay {
     const resolver = new NodeDnsResolver({ servers: [dns.server], timeoutMs: 500, tries: 1 });
     const { port: httpPort } = policyServer.address() as AddressInfo;
     const fetcher = new HttpsMtaStsFetcher({
       timeoutMs: 1000,
       urlFor: (domain) => `http://127.0.0.1:${httpPort}/${domain}/mta-sts.txt`,
     });
-    return relay(port, { mtaSts: new MtaStsPolicies(resolver, fetcher, clock) });
+    return relay(port, { mtaSts: new MtaStsPolicies(resolver, fetcher, clock), ...(ca ? { ca } : {}) });
   }
 
   it('delivers over STARTTLS with an untrusted certificate when no policy asks more', async () => {
@@ -183,6 +237,22 @@ describe('TLS and MTA-STS', () => {
     expect(out.get('bob@enforced.test')).toMatchObject({ kind: 'temporary', reply: { enhanced: '4.7.5' } });
     expect(out.get('bob@enforced.test')?.reply?.text).toContain('certificate not valid');
     expect(sink.messages).toHaveLength(0);
+  });
+
+  it('delivers under an enforced policy to a listed host whose certificate verifies', async () => {
+    const untrusted = new SmtpSink('127.0.0.2', { tls: tlsPair });
+    const trusted = new SmtpSink('127.0.0.5', { tls: trustedPair });
+    const port = await sinks(untrusted, trusted);
+    policyText = 'version: STSv1\nmode: enforce\nmx: mx.trusted.test\nmx: *.untrusted.test\nmax_age: 86400\n';
+    dns.add(mx('verified.test', 10, 'mx1.untrusted.test'), a('mx1.untrusted.test', '127.0.0.2'));
+    dns.add(mx('verified.test', 20, 'mx.trusted.test'), a('mx.trusted.test', '127.0.0.5'));
+    dns.add({ name: '_mta-sts.verified.test', type: 'TXT', data: 'v=STSv1; id=7' });
+    const out = await stsRelay(port, testCa).send(request(['bob@verified.test']));
+    // The preferred host is listed but its certificate does not verify: the next one is used.
+    expect(out.get('bob@verified.test')).toMatchObject({ kind: 'delivered', remoteMta: 'mx.trusted.test' });
+    expect(untrusted.connections).toBe(1);
+    expect(untrusted.messages).toHaveLength(0);
+    expect(trusted.messages[0]?.secure).toBe(true);
   });
 
   it('defers under an enforced policy that lists none of the MX hosts, without connecting', async () => {
