@@ -12,6 +12,7 @@ import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MtaStsPolicies } from '../../core/outbound/mta-sts.ts';
 import type { RelayRequest } from '../../core/ports/outbound-relay.ts';
+import { eventually } from '../../test/support/cluster.ts';
 import { TestDnsServer } from '../../test/support/dns-server.ts';
 import { SmtpSink, startSinks } from '../../test/support/smtp-sink.ts';
 import { TestClock } from '../contract/test-clock.ts';
@@ -312,6 +313,17 @@ describe('per destination', () => {
     expect(sink.messages).toHaveLength(3);
     expect(new Set(sink.messages.map((m) => m.connection)).size).toBe(1);
     expect(sink.connections).toBe(1);
+  });
+
+  it('does not use a session the remote closed while it was idle', async () => {
+    const sink = new SmtpSink('127.0.0.4', { idleTimeoutMs: 200 });
+    const port = await sinks(sink);
+    dns.add(mx('idle.test', 10, 'mx.idle.test'), a('mx.idle.test', '127.0.0.4'));
+    const r = relay(port);
+    expect((await r.send(request(['a@idle.test']))).get('a@idle.test')?.kind).toBe('delivered');
+    await eventually(async () => (sink.open === 0 ? true : undefined), 3000, 'the idle session closed');
+    expect((await r.send(request(['b@idle.test']))).get('b@idle.test')?.kind).toBe('delivered');
+    expect(sink.connections).toBe(2);
   });
 });
 

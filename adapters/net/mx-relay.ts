@@ -94,7 +94,17 @@ export class MxRelay implements OutboundRelay {
 
     const release = await this.destinations.acquire(domain);
     try {
-      const session = this.takeIdle(domain) ?? (await this.openFirst(domain, hosts, enforce));
+      const idle = this.takeIdle(domain);
+      if (idle) {
+        const replies = idle.replies;
+        const outcomes = await deliverOnSession(idle, req, rcpts);
+        // The remote closed the idle session before we used it: not a failure, open a new one.
+        if (!(idle.broken && idle.replies === replies)) {
+          this.keepOrClose(domain, idle);
+          return outcomes;
+        }
+      }
+      const session = await this.openFirst(domain, hosts, enforce);
       if (!(session instanceof MxSession)) return all(this.failureOutcome(domain, session));
       this.destinations.succeeded(domain);
       const outcomes = await deliverOnSession(session, req, rcpts);

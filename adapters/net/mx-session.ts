@@ -8,6 +8,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { parseReply } from '../../core/mail/smtp-replies.ts';
@@ -64,7 +65,9 @@ export class MxSession {
     | { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
     | undefined;
   private failure: SessionError | undefined;
-  private readonly onData = (chunk: Buffer) => this.take(chunk.toString('utf8'));
+  // A UTF-8 character split across two reads is decoded whole.
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly onData = (chunk: Buffer) => this.take(this.decoder.write(chunk));
   private readonly onError = (err: Error) =>
     this.fail(new SessionError(`${this.target.host}: ${err.message}`));
   private readonly onClose = () => this.fail(new SessionError(`${this.target.host}: connection closed`));
@@ -76,6 +79,8 @@ export class MxSession {
   tlsError: string | undefined;
   /** Transactions completed on this session (reuse accounting). */
   transactions = 0;
+  /** Replies read so far (a reused session that broke before any reply was stale). */
+  replies = 0;
 
   private constructor(
     socket: Socket,
@@ -156,6 +161,7 @@ export class MxSession {
           return;
         }
         clearTimeout(w.timer);
+        this.replies += 1;
         w.resolve(reply);
       }
       nl = this.buffer.indexOf('\n');

@@ -23,6 +23,8 @@ export interface SinkOptions {
   readonly hide?: readonly ('DSN' | 'SMTPUTF8' | '8BITMIME' | 'STARTTLS')[];
   readonly tls?: { key: string; cert: string };
   readonly holdDataMs?: number;
+  /** Close a connection idle this long (smtp-server's socketTimeout, with a 421). */
+  readonly idleTimeoutMs?: number;
   /** Recipients refused at RCPT, with the reply. */
   readonly refuse?: Readonly<Record<string, { code: number; text: string }>>;
 }
@@ -51,6 +53,7 @@ export class SmtpSink {
       ...(this.opts.tls ? { key: this.opts.tls.key, cert: this.opts.tls.cert } : {}),
       logger: false,
       closeTimeout: 500,
+      ...(this.opts.idleTimeoutMs ? { socketTimeout: this.opts.idleTimeoutMs } : {}),
       onConnect: (_session, cb) => {
         this.connections += 1;
         this.open += 1;
