@@ -1,6 +1,7 @@
 /**
  * MxRelay against real parts: a loopback DNS server points MX names at smtp-server sinks on
- * 127.0.0.x addresses (one shared port per test). Preference order, fallback after a 421
+ * 127.0.0.x addresses (one shared port per test). Preference order (long lines arrive folded),
+ * fallback after a 421
  * greeting, null MX, opportunistic STARTTLS with an untrusted certificate, MTA-STS enforce,
  * backoff of a dead destination, the per-destination session cap, session reuse, DSN parameters
  * passed on (and `relayed` without DSN), SMTPUTF8 and 8BITMIME to hosts lacking them.
@@ -86,7 +87,8 @@ function request(recipients: string[], over: Partial<RelayRequest> = {}): RelayR
     jobId: 'job1',
     mailFrom: 'alice@strato.test',
     recipients,
-    openBody: async () => Readable.from([Buffer.from('Subject: hi\r\n\r\nHello\r\n.dot line\r\n')]),
+    openBody: async () =>
+      Readable.from([Buffer.from(`Subject: hi\r\n\r\nHello\r\n.dot line\r\n${'x'.repeat(1000)}\r\n`)]),
     ...over,
   };
 }
@@ -107,6 +109,7 @@ describe('MX selection', () => {
     expect(best.messages).toHaveLength(1);
     expect(low.connections).toBe(0);
     expect(best.messages[0]?.body).toContain('\r\n.dot line\r\n');
+    expect(best.messages[0]?.body).toContain(`\r\n${'x'.repeat(998)}\r\n ${'x'.repeat(2)}\r\n`); // folded
   });
 
   it('tries the next MX after a 421 greeting', async () => {

@@ -10,6 +10,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { foldLongLines } from '../../core/mail/fold-long-lines.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { parseReply } from '../../core/mail/smtp-replies.ts';
 
@@ -275,11 +276,14 @@ export class MxSession {
     });
   }
 
-  /** Stream a CRLF message with dot-stuffing and the final "."; the server's reply to it. */
+  /**
+   * Stream a CRLF message with lines over 998 octets folded (core/mail/fold-long-lines.ts),
+   * dot-stuffing and the final "."; the server's reply to it.
+   */
   async sendBody(body: Readable): Promise<Reply> {
     let atLineStart = true;
     let lastTwo = '';
-    for await (const chunk of body) {
+    for await (const chunk of foldLongLines(body)) {
       let text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
       if (text.length === 0) continue;
       text = (atLineStart && text.startsWith('.') ? '.' : '') + text.replace(/\n\./g, '\n..');
