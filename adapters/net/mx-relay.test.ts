@@ -1,10 +1,10 @@
 /**
  * MxRelay against real parts: a loopback DNS server points MX names at smtp-server sinks on
  * 127.0.0.x addresses (one shared port per test). Preference order (long lines arrive folded),
- * fallback after a 421
- * greeting, null MX, opportunistic STARTTLS with an untrusted certificate, MTA-STS enforce,
- * backoff of a dead destination, the per-destination session cap, session reuse, DSN parameters
- * passed on (and `relayed` without DSN), SMTPUTF8 and 8BITMIME to hosts lacking them.
+ * fallback after a 421 greeting or a silent host, null MX, opportunistic STARTTLS with an
+ * untrusted certificate, MTA-STS enforce (deferred; delivered to a host with a verified
+ * certificate), backoff of a dead destination, the per-destination session cap, session reuse,
+ * DSN parameters passed on (and `relayed` without DSN), SMTPUTF8 and 8BITMIME to hosts lacking them.
  */
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
