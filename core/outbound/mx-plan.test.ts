@@ -64,6 +64,16 @@ describe('planMx against a loopback DNS server', () => {
     });
   });
 
+  it('takes an address literal as its own host without asking DNS', async () => {
+    const asked = server.queries.length;
+    expect(await planMx(dns, '[127.0.0.9]')).toEqual({
+      kind: 'hosts',
+      hosts: [{ name: '[127.0.0.9]', preference: 0, addresses: ['127.0.0.9'] }],
+    });
+    expect((await planMx(dns, '[IPv6:::1]')).kind === 'hosts').toBe(true);
+    expect(server.queries.length).toBe(asked);
+  });
+
   it('answers null MX, and temporary for no address, NXDOMAIN and SERVFAIL', async () => {
     expect(await planMx(dns, 'null.test')).toEqual({ kind: 'null-mx' });
     expect((await planMx(dns, 'dangling.test')).kind).toBe('temporary');

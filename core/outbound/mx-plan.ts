@@ -2,9 +2,10 @@
  * RFC 5321 §5.1 target selection for one destination domain: its MX records by preference
  * (shuffled among equal preferences), each exchange with its addresses (A, then AAAA); with no
  * MX at all the domain itself is the one host (the implicit MX). A null MX (RFC 7505: one record
- * `0 .`) means the domain takes no mail: a permanent answer. DNS failures (SERVFAIL, timeouts)
- * and a destination with no address anywhere are temporary: the queue retries, and its lifetime
- * turns them into a bounce. Never throws for DNS trouble.
+ * `0 .`) means the domain takes no mail: a permanent answer. An address literal ([192.0.2.1]) is
+ * used as is. DNS failures (SERVFAIL, timeouts) and a destination with no address anywhere are
+ * temporary: the queue retries, and its lifetime turns them into a bounce. Never throws for DNS
+ * trouble.
  */
 import { type DnsResolver, isDnsNoAnswer, type MxRecord } from '../ports/dns.ts';
 
@@ -65,12 +66,20 @@ async function mxRecords(dns: DnsResolver, domain: string): Promise<MxRecord[] |
   }
 }
 
+/** An address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`) is its own host: no DNS at all. */
+function addressLiteral(domain: string): MxHost | undefined {
+  const m = /^\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]$/.exec(domain);
+  return m ? { name: domain, preference: 0, addresses: [m[1] as string] } : undefined;
+}
+
 /** The hosts to try for `domain`, in order, or why there are none. */
 export async function planMx(
   dns: DnsResolver,
   domain: string,
   random: () => number = Math.random,
 ): Promise<MxPlan> {
+  const literal = addressLiteral(domain);
+  if (literal) return { kind: 'hosts', hosts: [literal] };
   let records: MxRecord[] | 'none';
   try {
     records = await mxRecords(dns, domain);
