@@ -164,12 +164,14 @@ export class MxRelay implements OutboundRelay {
 
   private takeIdle(domain: string): MxSession | undefined {
     const list = this.idle.get(domain);
-    while (list?.length) {
+    let found: MxSession | undefined;
+    while (list?.length && !found) {
       const idle = list.pop() as Idle;
       clearTimeout(idle.timer);
-      if (!idle.session.broken) return idle.session;
+      if (!idle.session.broken) found = idle.session;
     }
-    return undefined;
+    if (list?.length === 0) this.idle.delete(domain);
+    return found;
   }
 
   private keepOrClose(domain: string, session: MxSession): void {
@@ -181,6 +183,7 @@ export class MxRelay implements OutboundRelay {
     const timer = setTimeout(() => {
       const i = list.findIndex((x) => x.session === session);
       if (i >= 0) list.splice(i, 1);
+      if (list.length === 0 && this.idle.get(domain) === list) this.idle.delete(domain);
       session.close();
     }, this.opts.idleMs);
     timer.unref();

@@ -62,7 +62,8 @@ export class Destinations {
 
   /** A session to the destination worked: no backoff. */
   succeeded(domain: string): void {
-    const s = this.state(domain);
+    const s = this.states.get(domain.toLowerCase());
+    if (!s) return;
     s.failures = 0;
     s.until = 0;
   }
@@ -88,6 +89,8 @@ export class Destinations {
       // The slot passes straight to the next waiter: `active` stays the same.
       if (next) next();
       else s.active -= 1;
+      // Forget an idle, healthy destination (one that failed is kept for its backoff).
+      if (s.active === 0 && s.failures === 0) this.states.delete(domain.toLowerCase());
     };
   }
 }
