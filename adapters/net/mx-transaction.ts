@@ -3,10 +3,11 @@
  * SMTPUTF8 and RET/ENVID, RCPT TO with each recipient's NOTIFY/ORCPT (the DSN parameters only
  * when the server offers DSN), DATA, the body, and one outcome per recipient carrying the
  * server's reply and its name (Remote-MTA). Before any command: SMTPUTF8 mail to a server
- * without SMTPUTF8 fails permanently (553 5.6.7, RFC 6531 §3.4), and 8BITMIME mail to a server
- * without 8BITMIME fails permanently (554 5.6.3; RFC 6152 §3 lets a relay bounce instead of
- * converting the body, which would change signed content). A session lost mid-transaction is
- * temporary for every recipient not yet answered, and the caller discards the session.
+ * without SMTPUTF8 fails permanently (553 5.6.7, RFC 6531 §3.4); BODY=8BITMIME mail to a server
+ * without 8BITMIME goes as 7-bit when no octet is over 127, else fails permanently (554 5.6.3;
+ * RFC 6152 §3 lets a relay bounce instead of converting, which would change signed content).
+ * A session lost mid-transaction is temporary for every recipient not yet answered, and the
+ * caller discards the session.
  */
 import {
   outcomeFromReply,
@@ -21,9 +22,18 @@ import { type MxSession, SessionError, xtext } from './mx-session.ts';
 
 export type Outcomes = Map<string, RecipientOutcome>;
 
-function mailParams(req: RelayRequest, dsn: boolean): string {
+/** True when the message has an octet above 127 (it really is 8-bit, not only declared so). */
+async function has8bit(req: RelayRequest): Promise<boolean> {
+  for await (const chunk of await req.openBody()) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1');
+    if (b.some((x) => x > 127)) return true;
+  }
+  return false;
+}
+
+function mailParams(req: RelayRequest, dsn: boolean, eightBit: boolean): string {
   const p: string[] = [];
-  if (req.bodyType === '8BITMIME') p.push('BODY=8BITMIME');
+  if (eightBit) p.push('BODY=8BITMIME');
   if (req.smtputf8) p.push('SMTPUTF8');
   if (dsn && req.ret) p.push(`RET=${req.ret}`);
   if (dsn && req.envid) p.push(`ENVID=${xtext(req.envid)}`);
@@ -55,10 +65,14 @@ async function transact(
   const fromReply = (reply: Reply) => remote(outcomeFromReply(reply));
   if (req.smtputf8 && !session.extensions.has('SMTPUTF8'))
     return all(recipients, remote(permanent(replies.smtputf8Unsupported(host))));
-  if (req.bodyType === '8BITMIME' && !session.extensions.has('8BITMIME'))
-    return all(recipients, remote(permanent(replies.eightBitUnsupported(host))));
+  // Declared 8BITMIME but all 7-bit (common): sent as 7-bit; really 8-bit: bounced (RFC 6152).
+  let eightBit = req.bodyType === '8BITMIME';
+  if (eightBit && !session.extensions.has('8BITMIME')) {
+    if (await has8bit(req)) return all(recipients, remote(permanent(replies.eightBitUnsupported(host))));
+    eightBit = false;
+  }
   const dsn = session.extensions.has('DSN');
-  const mail = await session.command(`MAIL FROM:<${req.mailFrom}>${mailParams(req, dsn)}`);
+  const mail = await session.command(`MAIL FROM:<${req.mailFrom}>${mailParams(req, dsn, eightBit)}`);
   if (mail.code !== 250) {
     await session.command('RSET');
     return all(recipients, fromReply(mail));
