@@ -54,6 +54,9 @@ export function mxAllowed(policy: StsPolicy, host: string): boolean {
   );
 }
 
+/** Policies cached before expired ones are swept out. */
+const MAX_CACHED = 10_000;
+
 interface Cached {
   readonly id: string;
   readonly policy: StsPolicy;
@@ -68,6 +71,13 @@ export class MtaStsPolicies {
     private readonly fetcher: MtaStsFetcher,
     private readonly clock: Clock,
   ) {}
+
+  /** Drop expired policies once the cache is large (domains never asked again would stay). */
+  private prune(): void {
+    if (this.cache.size < MAX_CACHED) return;
+    const now = this.clock.now();
+    for (const [domain, c] of this.cache) if (c.expires <= now) this.cache.delete(domain);
+  }
 
   private fresh(domain: string): Cached | undefined {
     const c = this.cache.get(domain);
@@ -92,6 +102,7 @@ export class MtaStsPolicies {
     try {
       const policy = parseStsPolicy(await this.fetcher.fetchPolicy(key));
       if (!policy) return cached?.policy;
+      this.prune();
       this.cache.set(key, { id, policy, expires: this.clock.now() + policy.maxAgeSeconds * 1000 });
       return policy;
     } catch {
