@@ -73,6 +73,17 @@ export const QUEUE_OMITTED: Record<string, string> = {
   [ENV.smarthostSecure]: 'relay is SES on AWS',
   [ENV.smarthostUser]: 'relay is SES on AWS',
   [ENV.smarthostPassword]: 'relay is SES on AWS',
+  [ENV.mxRelayPort]: 'relay is SES on AWS',
+  [ENV.mxRelayConcurrency]: 'relay is SES on AWS',
+  [ENV.mxRelayBackoffSeconds]: 'relay is SES on AWS',
+  [ENV.mxRelayMaxBackoffSeconds]: 'relay is SES on AWS',
+  [ENV.mxRelayConnectTimeoutMs]: 'relay is SES on AWS',
+  [ENV.mxRelayGreetingTimeoutMs]: 'relay is SES on AWS',
+  [ENV.mxRelayCommandTimeoutMs]: 'relay is SES on AWS',
+  [ENV.mxRelayDataTimeoutMs]: 'relay is SES on AWS',
+  [ENV.mxRelaySessionMessages]: 'relay is SES on AWS',
+  [ENV.mxRelayIdleMs]: 'relay is SES on AWS',
+  [ENV.mxRelayMtaSts]: 'relay is SES on AWS',
 };
 
 export const BACKEND_OMITTED: Record<string, string> = {

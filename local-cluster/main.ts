@@ -52,6 +52,7 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   const frontend = attempt(() => parseFrontendConfig(process.env));
   const cluster = attempt(() => parseLocalClusterConfig(process.env));
   attempt(() => parseQueueConfig(process.env));
+  attempt(() => parseDnsConfig(process.env));
   attempt(() => parseStorageConfig(process.env));
   attempt(() => parseBackendConfig(process.env));
   attempt(() => parseDnsConfig(process.env)); // the frontend workers inherit STRATO_DNS_*

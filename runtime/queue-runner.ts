@@ -1,7 +1,7 @@
 /**
  * Queue processing inside a frontend process (the cluster's "Remote Queue Processing"): builds
  * the delivery channel (LMTP to registered backends, or Lambda Invoke when a backend function is
- * configured), the outbound relay (capture dir, smarthost or SES) and the core QueueProcessor,
+ * configured), the outbound relay (capture dir, smarthost, SES or direct MX delivery) and the core QueueProcessor,
  * which the frontend's ProcessingController starts and stops. `stop()` stops leasing, waits for running deliveries and closes pooled connections; a job cut
  * short simply comes back after its lease.
  */
@@ -10,10 +10,11 @@ import { CaptureRelay } from '../adapters/embedded/capture-relay.ts';
 import { LmtpChannel } from '../adapters/net/lmtp-channel.ts';
 import { RoutingChannel } from '../adapters/net/routing-channel.ts';
 import { SmarthostRelay } from '../adapters/net/smarthost-relay.ts';
+import { type DnsConfig, parseDnsConfig } from '../core/config/dns-config.ts';
 import type { QueueConfig } from '../core/config/queue-config.ts';
-import type { Clock } from '../core/ports/clock.ts';
+import { type Clock, systemClock } from '../core/ports/clock.ts';
 import type { DeliveryChannel } from '../core/ports/delivery-channel.ts';
-import type { Logger } from '../core/ports/logger.ts';
+import { type Logger, silentLogger } from '../core/ports/logger.ts';
 import type { DeadLetterSource } from '../core/ports/mail-queue.ts';
 import type { HistoryActor } from '../core/ports/message-history.ts';
 import type { OutboundRelay } from '../core/ports/outbound-relay.ts';
@@ -41,7 +42,15 @@ export async function createRelay(
   storage: ProcessStorage,
   dataDir: string,
   hostname: string,
+  mx: { readonly dns?: DnsConfig; readonly clock: Clock; readonly logger: Logger } = {
+    clock: systemClock,
+    logger: silentLogger,
+  },
 ): Promise<OutboundRelay & Closable> {
+  if (config.relay === 'mx') {
+    const { createMxRelay } = await import('./mx-relay.ts');
+    return createMxRelay(config, mx.dns ?? parseDnsConfig(process.env), hostname, mx.clock, mx.logger);
+  }
   if (config.relay === 'smarthost') {
     return new SmarthostRelay({
       host: config.smarthostHost!,
@@ -98,6 +107,8 @@ export interface QueueRunnerOptions {
   readonly logger: Logger;
   /** Who records the message history of this processor's jobs (frontend id, queue Lambda). */
   readonly actor: HistoryActor;
+  /** DNS settings for direct MX delivery (default: read from the environment). */
+  readonly dns?: DnsConfig;
 }
 
 export async function startQueueRunnerDeps(
@@ -105,7 +116,11 @@ export async function startQueueRunnerDeps(
 ): Promise<ProcessorDeps & { readonly history: HistoryRecorder; close(): Promise<void> }> {
   const { storage, config } = opts;
   const channel = await createChannel(config, storage, opts.hostname, opts.channelSecret);
-  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname);
+  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname, {
+    ...(opts.dns ? { dns: opts.dns } : {}),
+    clock: opts.clock,
+    logger: opts.logger,
+  });
   // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
   const registry = config.backendFunction
     ? fixedBackends([{ id: 'lambda', address: config.backendFunction, kind: 'lambda' }])

@@ -43,6 +43,7 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   ports: ['mail', 'rules', 'settings'],
   util: ['ports'],
   dns: ['ports', 'util'],
+  outbound: ['ports'],
   directory: ['mail', 'ports', 'rules', 'settings', 'util'],
   'rules-runner': ['directory', 'mail', 'ports', 'rules', 'settings', 'util'],
   intake: ['auth', 'directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],

@@ -86,6 +86,27 @@ export const DEFAULT_RETRY = {
   lifetimeSeconds: 5 * 24 * 3600,
 } as const;
 
+/**
+ * Direct MX delivery (STRATO_RELAY=mx): the port exchangers listen on, sessions per destination
+ * domain (per queue-processing process), the backoff after a destination failed as a whole
+ * (doubling up to the maximum), RFC 5321 §4.5.3.2 timeouts (connect: 30 s; greeting and each
+ * command: 5 min; the reply to the final "." 10 min), messages per reused session and how long an
+ * idle session is kept, and whether MTA-STS policies are honoured.
+ */
+export const DEFAULT_MX_RELAY = {
+  port: 25,
+  concurrency: 5,
+  backoffSeconds: 60,
+  maxBackoffSeconds: 900,
+  connectTimeoutMs: 30_000,
+  greetingTimeoutMs: 300_000,
+  commandTimeoutMs: 300_000,
+  dataTimeoutMs: 600_000,
+  sessionMessages: 100,
+  idleMs: 5_000,
+  mtaSts: true,
+} as const;
+
 /** DNS: how long one query may take (per try; two tries) and how long answers are remembered. */
 export const DEFAULT_DNS_TIMEOUT_MS = 5000;
 export const DEFAULT_DNS_CACHE_SECONDS = 60;

@@ -90,6 +90,18 @@ export const ENV = {
   smarthostSecure: 'STRATO_SMARTHOST_SECURE',
   smarthostUser: 'STRATO_SMARTHOST_USER',
   smarthostPassword: 'STRATO_SMARTHOST_PASSWORD',
+  // Direct MX delivery (STRATO_RELAY=mx).
+  mxRelayPort: 'STRATO_MX_RELAY_PORT',
+  mxRelayConcurrency: 'STRATO_MX_RELAY_CONCURRENCY',
+  mxRelayBackoffSeconds: 'STRATO_MX_RELAY_BACKOFF_SECONDS',
+  mxRelayMaxBackoffSeconds: 'STRATO_MX_RELAY_MAX_BACKOFF_SECONDS',
+  mxRelayConnectTimeoutMs: 'STRATO_MX_RELAY_CONNECT_TIMEOUT_MS',
+  mxRelayGreetingTimeoutMs: 'STRATO_MX_RELAY_GREETING_TIMEOUT_MS',
+  mxRelayCommandTimeoutMs: 'STRATO_MX_RELAY_COMMAND_TIMEOUT_MS',
+  mxRelayDataTimeoutMs: 'STRATO_MX_RELAY_DATA_TIMEOUT_MS',
+  mxRelaySessionMessages: 'STRATO_MX_RELAY_SESSION_MESSAGES',
+  mxRelayIdleMs: 'STRATO_MX_RELAY_IDLE_MS',
+  mxRelayMtaSts: 'STRATO_MX_RELAY_MTA_STS',
   // Storage: embedded (one machine) or AWS.
   storage: 'STRATO_STORAGE',
   awsRegion: 'AWS_REGION',

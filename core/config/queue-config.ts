@@ -1,14 +1,15 @@
 /**
  * Queue-processing config (runs inside frontends unless turned off, or as the queue Lambda):
  * the defaults for processing on/off and concurrency (the cluster's queue-processing settings
- * override them at runtime), leases, the retry schedule, where external mail goes (capture dir, smarthost or
- * SES) and whether backends are processes (LMTP, found in the registry) or a Lambda function. Read once at start;
+ * override them at runtime), leases, the retry schedule, where external mail goes (capture dir, smarthost,
+ * SES or direct MX delivery with its settings) and whether backends are processes (LMTP, found in the registry) or a Lambda function. Read once at start;
  * every problem is listed at once.
  */
 import { z } from 'zod';
 import {
   DEFAULT_DEAD_LETTER_SWEEP_MS,
   DEFAULT_MAX_RECEIVE_COUNT,
+  DEFAULT_MX_RELAY,
   DEFAULT_QUEUE_CONCURRENCY,
   DEFAULT_QUEUE_CONTROL_MS,
   DEFAULT_QUEUE_HOLDS_CACHE_MS,
@@ -41,7 +42,7 @@ const schema = z.object({
   lifetimeSeconds: positiveInt.default(DEFAULT_RETRY.lifetimeSeconds),
   quickRetrySeconds: positiveInt.default(DEFAULT_QUICK_RETRY.delaySeconds),
   quickRetryWindowSeconds: z.coerce.number().int().min(0).default(DEFAULT_QUICK_RETRY.windowSeconds),
-  relay: z.enum(['capture', 'smarthost', 'ses']).default('capture'),
+  relay: z.enum(['capture', 'smarthost', 'ses', 'mx']).default('capture'),
   sesConfigurationSet: z.string().optional(),
   bounceAddress: z.string().optional(),
   backendFunction: z.string().optional(),
@@ -52,6 +53,17 @@ const schema = z.object({
   smarthostUser: z.string().optional(),
   smarthostPassword: z.string().optional(),
   maxReceiveCount: positiveInt.default(DEFAULT_MAX_RECEIVE_COUNT),
+  mxRelayPort: port.default(DEFAULT_MX_RELAY.port),
+  mxRelayConcurrency: positiveInt.default(DEFAULT_MX_RELAY.concurrency),
+  mxRelayBackoffSeconds: z.coerce.number().int().min(0).default(DEFAULT_MX_RELAY.backoffSeconds),
+  mxRelayMaxBackoffSeconds: z.coerce.number().int().min(0).default(DEFAULT_MX_RELAY.maxBackoffSeconds),
+  mxRelayConnectTimeoutMs: positiveInt.default(DEFAULT_MX_RELAY.connectTimeoutMs),
+  mxRelayGreetingTimeoutMs: positiveInt.default(DEFAULT_MX_RELAY.greetingTimeoutMs),
+  mxRelayCommandTimeoutMs: positiveInt.default(DEFAULT_MX_RELAY.commandTimeoutMs),
+  mxRelayDataTimeoutMs: positiveInt.default(DEFAULT_MX_RELAY.dataTimeoutMs),
+  mxRelaySessionMessages: positiveInt.default(DEFAULT_MX_RELAY.sessionMessages),
+  mxRelayIdleMs: z.coerce.number().int().min(0).default(DEFAULT_MX_RELAY.idleMs),
+  mxRelayMtaSts: bool.default(DEFAULT_MX_RELAY.mtaSts),
 });
 
 export type QueueConfig = z.output<typeof schema>;
@@ -83,6 +95,17 @@ const names = {
   smarthostUser: ENV.smarthostUser,
   smarthostPassword: ENV.smarthostPassword,
   maxReceiveCount: ENV.maxReceiveCount,
+  mxRelayPort: ENV.mxRelayPort,
+  mxRelayConcurrency: ENV.mxRelayConcurrency,
+  mxRelayBackoffSeconds: ENV.mxRelayBackoffSeconds,
+  mxRelayMaxBackoffSeconds: ENV.mxRelayMaxBackoffSeconds,
+  mxRelayConnectTimeoutMs: ENV.mxRelayConnectTimeoutMs,
+  mxRelayGreetingTimeoutMs: ENV.mxRelayGreetingTimeoutMs,
+  mxRelayCommandTimeoutMs: ENV.mxRelayCommandTimeoutMs,
+  mxRelayDataTimeoutMs: ENV.mxRelayDataTimeoutMs,
+  mxRelaySessionMessages: ENV.mxRelaySessionMessages,
+  mxRelayIdleMs: ENV.mxRelayIdleMs,
+  mxRelayMtaSts: ENV.mxRelayMtaSts,
 } as const;
 
 export const QUEUE_ENV_NAMES: readonly string[] = Object.values(names);

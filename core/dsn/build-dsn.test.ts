@@ -75,4 +75,42 @@ describe('DSN', () => {
     const chunks = ['Subject: x\r', '\n\r', '\nbody'].map((s) => Buffer.from(s));
     expect(await collect(headerBlock(Readable.from(chunks)))).toBe('Subject: x\r\n\r\n');
   });
+
+  it('names the remote MTA (Remote-MTA before Diagnostic-Code) and reports relayed recipients as relayed', async () => {
+    const remote = { code: 550, enhanced: '5.1.1', text: 'no such user here' };
+    const failed = await collect(
+      buildDsn(
+        {
+          ...base,
+          recipients: [
+            { address: 'b@example.com', action: 'failed', reply: remote, remoteMta: 'mx1.example.com' },
+          ],
+        },
+        Readable.from([Buffer.from(original)]),
+      ),
+    );
+    expect(failed).toContain(
+      'Status: 5.1.1\r\nRemote-MTA: dns; mx1.example.com\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user here\r\n',
+    );
+    expect(failed).toContain('<b@example.com>: host mx1.example.com reports: 550 5.1.1 no such user here');
+    const relayed = await collect(
+      buildDsn(
+        {
+          ...base,
+          recipients: [
+            {
+              address: 'b@example.com',
+              action: 'relayed',
+              reply: { code: 250, enhanced: '2.0.0', text: 'OK' },
+              remoteMta: 'mx1.example.com',
+            },
+          ],
+        },
+        Readable.from([Buffer.from(original)]),
+      ),
+    );
+    expect(relayed).toContain('Subject: Mail Relayed Report');
+    expect(relayed).toContain('Action: relayed\r\nStatus: 2.0.0\r\nRemote-MTA: dns; mx1.example.com\r\n');
+    expect(relayed).toContain('it will not send further delivery notifications');
+  });
 });

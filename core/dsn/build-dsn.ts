@@ -17,6 +17,8 @@ export interface DsnRecipient {
   readonly reply?: Reply;
   /** Who reported it, for the human part (e.g. "LOCAL module(account alice@x)", "relay mx.example"). */
   readonly reporter?: string;
+  /** The remote MTA that gave `reply` (Remote-MTA: dns; name). */
+  readonly remoteMta?: string;
 }
 
 export interface DsnInput {
@@ -57,15 +59,19 @@ function humanText(input: DsnInput, action: DsnAction): string {
         (input.willRetryUntil ? rfc5322Date(input.willRetryUntil) : 'it expires') +
         '. You do not need to resend it.',
     );
+  } else if (action === 'relayed') {
+    lines.push(
+      'Your message was successfully delivered to the mail server of the recipients below;',
+      'it will not send further delivery notifications.',
+    );
   } else {
     lines.push('Your message was successfully delivered to the recipients below.');
   }
   lines.push('');
   for (const r of input.recipients) {
     const why = r.reply ? formatReply(r.reply) : action;
-    lines.push(
-      `<${oneLine(r.address)}>: ${r.reporter ? `${oneLine(r.reporter)} reports: ` : ''}${oneLine(why)}`,
-    );
+    const reporter = r.reporter ?? (r.remoteMta ? `host ${r.remoteMta}` : undefined);
+    lines.push(`<${oneLine(r.address)}>: ${reporter ? `${oneLine(reporter)} reports: ` : ''}${oneLine(why)}`);
   }
   return lines.join('\r\n');
 }
@@ -78,6 +84,7 @@ function statusBlock(input: DsnInput, r: DsnRecipient): string {
   const status =
     r.reply?.enhanced ?? (r.action === 'failed' ? '5.0.0' : r.action === 'delayed' ? '4.0.0' : '2.0.0');
   fields.push(`Status: ${status}`);
+  if (r.remoteMta) fields.push(`Remote-MTA: dns; ${oneLine(r.remoteMta)}`);
   if (r.reply) fields.push(`Diagnostic-Code: smtp; ${oneLine(formatReply(r.reply))}`);
   fields.push(`Last-Attempt-Date: ${rfc5322Date(input.now)}`);
   if (r.action === 'delayed' && input.willRetryUntil)
@@ -85,10 +92,15 @@ function statusBlock(input: DsnInput, r: DsnRecipient): string {
   return fields.join('\r\n');
 }
 
-/** The report's action: failed when any recipient failed, else delayed when any is, else delivered. */
+/**
+ * The report's action: failed when any recipient failed, else delayed when any is, else relayed
+ * when every one was only relayed, else delivered.
+ */
 function overallAction(recipients: readonly DsnRecipient[]): DsnAction {
   const actions = new Set(recipients.map((r) => r.action));
-  return actions.has('failed') ? 'failed' : actions.has('delayed') ? 'delayed' : 'delivered';
+  if (actions.has('failed')) return 'failed';
+  if (actions.has('delayed')) return 'delayed';
+  return actions.size === 1 && actions.has('relayed') ? 'relayed' : 'delivered';
 }
 
 /** The DSN's own header lines: from MAILER-DAEMON to the sender, a multipart/report. */

@@ -34,10 +34,23 @@ export type MoveCause = 'backend-stopping' | 'backend-unreachable' | 'no-live-ba
 /** The account states the queue retries on their own schedule. */
 export type RetriedAccountState = Extract<AccountFact['state'], 'disabled' | 'full'>;
 
+/**
+ * What a relay adds about the next hop (direct MX delivery): the remote MTA that gave the reply
+ * (DSNs show it as Remote-MTA), and for a delivered recipient what became of its DSN request:
+ * `dsnPassedOn` (the next hop offers DSN and took NOTIFY/ORCPT: it reports success, not us) or
+ * `relayed` (it does not offer DSN: a NOTIFY=SUCCESS report says `relayed`, RFC 3461 §5.2.2/§6.2,
+ * not `delivered`). Neither: a final delivery (a local mailbox) or a relay that cannot tell.
+ */
+export interface RemoteFacts {
+  readonly remoteMta?: string;
+  readonly relayed?: boolean;
+  readonly dsnPassedOn?: boolean;
+}
+
 export type RecipientOutcome =
-  | { readonly kind: 'delivered'; readonly reply?: Reply }
-  | { readonly kind: 'temporary'; readonly reply: Reply; readonly account?: AccountFact }
-  | { readonly kind: 'permanent'; readonly reply: Reply };
+  | ({ readonly kind: 'delivered'; readonly reply?: Reply } & RemoteFacts)
+  | ({ readonly kind: 'temporary'; readonly reply: Reply; readonly account?: AccountFact } & RemoteFacts)
+  | ({ readonly kind: 'permanent'; readonly reply: Reply } & RemoteFacts);
 
 export const delivered = (reply?: Reply): RecipientOutcome =>
   reply ? { kind: 'delivered', reply } : { kind: 'delivered' };

@@ -116,6 +116,21 @@ export const replies = {
     r(451, '4.3.2', `Backend ${backend} is stopping, its accounts are moving; try again`),
   leaseLost: (account: string) =>
     r(451, '4.2.0', `<${account}>: account moved to another backend, will retry`),
+  /** Direct MX delivery (adapters/net/mx-relay.ts): the answers given without a remote reply. */
+  nullMx: (domain: string) =>
+    r(556, '5.1.10', `Recipient address rejected: ${domain} accepts no mail (null MX)`),
+  mxLookupFailed: (why: string) => r(451, '4.4.3', `Mail exchanger lookup failed: ${why}`),
+  mxUnreachable: (domain: string, why: string) =>
+    r(451, '4.4.1', `No mail exchanger of ${domain} took the connection: ${why}`),
+  mxBackingOff: (domain: string, why: string) =>
+    r(451, '4.4.1', `Delivery to ${domain} deferred after a recent failure: ${why}`),
+  mtaStsRefused: (domain: string, why: string) =>
+    r(451, '4.7.5', `MTA-STS policy of ${domain} (enforce) not met: ${why}`),
+  smtputf8Unsupported: (host: string) =>
+    r(553, '5.6.7', `Message needs SMTPUTF8 but ${host} does not support it`),
+  eightBitUnsupported: (host: string) =>
+    r(554, '5.6.3', `Message is 8-bit (BODY=8BITMIME) but ${host} does not support 8BITMIME`),
+  mxSessionLost: (host: string, why: string) => r(451, '4.4.2', `Connection to ${host} lost: ${why}`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
   /** DisabledRetry / FullRetry ran out: the temporary account state becomes a bounce. */
   accountStateExpired: (state: RetriedAccountState, address: string, seconds: number) =>

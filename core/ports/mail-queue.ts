@@ -33,6 +33,8 @@ export interface JobRecipient {
   state: RecipientState;
   attempts: number;
   lastReply?: Reply;
+  /** The remote MTA that gave lastReply (direct MX delivery), for the DSN's Remote-MTA. */
+  remoteMta?: string;
   /** ms since epoch of the last state change. */
   updatedAt?: number;
 }

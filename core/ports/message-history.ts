@@ -22,7 +22,7 @@ export interface HistoryActor {
 }
 
 /** DSN kinds as send-dsn.ts names them. */
-export type HistoryDsnKind = 'failed' | 'delayed' | 'delivered';
+export type HistoryDsnKind = 'failed' | 'delayed' | 'delivered' | 'relayed';
 
 /** What happened, without the time and actor the recorder stamps on. */
 export type HistoryFact =

@@ -5,6 +5,13 @@
  */
 import type { Readable } from 'node:stream';
 import type { RecipientOutcome } from '../mail/outcome.ts';
+import type { DsnNotify } from './mail-queue.ts';
+
+/** A recipient's DSN parameters (RFC 3461) as the client gave them, passed on to a next hop offering DSN. */
+export interface RecipientDsn {
+  readonly notify?: readonly DsnNotify[];
+  readonly orcpt?: string;
+}
 
 export interface RelayRequest {
   readonly jobId: string;
@@ -12,6 +19,12 @@ export interface RelayRequest {
   readonly recipients: readonly string[];
   readonly envid?: string;
   readonly ret?: 'FULL' | 'HDRS';
+  /** Per-recipient NOTIFY/ORCPT, keyed by address (absent: none given). */
+  readonly dsn?: ReadonlyMap<string, RecipientDsn>;
+  /** The message needs SMTPUTF8 (internationalized addresses or headers). */
+  readonly smtputf8?: boolean;
+  /** BODY= the client declared (8BITMIME: the next hop must offer it, RFC 6152). */
+  readonly bodyType?: '7BIT' | '8BITMIME';
   /** Opens the body afresh (a relay may need to retry the stream). */
   readonly openBody: () => Promise<Readable>;
 }

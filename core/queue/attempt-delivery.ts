@@ -14,7 +14,7 @@ import type { DeliveryChannel } from '../ports/delivery-channel.ts';
 import type { DirectoryReader } from '../ports/directory.ts';
 import type { JobRecipient, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
-import type { OutboundRelay } from '../ports/outbound-relay.ts';
+import type { OutboundRelay, RecipientDsn } from '../ports/outbound-relay.ts';
 import type { HistoryRecorder } from '../util/history-recorder.ts';
 import { recordRelayed } from './record-history.ts';
 import { routeRecipients } from './route-recipients.ts';
@@ -82,6 +82,20 @@ async function deliverLocal(
   return outcomes;
 }
 
+/** Each external recipient's NOTIFY/ORCPT, for a next hop that offers DSN. */
+function dsnParams(job: QueueJob, recipients: readonly string[]): Map<string, RecipientDsn> {
+  const params = new Map<string, RecipientDsn>();
+  for (const address of recipients) {
+    const r = job.envelope.recipients.find((x) => x.address === address);
+    if (!r || (!r.notify && !r.orcpt)) continue;
+    params.set(address, {
+      ...(r.notify ? { notify: r.notify } : {}),
+      ...(r.orcpt ? { orcpt: r.orcpt } : {}),
+    });
+  }
+  return params;
+}
+
 /** Hand the external recipients to the outbound relay (none: nothing to do). */
 async function relayExternal(deps: AttemptDeps, job: QueueJob, recipients: string[]): Promise<Outcomes> {
   if (recipients.length === 0) return new Map();
@@ -91,8 +105,11 @@ async function relayExternal(deps: AttemptDeps, job: QueueJob, recipients: strin
     mailFrom: envelope.mailFrom,
     recipients,
     openBody: () => deps.messages.open(job.body),
+    dsn: dsnParams(job, recipients),
     ...(envelope.envid ? { envid: envelope.envid } : {}),
     ...(envelope.ret ? { ret: envelope.ret } : {}),
+    ...(envelope.smtputf8 ? { smtputf8: true } : {}),
+    ...(envelope.bodyType ? { bodyType: envelope.bodyType } : {}),
   });
   for (const [rcpt, o] of result) if (o.kind === 'delivered') recordRelayed(deps.history, job, rcpt, o);
   return new Map(result);

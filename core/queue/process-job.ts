@@ -62,6 +62,8 @@ const stillPending = (job: QueueJob) => job.envelope.recipients.filter((r) => r.
 interface Settled {
   readonly failed: JobRecipient[];
   readonly delivered: JobRecipient[];
+  /** Delivered to a next hop that did not take the DSN request on (a `relayed` DSN, RFC 3461). */
+  readonly relayed: JobRecipient[];
 }
 
 export interface ProcessOptions {
@@ -96,15 +98,21 @@ function recordOutcomes(
   log: Logger,
 ): Settled {
   job.attempts += 1;
-  const settled: Settled = { failed: [], delivered: [] };
+  const settled: Settled = { failed: [], delivered: [], relayed: [] };
   for (const r of attempted) {
     const outcome = outcomes.get(r.address) ?? { kind: 'temporary', reply: replies.localError() };
     r.attempts += 1;
     r.updatedAt = now;
-    if (outcome.reply) r.lastReply = outcome.reply;
+    if (outcome.reply) {
+      r.lastReply = outcome.reply;
+      if (outcome.remoteMta) r.remoteMta = outcome.remoteMta;
+      else delete r.remoteMta;
+    }
     if (outcome.kind === 'delivered') {
       r.state = 'delivered';
-      settled.delivered.push(r);
+      // A next hop that took the DSN request on reports success itself (RFC 3461 §5.2.2).
+      if (outcome.relayed) settled.relayed.push(r);
+      else if (!outcome.dsnPassedOn) settled.delivered.push(r);
     } else if (outcome.kind === 'permanent') {
       r.state = 'failed';
       settled.failed.push(r);
@@ -132,6 +140,7 @@ function owedDsns(schedule: RetrySchedule, job: QueueJob, settled: Settled, now:
   const dsns: [DsnKind, JobRecipient[]][] = [
     ['failed', settled.failed.filter((r) => wants(r, 'FAILURE'))],
     ['delivered', settled.delivered.filter((r) => wants(r, 'SUCCESS'))],
+    ['relayed', settled.relayed.filter((r) => wants(r, 'SUCCESS'))],
   ];
   const remaining = stillPending(job);
   if (remaining.length && isWarningDue(schedule, job.createdAt, job.warnedAt, now)) {

@@ -12,7 +12,7 @@ import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 import { derivedQueueId } from '../util/ids.ts';
 
-export type DsnKind = 'failed' | 'delayed' | 'delivered';
+export type DsnKind = 'failed' | 'delayed' | 'delivered' | 'relayed';
 
 type SendDsnDeps = {
   queue: Pick<MailQueue, 'enqueue'>;
@@ -54,6 +54,7 @@ function dsnInput(
       ...(r.orcpt ? { orcpt: r.orcpt } : {}),
       action: kind,
       ...(r.lastReply ? { reply: r.lastReply } : {}),
+      ...(r.remoteMta ? { remoteMta: r.remoteMta } : {}),
     })),
   };
 }

@@ -164,6 +164,7 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
     clock: systemClock,
     logger,
     actor: { role: 'frontend', id: boot.frontendId },
+    dns: boot.dns,
   });
   const controller = new ProcessingController({
     control: storage.control,

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { temporary } from '../../core/mail/outcome.ts';
+import { type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
 import type { AccountLeases } from '../../core/ports/account-leases.ts';
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.ts';
+import type { OutboundRelay } from '../../core/ports/outbound-relay.ts';
 import { rendezvous } from '../../core/queue/choose-backend.ts';
 import { processJob } from '../../core/queue/process-job.ts';
+import { derivedQueueId } from '../../core/util/ids.ts';
 import { type Harness, SCHEDULE, startHarness } from './harness.ts';
 
 let h: Harness;
@@ -170,6 +172,44 @@ describe('queue processing through the LMTP delivery channel', () => {
       recipients: ['x@elsewhere.example'],
     });
     expect(await inbox('bob@example.com')).toHaveLength(1);
+  });
+
+  it('reports success as relayed where the next hop had no DSN, and not at all where it took NOTIFY', async () => {
+    const ok = { code: 250, enhanced: '2.0.0', text: 'queued as R1' };
+    const relay: OutboundRelay = {
+      async send(req) {
+        return new Map(
+          req.recipients.map((r): [string, RecipientOutcome] => [
+            r,
+            r.startsWith('relayed@')
+              ? { kind: 'delivered', reply: ok, remoteMta: 'mx.elsewhere.example', relayed: true }
+              : r.startsWith('passed@')
+                ? { kind: 'delivered', reply: ok, remoteMta: 'mx.elsewhere.example', dsnPassedOn: true }
+                : { kind: 'delivered', reply: ok },
+          ]),
+        );
+      },
+    };
+    h = await startHarness({ relay });
+    const job = await h.enqueue({
+      from: 'sender@remote.example',
+      to: ['relayed@elsewhere.example', 'passed@elsewhere.example', 'final@elsewhere.example'],
+      notify: ['SUCCESS'],
+    });
+    expect((await h.runOnce())?.result).toBe('done');
+    const reports = (await queued()).map((q) => q.job);
+    expect(reports.map((j) => j.id).sort()).toEqual(
+      [
+        derivedQueueId(job.id, 'relayed:relayed@elsewhere.example'),
+        derivedQueueId(job.id, 'delivered:final@elsewhere.example'),
+      ].sort(),
+    );
+    const relayed = reports.find(
+      (j) => j.id === derivedQueueId(job.id, 'relayed:relayed@elsewhere.example'),
+    )!;
+    const report = await text(await h.storage.messages.open(relayed.body));
+    expect(report).toContain('Subject: Mail Relayed Report');
+    expect(report).toContain('Action: relayed\r\nStatus: 2.0.0\r\nRemote-MTA: dns; mx.elsewhere.example\r\n');
   });
 
   it('retries a temporary failure with backoff, warns once, and fails with one DSN at the end of the lifetime', async () => {
