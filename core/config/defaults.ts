@@ -30,6 +30,17 @@ export const DEFAULT_LMTP_PORT = 2424;
  */
 export const DEFAULT_RULES_HOP_LIMIT = 50;
 
+/**
+ * Header limits at intake (552 5.3.4 at the end of DATA): one header field with its continuation
+ * lines (Postfix's header_size_limit), the whole header section, and the number of fields.
+ * STRATO_MAX_HEADER_FIELD_SIZE, STRATO_MAX_HEADER_SIZE, STRATO_MAX_HEADER_FIELDS.
+ */
+export const DEFAULT_HEADER_LIMITS = {
+  maxFieldBytes: 100 * 1024,
+  maxSectionBytes: 512 * 1024,
+  maxFields: 1000,
+} as const;
+
 /** Days message history (`strato trace`) is kept: DynamoDB TTL, SQLite prune (STRATO_HISTORY_DAYS). */
 export const DEFAULT_HISTORY_DAYS = 7;
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_FRONTEND_GROUP,
+  DEFAULT_HEADER_LIMITS,
   DEFAULT_HOSTNAME,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_QUEUED,
@@ -33,6 +34,10 @@ const schema = z.object({
   tlsKey: z.string().optional(),
   maxMessageSize: positiveInt.default(25 * 1024 * 1024),
   maxRecipients: positiveInt.default(1000),
+  /** Header limits (552 5.3.4 at the end of DATA): one field, the section, the field count. */
+  maxHeaderFieldSize: positiveInt.default(DEFAULT_HEADER_LIMITS.maxFieldBytes),
+  maxHeaderSize: positiveInt.default(DEFAULT_HEADER_LIMITS.maxSectionBytes),
+  maxHeaderFields: positiveInt.default(DEFAULT_HEADER_LIMITS.maxFields),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
@@ -78,6 +83,9 @@ const names = {
   tlsKey: ENV.tlsKey,
   maxMessageSize: ENV.maxMessageSize,
   maxRecipients: ENV.maxRecipients,
+  maxHeaderFieldSize: ENV.maxHeaderFieldSize,
+  maxHeaderSize: ENV.maxHeaderSize,
+  maxHeaderFields: ENV.maxHeaderFields,
   maxQueued: ENV.maxQueued,
   trustedNetworks: ENV.trustedNetworks,
   reverseDns: ENV.reverseDns,

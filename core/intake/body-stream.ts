@@ -1,28 +1,34 @@
 /**
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
  * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields,
- * counts bytes and Received hops, and notes the Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the header
- * section, for the Message-ID). When the size limit or the hop limit is crossed it fails
- * with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject.
+ * counts bytes, Received hops and the header section's size and fields (header-limits.ts), and
+ * notes the Message-ID. It buffers nothing beyond the current chunk (and up to 32 KiB of the
+ * header section, for the Message-ID). When the size limit, a header limit or the hop limit is
+ * crossed it fails with an IntakeAbort error (and records why in `failure`), which makes
+ * MessageStore.put reject.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
+import { type HeaderLimitExceeded, HeaderLimitCounter, type HeaderLimits } from './header-limits.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
 import { ReturnPathFilter } from './return-path-filter.ts';
 
 export type BodyFailure =
   | { readonly kind: 'too-big'; readonly bytes: number }
-  | { readonly kind: 'loop'; readonly hops: number };
+  | { readonly kind: 'loop'; readonly hops: number }
+  | ({ readonly kind: 'header-limit' } & HeaderLimitExceeded);
+
+function abortMessage(failure: BodyFailure): string {
+  if (failure.kind === 'too-big') return 'message over the size limit';
+  if (failure.kind === 'loop') return `too many Received headers (${failure.hops})`;
+  return `header over the ${failure.limit} limit (${failure.max})`;
+}
 
 export class IntakeAbort extends Error {
   override readonly name = 'IntakeAbort';
   constructor(readonly failure: BodyFailure) {
-    super(
-      failure.kind === 'too-big'
-        ? `message over the size limit`
-        : `too many Received headers (${failure.hops})`,
-    );
+    super(abortMessage(failure));
   }
 }
 
@@ -33,6 +39,8 @@ export interface IntakeBodyOptions {
   readonly maxBytes: number;
   /** More Received headers than this in the incoming message is a loop. */
   readonly maxHops: number;
+  /** Header section limits (field size, section size, field count). */
+  readonly headerLimits: HeaderLimits;
 }
 
 export class IntakeBodyStream extends Transform {
@@ -44,10 +52,12 @@ export class IntakeBodyStream extends Transform {
   private readonly returnPath = new ReturnPathFilter();
   private readonly hops = new ReceivedHopCounter();
   private readonly sniffer = new MessageIdSniffer();
+  private readonly headerCounter: HeaderLimitCounter;
   private headerSent = false;
 
   constructor(private readonly opts: IntakeBodyOptions) {
     super();
+    this.headerCounter = new HeaderLimitCounter(opts.headerLimits);
   }
 
   get receivedHops(): number {
@@ -71,6 +81,11 @@ export class IntakeBodyStream extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.opts.maxBytes) {
       this.failure = { kind: 'too-big', bytes: this.bytes };
+      return new IntakeAbort(this.failure);
+    }
+    this.headerCounter.push(chunk);
+    if (this.headerCounter.exceeded) {
+      this.failure = { kind: 'header-limit', ...this.headerCounter.exceeded };
       return new IntakeAbort(this.failure);
     }
     this.hops.push(chunk);

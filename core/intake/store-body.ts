@@ -2,7 +2,8 @@
  * Step 1 of message acceptance (accept-message.ts): stream DATA through IntakeBodyStream (our
  * Received header first, CRLF normalised, size and hop limits) into MessageStore.put under the
  * queue id. Resolves with the body's ref only once it is durable. Every failure is a value and
- * leaves nothing stored (put leaves nothing behind): too big → 552 (the sender's MaxMailOutSize
+ * leaves nothing stored (put leaves nothing behind): a header limit crossed → 552 5.3.4 naming it,
+ * too big → 552 (the sender's MaxMailOutSize
  * named when it was the limit, else the cluster's or the recipient's), loop → 554 5.4.6, client
  * gone mid-DATA or a store fault → 451 4.3.0. The DATA stream is drained on every failure.
  */
@@ -10,9 +11,11 @@ import type { Readable } from 'node:stream';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Logger } from '../ports/logger.ts';
+import { DEFAULT_HEADER_LIMITS } from '../config/defaults.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { IntakeBodyStream } from './body-stream.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
+import type { HeaderLimits } from './header-limits.ts';
 import { formatReceivedHeader } from './received-header.ts';
 import type { SenderLimits } from './sender-limits.ts';
 
@@ -28,11 +31,13 @@ export interface StoreRequest {
   readonly maxMessageSize: number;
   /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
   readonly sender?: SenderLimits;
+  /** Header section limits; DEFAULT_HEADER_LIMITS when absent. */
+  readonly headerLimits?: HeaderLimits;
 }
 
 export interface StoreFailure {
   readonly ok: false;
-  readonly reason: 'too-big' | 'loop' | 'client-gone' | 'storage';
+  readonly reason: 'too-big' | 'header-limit' | 'loop' | 'client-gone' | 'storage';
   readonly reply: Reply;
   readonly error?: unknown;
 }
@@ -77,7 +82,12 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     ...(req.recipients.length === 1 ? { recipient: req.recipients[0]!.original } : {}),
     date: new Date(now),
   });
-  return new IntakeBodyStream({ header, maxBytes: limits.threshold, maxHops: MAX_RECEIVED_HOPS });
+  return new IntakeBodyStream({
+    header,
+    maxBytes: limits.threshold,
+    maxHops: MAX_RECEIVED_HOPS,
+    headerLimits: req.headerLimits ?? DEFAULT_HEADER_LIMITS,
+  });
 }
 
 /** 552: the sender's MaxMailOutSize when it was the limit, else the cluster's or a recipient's. */
@@ -104,6 +114,8 @@ function storeFailure(
 ): StoreFailure {
   const failure = body.failure;
   if (failure?.kind === 'too-big') return tooBig(req, limits);
+  if (failure?.kind === 'header-limit')
+    return { ok: false, reason: 'header-limit', reply: replies.headerTooBig(failure.limit, failure.max) };
   if (failure?.kind === 'loop')
     return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
   if (clientGone) return { ok: false, reason: 'client-gone', reply: replies.localError(), error: clientGone };

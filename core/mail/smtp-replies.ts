@@ -32,6 +32,17 @@ export const replies = {
   tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
   messageTooBig: (limit: number) =>
     r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
+  /** A header limit crossed (header-limits.ts): which one, and its value. */
+  headerTooBig: (limit: 'field-size' | 'section-size' | 'field-count', max: number) =>
+    r(
+      552,
+      '5.3.4',
+      limit === 'field-count'
+        ? `Message header has too many fields (limit ${max} fields)`
+        : limit === 'field-size'
+          ? `Message header field too long (limit ${max} bytes per field)`
+          : `Message header section too large (limit ${max} bytes)`,
+    ),
   messageTooBigForRecipient: (address: string, limit: number) =>
     r(552, '5.2.3', `<${address}>: message exceeds the recipient's size limit (${limit} bytes)`),
   noValidRecipients: () => r(554, '5.5.1', 'No valid recipients'),

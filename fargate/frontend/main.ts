@@ -117,6 +117,11 @@ function smtpListeners(
     hostname: config.hostname,
     frontendId: boot.frontendId,
     maxMessageSize: config.maxMessageSize,
+    headerLimits: {
+      maxFieldBytes: config.maxHeaderFieldSize,
+      maxSectionBytes: config.maxHeaderSize,
+      maxFields: config.maxHeaderFields,
+    },
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
     allowIpLiteralRecipients: config.allowIpLiteralRecipients,

@@ -57,6 +57,7 @@ function acceptRequest(
     mailFrom: tx.mailFrom,
     recipients: [...tx.recipients.values()],
     maxMessageSize: ctx.deps.maxMessageSize,
+    ...(ctx.deps.headerLimits ? { headerLimits: ctx.deps.headerLimits } : {}),
     ...(tx.sender ? { sender: tx.sender } : {}),
     ...(tx.generatedId ? { generatedId: tx.generatedId } : {}),
     ...(dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? { ret: dsn.ret } : {}),
