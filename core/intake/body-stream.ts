@@ -9,7 +9,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
-import { type HeaderLimitExceeded, HeaderLimitCounter, type HeaderLimits } from './header-limits.ts';
+import { HeaderLimitCounter, type HeaderLimitExceeded, type HeaderLimits } from './header-limits.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
 import { ReturnPathFilter } from './return-path-filter.ts';

@@ -13,7 +13,9 @@ function count(text: string, size = 7, limits = LIMITS): HeaderLimitCounter {
 
 describe('HeaderLimitCounter', () => {
   it('counts fields, not continuation lines, and stops at the empty line', () => {
-    const c = count('A: 1\r\nB: 2\r\n folded\r\n\tagain\r\nC: 3\r\n\r\nD: body\r\nE: body\r\nF: x\r\nG: y\r\n');
+    const c = count(
+      'A: 1\r\nB: 2\r\n folded\r\n\tagain\r\nC: 3\r\n\r\nD: body\r\nE: body\r\nF: x\r\nG: y\r\n',
+    );
     expect(c.fieldCount).toBe(3);
     expect(c.headersDone).toBe(true);
     expect(c.exceeded).toBeUndefined();

@@ -8,10 +8,10 @@
  * gone mid-DATA or a store fault → 451 4.3.0. The DATA stream is drained on every failure.
  */
 import type { Readable } from 'node:stream';
+import { DEFAULT_HEADER_LIMITS } from '../config/defaults.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Logger } from '../ports/logger.ts';
-import { DEFAULT_HEADER_LIMITS } from '../config/defaults.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { IntakeBodyStream } from './body-stream.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
