@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import { RawSmtp } from '../../test/support/raw-smtp.ts';
 import { smtpError, smtpReply } from './smtp-errors.ts';
-import { textCarriesEnhancedCode } from './smtp-replies-shim.ts';
+import { rawCommandAddress, textCarriesEnhancedCode } from './smtp-replies-shim.ts';
 
 describe('enhanced status code shim (real smtp-server over a socket)', () => {
   let server: SMTPServer;
@@ -80,5 +80,14 @@ describe('enhanced status code shim (real smtp-server over a socket)', () => {
     expect(textCarriesEnhancedCode(554, '5.7.1')).toBe(false);
     expect(textCarriesEnhancedCode(554, 'Error: 5.7.1 x')).toBe(false);
     expect(textCarriesEnhancedCode(554, ['5.7.1 x'])).toBe(false);
+  });
+});
+
+describe('rawCommandAddress', () => {
+  it('gives the address as sent, A-label domains untouched and source routes dropped', () => {
+    expect(rawCommandAddress('MAIL FROM:<a@xn--bcher-kva.example> SMTPUTF8')).toBe('a@xn--bcher-kva.example');
+    expect(rawCommandAddress('RCPT TO: <@relay.example:b@example.org>')).toBe('b@example.org');
+    expect(rawCommandAddress('MAIL FROM:<>')).toBe('');
+    expect(rawCommandAddress('RCPT TO:postmaster')).toBeUndefined();
   });
 });

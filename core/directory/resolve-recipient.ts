@@ -11,13 +11,16 @@
  * SRS: a bounce address our rules gave a redirected message (core/mail/srs.ts) resolves to
  * the forwarding account when its hash and age check out, and is refused 550 5.7.1 otherwise.
  *
+ * IDN: addresses arrive normalised to the A-label form (mail/address.ts); a domain or name stored
+ * in U-label form is found too (each lookup tries the A-label form, then the U-label form).
+ *
  * postmaster (RFC 5321 §4.5.1): with a cluster postmaster address configured, a bare
  * `postmaster` (any case) and `postmaster@<hosted domain>` where the domain has no such name
  * both resolve to that address (and from there like any address); without one they are
  * resolved like any other name.
  */
 
-import { domainOf, parseAddress } from '../mail/address.ts';
+import { domainOf, parseAddress, unicodeDomain } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { srsReverse } from '../mail/srs.ts';
@@ -53,15 +56,29 @@ export type Resolution =
   | { readonly ok: false; readonly reply: Reply };
 
 /**
- * The directory as one resolution reads it: each domain and the cluster settings are fetched at
+ * The U-label form of a normalised address or domain: names are stored and looked up in A-label
+ * form (mail/address.ts), and a record stored in U-label form before that is still found.
+ */
+function inUnicode(key: string): string {
+  const at = key.lastIndexOf('@');
+  return at < 0 ? unicodeDomain(key) : `${key.slice(0, at)}@${unicodeDomain(key.slice(at + 1))}`;
+}
+
+/**
+ * The directory as one resolution reads it (each name in A-label form, then in U-label form): each domain and the cluster settings are fetched at
  * most once per resolution (a forwarder chain revisits them), names are read as they come.
  */
 function lookupFor(directory: DirectoryReader): DirectoryReader {
   let cluster: Promise<PartialSettings> | undefined;
   const domains = new Map<string, Promise<DomainRecord | undefined>>();
+  const either = <T>(key: string, read: (key: string) => Promise<T | undefined>) =>
+    read(key).then((found) => {
+      const other = inUnicode(key);
+      return found !== undefined || other === key ? found : read(other);
+    });
   return {
-    getAccount: (address) => directory.getAccount(address),
-    lookupName: (address) => directory.lookupName(address),
+    getAccount: (address) => either(address, (a) => directory.getAccount(a)),
+    lookupName: (address) => either(address, (a) => directory.lookupName(a)),
     getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
       return cluster;
@@ -69,7 +86,7 @@ function lookupFor(directory: DirectoryReader): DirectoryReader {
     getDomain: (name) => {
       let d = domains.get(name);
       if (!d) {
-        d = directory.getDomain(name);
+        d = either(name, (n) => directory.getDomain(n));
         domains.set(name, d);
       }
       return d;

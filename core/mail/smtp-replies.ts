@@ -14,6 +14,12 @@ export const replies = {
   delivered: () => r(250, '2.0.0', 'Delivered'),
 
   badSender: (reason: string) => r(501, '5.1.7', `Bad sender address: ${reason}`),
+  /** RFC 6531 §3.5: a non-ASCII address in a transaction that did not ask for SMTPUTF8. */
+  utf8AddressNeedsSmtpUtf8: (address: string) =>
+    r(553, '5.6.7', `<${address}>: non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM`),
+  /** Relay: the next hop does not offer SMTPUTF8 and the message needs it (a DSN follows). */
+  nextHopLacksSmtpUtf8: (host: string) =>
+    r(553, '5.6.7', `SMTPUTF8 message, but the next hop ${host} does not offer SMTPUTF8`),
   badRecipient: (reason: string) => r(501, '5.1.3', `Bad recipient address: ${reason}`),
   unknownUser: (address: string) => r(550, '5.1.1', `<${address}>: Recipient address rejected: no such user`),
   mailboxDisabled: (address: string) =>

@@ -23,6 +23,7 @@ function recipientRequest(address: SMTPServerAddress, envelope: SMTPServerEnvelo
     ...(address.dsn?.orcpt !== undefined ? { orcpt: address.dsn.orcpt } : {}),
     ...(address.dsn?.notify ? { notify: address.dsn.notify } : {}),
     ...(size !== undefined ? { declaredSize: size } : {}),
+    ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),
   };
 }
 
@@ -49,7 +50,7 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
           ctx.rejected(session, 'RCPT', check.reply, { rcpt: address.address });
           return callback(smtpError(check.reply));
         }
-        tx.recipients.set(address.address.toLowerCase(), check.recipient);
+        tx.recipients.set(check.recipient.original, check.recipient);
         callback();
       },
       (err) => callback(ctx.fault(session, 'RCPT', err)),
