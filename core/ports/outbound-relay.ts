@@ -12,6 +12,11 @@ export interface RelayRequest {
   readonly recipients: readonly string[];
   readonly envid?: string;
   readonly ret?: 'FULL' | 'HDRS';
+  /**
+   * The message needs SMTPUTF8 (MAIL FROM carried it): a relay must not hand it to a next hop
+   * that does not offer SMTPUTF8 (RFC 6531), and fails its recipients permanently with 5.6.7.
+   */
+  readonly smtputf8?: boolean;
   /** Opens the body afresh (a relay may need to retry the stream). */
   readonly openBody: () => Promise<Readable>;
 }

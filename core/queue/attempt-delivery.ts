@@ -93,6 +93,7 @@ async function relayExternal(deps: AttemptDeps, job: QueueJob, recipients: strin
     openBody: () => deps.messages.open(job.body),
     ...(envelope.envid ? { envid: envelope.envid } : {}),
     ...(envelope.ret ? { ret: envelope.ret } : {}),
+    ...(envelope.smtputf8 ? { smtputf8: true } : {}),
   });
   for (const [rcpt, o] of result) if (o.kind === 'delivered') recordRelayed(deps.history, job, rcpt, o);
   return new Map(result);
