@@ -27,7 +27,7 @@ import { openStorage } from '../runtime/open-storage.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
-import { DEMO_DOMAIN, type SeedResult, seedDemo } from './demo-seed.ts';
+import { DEMO_DOMAIN, DEMO_POSTMASTER, type SeedResult, seedDemo } from './demo-seed.ts';
 import { startOrphanSweeper } from './orphan-sweeper.ts';
 import { Supervisor, type WorkerSpec } from './supervisor.ts';
 
@@ -204,6 +204,9 @@ async function main(): Promise<void> {
 
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });
   const { demo, embedded } = await prepareStorage(cluster, dataDir, logger);
+  // Postmaster mail is never refused on the local cluster: without STRATO_POSTMASTER it goes to
+  // the demo domain's alice (workers inherit the environment).
+  if (demo !== 'skipped' && !process.env[ENV.postmaster]) process.env[ENV.postmaster] = DEMO_POSTMASTER;
   const sweeper = embedded ? startOrphanSweeper({ dataDir, logger }) : undefined;
   const state = clusterStateFile(dataDir, logger);
   const facts: ClusterFacts = { frontend, cluster, dataDir, demo, tls };

@@ -14,10 +14,12 @@
  * IDN: addresses arrive normalised to the A-label form (mail/address.ts); a domain or name stored
  * in U-label form is found too (each lookup tries the A-label form, then the U-label form).
  *
- * postmaster (RFC 5321 §4.5.1): with a cluster postmaster address configured, a bare
- * `postmaster` (any case) and `postmaster@<hosted domain>` where the domain has no such name
- * both resolve to that address (and from there like any address); without one they are
- * resolved like any other name.
+ * postmaster (RFC 5321 §4.5.1): `postmaster@<hosted domain>` where the domain has no such name
+ * resolves to the domain's postmaster target (DomainRecord.postmaster), else to the cluster's
+ * (STRATO_POSTMASTER), and from there like any address. A bare `postmaster` (any case) resolves
+ * to the cluster's. With neither configured, postmaster@<domain> follows the domain's
+ * MailToUnknown policy, and where that is `reject` (and for a bare `postmaster`) the refusal
+ * (550 5.1.1) names the missing settings.
  */
 
 import { domainOf, parseAddress, unicodeDomain } from '../mail/address.ts';
@@ -121,8 +123,12 @@ async function follow(
     if (!target.ok) return replies.unknownUser(address);
     return follow(look, target.value.address, depth + 1);
   }
-  if (postmaster && isPostmaster(address) && postmaster !== address) {
-    return follow(look, postmaster, depth + 1);
+  if (isPostmaster(address)) {
+    const target = domain.postmaster ?? postmaster;
+    if (target && target !== address) return follow(look, target, depth + 1, postmaster);
+    // Nothing configured: the domain's MailToUnknown policy decides, and where that would refuse
+    // the reply names the settings that are missing.
+    if (!target && domain.mailToUnknown.action === 'reject') return replies.postmasterUnconfigured(address);
   }
   const policy = domain.mailToUnknown;
   switch (policy.action) {
@@ -160,7 +166,8 @@ export async function resolveRecipient(
   } = {},
 ): Promise<Resolution> {
   const { postmaster } = opts;
-  if (postmaster && isBarePostmaster(input)) {
+  if (isBarePostmaster(input)) {
+    if (!postmaster) return { ok: false, reply: replies.postmasterUnconfigured('postmaster') };
     const route = await follow(lookupFor(directory), postmaster, 1, postmaster);
     if ('code' in route) return { ok: false, reply: route };
     return { ok: true, original: 'postmaster', localDomain: true, route };

@@ -20,6 +20,13 @@ export const replies = {
   /** Relay: the next hop does not offer SMTPUTF8 and the message needs it (a DSN follows). */
   nextHopLacksSmtpUtf8: (host: string) =>
     r(553, '5.6.7', `SMTPUTF8 message, but the next hop ${host} does not offer SMTPUTF8`),
+  /** RFC 5321 §4.5.1 wants postmaster accepted: this names what the operator must set. */
+  postmasterUnconfigured: (address: string) =>
+    r(
+      550,
+      '5.1.1',
+      `<${address}>: no postmaster configured: set the domain's postmaster (strato domain set <domain> postmaster <address>) or STRATO_POSTMASTER`,
+    ),
   badRecipient: (reason: string) => r(501, '5.1.3', `Bad recipient address: ${reason}`),
   unknownUser: (address: string) => r(550, '5.1.1', `<${address}>: Recipient address rejected: no such user`),
   mailboxDisabled: (address: string) =>
