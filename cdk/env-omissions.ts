@@ -28,6 +28,7 @@ export const FRONTEND_OMITTED: Record<string, string> = {
     'not yet: the frontend generates a self-signed certificate at start (real certificates are follow-up work)',
   [ENV.tlsKey]: 'not yet: set together with STRATO_TLS_CERT',
   [ENV.maxRecipients]: defaults,
+  [ENV.logBufferBytes]: `${defaults} (1 MiB of log lines held while stdout is blocked)`,
   [ENV.maxHeaderFieldSize]: `${defaults} (100 KiB per header field)`,
   [ENV.maxHeaderSize]: `${defaults} (512 KiB header section)`,
   [ENV.maxHeaderFields]: `${defaults} (1000 header fields)`,

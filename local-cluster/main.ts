@@ -22,7 +22,7 @@ import { parseStorageConfig } from '../core/config/storage-config.ts';
 import { parseTrustedNetworks } from '../core/intake/trusted-networks.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger, exitAfterLogs } from '../runtime/logger.ts';
 import { openStorage } from '../runtime/open-storage.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
@@ -190,7 +190,7 @@ function clusterStopper(parts: {
     await state.flushed();
     await removeClusterState(state.path).catch(() => {});
     logger.info({ event: 'cluster.stopped', reason, clean });
-    process.exit(clean ? code : 1);
+    exitAfterLogs(logger, clean ? code : 1);
   };
 }
 
@@ -199,7 +199,12 @@ async function main(): Promise<void> {
   const dataDir = resolve(frontend.dataDir);
   // Workers inherit the environment: pin the data dir so they agree with us whatever their cwd.
   process.env[ENV.dataDir] = dataDir;
-  const logger = createLogger({ level: frontend.logLevel, role: 'local-cluster' });
+  // Asynchronous like the workers': the primary hands connections to them (round-robin), so a
+  // log reader that stops must not stop it either.
+  const logger = createLogger(
+    { level: frontend.logLevel, role: 'local-cluster' },
+    { asyncBufferBytes: frontend.logBufferBytes },
+  );
   exitOnCrash(logger);
 
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });

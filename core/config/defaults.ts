@@ -41,6 +41,13 @@ export const DEFAULT_HEADER_LIMITS = {
   maxFields: 1000,
 } as const;
 
+/**
+ * Log lines the frontends and backends hold while stdout is not writable (a log reader that
+ * stopped, a full log disk), in bytes; lines beyond are dropped and counted (`log.dropped`)
+ * instead of blocking SMTP. STRATO_LOG_BUFFER_BYTES on the frontend.
+ */
+export const DEFAULT_LOG_BUFFER_BYTES = 1024 * 1024;
+
 /** Days message history (`strato trace`) is kept: DynamoDB TTL, SQLite prune (STRATO_HISTORY_DAYS). */
 export const DEFAULT_HISTORY_DAYS = 7;
 

@@ -6,6 +6,7 @@ export const ENV = {
   dataDir: 'STRATO_DATA_DIR',
   hostname: 'STRATO_HOSTNAME',
   logLevel: 'STRATO_LOG_LEVEL',
+  logBufferBytes: 'STRATO_LOG_BUFFER_BYTES',
   listenHost: 'STRATO_LISTEN_HOST',
   mxPort: 'STRATO_SMTP_PORT',
   submissionPort: 'STRATO_SUBMISSION_PORT',
