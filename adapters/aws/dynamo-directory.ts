@@ -20,7 +20,6 @@ import type {
   DomainPatch,
   DomainRecord,
   ForwarderRecord,
-  MailToUnknown,
   NameEntry,
 } from '../../core/ports/directory.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';

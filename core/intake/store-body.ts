@@ -8,7 +8,6 @@
  * gone mid-DATA or a store fault → 451 4.3.0. The DATA stream is drained on every failure.
  */
 import type { Readable } from 'node:stream';
-import { DEFAULT_HEADER_LIMITS } from '../config/defaults.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -18,6 +17,12 @@ import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
 import type { HeaderLimits } from './header-limits.ts';
 import { formatReceivedHeader } from './received-header.ts';
 import type { SenderLimits } from './sender-limits.ts';
+
+const NO_HEADER_LIMITS = {
+  maxFieldBytes: Number.POSITIVE_INFINITY,
+  maxSectionBytes: Number.POSITIVE_INFINITY,
+  maxFields: Number.POSITIVE_INFINITY,
+} as const;
 
 /** More Received headers than this means the message is looping (RFC 5321 §6.3 suggests ~100). */
 export const MAX_RECEIVED_HOPS = 50;
@@ -31,7 +36,7 @@ export interface StoreRequest {
   readonly maxMessageSize: number;
   /** The authenticated sender's limits (MaxMailOutSize, MailOutFlow), if any. */
   readonly sender?: SenderLimits;
-  /** Header section limits; DEFAULT_HEADER_LIMITS when absent. */
+  /** Header section limits (the frontend's config: DEFAULT_HEADER_LIMITS unless set); none when absent. */
   readonly headerLimits?: HeaderLimits;
 }
 
@@ -86,7 +91,7 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     header,
     maxBytes: limits.threshold,
     maxHops: MAX_RECEIVED_HOPS,
-    headerLimits: req.headerLimits ?? DEFAULT_HEADER_LIMITS,
+    headerLimits: req.headerLimits ?? NO_HEADER_LIMITS,
   });
 }
 

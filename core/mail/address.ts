@@ -36,7 +36,7 @@ export function parseDomain(input: string): { ok: true; value: string } | { ok: 
   if (given.length === 0) return { ok: false, reason: 'empty domain' };
   if (ADDRESS_LITERAL.test(given)) return { ok: true, value: given };
   // IDNA (UTS #46) to the A-label form; '' when the name cannot be an IDN.
-  const domain = /^[\x00-\x7f]*$/.test(given) ? given : domainToASCII(given);
+  const domain = isNonAscii(given) ? domainToASCII(given) : given;
   if (domain.length === 0) return { ok: false, reason: 'bad internationalised domain name' };
   if (octets(domain) > MAX_DOMAIN_OCTETS)
     return { ok: false, reason: `domain longer than ${MAX_DOMAIN_OCTETS} octets` };
@@ -58,7 +58,7 @@ export function unicodeDomain(domain: string): string {
 
 /** Any octet outside ASCII (an address that needs SMTPUTF8, RFC 6531). */
 export function isNonAscii(text: string): boolean {
-  return /[^\x00-\x7f]/.test(text);
+  return /[^\p{ASCII}]/u.test(text);
 }
 
 export function parseAddress(input: string): ParsedAddress {
