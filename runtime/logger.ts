@@ -65,11 +65,20 @@ function asyncStdout(bufferBytes: number, report: (dropped: number) => void) {
     pending++;
     total++;
   });
-  dest.on('write', () => {
-    if (pending === 0) return;
+  let scheduled = false;
+  // A write just completed: report the drops once SonicBoom has freed the space (after this
+  // event) and while the buffer is at most half full, so the report itself is not dropped.
+  const reportDrops = () => {
+    scheduled = false;
+    if (pending === 0 || (dest._len ?? 0) > bufferBytes / 2) return; // the next write retries
     const n = pending;
     pending = 0;
-    report(n); // a write just completed: there is room again
+    report(n);
+  };
+  dest.on('write', () => {
+    if (pending === 0 || scheduled) return;
+    scheduled = true;
+    setImmediate(reportDrops);
   });
   dest.on('error', () => {}); // EPIPE, ENOSPC: logging never crashes the process
   /** Resolves once nothing is buffered, or after `ms` (a reader that stopped never drains it). */
