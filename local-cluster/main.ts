@@ -139,6 +139,19 @@ interface ClusterFacts {
   readonly tls: TlsMaterial;
 }
 
+/**
+ * The banner is a courtesy: a stdout that cannot take it (a full log disk, a closed pipe) must
+ * not crash the primary, which hands every SMTP connection to the workers.
+ */
+function printBanner(text: string): void {
+  process.stdout.on('error', () => {});
+  try {
+    process.stdout.write(`${text}\n`);
+  } catch {
+    // ENOSPC and friends on a file or device stdout: skip the banner
+  }
+}
+
 /** Log cluster.started and print the banner once every worker is ready. */
 function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<string, number>): void {
   const { frontend, cluster, dataDir, tls } = facts;
@@ -149,7 +162,7 @@ function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<stri
     backends: cluster.backends,
     dataDir,
   });
-  console.log(
+  printBanner(
     formatBanner({
       ports,
       host: frontend.listenHost,

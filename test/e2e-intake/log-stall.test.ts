@@ -5,8 +5,8 @@
  * buffer fill within the first sessions. Every session still completes: the message is accepted
  * (250 with a queue id) and is durable in the queue. When the test starts reading again, the
  * processes say how many lines they dropped (`log.dropped`). And with stdout on /dev/full (a full
- * log disk: every write fails with ENOSPC) a frontend neither crashes nor stops taking mail, and
- * SIGTERM still stops it.
+ * log disk: every write fails with ENOSPC) the cluster neither crashes (its primary's banner
+ * included) nor stops taking mail, and SIGTERM still stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -14,9 +14,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
-import { systemClock } from '../../core/ports/clock.ts';
-import { seedDemo } from '../../local-cluster/demo-seed.ts';
 import {
   ENTRY,
   freePorts,
@@ -37,11 +34,12 @@ const LOG_BUFFER = 8 * 1024;
 let proc: ChildProcess | undefined;
 let dataDir: string | undefined;
 
-/** The local cluster with its stdout a pipe (not read until the test says so). */
-async function startCluster(): Promise<{ mx: number }> {
+/** The local cluster with its stdout a pipe (not read until the test says so) or /dev/full. */
+async function startCluster(stdout: 'pipe' | 'full' = 'pipe'): Promise<{ mx: number }> {
   dataDir = await mkdtemp(join(tmpdir(), 'strato-e2e-'));
   const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
   const lmtp = await freeStablePorts(1);
+  const out = stdout === 'pipe' ? 'pipe' : openSync('/dev/full', 'w');
   proc = spawn(process.execPath, ['--import', 'tsx', ENTRY.cluster], {
     cwd: join(import.meta.dirname, '..', '..'),
     env: {
@@ -58,49 +56,12 @@ async function startCluster(): Promise<{ mx: number }> {
       STRATO_BACKENDS: '1',
       STRATO_QUEUE_PROCESSING: 'false',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out, 'pipe'],
   });
+  if (typeof out === 'number') closeSync(out);
   const deadline = Date.now() + 60_000;
   while (!(await portAccepts(mx))) {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error('the cluster never listened');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { mx };
-}
-
-/**
- * One frontend process on its own (the demo domain seeded first), its stdout on /dev/full: a log
- * disk that is full, where every write fails with ENOSPC.
- */
-async function startFrontend(): Promise<{ mx: number }> {
-  dataDir = await mkdtemp(join(tmpdir(), 'strato-e2e-'));
-  const storage = await openEmbeddedStorage({ dataDir });
-  try {
-    await seedDemo(storage.directory, systemClock);
-  } finally {
-    await storage.close();
-  }
-  const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
-  const full = openSync('/dev/full', 'w');
-  proc = spawn(process.execPath, ['--import', 'tsx', ENTRY.frontend], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    env: {
-      ...process.env,
-      STRATO_DATA_DIR: dataDir,
-      STRATO_LISTEN_HOST: '127.0.0.1',
-      STRATO_SMTP_PORT: String(mx),
-      STRATO_SUBMISSION_PORT: String(submission),
-      STRATO_SMTPS_PORT: String(smtps),
-      STRATO_LOG_LEVEL: 'debug',
-      STRATO_LOG_BUFFER_BYTES: String(LOG_BUFFER),
-      STRATO_QUEUE_PROCESSING: 'false',
-    },
-    stdio: ['ignore', full, 'pipe'],
-  });
-  closeSync(full);
-  const deadline = Date.now() + 60_000;
-  while (!(await portAccepts(mx))) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('the frontend never listened');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { mx };
@@ -182,9 +143,9 @@ describe('a log reader that stops', () => {
   );
 
   it(
-    'a full log disk (a frontend with stdout on /dev/full: every write fails ENOSPC) neither crashes nor stops SMTP, and it still stops cleanly',
+    'a full log disk (stdout on /dev/full: every write fails ENOSPC) neither crashes the cluster nor stops SMTP, and it still stops cleanly',
     async () => {
-      const { mx } = await startFrontend();
+      const { mx } = await startCluster('full');
       const logs = watchProcessLogsStderr(proc!);
       const ids = await sendMany(mx, 30);
       await expectQueued(ids);
