@@ -33,6 +33,7 @@ Examples:
   $ strato domain add example.com
   $ strato domain add example.org --mail-to-unknown reroute:postmaster@example.org
   $ strato domain set example.com MaxAccountSize 50M
+  $ strato domain set example.com postmaster alice@example.com
   $ echo 's3cret' | strato account add alice@example.com --password-stdin --real-name "Alice"
   $ strato account set alice@example.com MailOutFlow 200/1h
   $ strato account show alice@example.com

@@ -1,6 +1,7 @@
 /**
  * First-start demo data for `npm start`: the domain demo.strato.test with the accounts alice and
- * bob, whose passwords are fixed and documented (it is a local demo, and tests log in with them).
+ * bob, whose passwords are fixed and documented (it is a local demo, and tests log in with them);
+ * alice is the domain's postmaster target.
  * Seeds only when the directory has no domains at all, so it never touches an operator's data;
  * a concurrent seeder winning the race is fine (AlreadyExistsError is ignored).
  */
@@ -21,6 +22,9 @@ export const DEMO_ACCOUNTS: readonly {
   { name: 'bob', realName: 'Bob Demo', password: 'bob-demo-password' },
 ];
 
+/** The demo domain's postmaster target, and the local cluster's STRATO_POSTMASTER default. */
+export const DEMO_POSTMASTER = `alice@${DEMO_DOMAIN}`;
+
 export type SeedResult = 'seeded' | 'exists' | 'skipped';
 
 /** Seed the demo domain when the directory is empty; 'exists' when the demo domain is already there. */
@@ -34,6 +38,8 @@ export async function seedDemo(directory: DirectoryAdmin, clock: Clock): Promise
       name: DEMO_DOMAIN,
       mailToUnknown: { action: 'reject' },
       defaults: {},
+      // RFC 5321 §4.5.1: postmaster@ the demo domain must be accepted; alice plays administrator.
+      postmaster: DEMO_POSTMASTER,
       createdAt: now,
     });
     for (const a of DEMO_ACCOUNTS) {

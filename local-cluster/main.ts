@@ -28,12 +28,12 @@ import {
   removeLocalStorageEnv,
   writeLocalStorageEnv,
 } from '../runtime/local-storage-env.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger, exitAfterLogs } from '../runtime/logger.ts';
 import { openStorage } from '../runtime/open-storage.ts';
 import { ensureTlsMaterial, type TlsMaterial } from '../runtime/tls.ts';
 import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
-import { DEMO_DOMAIN, type SeedResult, seedDemo } from './demo-seed.ts';
+import { DEMO_DOMAIN, DEMO_POSTMASTER, type SeedResult, seedDemo } from './demo-seed.ts';
 import { startOrphanSweeper } from './orphan-sweeper.ts';
 import { Supervisor, type WorkerSpec } from './supervisor.ts';
 
@@ -158,6 +158,19 @@ interface ClusterFacts {
   readonly tls: TlsMaterial;
 }
 
+/**
+ * The banner is a courtesy: a stdout that cannot take it (a full log disk, a closed pipe) must
+ * not crash the primary, which hands every SMTP connection to the workers.
+ */
+function printBanner(text: string): void {
+  process.stdout.on('error', () => {});
+  try {
+    process.stdout.write(`${text}\n`);
+  } catch {
+    // ENOSPC and friends on a file or device stdout: skip the banner
+  }
+}
+
 /** Log cluster.started and print the banner once every worker is ready. */
 function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<string, number>): void {
   const { frontend, cluster, dataDir, tls } = facts;
@@ -168,7 +181,7 @@ function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<stri
     backends: cluster.backends,
     dataDir,
   });
-  console.log(
+  printBanner(
     formatBanner({
       ports,
       host: frontend.listenHost,
@@ -211,7 +224,7 @@ function clusterStopper(parts: {
     await removeClusterState(state.path).catch(() => {});
     await removeLocalStorageEnv(parts.dataDir).catch(() => {});
     logger.info({ event: 'cluster.stopped', reason, clean });
-    process.exit(clean ? code : 1);
+    exitAfterLogs(logger, clean ? code : 1);
   };
 }
 
@@ -220,11 +233,19 @@ async function main(): Promise<void> {
   const dataDir = resolve(frontend.dataDir);
   // Workers inherit the environment: pin the data dir so they agree with us whatever their cwd.
   process.env[ENV.dataDir] = dataDir;
-  const logger = createLogger({ level: frontend.logLevel, role: 'local-cluster' });
+  // Asynchronous like the workers': the primary hands connections to them (round-robin), so a
+  // log reader that stops must not stop it either.
+  const logger = createLogger(
+    { level: frontend.logLevel, role: 'local-cluster' },
+    { asyncBufferBytes: frontend.logBufferBytes },
+  );
   exitOnCrash(logger);
 
   const tls = await ensureTlsMaterial({ ...frontend, dataDir });
   const { demo, embedded } = await prepareStorage(cluster, dataDir, logger);
+  // Postmaster mail is never refused on the local cluster: without STRATO_POSTMASTER it goes to
+  // the demo domain's alice (workers inherit the environment).
+  if (demo !== 'skipped' && !process.env[ENV.postmaster]) process.env[ENV.postmaster] = DEMO_POSTMASTER;
   const sweeper = embedded ? startOrphanSweeper({ dataDir, logger }) : undefined;
   await shareStorageWithCli(dataDir, embedded);
   const state = clusterStateFile(dataDir, logger);

@@ -62,6 +62,7 @@ export function domainItem(domain: DomainRecord): Item {
     name,
     mailToUnknown: domain.mailToUnknown,
     defaults: domain.defaults ?? {},
+    ...(domain.postmaster ? { postmaster: domain.postmaster } : {}),
     createdAt: domain.createdAt,
     names: 0,
   };
@@ -72,6 +73,7 @@ export function toDomain(item: Item): DomainRecord {
     name: String(item.name),
     mailToUnknown: item.mailToUnknown as MailToUnknown,
     defaults: (item.defaults ?? {}) as PartialSettings,
+    ...(typeof item.postmaster === 'string' ? { postmaster: item.postmaster } : {}),
     createdAt: Number(item.createdAt),
   };
 }

@@ -17,9 +17,9 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DomainPatch,
   DomainRecord,
   ForwarderRecord,
-  MailToUnknown,
   NameEntry,
 } from '../../core/ports/directory.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';
@@ -113,10 +113,7 @@ export class DynamoDirectory implements DirectoryAdmin {
     return items.map(toDomain);
   }
 
-  async updateDomain(
-    name: string,
-    patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings },
-  ): Promise<void> {
+  async updateDomain(name: string, patch: DomainPatch): Promise<void> {
     const key = domainKey(lower(name));
     const u = settingsUpdate('defaults', patch.defaults ?? {});
     const set = [...u.set];
@@ -127,7 +124,16 @@ export class DynamoDirectory implements DirectoryAdmin {
       names['#mtu'] = 'mailToUnknown';
       values[':mtu'] = patch.mailToUnknown;
     }
-    await this.updateOrNotFound(key, { set, remove: u.remove, names, values }, 'attribute_exists(pk)', {
+    const remove = [...u.remove];
+    if (patch.postmaster !== undefined) {
+      names['#pm'] = 'postmaster';
+      if (patch.postmaster === null) remove.push('#pm');
+      else {
+        set.push('#pm = :pm');
+        values[':pm'] = patch.postmaster;
+      }
+    }
+    await this.updateOrNotFound(key, { set, remove, names, values }, 'attribute_exists(pk)', {
       present: () => true,
       missing: () => new NotFoundError('domain', lower(name)),
     });

@@ -244,6 +244,24 @@ export function directoryContract(name: string, make: () => Promise<DirectoryFix
       expect(d?.defaults).toEqual({ MailOutFlow: [100, 3600] });
     });
 
+    it("stores a domain's postmaster target, keeps it across other updates and clears it with null", async () => {
+      expect((await dir.getDomain('example.com'))?.postmaster).toBeUndefined();
+      await dir.updateDomain('example.com', { postmaster: 'admin@example.com' });
+      expect((await dir.getDomain('example.com'))?.postmaster).toBe('admin@example.com');
+      await dir.updateDomain('example.com', { mailToUnknown: { action: 'discard' } });
+      expect((await dir.getDomain('example.com'))?.postmaster).toBe('admin@example.com');
+      await dir.updateDomain('example.com', { postmaster: null });
+      expect((await dir.getDomain('example.com'))?.postmaster).toBeUndefined();
+      await dir.addDomain({
+        name: 'pm.example',
+        mailToUnknown: { action: 'reject' },
+        defaults: {},
+        postmaster: 'someone@example.com',
+        createdAt: 1,
+      });
+      expect((await dir.getDomain('pm.example'))?.postmaster).toBe('someone@example.com');
+    });
+
     it('keeps cluster settings, merged and cleared the same way', async () => {
       expect(await dir.getClusterSettings()).toEqual({});
       await dir.updateClusterSettings({ MaxMessageSize: 50_000_000, MailOutFlow: null });

@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DomainPatch,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
@@ -42,6 +43,8 @@ const MIGRATIONS = [
    CREATE TABLE dir_cluster (id INTEGER PRIMARY KEY CHECK (id = 1), settings TEXT NOT NULL);`,
   // Aliases are looked up by the account they name when the account goes away.
   `CREATE INDEX dir_names_alias_target ON dir_names (json_extract(data, '$.account')) WHERE kind = 'alias';`,
+  // The domain's postmaster target (NULL: the cluster's).
+  'ALTER TABLE dir_domains ADD COLUMN postmaster TEXT;',
 ];
 
 type Kind = 'account' | 'alias' | 'forwarder';
@@ -51,6 +54,7 @@ interface DomainRow {
   mail_to_unknown: string;
   defaults: string;
   created_at: number;
+  postmaster: string | null;
 }
 
 interface NameRow {
@@ -88,9 +92,15 @@ export class SqliteDirectory implements DirectoryAdmin {
   async addDomain(domain: DomainRecord): Promise<void> {
     const name = lower(domain.name);
     const r = this.sql(
-      `INSERT INTO dir_domains (name, mail_to_unknown, defaults, created_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO dir_domains (name, mail_to_unknown, defaults, created_at, postmaster) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(name) DO NOTHING`,
-    ).run(name, JSON.stringify(domain.mailToUnknown), JSON.stringify(domain.defaults), domain.createdAt);
+    ).run(
+      name,
+      JSON.stringify(domain.mailToUnknown),
+      JSON.stringify(domain.defaults),
+      domain.createdAt,
+      domain.postmaster ?? null,
+    );
     if (r.changes === 0) throw new AlreadyExistsError('domain', name);
   }
 
@@ -103,7 +113,7 @@ export class SqliteDirectory implements DirectoryAdmin {
     return this.sql<[], DomainRow>('SELECT * FROM dir_domains ORDER BY name').all().map(toDomain);
   }
 
-  async updateDomain(name: string, patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings }) {
+  async updateDomain(name: string, patch: DomainPatch) {
     const key = lower(name);
     writeTx(this.db, () => {
       const row = this.sql<[string], DomainRow>('SELECT * FROM dir_domains WHERE name = ?').get(key);
@@ -113,9 +123,11 @@ export class SqliteDirectory implements DirectoryAdmin {
       const defaults = patch.defaults
         ? mergeSettings(JSON.parse(row.defaults) as PartialSettings, patch.defaults)
         : (JSON.parse(row.defaults) as PartialSettings);
-      this.sql('UPDATE dir_domains SET mail_to_unknown = ?, defaults = ? WHERE name = ?').run(
+      const postmaster = patch.postmaster === undefined ? row.postmaster : patch.postmaster;
+      this.sql('UPDATE dir_domains SET mail_to_unknown = ?, defaults = ?, postmaster = ? WHERE name = ?').run(
         JSON.stringify(mailToUnknown),
         JSON.stringify(defaults),
+        postmaster,
         key,
       );
     });
@@ -319,6 +331,7 @@ function toDomain(row: DomainRow): DomainRecord {
     name: row.name,
     mailToUnknown: JSON.parse(row.mail_to_unknown) as MailToUnknown,
     defaults: JSON.parse(row.defaults) as PartialSettings,
+    ...(row.postmaster ? { postmaster: row.postmaster } : {}),
     createdAt: row.created_at,
   };
 }

@@ -7,10 +7,10 @@
  * session broken; the caller discards it. Replies are values, never exceptions.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { foldLongLines } from '../../core/mail/fold-long-lines.ts';
+import { LongLineFolder } from '../../core/mail/line-folding.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { parseReply } from '../../core/mail/smtp-replies.ts';
 
@@ -277,13 +277,16 @@ export class MxSession {
   }
 
   /**
-   * Stream a CRLF message with lines over 998 octets folded (core/mail/fold-long-lines.ts),
+   * Stream a CRLF message with lines over 998 octets folded (core/mail/line-folding.ts),
    * dot-stuffing and the final "."; the server's reply to it.
    */
   async sendBody(body: Readable): Promise<Reply> {
     let atLineStart = true;
     let lastTwo = '';
-    for await (const chunk of foldLongLines(body)) {
+    // Lines over 998 octets are folded on the way (Postfix's smtp_line_length_limit); pipeline
+    // carries a body read error into the loop below.
+    const folded = pipeline(body, new LongLineFolder(), () => {});
+    for await (const chunk of folded) {
       let text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
       if (text.length === 0) continue;
       text = (atLineStart && text.startsWith('.') ? '.' : '') + text.replace(/\n\./g, '\n..');

@@ -6,7 +6,10 @@
  * peer took it (a retry would deliver it twice).
  */
 import { createServer } from 'node:net';
+import { Readable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
+import { describe, expect, it } from 'vitest';
+import type { RelayRequest } from '../../core/ports/outbound-relay.ts';
 import {
   outboundRelayContract,
   REFUSAL_TEXT,
@@ -70,4 +73,101 @@ outboundRelayContract('SmarthostRelay', async () => {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+});
+
+/** A sink that records what it took; `utf8` says whether its EHLO offers SMTPUTF8. */
+async function sink(utf8: boolean) {
+  const received: (ReceivedMessage & { smtputf8: boolean })[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    disableReverseLookup: true,
+    hideSMTPUTF8: !utf8,
+    logger: false,
+    closeTimeout: 100,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          recipients: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks),
+          smtputf8: session.envelope.smtpUtf8 === true,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as { port: number }).port;
+  const relay = new SmarthostRelay({ host: '127.0.0.1', port, heloName: 'relay.test', timeoutMs: 5_000 });
+  return {
+    relay,
+    received,
+    close: async () => {
+      relay.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+const request = (raw: string, extra: Partial<RelayRequest> = {}): RelayRequest => ({
+  jobId: 'J1',
+  mailFrom: 'sender@example.org',
+  recipients: ['rcpt@example.net'],
+  openBody: async () => Readable.from([Buffer.from(raw)]),
+  ...extra,
+});
+
+describe('SmarthostRelay: SMTPUTF8 and long lines', () => {
+  it('fails every recipient of an SMTPUTF8 message with 553 5.6.7 when the next hop does not offer SMTPUTF8, sending nothing', async () => {
+    const s = await sink(false);
+    try {
+      const out = await s.relay.send(
+        request('Subject: x\r\n\r\nhi\r\n', {
+          smtputf8: true,
+          recipients: ['jürgen@example.net', 'b@example.net'],
+        }),
+      );
+      for (const r of ['jürgen@example.net', 'b@example.net']) {
+        expect(out.get(r)).toEqual({
+          kind: 'permanent',
+          reply: expect.objectContaining({ code: 553, enhanced: '5.6.7' }),
+        });
+      }
+      expect(s.received).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('sends an SMTPUTF8 message with SMTPUTF8 to a next hop that offers it', async () => {
+    const s = await sink(true);
+    try {
+      const out = await s.relay.send(
+        request('Subject: x\r\n\r\nhi\r\n', { smtputf8: true, recipients: ['jürgen@example.net'] }),
+      );
+      expect(out.get('jürgen@example.net')?.kind).toBe('delivered');
+      expect(s.received).toHaveLength(1);
+      expect(s.received[0]!.smtputf8).toBe(true);
+      expect(s.received[0]!.recipients).toEqual(['jürgen@example.net']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('breaks lines over 998 octets with CRLF SPACE on the way out', async () => {
+    const s = await sink(true);
+    try {
+      const long = 'z'.repeat(2500);
+      const out = await s.relay.send(request(`Subject: long\r\n\r\n${long}\r\n`));
+      expect(out.get('rcpt@example.net')?.kind).toBe('delivered');
+      const raw = s.received[0]!.raw.toString();
+      expect(raw.split('\r\n').every((l) => l.length <= 998)).toBe(true);
+      expect(raw.replaceAll('\r\n ', '')).toContain(`\r\n\r\n${long}\r\n`);
+    } finally {
+      await s.close();
+    }
+  });
 });

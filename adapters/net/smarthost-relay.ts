@@ -2,10 +2,24 @@
  * OutboundRelay through an SMTP smarthost (nodemailer, pooled connections). Remote replies are
  * classified per recipient (4xx temporary, 5xx permanent) keeping the remote text; a failure with
  * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient.
+ * Every body passes through LongLineFolder on the way out (lines over 998 octets broken with
+ * CRLF SPACE, RFC 5322 §2.1.1). A message that needs SMTPUTF8 (the job says so) goes over a
+ * connection of its own whose EHLO is checked first: a next hop that does not offer SMTPUTF8
+ * gets nothing, and every recipient fails permanently with 553 5.6.7 (RFC 6531 §3.2), which the
+ * queue turns into a DSN like any other permanent outcome.
  */
+import type { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { delivered, outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
-import { parseReply } from '../../core/mail/smtp-replies.ts';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { LongLineFolder } from '../../core/mail/line-folding.ts';
+import {
+  delivered,
+  outcomeFromReply,
+  permanent,
+  type RecipientOutcome,
+  temporary,
+} from '../../core/mail/outcome.ts';
+import { parseReply, replies } from '../../core/mail/smtp-replies.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
 export interface SmarthostOptions {
@@ -28,67 +42,140 @@ interface NodemailerRcptError {
   responseCode?: number;
 }
 
+interface SendInfo {
+  accepted: unknown[];
+  response: unknown;
+  rejectedErrors?: NodemailerRcptError[];
+}
+
+type Outcomes = Map<string, RecipientOutcome>;
+
 function outcomeOf(err: NodemailerRcptError | undefined, fallback: string): RecipientOutcome {
   const reply = err?.response ? parseReply(err.response) : undefined;
   if (reply) return outcomeFromReply(reply);
   return temporary({ code: 451, enhanced: '4.4.1', text: `smarthost: ${fallback}` });
 }
 
+/** nodemailer reports recipients with the domain lower-cased: compare without case. */
+const key = (address: string) => address.toLowerCase();
+
+/** Each recipient's outcome from a finished transaction. */
+function outcomesOfInfo(info: SendInfo, recipients: readonly string[]): Outcomes {
+  const out: Outcomes = new Map();
+  const accepted = new Set(info.accepted.map((a) => key(String(a))));
+  const rejected = info.rejectedErrors ?? [];
+  for (const rcpt of recipients) {
+    if (accepted.has(key(rcpt))) {
+      out.set(rcpt, delivered(parseReply(String(info.response)) ?? undefined));
+    } else {
+      const own = rejected.find((e) => e.recipient !== undefined && key(e.recipient) === key(rcpt));
+      out.set(rcpt, outcomeOf(own, 'recipient not accepted'));
+    }
+  }
+  return out;
+}
+
+/** Each recipient's outcome from a failed transaction (its own refusal, else the error's). */
+function outcomesOfError(err: unknown, recipients: readonly string[]): Outcomes {
+  const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };
+  const out: Outcomes = new Map();
+  for (const rcpt of recipients) {
+    const own = e.rejectedErrors?.find((x) => x.recipient !== undefined && key(x.recipient) === key(rcpt));
+    out.set(rcpt, outcomeOf(own ?? e, e.message ?? String(err)));
+  }
+  return out;
+}
+
+/** The body as it leaves: lines over 998 octets folded. */
+async function foldedBody(req: RelayRequest): Promise<Readable> {
+  const body = await req.openBody();
+  const folder = new LongLineFolder();
+  body.on('error', (err) => folder.destroy(err));
+  return body.pipe(folder);
+}
+
+const dsnOf = (req: RelayRequest) =>
+  req.envid || req.ret
+    ? { ...(req.envid ? { id: req.envid } : {}), return: req.ret === 'FULL' ? 'full' : 'headers' }
+    : undefined;
+
 export class SmarthostRelay implements OutboundRelay {
   private readonly transport: Transporter;
 
-  constructor(opts: SmarthostOptions) {
+  constructor(private readonly opts: SmarthostOptions) {
     this.transport = nodemailer.createTransport({
+      ...this.connectionOptions(),
+      pool: true,
+      maxConnections: opts.maxConnections ?? 5,
+    });
+  }
+
+  private connectionOptions() {
+    const { opts } = this;
+    return {
       host: opts.host,
       port: opts.port,
       secure: opts.secure ?? false,
       requireTLS: opts.requireTls ?? false,
-      pool: true,
-      maxConnections: opts.maxConnections ?? 5,
       name: opts.heloName ?? 'localhost',
       connectionTimeout: opts.timeoutMs ?? 30_000,
       greetingTimeout: opts.timeoutMs ?? 30_000,
       socketTimeout: opts.timeoutMs ?? 60_000,
       tls: { rejectUnauthorized: opts.rejectUnauthorized ?? true },
-      ...(opts.user ? { auth: { user: opts.user, pass: opts.password ?? '' } } : {}),
-    });
+    };
   }
 
   async send(req: RelayRequest): Promise<ReadonlyMap<string, RecipientOutcome>> {
-    const out = new Map<string, RecipientOutcome>();
+    if (req.smtputf8) return this.sendSmtpUtf8(req);
     try {
+      const dsn = dsnOf(req);
       const info = await this.transport.sendMail({
         envelope: { from: req.mailFrom, to: [...req.recipients] },
-        raw: await req.openBody(),
-        ...(req.envid || req.ret
-          ? {
-              dsn: {
-                ...(req.envid ? { id: req.envid } : {}),
-                return: req.ret === 'FULL' ? 'full' : 'headers',
-              },
-            }
-          : {}),
+        raw: await foldedBody(req),
+        ...(dsn ? { dsn } : {}),
       });
-      // nodemailer reports recipients with the domain lower-cased: compare without case.
-      const key = (address: string) => address.toLowerCase();
-      const accepted = new Set((info.accepted as unknown[]).map((a) => key(String(a))));
-      const rejected = (info as { rejectedErrors?: NodemailerRcptError[] }).rejectedErrors ?? [];
-      for (const rcpt of req.recipients) {
-        if (accepted.has(key(rcpt))) {
-          out.set(rcpt, delivered(parseReply(String(info.response)) ?? undefined));
-        } else {
-          const own = rejected.find((e) => e.recipient !== undefined && key(e.recipient) === key(rcpt));
-          out.set(rcpt, outcomeOf(own, 'recipient not accepted'));
-        }
-      }
+      return outcomesOfInfo(info as unknown as SendInfo, req.recipients);
     } catch (err) {
-      const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };
-      for (const rcpt of req.recipients) {
-        const own = e.rejectedErrors?.find((x) => x.recipient?.toLowerCase() === rcpt.toLowerCase());
-        out.set(rcpt, outcomeOf(own ?? e, e.message ?? String(err)));
-      }
+      return outcomesOfError(err, req.recipients);
     }
-    return out;
+  }
+
+  /** An SMTPUTF8 message: its own connection, sent only when the next hop's EHLO offers SMTPUTF8. */
+  private async sendSmtpUtf8(req: RelayRequest): Promise<Outcomes> {
+    const conn = new SMTPConnection(this.connectionOptions());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        conn.on('error', () => {}); // failures reach us through the callbacks
+        conn.once('error', reject);
+        conn.connect((err) => (err ? reject(err) : resolve()));
+      });
+      if (this.opts.user) {
+        const credentials = { user: this.opts.user, pass: this.opts.password ?? '' };
+        await new Promise<void>((resolve, reject) =>
+          conn.login({ credentials }, (err) => (err ? reject(err) : resolve())),
+        );
+      }
+      // nodemailer keeps the EHLO keywords it understood here (SMTPUTF8 among them).
+      const offered = (conn as unknown as { _supportedExtensions?: string[] })._supportedExtensions ?? [];
+      if (!offered.includes('SMTPUTF8')) {
+        const reply = replies.nextHopLacksSmtpUtf8(this.opts.host);
+        return new Map(req.recipients.map((r) => [r, permanent(reply)]));
+      }
+      const dsn = dsnOf(req);
+      const body = await foldedBody(req);
+      const info = await new Promise<SendInfo>((resolve, reject) =>
+        conn.send(
+          { from: req.mailFrom, to: [...req.recipients], ...(dsn ? { dsn } : {}) },
+          body,
+          (err, sent) => (err ? reject(err) : resolve(sent as unknown as SendInfo)),
+        ),
+      );
+      return outcomesOfInfo(info, req.recipients);
+    } catch (err) {
+      return outcomesOfError(err, req.recipients);
+    } finally {
+      conn.quit();
+    }
   }
 
   close(): void {

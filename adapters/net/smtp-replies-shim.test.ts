@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import { RawSmtp } from '../../test/support/raw-smtp.ts';
 import { smtpError, smtpReply } from './smtp-errors.ts';
-import { COMMAND_GUARD, type CommandGuard, textCarriesEnhancedCode } from './smtp-replies-shim.ts';
+import {
+  COMMAND_GUARD,
+  type CommandGuard,
+  rawCommandAddress,
+  textCarriesEnhancedCode,
+} from './smtp-replies-shim.ts';
 
 describe('enhanced status code shim (real smtp-server over a socket)', () => {
   let server: SMTPServer;
@@ -144,5 +149,14 @@ describe('command guard (real smtp-server over a socket)', () => {
       ['NOOP', false],
       ['BAR', true],
     ]);
+  });
+});
+
+describe('rawCommandAddress', () => {
+  it('gives the address as sent, A-label domains untouched and source routes dropped', () => {
+    expect(rawCommandAddress('MAIL FROM:<a@xn--bcher-kva.example> SMTPUTF8')).toBe('a@xn--bcher-kva.example');
+    expect(rawCommandAddress('RCPT TO: <@relay.example:b@example.org>')).toBe('b@example.org');
+    expect(rawCommandAddress('MAIL FROM:<>')).toBe('');
+    expect(rawCommandAddress('RCPT TO:postmaster')).toBeUndefined();
   });
 });

@@ -13,6 +13,9 @@
  * and so is every syntax or sequence error smtp-server answers itself (501, 503, 504). The
  * guard's verdict delays the command or the error reply (a tarpit: smtp-server reads no further
  * line until it is sent, so pipelined replies keep their order) or answers 421 and closes.
+ * And it hands the stages each MAIL FROM / RCPT TO address as the client wrote it: smtp-server
+ * turns an A-label domain into its U-label form (`xn--bcher-kva.example` → `bücher.example`),
+ * which would hide whether the client needed SMTPUTF8; core/mail/address.ts normalises it.
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Reply } from '../../core/mail/outcome.ts';
@@ -83,6 +86,7 @@ export function installEnhancedCodeShim(): void {
     return original.call(this, code, data, ctx);
   };
   installCommandReplies(proto as unknown as ConnectionInternals);
+  installRawAddresses(proto as unknown as ConnectionInternals);
   proto[INSTALLED] = true;
 }
 
@@ -101,6 +105,29 @@ interface ConnectionInternals {
   _isSupported(command: string): boolean;
   _onCommand(command: Buffer | string, callback?: () => void): void;
   handler_EXPN?: (command: Buffer | string, callback: () => void) => void;
+  _parseAddressCommand(name: string, command: Buffer | string): false | { address: string };
+}
+
+/**
+ * The address between the angle brackets of "MAIL FROM:<…> …" / "RCPT TO:<…> …" as sent, a
+ * source route ("@relay.example:") dropped as smtp-server does; undefined when there is none.
+ */
+export function rawCommandAddress(command: string): string | undefined {
+  const colon = command.indexOf(':');
+  const m = /^\s*<([^<>]*)>/.exec(command.slice(colon + 1));
+  return m ? m[1]!.replace(/^@[^\s,:@]+(?:,@[^\s,:@]+)*:/, '') : undefined;
+}
+
+function installRawAddresses(proto: ConnectionInternals): void {
+  const parse = proto._parseAddressCommand;
+  proto._parseAddressCommand = function (this: ConnectionInternals, name, command) {
+    const parsed = parse.call(this, name, command);
+    if (parsed && parsed.address !== '') {
+      const raw = rawCommandAddress((command || '').toString());
+      if (raw !== undefined) parsed.address = raw;
+    }
+    return parsed;
+  };
 }
 
 const wire = (reply: Reply) => [reply.code, `${reply.enhanced} ${reply.text}`] as const;

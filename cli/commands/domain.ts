@@ -1,5 +1,5 @@
 /**
- * `strato domain ...`: add, list, show, set (domain defaults and mail-to-unknown), remove.
+ * `strato domain ...`: add, list, show, set (domain defaults, mail-to-unknown and postmaster), remove.
  * Input is validated before the data dir is opened (exit 2 on bad names, settings or values);
  * an unknown domain, a duplicate, or removing a non-empty domain without --force exits 1 with
  * the directory's message.
@@ -36,14 +36,30 @@ function domainAdd(group: Command, ctx: CliContext): void {
       `what to do with mail for unknown names: ${parse.MAIL_TO_UNKNOWN_FORMS}`,
       'reject',
     )
-    .action((nameInput: string, opts: { mailToUnknown: string }) => addDomain(ctx, nameInput, opts));
+    .option(
+      '--postmaster <address>',
+      'where postmaster@<name> goes when there is no such name (default: STRATO_POSTMASTER)',
+    )
+    .action((nameInput: string, opts: AddOptions) => addDomain(ctx, nameInput, opts));
 }
 
-async function addDomain(ctx: CliContext, nameInput: string, opts: { mailToUnknown: string }): Promise<void> {
+interface AddOptions {
+  readonly mailToUnknown: string;
+  readonly postmaster?: string;
+}
+
+async function addDomain(ctx: CliContext, nameInput: string, opts: AddOptions): Promise<void> {
   const name = parse.domain(nameInput);
   const mailToUnknown = parse.mailToUnknown(opts.mailToUnknown);
+  const postmaster = opts.postmaster !== undefined ? parse.address(opts.postmaster) : undefined;
   const storage = await ctx.storage();
-  const record: DomainRecord = { name, mailToUnknown, defaults: {}, createdAt: Date.now() };
+  const record: DomainRecord = {
+    name,
+    mailToUnknown,
+    defaults: {},
+    ...(postmaster ? { postmaster } : {}),
+    createdAt: Date.now(),
+  };
   await storage.directory.addDomain(record);
   ctx.out.resultLine(
     record,
@@ -99,6 +115,7 @@ async function showDomain(ctx: CliContext, nameInput: string): Promise<void> {
       formatFields([
         ['Domain', record.name],
         ['Mail to unknown', formatMailToUnknown(record.mailToUnknown)],
+        ['Postmaster', record.postmaster ?? "(the cluster's: STRATO_POSTMASTER)"],
         ['Created', formatTime(record.createdAt)],
         ['Accounts', String(counts.accounts)],
         ['Aliases', String(counts.aliases)],
@@ -119,19 +136,21 @@ function domainSettingRows(defaults: PartialSettings, cluster: PartialSettings) 
 function domainSet(group: Command, ctx: CliContext): void {
   group
     .command('set')
-    .description('set a default for the domain\'s accounts, or its mail-to-unknown policy ("default" clears)')
+    .description(
+      'set a default for the domain\'s accounts, its mail-to-unknown policy or its postmaster ("default" clears)',
+    )
     .argument('<name>', 'domain name')
-    .argument('<setting>', parse.settingNamesHelp('mail-to-unknown'))
+    .argument('<setting>', parse.settingNamesHelp('mail-to-unknown', 'postmaster'))
     .argument(
       '<value>',
-      'e.g. 10M, unlimited, 100/1h, true, backend-2, a@x.example,@y.example, none, default; for mail-to-unknown: a policy',
+      'e.g. 10M, unlimited, 100/1h, true, backend-2, a@x.example,@y.example, none, default; for mail-to-unknown: a policy; for postmaster: an address',
     )
     .option('--force', FORCE_HELP)
     .action((nameInput: string, settingInput: string, value: string, opts: { force?: boolean }) => {
       const name = parse.domain(nameInput);
-      return parse.isMailToUnknownName(settingInput)
-        ? setMailToUnknown(ctx, name, value)
-        : setDomainDefault(ctx, name, settingInput, value, opts.force === true);
+      if (parse.isMailToUnknownName(settingInput)) return setMailToUnknown(ctx, name, value);
+      if (settingInput.toLowerCase() === 'postmaster') return setPostmaster(ctx, name, value);
+      return setDomainDefault(ctx, name, settingInput, value, opts.force === true);
     });
 }
 
@@ -143,6 +162,20 @@ async function setMailToUnknown(ctx: CliContext, name: string, value: string): P
   ctx.out.resultLine(
     { domain: name, mailToUnknown },
     `domain ${name}: mail to unknown names: ${formatMailToUnknown(mailToUnknown)}`,
+  );
+}
+
+/** The domain's postmaster target: an address, or "default" (the cluster's, STRATO_POSTMASTER). */
+async function setPostmaster(ctx: CliContext, name: string, value: string): Promise<void> {
+  const postmaster = value.trim().toLowerCase() === 'default' ? null : parse.address(value);
+  const storage = await ctx.storage();
+  await requireDomain(storage, name);
+  await storage.directory.updateDomain(name, { postmaster });
+  ctx.out.resultLine(
+    { domain: name, postmaster },
+    postmaster
+      ? `domain ${name}: postmaster@${name} goes to ${postmaster} when there is no such name`
+      : `domain ${name}: postmaster cleared (STRATO_POSTMASTER applies)`,
   );
 }
 

@@ -30,6 +30,24 @@ export const DEFAULT_LMTP_PORT = 2424;
  */
 export const DEFAULT_RULES_HOP_LIMIT = 50;
 
+/**
+ * Header limits at intake (552 5.3.4 at the end of DATA): one header field with its continuation
+ * lines (Postfix's header_size_limit), the whole header section, and the number of fields.
+ * STRATO_MAX_HEADER_FIELD_SIZE, STRATO_MAX_HEADER_SIZE, STRATO_MAX_HEADER_FIELDS.
+ */
+export const DEFAULT_HEADER_LIMITS = {
+  maxFieldBytes: 100 * 1024,
+  maxSectionBytes: 512 * 1024,
+  maxFields: 1000,
+} as const;
+
+/**
+ * Log lines the frontends and backends hold while stdout is not writable (a log reader that
+ * stopped, a full log disk), in bytes; lines beyond are dropped and counted (`log.dropped`)
+ * instead of blocking SMTP. STRATO_LOG_BUFFER_BYTES on the frontend.
+ */
+export const DEFAULT_LOG_BUFFER_BYTES = 1024 * 1024;
+
 /** Days message history (`strato trace`) is kept: DynamoDB TTL, SQLite prune (STRATO_HISTORY_DAYS). */
 export const DEFAULT_HISTORY_DAYS = 7;
 

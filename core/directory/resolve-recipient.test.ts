@@ -52,6 +52,8 @@ function fakeDirectory() {
   };
   return {
     dir,
+    domains,
+    names,
     reads: () => ({ domain: domainReads, cluster: clusterReads }),
     domain(
       name: string,
@@ -115,9 +117,46 @@ describe('resolveRecipient', () => {
       expect(r.ok && r.route.kind === 'local' && r.route.address).toBe('alice@example.com');
     }
     expect(await resolveRecipient(dir, 'postmaster', opts)).toMatchObject({ original: 'postmaster' });
-    // Without a cluster postmaster the names resolve as before.
-    expect((await resolveRecipient(dir, 'postmaster@example.com')).ok).toBe(false);
-    expect((await resolveRecipient(dir, 'postmaster')).ok).toBe(false);
+    // Without any postmaster configured the refusal names the settings.
+    for (const input of ['postmaster@example.com', 'postmaster']) {
+      const r = await resolveRecipient(dir, input);
+      expect(r).toMatchObject({ ok: false, reply: { code: 550, enhanced: '5.1.1' } });
+      expect(!r.ok && r.reply.text).toContain('STRATO_POSTMASTER');
+      expect(!r.ok && r.reply.text).toContain('strato domain set');
+    }
+  });
+
+  it("sends postmaster@<domain> to the domain's own postmaster target before the cluster's", async () => {
+    const { dir, domains } = world();
+    const record = domains.get('example.com')!;
+    domains.set('example.com', { ...record, postmaster: 'fwd@example.com' });
+    for (const opts of [{}, { postmaster: 'nobody@elsewhere.org' }]) {
+      const r = await resolveRecipient(dir, 'Postmaster@Example.com', opts);
+      expect(r.ok && r.route.kind === 'local' && r.route.address).toBe('alice@example.com');
+    }
+    // A bare postmaster is the cluster's only.
+    const bare = await resolveRecipient(dir, 'postmaster', { postmaster: 'nobody@elsewhere.org' });
+    expect(bare.ok && bare.route).toEqual({ kind: 'external', address: 'nobody@elsewhere.org' });
+  });
+
+  it('lets a non-reject MailToUnknown policy take unconfigured postmaster mail', async () => {
+    const { dir, domains } = world();
+    domains.set('example.com', { ...domains.get('example.com')!, mailToUnknown: { action: 'discard' } });
+    expect(await resolveRecipient(dir, 'postmaster@example.com')).toMatchObject({
+      ok: true,
+      route: { kind: 'discard' },
+    });
+  });
+
+  it('finds a domain and its names stored in U-label form from an A-label address and from a U-label one', async () => {
+    const { dir, domains, names } = world();
+    domains.set('bücher.example', { ...domains.get('example.com')!, name: 'bücher.example' });
+    const alice = names.get('alice@example.com')!;
+    names.set('leser@bücher.example', alice);
+    for (const input of ['leser@xn--bcher-kva.example', 'leser@bücher.example']) {
+      const r = await resolveRecipient(dir, input);
+      expect(r.ok && r.route.kind === 'local' && r.route.address).toBe('alice@example.com');
+    }
   });
 
   it('keeps the original address and marks forwards to outside as external', async () => {

@@ -11,13 +11,18 @@
  * SRS: a bounce address our rules gave a redirected message (core/mail/srs.ts) resolves to
  * the forwarding account when its hash and age check out, and is refused 550 5.7.1 otherwise.
  *
- * postmaster (RFC 5321 §4.5.1): with a cluster postmaster address configured, a bare
- * `postmaster` (any case) and `postmaster@<hosted domain>` where the domain has no such name
- * both resolve to that address (and from there like any address); without one they are
- * resolved like any other name.
+ * IDN: addresses arrive normalised to the A-label form (mail/address.ts); a domain or name stored
+ * in U-label form is found too (each lookup tries the A-label form, then the U-label form).
+ *
+ * postmaster (RFC 5321 §4.5.1): `postmaster@<hosted domain>` where the domain has no such name
+ * resolves to the domain's postmaster target (DomainRecord.postmaster), else to the cluster's
+ * (STRATO_POSTMASTER), and from there like any address. A bare `postmaster` (any case) resolves
+ * to the cluster's. With neither configured, postmaster@<domain> follows the domain's
+ * MailToUnknown policy, and where that is `reject` (and for a bare `postmaster`) the refusal
+ * (550 5.1.1) names the missing settings.
  */
 
-import { domainOf, parseAddress } from '../mail/address.ts';
+import { domainOf, parseAddress, unicodeDomain } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { srsReverse } from '../mail/srs.ts';
@@ -53,15 +58,29 @@ export type Resolution =
   | { readonly ok: false; readonly reply: Reply };
 
 /**
- * The directory as one resolution reads it: each domain and the cluster settings are fetched at
+ * The U-label form of a normalised address or domain: names are stored and looked up in A-label
+ * form (mail/address.ts), and a record stored in U-label form before that is still found.
+ */
+function inUnicode(key: string): string {
+  const at = key.lastIndexOf('@');
+  return at < 0 ? unicodeDomain(key) : `${key.slice(0, at)}@${unicodeDomain(key.slice(at + 1))}`;
+}
+
+/**
+ * The directory as one resolution reads it (each name in A-label form, then in U-label form): each domain and the cluster settings are fetched at
  * most once per resolution (a forwarder chain revisits them), names are read as they come.
  */
 function lookupFor(directory: DirectoryReader): DirectoryReader {
   let cluster: Promise<PartialSettings> | undefined;
   const domains = new Map<string, Promise<DomainRecord | undefined>>();
+  const either = <T>(key: string, read: (key: string) => Promise<T | undefined>) =>
+    read(key).then((found) => {
+      const other = inUnicode(key);
+      return found !== undefined || other === key ? found : read(other);
+    });
   return {
-    getAccount: (address) => directory.getAccount(address),
-    lookupName: (address) => directory.lookupName(address),
+    getAccount: (address) => either(address, (a) => directory.getAccount(a)),
+    lookupName: (address) => either(address, (a) => directory.lookupName(a)),
     aliasesOf: (account) => directory.aliasesOf(account),
     getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
@@ -70,7 +89,7 @@ function lookupFor(directory: DirectoryReader): DirectoryReader {
     getDomain: (name) => {
       let d = domains.get(name);
       if (!d) {
-        d = directory.getDomain(name);
+        d = either(name, (n) => directory.getDomain(n));
         domains.set(name, d);
       }
       return d;
@@ -105,8 +124,12 @@ async function follow(
     if (!target.ok) return replies.unknownUser(address);
     return follow(look, target.value.address, depth + 1);
   }
-  if (postmaster && isPostmaster(address) && postmaster !== address) {
-    return follow(look, postmaster, depth + 1);
+  if (isPostmaster(address)) {
+    const target = domain.postmaster ?? postmaster;
+    if (target && target !== address) return follow(look, target, depth + 1, postmaster);
+    // Nothing configured: the domain's MailToUnknown policy decides, and where that would refuse
+    // the reply names the settings that are missing.
+    if (!target && domain.mailToUnknown.action === 'reject') return replies.postmasterUnconfigured(address);
   }
   const policy = domain.mailToUnknown;
   switch (policy.action) {
@@ -144,7 +167,8 @@ export async function resolveRecipient(
   } = {},
 ): Promise<Resolution> {
   const { postmaster } = opts;
-  if (postmaster && isBarePostmaster(input)) {
+  if (isBarePostmaster(input)) {
+    if (!postmaster) return { ok: false, reply: replies.postmasterUnconfigured('postmaster') };
     const route = await follow(lookupFor(directory), postmaster, 1, postmaster);
     if ('code' in route) return { ok: false, reply: route };
     return { ok: true, original: 'postmaster', localDomain: true, route };

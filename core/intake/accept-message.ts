@@ -67,6 +67,7 @@ export interface AcceptRequest extends StoreRequest {
 
 export type AcceptFailureReason =
   | 'too-big'
+  | 'header-limit'
   | 'loop'
   | 'client-gone'
   | 'storage'

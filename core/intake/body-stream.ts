@@ -2,19 +2,21 @@
  * The Transform a DATA stream passes through on its way to the MessageStore: prepends the
  * Received header, normalises line ends to CRLF, removes the client's own Return-Path fields
  * (and Authentication-Results fields claiming our authserv-id, auth-results-filter.ts),
- * counts bytes and Received hops, and notes the Message-ID. With a header hook (sender binding)
+ * counts bytes, Received hops and the header section's size and fields (header-limits.ts), and
+ * notes the Message-ID. With a header hook (sender binding)
  * it also keeps the hook's fields (header-tap.ts) and, where the header section ends, waits for
  * the hook's verdict: a refusal fails the stream, accepted header lines are inserted there (before
  * the empty line; not counted against the size limit). It buffers nothing beyond the current
  * chunk (and up to 32 KiB of the header section, for the Message-ID, and 16 KiB of the hook's
- * fields). When the size limit or the hop limit is crossed, or the hook refuses, it fails with an
- * IntakeAbort error (and records why in `failure`), which makes MessageStore.put reject; a hook
- * that rejects fails the stream with that error.
+ * fields). When the size limit, a header limit or the hop limit is crossed, or the hook refuses,
+ * it fails with an IntakeAbort error (and records why in `failure`), which makes MessageStore.put
+ * reject; a hook that rejects fails the stream with that error.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Reply } from '../mail/outcome.ts';
 import { AuthResultsFilter } from './auth-results-filter.ts';
 import { CrlfNormalizer } from './crlf-normalizer.ts';
+import { HeaderLimitCounter, type HeaderLimitExceeded, type HeaderLimits } from './header-limits.ts';
 import { HeaderTap } from './header-tap.ts';
 import { ReceivedHopCounter } from './hop-counter.ts';
 import { MessageIdSniffer } from './message-id-sniffer.ts';
@@ -23,11 +25,13 @@ import { ReturnPathFilter } from './return-path-filter.ts';
 export type BodyFailure =
   | { readonly kind: 'too-big'; readonly bytes: number }
   | { readonly kind: 'loop'; readonly hops: number }
-  | { readonly kind: 'refused'; readonly reply: Reply };
+  | { readonly kind: 'refused'; readonly reply: Reply }
+  | ({ readonly kind: 'header-limit' } & HeaderLimitExceeded);
 
 function abortMessage(failure: BodyFailure): string {
   if (failure.kind === 'too-big') return 'message over the size limit';
   if (failure.kind === 'loop') return `too many Received headers (${failure.hops})`;
+  if (failure.kind === 'header-limit') return `header over the ${failure.limit} limit (${failure.max})`;
   return `refused at the end of the header section: ${failure.reply.text}`;
 }
 
@@ -62,6 +66,8 @@ export interface IntakeBodyOptions {
   readonly headerHook?: HeaderHook;
   /** Remove incoming Authentication-Results fields that claim this authserv-id. */
   readonly authservId?: string;
+  /** Header section limits (field size, section size, field count). */
+  readonly headerLimits: HeaderLimits;
 }
 
 export class IntakeBodyStream extends Transform {
@@ -74,6 +80,7 @@ export class IntakeBodyStream extends Transform {
   private readonly hops = new ReceivedHopCounter();
   private readonly sniffer = new MessageIdSniffer();
   private readonly tap: HeaderTap | undefined;
+  private readonly headerCounter: HeaderLimitCounter;
   private headerSent = false;
   private readonly authResults: AuthResultsFilter | undefined;
 
@@ -81,6 +88,7 @@ export class IntakeBodyStream extends Transform {
     super();
     this.tap = opts.headerHook ? new HeaderTap(opts.headerHook.fields) : undefined;
     this.authResults = opts.authservId ? new AuthResultsFilter(opts.authservId) : undefined;
+    this.headerCounter = new HeaderLimitCounter(opts.headerLimits);
   }
 
   get receivedHops(): number {
@@ -104,6 +112,11 @@ export class IntakeBodyStream extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.opts.maxBytes) {
       this.failure = { kind: 'too-big', bytes: this.bytes };
+      return new IntakeAbort(this.failure);
+    }
+    this.headerCounter.push(chunk);
+    if (this.headerCounter.exceeded) {
+      this.failure = { kind: 'header-limit', ...this.headerCounter.exceeded };
       return new IntakeAbort(this.failure);
     }
     this.hops.push(chunk);

@@ -2,13 +2,13 @@
  * MAIL FROM and RCPT TO decisions for one SMTP session: sender syntax and the submission
  * port's authentication rule, recipient resolution (SRS bounce addresses included), relay control,
  * account state (disabled, over quota, inbound flow MailInpFlow counted per accepted RCPT across the
- * cluster), a declared SIZE against the account's limit and IP-literal recipients (refused unless
- * allowed). Every answer is a typed value; a
+ * cluster), a declared SIZE against the account's limit, IP-literal recipients (refused unless
+ * allowed) and non-ASCII addresses without SMTPUTF8 (553 5.6.7, RFC 6531). Every answer is a typed value; a
  * directory, counter or mailbox-store fault becomes 451 4.3.0 (replies.localError), never a throw.
  */
 
 import { type RecipientRoute, resolveRecipient } from '../directory/resolve-recipient.ts';
-import { parseAddress } from '../mail/address.ts';
+import { isNonAscii, parseAddress } from '../mail/address.ts';
 import type { Reply } from '../mail/outcome.ts';
 import { replies } from '../mail/smtp-replies.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -39,6 +39,8 @@ export interface RecipientRequest {
   readonly notify?: readonly string[];
   /** SIZE= declared at MAIL FROM, if any. */
   readonly declaredSize?: number;
+  /** MAIL FROM carried SMTPUTF8: a non-ASCII address is allowed (else 553 5.6.7). */
+  readonly smtputf8?: boolean;
 }
 
 /** A recipient accepted at RCPT, carried to acceptMessage. */
@@ -72,12 +74,17 @@ export const inflowKey = (account: string) => `inflow:${account}`;
 export type SenderCheck = { ok: true; address: string } | { ok: false; reply: Reply };
 export type RecipientCheck = { ok: true; recipient: AcceptedRecipient } | { ok: false; reply: Reply };
 
-/** MAIL FROM: '' (the null sender) or a valid address; submission requires AUTH first. */
-export function checkSender(session: SessionFacts, input: string): SenderCheck {
+/**
+ * MAIL FROM: '' (the null sender) or a valid address; submission requires AUTH first; a
+ * non-ASCII address only with SMTPUTF8 (`smtputf8`), else 553 5.6.7.
+ */
+export function checkSender(session: SessionFacts, input: string, smtputf8 = false): SenderCheck {
   if (session.requireAuth && !session.authUser) {
     return { ok: false, reply: session.tls ? replies.authRequired() : replies.tlsRequired() };
   }
   if (input.trim() === '' || input.trim() === '<>') return { ok: true, address: '' };
+  if (!smtputf8 && isNonAscii(input))
+    return { ok: false, reply: replies.utf8AddressNeedsSmtpUtf8(input.trim()) };
   const parsed = parseAddress(input);
   return parsed.ok
     ? { ok: true, address: parsed.value.address }
@@ -152,6 +159,9 @@ export async function checkRecipient(
   session: SessionFacts,
   req: RecipientRequest,
 ): Promise<RecipientCheck> {
+  if (!req.smtputf8 && isNonAscii(req.address)) {
+    return { ok: false, reply: replies.utf8AddressNeedsSmtpUtf8(req.address.trim()) };
+  }
   // Before any lookup and for everyone (authenticated users too): a literal names a host, not a
   // domain we route, and one such as 169.254.169.254 reaches the inside of the network.
   if (!deps.allowIpLiteralRecipients && isIpLiteralRecipient(req.address)) {

@@ -2,7 +2,8 @@
  * Step 1 of message acceptance (accept-message.ts): stream DATA through IntakeBodyStream (our
  * Received header first, CRLF normalised, size and hop limits) into MessageStore.put under the
  * queue id. Resolves with the body's ref only once it is durable. Every failure is a value and
- * leaves nothing stored (put leaves nothing behind): too big → 552 (the sender's MaxMailOutSize
+ * leaves nothing stored (put leaves nothing behind): a header limit crossed → 552 5.3.4 naming it,
+ * too big → 552 (the sender's MaxMailOutSize
  * named when it was the limit, else the cluster's or the recipient's), loop → 554 5.4.6, the
  * header hook's refusal (sender binding) → its reply (550 5.7.1), client
  * gone mid-DATA or a store fault → 451 4.3.0. The DATA stream is drained on every failure.
@@ -14,8 +15,15 @@ import type { Logger } from '../ports/logger.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { type HeaderHook, IntakeBodyStream } from './body-stream.ts';
 import type { AcceptedRecipient, SessionFacts } from './envelope-checks.ts';
+import type { HeaderLimits } from './header-limits.ts';
 import { formatReceivedHeader } from './received-header.ts';
 import type { SenderLimits } from './sender-limits.ts';
+
+const NO_HEADER_LIMITS = {
+  maxFieldBytes: Number.POSITIVE_INFINITY,
+  maxSectionBytes: Number.POSITIVE_INFINITY,
+  maxFields: Number.POSITIVE_INFINITY,
+} as const;
 
 /** More Received headers than this means the message is looping (RFC 5321 §6.3 suggests ~100). */
 export const MAX_RECEIVED_HOPS = 50;
@@ -33,11 +41,13 @@ export interface StoreRequest {
   readonly headerHook?: HeaderHook;
   /** Our authserv-id: incoming Authentication-Results fields claiming it are removed. */
   readonly authservId?: string;
+  /** Header section limits (the frontend's config: DEFAULT_HEADER_LIMITS unless set); none when absent. */
+  readonly headerLimits?: HeaderLimits;
 }
 
 export interface StoreFailure {
   readonly ok: false;
-  readonly reason: 'too-big' | 'loop' | 'rejected' | 'client-gone' | 'storage';
+  readonly reason: 'too-big' | 'header-limit' | 'loop' | 'rejected' | 'client-gone' | 'storage';
   readonly reply: Reply;
   readonly error?: unknown;
 }
@@ -89,6 +99,7 @@ function intakeStream(req: StoreRequest, queueId: string, now: number, limits: S
     maxHops: MAX_RECEIVED_HOPS,
     ...(req.headerHook ? { headerHook: req.headerHook } : {}),
     ...(req.authservId ? { authservId: req.authservId } : {}),
+    headerLimits: req.headerLimits ?? NO_HEADER_LIMITS,
   });
 }
 
@@ -116,6 +127,8 @@ function storeFailure(
 ): StoreFailure {
   const failure = body.failure;
   if (failure?.kind === 'too-big') return tooBig(req, limits);
+  if (failure?.kind === 'header-limit')
+    return { ok: false, reason: 'header-limit', reply: replies.headerTooBig(failure.limit, failure.max) };
   if (failure?.kind === 'loop')
     return { ok: false, reason: 'loop', reply: replies.loopDetected(failure.hops) };
   if (failure?.kind === 'refused') return { ok: false, reason: 'rejected', reply: failure.reply };

@@ -14,6 +14,19 @@ export const replies = {
   delivered: () => r(250, '2.0.0', 'Delivered'),
 
   badSender: (reason: string) => r(501, '5.1.7', `Bad sender address: ${reason}`),
+  /** RFC 6531 §3.5: a non-ASCII address in a transaction that did not ask for SMTPUTF8. */
+  utf8AddressNeedsSmtpUtf8: (address: string) =>
+    r(553, '5.6.7', `<${address}>: non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM`),
+  /** Relay: the next hop does not offer SMTPUTF8 and the message needs it (a DSN follows). */
+  nextHopLacksSmtpUtf8: (host: string) =>
+    r(553, '5.6.7', `SMTPUTF8 message, but the next hop ${host} does not offer SMTPUTF8`),
+  /** RFC 5321 §4.5.1 wants postmaster accepted: this names what the operator must set. */
+  postmasterUnconfigured: (address: string) =>
+    r(
+      550,
+      '5.1.1',
+      `<${address}>: no postmaster configured: set the domain's postmaster (strato domain set <domain> postmaster <address>) or STRATO_POSTMASTER`,
+    ),
   badRecipient: (reason: string) => r(501, '5.1.3', `Bad recipient address: ${reason}`),
   unknownUser: (address: string) => r(550, '5.1.1', `<${address}>: Recipient address rejected: no such user`),
   mailboxDisabled: (address: string) =>
@@ -39,6 +52,17 @@ export const replies = {
   tooManyRecipients: (max: number) => r(452, '4.5.3', `Too many recipients (at most ${max} per message)`),
   messageTooBig: (limit: number) =>
     r(552, '5.3.4', `Message size exceeds fixed maximum message size (${limit} bytes)`),
+  /** A header limit crossed (header-limits.ts): which one, and its value. */
+  headerTooBig: (limit: 'field-size' | 'section-size' | 'field-count', max: number) =>
+    r(
+      552,
+      '5.3.4',
+      limit === 'field-count'
+        ? `Message header has too many fields (limit ${max} fields)`
+        : limit === 'field-size'
+          ? `Message header field too long (limit ${max} bytes per field)`
+          : `Message header section too large (limit ${max} bytes)`,
+    ),
   messageTooBigForRecipient: (address: string, limit: number) =>
     r(552, '5.2.3', `<${address}>: message exceeds the recipient's size limit (${limit} bytes)`),
   noValidRecipients: () => r(554, '5.5.1', 'No valid recipients'),

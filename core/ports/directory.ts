@@ -21,6 +21,11 @@ export interface DomainRecord {
   readonly mailToUnknown: MailToUnknown;
   /** Defaults for the domain's accounts (the middle level of inheritance). */
   readonly defaults: PartialSettings;
+  /**
+   * Where postmaster@<this domain> goes when the domain has no name `postmaster` (RFC 5321
+   * §4.5.1), normalised; absent = the cluster's postmaster (STRATO_POSTMASTER).
+   */
+  readonly postmaster?: string;
   readonly createdAt: number;
 }
 
@@ -54,6 +59,14 @@ export type NameEntry =
   | { readonly kind: 'alias'; readonly alias: AliasRecord }
   | { readonly kind: 'forwarder'; readonly forwarder: ForwarderRecord };
 
+/** A change to a domain record; a field left out is kept. */
+export interface DomainPatch {
+  readonly mailToUnknown?: MailToUnknown;
+  readonly defaults?: PartialSettings;
+  /** A new postmaster target; null clears it. */
+  readonly postmaster?: string | null;
+}
+
 /** What mail handling reads: one record at a time, by name. */
 export interface DirectoryReader {
   getDomain(name: string): Promise<DomainRecord | undefined>;
@@ -70,10 +83,8 @@ export interface DirectoryReader {
 export interface DirectoryAdmin extends DirectoryReader {
   addDomain(domain: DomainRecord): Promise<void>;
   listDomains(): Promise<DomainRecord[]>;
-  updateDomain(
-    name: string,
-    patch: { mailToUnknown?: MailToUnknown; defaults?: PartialSettings },
-  ): Promise<void>;
+  /** `postmaster: null` clears the domain's postmaster target. */
+  updateDomain(name: string, patch: DomainPatch): Promise<void>;
   /** Removes a domain; with `force` also every name in it, else DomainNotEmptyError. */
   removeDomain(name: string, opts?: { force?: boolean }): Promise<void>;
 

@@ -21,7 +21,10 @@ export interface RelayRequest {
   readonly ret?: 'FULL' | 'HDRS';
   /** Per-recipient NOTIFY/ORCPT, keyed by address (absent: none given). */
   readonly dsn?: ReadonlyMap<string, RecipientDsn>;
-  /** The message needs SMTPUTF8 (internationalized addresses or headers). */
+  /**
+   * The message needs SMTPUTF8 (MAIL FROM carried it): a relay must not hand it to a next hop
+   * that does not offer SMTPUTF8 (RFC 6531), and fails its recipients permanently with 5.6.7.
+   */
   readonly smtputf8?: boolean;
   /** BODY= the client declared (8BITMIME: the next hop must offer it, RFC 6152). */
   readonly bodyType?: '7BIT' | '8BITMIME';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { SMTPServer } from 'smtp-server';
 import { createLmtpServer, ensureSpoolDir } from '../../adapters/net/lmtp-server.ts';
 import { type BackendConfig, parseBackendConfig } from '../../core/config/backend-config.ts';
-import { BACKEND_DRAIN_MS } from '../../core/config/defaults.ts';
+import { BACKEND_DRAIN_MS, DEFAULT_LOG_BUFFER_BYTES } from '../../core/config/defaults.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
@@ -23,7 +23,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
-import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
+import { createLogger, exitAfterLogs, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
 import { PROGRAM_VERSION } from '../../runtime/version.ts';
@@ -45,7 +45,7 @@ function loadConfig(): { config: BackendConfig; storageConfig: StorageConfig } {
 function exitOnCrash(logger: ProcessLogger): void {
   const crash = (err: unknown) => {
     logger.fatal({ event: 'backend.crashed', err });
-    process.exit(1);
+    exitAfterLogs(logger, 1);
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
@@ -136,7 +136,7 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
     await running.deliverDeps.close();
     await running.slot?.release();
     await running.storage.close();
-    process.exit(0);
+    exitAfterLogs(logger, 0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // Under `npm start` a terminal's Ctrl-C reaches every process of the group at once; a cluster
@@ -151,7 +151,11 @@ async function main(): Promise<void> {
   const storage = await openStorage(storageConfig);
   const claim = configured.slots ? await claimBackendSlot(storage, configured, configured.slots) : undefined;
   const config = claim ? { ...configured, backendId: claim.backendId } : configured;
-  const logger = createLogger({ level: config.logLevel, role: 'backend', backendId: config.backendId });
+  // Asynchronous: a log reader that stops must never stop LMTP delivery (runtime/logger.ts).
+  const logger = createLogger(
+    { level: config.logLevel, role: 'backend', backendId: config.backendId },
+    { asyncBufferBytes: DEFAULT_LOG_BUFFER_BYTES },
+  );
   exitOnCrash(logger);
   const slot = claim ? keepBackendSlot(storage, config, claim, logger) : undefined;
   const { server, deliverDeps, gate } = await lmtpServer(config, storage, logger);

@@ -23,7 +23,7 @@ import type { Storage } from '../../core/ports/storage.ts';
 import { ProcessingController } from '../../core/queue/processing-controller.ts';
 import { HistoryRecorder } from '../../core/util/history-recorder.ts';
 import { loadChannelSecret } from '../../runtime/channel-secret.ts';
-import { createLogger, type ProcessLogger } from '../../runtime/logger.ts';
+import { createLogger, exitAfterLogs, type ProcessLogger } from '../../runtime/logger.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { createQueueRunner, type QueueRunner } from '../../runtime/queue-runner.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
@@ -75,7 +75,7 @@ function loadConfig(): {
 function exitOnCrash(logger: ProcessLogger): void {
   const crash = (err: unknown) => {
     logger.fatal({ event: 'frontend.crashed', err });
-    process.exit(1);
+    exitAfterLogs(logger, 1);
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
@@ -125,6 +125,11 @@ function smtpListeners(
     hostname: config.hostname,
     frontendId: boot.frontendId,
     maxMessageSize: config.maxMessageSize,
+    headerLimits: {
+      maxFieldBytes: config.maxHeaderFieldSize,
+      maxSectionBytes: config.maxHeaderSize,
+      maxFields: config.maxHeaderFields,
+    },
     srsSecret,
     rulesHopLimit: config.rulesHopLimit,
     allowIpLiteralRecipients: config.allowIpLiteralRecipients,
@@ -264,7 +269,7 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
     await running.history.close();
     await running.storage.close();
     logger.info({ event: 'frontend.stopped', reason });
-    process.exit(0);
+    exitAfterLogs(logger, 0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -275,7 +280,11 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
 async function main(): Promise<void> {
   const loaded = loadConfig();
   const frontendId = `fe-${process.pid}@${osHostname()}`;
-  const logger = createLogger({ level: loaded.config.logLevel, role: 'frontend', frontendId });
+  // Asynchronous: a log reader that stops must never stop SMTP (runtime/logger.ts).
+  const logger = createLogger(
+    { level: loaded.config.logLevel, role: 'frontend', frontendId },
+    { asyncBufferBytes: loaded.config.logBufferBytes },
+  );
   exitOnCrash(logger);
   const boot: Boot = { ...loaded, frontendId, logger };
   const startup = { stage: 'tls' };
@@ -284,7 +293,7 @@ async function main(): Promise<void> {
     stopOnSignals(boot, await start(boot, startup, lifecycle), lifecycle);
   } catch (err) {
     logger.fatal({ event: 'frontend.start_failed', stage: startup.stage, err });
-    process.exit(EXIT_STARTUP);
+    exitAfterLogs(logger, EXIT_STARTUP);
   }
 }
 

@@ -87,6 +87,9 @@ function listenerOptions(
     hidePIPELINING: false,
     hide8BITMIME: false,
     hideSMTPUTF8: false,
+    // Address syntax and length are ours (core/mail/address.ts: 501 5.1.7 / 5.1.3 naming the
+    // reason); smtp-server's strict mode caps local@domain at 253 octets, under RFC 5321's 254.
+    lenientAddressParsing: true,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: false,
     hideSTARTTLS: false,

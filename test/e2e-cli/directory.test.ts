@@ -70,6 +70,30 @@ describe('strato domain', () => {
   });
 });
 
+describe('strato domain: IDN names and the postmaster target', () => {
+  it('stores an IDN domain in A-label form whichever form is given, and sets and clears its postmaster', async () => {
+    expect(await cli.ok(['domain', 'add', 'Bücher.Example', '--postmaster', 'Alice@Bücher.Example'])).toBe(
+      'domain xn--bcher-kva.example added (mail to unknown names: reject)\n',
+    );
+    const again = await cli.run(['domain', 'add', 'xn--bcher-kva.example']);
+    expect(again.code).toBe(1); // the same domain in its other form
+    const shown = await cli.json<{ name: string; postmaster?: string }>(['domain', 'show', 'bücher.example']);
+    expect(shown).toMatchObject({ name: 'xn--bcher-kva.example', postmaster: 'alice@xn--bcher-kva.example' });
+
+    expect(await cli.ok(['domain', 'set', 'xn--bcher-kva.example', 'postmaster', 'Bob@Example.net'])).toBe(
+      'domain xn--bcher-kva.example: postmaster@xn--bcher-kva.example goes to bob@example.net when there is no such name\n',
+    );
+    expect(await cli.ok(['domain', 'show', 'xn--bcher-kva.example'])).toMatch(
+      /^Postmaster:\s+bob@example\.net$/m,
+    );
+    expect(await cli.ok(['domain', 'set', 'bücher.example', 'postmaster', 'default'])).toBe(
+      'domain xn--bcher-kva.example: postmaster cleared (STRATO_POSTMASTER applies)\n',
+    );
+    const cleared = await cli.json<{ postmaster?: string }>(['domain', 'show', 'xn--bcher-kva.example']);
+    expect(cleared.postmaster).toBeUndefined();
+  });
+});
+
 describe('strato account, alias, forwarder', () => {
   it('adds accounts with hashed passwords and lists them', async () => {
     const [alice, bob] = await Promise.all([

@@ -61,6 +61,7 @@ function acceptRequest(
     mailFrom: tx.mailFrom,
     recipients: [...tx.recipients.values()],
     maxMessageSize: ctx.deps.maxMessageSize,
+    ...(ctx.deps.headerLimits ? { headerLimits: ctx.deps.headerLimits } : {}),
     ...(tx.sender ? { sender: tx.sender } : {}),
     // Sender binding: the header From/Sender are checked as the header section streams past.
     ...(tx.binding ? { headerHook: senderHeaderHook(ctx.deps.storage.directory, tx.binding) } : {}),

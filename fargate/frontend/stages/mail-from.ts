@@ -29,7 +29,8 @@ export function mailFromStage(ctx: SessionContext): Handlers['onMailFrom'] {
     const start = async () => {
       if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
       const facts = sessionFacts(session, role);
-      const check = checkSender(facts, address.address);
+      // smtp-server applies SMTPUTF8 (and the other MAIL parameters) to the envelope before this.
+      const check = checkSender(facts, address.address, session.envelope.smtpUtf8 === true);
       if (!check.ok) {
         ctx.rejected(session, 'MAIL', check.reply);
         return callback(smtpError(check.reply));

@@ -30,6 +30,7 @@ function recipientRequest(address: SMTPServerAddress, envelope: SMTPServerEnvelo
     ...(address.dsn?.orcpt !== undefined ? { orcpt: address.dsn.orcpt } : {}),
     ...(address.dsn?.notify ? { notify: address.dsn.notify } : {}),
     ...(size !== undefined ? { declaredSize: size } : {}),
+    ...(envelope.smtpUtf8 ? { smtputf8: true } : {}),
   };
 }
 
@@ -60,7 +61,7 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
     check().then(
       (result) => {
         if (result.ok) {
-          tx.recipients.set(address.address.toLowerCase(), result.recipient);
+          tx.recipients.set(result.recipient.original, result.recipient);
           return callback();
         }
         ctx.rejected(session, 'RCPT', result.reply, { rcpt: address.address });

@@ -4,11 +4,13 @@
  * transaction is simply gone), and the two ways a stage answers badly — `rejected` logs a refusal
  * (the reply is the caller's), `fault` logs a handler failure and gives the 451 4.3.0 to send.
  */
+
 import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { type SmtpServerError, smtpError } from '../../../adapters/net/smtp-errors.ts';
 import type { AbuseLimits } from '../../../core/config/frontend-config.ts';
 import type { DnsblDeps } from '../../../core/intake/dnsbl.ts';
 import type { AcceptedRecipient, SessionFacts } from '../../../core/intake/envelope-checks.ts';
+import type { HeaderLimits } from '../../../core/intake/header-limits.ts';
 import type { InboundAuthDeps } from '../../../core/intake/inbound-auth.ts';
 import type { SenderBinding } from '../../../core/intake/sender-binding.ts';
 import type { SenderLimits } from '../../../core/intake/sender-limits.ts';
@@ -43,6 +45,8 @@ export interface SessionDeps {
   readonly hostname: string;
   readonly frontendId: string;
   readonly maxMessageSize: number;
+  /** Header limits (STRATO_MAX_HEADER_*; default DEFAULT_HEADER_LIMITS): 552 5.3.4 at DATA. */
+  readonly headerLimits?: HeaderLimits;
   /** Checks SRS bounce addresses at RCPT (the secret the backends sign with). */
   readonly srsSecret?: string;
   /** Accept IP-literal recipients (STRATO_ALLOW_IP_LITERAL_RECIPIENTS; default refused 550 5.7.1). */
