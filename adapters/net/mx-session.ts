@@ -12,7 +12,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { LongLineFolder } from '../../core/mail/line-folding.ts';
 import type { Reply } from '../../core/mail/outcome.ts';
-import { parseReply } from '../../core/mail/smtp-replies.ts';
+import { isBadReplyLine, ReplyAssembler, writeDotStuffed } from './smtp-wire.ts';
 
 export interface SessionTimeouts {
   /** TCP connect. */
@@ -60,8 +60,7 @@ export function xtext(value: string): string {
 
 export class MxSession {
   private socket: Socket | TLSSocket;
-  private buffer = '';
-  private lines: string[] = [];
+  private readonly assembler = new ReplyAssembler();
   private waiter:
     | { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
     | undefined;
@@ -139,33 +138,17 @@ export class MxSession {
   }
 
   private take(chunk: string): void {
-    this.buffer += chunk;
-    let nl = this.buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(nl + 1);
-      this.lines.push(line);
-      if (!/^\d{3}-/.test(line)) {
-        // "250-..." continues a reply; "250 ..." (or a bare "250") ends it.
-        const text = this.lines.map((l) => l.slice(4)).join('\n');
-        const code = line.slice(0, 3);
-        const reply = text.trim()
-          ? parseReply(`${code} ${text}`)
-          : /^[2-5]\d\d$/.test(code)
-            ? { code: Number(code), enhanced: `${code[0]}.0.0`, text: '' }
-            : undefined;
-        this.lines = [];
-        const w = this.waiter;
-        this.waiter = undefined;
-        if (!w || !reply) {
-          this.fail(new SessionError(`${this.target.host}: unexpected reply: ${line.slice(0, 200)}`));
-          return;
-        }
-        clearTimeout(w.timer);
-        this.replies += 1;
-        w.resolve(reply);
+    for (const reply of this.assembler.push(chunk)) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (!w || isBadReplyLine(reply)) {
+        const line = isBadReplyLine(reply) ? reply.bad : `${reply.code} ${reply.text}`.slice(0, 200);
+        this.fail(new SessionError(`${this.target.host}: unexpected reply: ${line}`));
+        return;
       }
-      nl = this.buffer.indexOf('\n');
+      clearTimeout(w.timer);
+      this.replies += 1;
+      w.resolve(reply);
     }
   }
 
@@ -281,22 +264,17 @@ export class MxSession {
    * dot-stuffing and the final "."; the server's reply to it.
    */
   async sendBody(body: Readable): Promise<Reply> {
-    let atLineStart = true;
-    let lastTwo = '';
-    // Lines over 998 octets are folded on the way (Postfix's smtp_line_length_limit); pipeline
-    // carries a body read error into the loop below.
+    // pipeline carries a body read error into writeDotStuffed's loop.
     const folded = pipeline(body, new LongLineFolder(), () => {});
-    for await (const chunk of folded) {
-      let text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
-      if (text.length === 0) continue;
-      text = (atLineStart && text.startsWith('.') ? '.' : '') + text.replace(/\n\./g, '\n..');
-      atLineStart = text.endsWith('\n');
-      lastTwo = (lastTwo + text).slice(-2);
-      await this.write(Buffer.from(text, 'latin1'));
-    }
-    const reply = this.read(this.target.timeouts.dataMs);
-    await this.write(lastTwo === '\r\n' ? '.\r\n' : '\r\n.\r\n');
-    return reply;
+    let reply: Promise<Reply> | undefined;
+    await writeDotStuffed(
+      folded,
+      (data) => this.write(data),
+      () => {
+        reply = this.read(this.target.timeouts.dataMs);
+      },
+    );
+    return reply as Promise<Reply>;
   }
 
   /** QUIT politely when the session is healthy; never waits long. */

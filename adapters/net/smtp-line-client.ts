@@ -7,11 +7,11 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Reply } from '../../core/mail/outcome.ts';
-import { parseReply } from '../../core/mail/smtp-replies.ts';
+import { formatReply } from '../../core/mail/smtp-replies.ts';
+import { isBadReplyLine, ReplyAssembler, writeDotStuffed } from './smtp-wire.ts';
 
 export class SmtpLineClient {
-  private buffer = '';
-  private lines: string[] = [];
+  private readonly replies = new ReplyAssembler();
   private readonly waiters: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
   broken = false;
@@ -46,25 +46,13 @@ export class SmtpLineClient {
   }
 
   private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl = this.buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(nl + 1);
-      this.lines.push(line);
-      // "250-..." continues a reply; "250 ..." ends it.
-      if (/^\d{3}(?: |$)/.test(line)) {
-        const text = this.lines.map((l) => l.slice(4)).join('\n');
-        const reply = parseReply(`${line.slice(0, 3)} ${text}`);
-        this.lines = [];
-        const waiter = this.waiters.shift();
-        if (!waiter || !reply) {
-          this.fail(new Error(`unexpected reply: ${line}`));
-          return;
-        }
-        waiter.resolve(reply);
+    for (const reply of this.replies.push(chunk)) {
+      const waiter = this.waiters.shift();
+      if (!waiter || isBadReplyLine(reply)) {
+        this.fail(new Error(`unexpected reply: ${isBadReplyLine(reply) ? reply.bad : formatReply(reply)}`));
+        return;
       }
-      nl = this.buffer.indexOf('\n');
+      waiter.resolve(reply);
     }
   }
 
@@ -113,19 +101,8 @@ export class SmtpLineClient {
   }
 
   /** Stream a CRLF message body with dot-stuffing, then the terminating ".". */
-  async sendBody(body: Readable): Promise<void> {
-    let atLineStart = true;
-    let lastTwo = '';
-    for await (const chunk of body) {
-      let text = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
-      if (text.length === 0) continue;
-      // Dot-stuff: a "." at the start of any line gets a second one.
-      text = (atLineStart && text.startsWith('.') ? '.' : '') + text.replace(/\n\./g, '\n..');
-      atLineStart = text.endsWith('\n');
-      lastTwo = (lastTwo + text).slice(-2);
-      await this.write(Buffer.from(text, 'latin1'));
-    }
-    await this.write(lastTwo === '\r\n' ? '.\r\n' : '\r\n.\r\n');
+  sendBody(body: Readable): Promise<void> {
+    return writeDotStuffed(body, (data) => this.write(data));
   }
 
   close(): void {
