@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DkimKeyRecord,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
@@ -24,6 +25,7 @@ import type {
 } from '../../core/ports/directory.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
+import { addDkimKey, DKIM_KEYS_MIGRATION, dkimKeysOf, removeDkimKey } from './sqlite-dkim-keys.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE dir_domains (
@@ -42,6 +44,7 @@ const MIGRATIONS = [
    CREATE TABLE dir_cluster (id INTEGER PRIMARY KEY CHECK (id = 1), settings TEXT NOT NULL);`,
   // Aliases are looked up by the account they name when the account goes away.
   `CREATE INDEX dir_names_alias_target ON dir_names (json_extract(data, '$.account')) WHERE kind = 'alias';`,
+  DKIM_KEYS_MIGRATION,
 ];
 
 type Kind = 'account' | 'alias' | 'forwarder';
@@ -245,6 +248,18 @@ export class SqliteDirectory implements DirectoryAdmin {
         'INSERT INTO dir_cluster (id, settings) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET settings = excluded.settings',
       ).run(JSON.stringify(merged));
     });
+  }
+
+  async dkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return dkimKeysOf(this.db, domain);
+  }
+
+  async addDkimKey(key: DkimKeyRecord, opts: { retireOthers?: boolean } = {}): Promise<void> {
+    addDkimKey(this.db, key, opts.retireOthers === true);
+  }
+
+  async removeDkimKey(domain: string, selector: string): Promise<void> {
+    removeDkimKey(this.db, domain, selector);
   }
 
   private nameRow(address: string): NameRow | undefined {

@@ -63,6 +63,7 @@ function lookupFor(directory: DirectoryReader): DirectoryReader {
     getAccount: (address) => directory.getAccount(address),
     lookupName: (address) => directory.lookupName(address),
     aliasesOf: (account) => directory.aliasesOf(account),
+    dkimKeys: (domain) => directory.dkimKeys(domain),
     getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
       return cluster;
