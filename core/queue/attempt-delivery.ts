@@ -6,8 +6,9 @@
  * outcome per recipient that got an answer (keyed by address); the caller counts a missing one
  * as a local error. Routing, channel and relay faults propagate (the job is retried).
  */
-import { accountFactOf, type RecipientOutcome } from '../mail/outcome.ts';
+
 import { dkimSignedOpener } from '../dkim/dkim-signing.ts';
+import { accountFactOf, type RecipientOutcome } from '../mail/outcome.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
