@@ -46,7 +46,9 @@ describe('strato dkim', () => {
     expect(out).not.toContain('PRIVATE');
 
     const rotated = await cli.ok(['dkim', 'rotate', 'example.com', '--algorithm', 'ed25519']);
-    expect(rotated).toMatch(/^DKIM key ed25519-\d{8} \(ed25519\) made for example\.com; it signs from now on\.$/m);
+    expect(rotated).toMatch(
+      /^DKIM key ed25519-\d{8} \(ed25519\) made for example\.com; it signs from now on\.$/m,
+    );
     expect(rotated).toMatch(
       /^ed25519-\d{8}\._domainkey\.example\.com TXT "v=DKIM1; k=ed25519; p=[A-Za-z0-9+/=]{44}"$/m,
     );
