@@ -75,20 +75,44 @@ describe('DKIM signing of relayed mail', () => {
     });
   }
 
-  it('signs mail rules and DSNs make, but not mail that came in from outside or the CLI', async () => {
+  it('signs mail rules write and DSNs, but not mail that came in from outside or the CLI', async () => {
     const fx = fixture([keyOf('rsa')]);
     const text = message('alice@example.com');
-    expect(await fx.sign(text, 'RULE')).not.toBe(text);
+    const forward = message('alice@example.com').replace(
+      '\r\n\r\n',
+      '\r\nX-Strato-Loop: alice@example.com\r\n\r\n',
+    );
+    expect(await fx.sign(forward, 'RULE')).not.toBe(forward);
+    // Forward-to-frontends mode: the frontend's Received sits above the rule's message.
+    const resubmitted = `Received: from backend by frontend; Wed, 2 Dec 2026 11:00:00 +0000\r\n${forward}`;
+    expect(await fx.sign(resubmitted, 'RULE')).not.toBe(resubmitted);
     expect(await fx.sign(text, 'DSN')).not.toBe(text);
     expect(await fx.sign(text, 'SMTP')).toBe(text);
     expect(await fx.sign(text, 'CLI')).toBe(text);
+  });
+
+  it('does not sign a redirected or mirrored original, even one claiming our From', async () => {
+    const fx = fixture([keyOf('rsa')]);
+    // Someone outside wrote From: alice@example.com; intake added Received; a redirect rule put
+    // its loop mark (a mirror also Resent-*) above that header.
+    const original = message(
+      'alice@example.com',
+      'Received: from mx.evil.example by us; Wed, 2 Dec 2026 11:00:00 +0000\r\n',
+    );
+    const redirect = `X-Strato-Loop: bob@example.com\r\n${original}`;
+    expect(await fx.sign(redirect, 'RULE')).toBe(redirect);
+    const mirror = `Resent-From: <bob@example.com>\r\nX-Strato-Loop: bob@example.com\r\n${original}`;
+    expect(await fx.sign(mirror, 'RULE')).toBe(mirror);
+    // A rule's message without its loop mark is not recognisably the rule's own.
+    const unmarked = message('alice@example.com');
+    expect(await fx.sign(unmarked, 'RULE')).toBe(unmarked);
   });
 
   it('leaves mail whose From domain has no key, or is a stranger, unsigned', async () => {
     const fx = fixture([keyOf('rsa')]);
     for (const from of ['alice@other.example', 'someone@stranger.example']) {
       const text = message(from);
-      expect(await fx.sign(text, 'RULE')).toBe(text);
+      expect(await fx.sign(text, 'SUBMIT')).toBe(text);
     }
     // Two From domains: none of them is "the" author domain.
     const two = message('alice@example.com').replace(

@@ -1,8 +1,9 @@
 /**
  * DKIM signing of relayed mail, in one place for every relay (MX, smarthost, SES): wraps the
  * relay request's `openBody` so each stream it opens starts with one DKIM-Signature. Signed is
- * mail we originate — submitted by an authenticated account (source SUBMIT), made by rules (RULE)
- * or a DSN (DSN) — whose header From names one domain that has an active key in the directory,
+ * mail we originate — submitted by an authenticated account (source SUBMIT), written by rules
+ * (RULE: forwards and auto-replies, not redirected or mirrored originals) or a DSN (DSN) — whose
+ * header From names one domain that has an active key in the directory,
  * and that does not already carry our signature (same d= and s=): a message is signed once.
  * Mail from the outside (SMTP), and any message whose From domain has no key, goes unchanged.
  * Memory stays bounded: one pass reads the header section, one streams the whole message through
@@ -19,6 +20,7 @@ import type { MessageSource } from '../mail/message-source.ts';
 import type { DirectoryReader, DkimKeyRecord } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import { type HeaderList, headerAddresses, headerValues, parseHeaderBlock } from '../rules/headers.ts';
+import { LOOP_HEADER } from '../rules/loops.ts';
 import { activeDkimKey } from './dkim-keys.ts';
 
 export type OpenBody = () => Promise<Readable>;
@@ -53,6 +55,18 @@ export function alreadySigned(headers: HeaderList, key: DkimKeyRecord): boolean 
   });
 }
 
+/**
+ * True when the rules wrote this message themselves (forward, auto-reply): no Received field
+ * below the rule's X-Strato-Loop mark. A redirect or mirror puts the mark (and Resent-*) above
+ * the original message's own header, which intake gave a Received field: it keeps the original
+ * author's From — perhaps a forged one — and is not ours to sign. (In forward-to-frontends mode
+ * the frontend's Received sits above everything, which this does not count.)
+ */
+export function writtenByRule(headers: HeaderList): boolean {
+  const mark = headers.findIndex(([name]) => name.toLowerCase() === LOOP_HEADER.toLowerCase());
+  return mark >= 0 && !headers.slice(mark).some(([name]) => name.toLowerCase() === 'received');
+}
+
 /** The key to sign this message with, or undefined when it is not ours to sign. */
 async function signingKey(
   deps: DkimSigningDeps,
@@ -61,6 +75,7 @@ async function signingKey(
 ): Promise<DkimKeyRecord | undefined> {
   if (!SIGNED_SOURCES.has(source)) return undefined;
   const headers = parseHeaderBlock(await readHeaderBlock(await openBody()));
+  if (source === 'RULE' && !writtenByRule(headers)) return undefined;
   const domain = fromDomain(headers);
   if (domain === undefined) return undefined;
   const key = activeDkimKey(await deps.directory.dkimKeys(domain));

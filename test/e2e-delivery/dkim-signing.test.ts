@@ -6,11 +6,14 @@
  * is relayed by MX to the sink, and the sink's copy is verified with mailauth's dkimVerify,
  * looking the public keys up in that DNS server. A message from the domain without a key, and a
  * stranger's message that came in over SMTP and goes out through a forwarder, arrive unsigned.
+ * Of an account's rules, the forward (a new message from the account) is signed, the redirect of
+ * a stranger's message claiming a From in our domain is not.
  */
 import { Resolver } from 'node:dns/promises';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strato } from '../e2e-cli/run-cli.ts';
+import { accountRules, addAccounts } from '../e2e-rules/support.ts';
 import { eventually, queuedId, type RunningProcess, startProcess } from '../support/cluster.ts';
 import { ALICE, ALICE_PASSWORD, DEMO, FAST_DELIVERY_ENV } from '../support/delivery.ts';
 import { TestDnsServer } from '../support/dns-server.ts';
@@ -68,6 +71,18 @@ beforeAll(async () => {
   await cli(['domain', 'add', 'nokey.example']);
   await cli(['account', 'add', DAVE, '--password-stdin'], `${PASSWORD}\n`);
   await cli(['forwarder', 'add', `fwd@${DEMO}`, 'friend@far.example']);
+  await addAccounts(cluster.dataDir, ['rita']);
+  await accountRules(cluster.dataDir, 'rita', [
+    {
+      name: 'out',
+      priority: 1,
+      conditions: [],
+      actions: [
+        { action: 'forward', to: ['fan@far.example'] },
+        { action: 'redirect', to: ['red@far.example'] },
+      ],
+    },
+  ]);
 });
 
 afterAll(async () => {
@@ -189,5 +204,24 @@ describe('DKIM signing of relayed mail', () => {
     const m = await received('forwarded-stranger');
     expect(m.rcpts.map((r) => r.address)).toEqual(['friend@far.example']);
     expect(signatures(m.body)).toBe(0);
+  });
+
+  it('signs a rule’s forward, not its redirect of a message claiming our From', async () => {
+    await send({
+      port: cluster.ports.mx,
+      from: `ceo@${DEMO}`,
+      rcpt: `rita@${DEMO}`,
+      subject: 'ruled',
+    });
+    const forward = await received('Fwd: ruled');
+    expect(forward.rcpts.map((r) => r.address)).toEqual(['fan@far.example']);
+    expect(forward.body).toMatch(new RegExp(`^From: .*<rita@${DEMO.replaceAll('.', '\\.')}>\r$`, 'm'));
+    expect(await verify(forward.body)).toEqual([
+      { domain: DEMO, selector: 'rsa1', algorithm: 'rsa-sha256', result: 'pass' },
+    ]);
+    const redirect = await received('ruled');
+    expect(redirect.rcpts.map((r) => r.address)).toEqual(['red@far.example']);
+    expect(redirect.body).toContain(`From: <ceo@${DEMO}>`);
+    expect(signatures(redirect.body)).toBe(0);
   });
 });
