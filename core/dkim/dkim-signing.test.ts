@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { dkimVerify } from 'mailauth';
 import { describe, expect, it } from 'vitest';
+import { foldLongLines } from '../mail/fold-long-lines.ts';
 import type { MessageSource } from '../mail/message-source.ts';
 import type { DkimAlgorithm, DkimKeyRecord } from '../ports/directory.ts';
 import type { LogFields, Logger } from '../ports/logger.ts';
@@ -143,6 +144,21 @@ describe('DKIM signing of relayed mail', () => {
     const fx = fixture([old, fresh]);
     const results = await verify(await fx.sign(message('alice@example.com')), [old, fresh]);
     expect(results.map((r) => [r.selector, r.status.result])).toEqual([['new', 'pass']]);
+  });
+
+  it('signs a message with lines over 998 octets as the relay folds them on the wire', async () => {
+    const key = keyOf('rsa');
+    const fx = fixture([key]);
+    const long = message('alice@example.com').replace('Hello there.\r\n', `${'x'.repeat(3000)}\r\n`);
+    const signed = await fx.sign(long);
+    const lines = signed.split('\r\n');
+    expect(Math.max(...lines.map((l) => Buffer.byteLength(l)))).toBeLessThanOrEqual(998);
+    // What the MX session sends: folded again, which changes nothing.
+    const chunks: Buffer[] = [];
+    for await (const c of foldLongLines(Readable.from([Buffer.from(signed)]))) chunks.push(c);
+    const wire = Buffer.concat(chunks).toString();
+    expect(wire).toBe(signed);
+    expect((await verify(wire, [key]))[0]!.status.result).toBe('pass');
   });
 
   it('opens the stored message again for each stream, with the same signature', async () => {

@@ -15,6 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import { dkimSign } from 'mailauth';
+import { foldLongLines } from '../mail/fold-long-lines.ts';
 import { readHeaderBlock } from '../mail/header-block.ts';
 import type { MessageSource } from '../mail/message-source.ts';
 import type { DirectoryReader, DkimKeyRecord } from '../ports/directory.ts';
@@ -151,8 +152,12 @@ export async function dkimSignedOpener(
 ): Promise<OpenBody> {
   const key = await signingKey(deps, job.source, openBody);
   if (!key) return openBody;
-  const signature = await signatureFor(deps, key, openBody, job.id);
+  // Lines over 998 octets are folded here, before the body hash, as the MX relay would fold them
+  // on the wire (folding is idempotent: the relay's pass then changes nothing, and the signature
+  // holds whichever relay sends it).
+  const folded: OpenBody = async () => Readable.from(foldLongLines(await openBody()));
+  const signature = await signatureFor(deps, key, folded, job.id);
   if (!signature) return openBody;
   deps.logger?.debug({ event: 'dkim.signed', queueId: job.id, domain: key.domain, selector: key.selector });
-  return () => prepended(signature, openBody);
+  return () => prepended(signature, folded);
 }
