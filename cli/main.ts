@@ -13,6 +13,7 @@ import { ENV } from '../core/config/env-names.ts';
 import { registerAccount } from './commands/account.ts';
 import { registerAlias } from './commands/alias.ts';
 import { registerCluster } from './commands/cluster.ts';
+import { registerDkim } from './commands/dkim.ts';
 import { registerDomain } from './commands/domain.ts';
 import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
@@ -42,6 +43,8 @@ Examples:
   $ strato account where alice@example.com
   $ strato account release alice@example.com --epoch 7
   $ strato alias add info@example.com alice@example.com
+  $ strato dkim generate example.com --algorithm ed25519
+  $ strato dkim rotate example.com
   $ strato forwarder add sales@example.com bob@example.org
   $ strato cluster set MaxMessageSize 25M
   $ strato cluster show
@@ -140,8 +143,8 @@ function routeCommanderOutput(cmd: Command, io: CliIo): void {
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('strato')
     .description(
-      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, settings, rules, the mail\n' +
-        'queue and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
+      'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, DKIM keys, settings, rules,\n' +
+        'the mail queue and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
     )
     .version(version(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
@@ -152,6 +155,7 @@ function buildProgram(ctx: CliContext): Command {
     .addHelpText('after', EXAMPLES);
 
   registerDomain(program, ctx);
+  registerDkim(program, ctx);
   registerAccount(program, ctx);
   registerAlias(program, ctx);
   registerForwarder(program, ctx);

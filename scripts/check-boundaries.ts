@@ -44,10 +44,11 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   util: ['ports'],
   dns: ['ports', 'util'],
   outbound: ['ports'],
+  dkim: ['mail', 'ports', 'rules'],
   directory: ['mail', 'ports', 'rules', 'settings', 'util'],
   'rules-runner': ['directory', 'mail', 'ports', 'rules', 'settings', 'util'],
   intake: ['auth', 'directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
-  queue: ['config', 'directory', 'dsn', 'mail', 'ports', 'settings', 'util'],
+  queue: ['config', 'directory', 'dkim', 'dsn', 'mail', 'ports', 'settings', 'util'],
   delivery: ['directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
 };
 

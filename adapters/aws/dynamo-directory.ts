@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DkimKeyRecord,
   DomainPatch,
   DomainRecord,
   ForwarderRecord,
@@ -48,6 +49,7 @@ import {
   updateExpression,
 } from './dynamo-directory-items.ts';
 import { DirectoryNames } from './dynamo-directory-names.ts';
+import { DynamoDkimKeys } from './dynamo-dkim-keys.ts';
 import {
   conditionFailure,
   type DynamoTarget,
@@ -71,6 +73,7 @@ export interface DynamoDirectoryOptions {
 export class DynamoDirectory implements DirectoryAdmin {
   private readonly consistent: boolean;
   private readonly names: DirectoryNames;
+  private readonly dkim: DynamoDkimKeys;
 
   constructor(
     private readonly target: DynamoTarget,
@@ -78,6 +81,7 @@ export class DynamoDirectory implements DirectoryAdmin {
   ) {
     this.consistent = opts.consistentReads ?? true;
     this.names = new DirectoryNames(target);
+    this.dkim = new DynamoDkimKeys(target, this.consistent);
   }
 
   async addDomain(domain: DomainRecord): Promise<void> {
@@ -270,6 +274,18 @@ export class DynamoDirectory implements DirectoryAdmin {
       }
     }
     throw new Error(`cluster settings changed concurrently ${MAX_ROUNDS} times`);
+  }
+
+  dkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return this.dkim.list(domain);
+  }
+
+  addDkimKey(key: DkimKeyRecord, opts: { retireOthers?: boolean } = {}): Promise<void> {
+    return this.dkim.add(key, opts.retireOthers === true);
+  }
+
+  removeDkimKey(domain: string, selector: string): Promise<void> {
+    return this.dkim.remove(domain, selector);
   }
 
   private get table(): string {

@@ -5,7 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, DomainNotEmptyError, NotFoundError } from '../../core/directory/errors.ts';
-import type { AccountRecord, DirectoryAdmin, DomainRecord } from '../../core/ports/directory.ts';
+import type {
+  AccountRecord,
+  DirectoryAdmin,
+  DkimKeyRecord,
+  DomainRecord,
+} from '../../core/ports/directory.ts';
 
 export interface DirectoryFixture {
   readonly directory: DirectoryAdmin;
@@ -31,6 +36,16 @@ const account = (address: string, extra: Partial<AccountRecord> = {}): AccountRe
     ...extra,
   };
 };
+
+const dkimKey = (selector: string, extra: Partial<DkimKeyRecord> = {}): DkimKeyRecord => ({
+  domain: 'example.com',
+  selector,
+  algorithm: 'ed25519',
+  privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${selector}\n-----END PRIVATE KEY-----\n`,
+  createdAt: 1_767_225_600_100,
+  state: 'active',
+  ...extra,
+});
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -273,6 +288,41 @@ export function directoryContract(name: string, make: () => Promise<DirectoryFix
       });
       await dir.updateClusterSettings({ MailOutFlow: undefined });
       expect(await dir.getClusterSettings()).toEqual({ MaxMessageSize: 50_000_000, Enabled: true });
+    });
+
+    it('stores DKIM keys per domain, retires the others on rotation and removes one', async () => {
+      expect(await dir.dkimKeys('example.com')).toEqual([]);
+      expect(await dir.dkimKeys('nowhere.example')).toEqual([]);
+      const first = dkimKey('s1', { algorithm: 'rsa' });
+      await dir.addDkimKey(first);
+      expect(await dir.dkimKeys('EXAMPLE.com')).toEqual([first]);
+      const second = dkimKey('s2', { createdAt: first.createdAt + 1 });
+      await dir.addDkimKey(second, { retireOthers: true });
+      expect(await dir.dkimKeys('example.com')).toEqual([{ ...first, state: 'retired' }, second]);
+      await dir.removeDkimKey('example.com', 's1');
+      expect(await dir.dkimKeys('example.com')).toEqual([second]);
+    });
+
+    it('refuses a DKIM key for an unknown domain or a taken selector, changing nothing', async () => {
+      await dir.addDkimKey(dkimKey('s1'));
+      const unknown = await rejection(dir.addDkimKey(dkimKey('s1', { domain: 'nowhere.example' })));
+      expect(unknown).toBeInstanceOf(NotFoundError);
+      expect((unknown as NotFoundError).kind).toBe('domain');
+      const taken = await rejection(
+        dir.addDkimKey(dkimKey('s1', { algorithm: 'rsa' }), { retireOthers: true }),
+      );
+      expect(taken).toBeInstanceOf(AlreadyExistsError);
+      expect((taken as AlreadyExistsError).kind).toBe('DKIM key');
+      expect(await dir.dkimKeys('example.com')).toEqual([dkimKey('s1')]);
+      const missing = await rejection(dir.removeDkimKey('example.com', 'nope'));
+      expect(missing).toBeInstanceOf(NotFoundError);
+    });
+
+    it('removes the DKIM keys with their domain', async () => {
+      await dir.addDkimKey(dkimKey('s1'));
+      await dir.removeDomain('example.com');
+      await dir.addDomain(domain('example.com'));
+      expect(await dir.dkimKeys('example.com')).toEqual([]);
     });
   });
 }

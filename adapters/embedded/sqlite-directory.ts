@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DkimKeyRecord,
   DomainPatch,
   DomainRecord,
   ForwarderRecord,
@@ -25,6 +26,7 @@ import type {
 } from '../../core/ports/directory.ts';
 import type { PartialSettings } from '../../core/settings/settings.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
+import { addDkimKey, DKIM_KEYS_MIGRATION, dkimKeysOf, removeDkimKey } from './sqlite-dkim-keys.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE dir_domains (
@@ -45,6 +47,7 @@ const MIGRATIONS = [
   `CREATE INDEX dir_names_alias_target ON dir_names (json_extract(data, '$.account')) WHERE kind = 'alias';`,
   // The domain's postmaster target (NULL: the cluster's).
   'ALTER TABLE dir_domains ADD COLUMN postmaster TEXT;',
+  DKIM_KEYS_MIGRATION,
 ];
 
 type Kind = 'account' | 'alias' | 'forwarder';
@@ -257,6 +260,18 @@ export class SqliteDirectory implements DirectoryAdmin {
         'INSERT INTO dir_cluster (id, settings) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET settings = excluded.settings',
       ).run(JSON.stringify(merged));
     });
+  }
+
+  async dkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return dkimKeysOf(this.db, domain);
+  }
+
+  async addDkimKey(key: DkimKeyRecord, opts: { retireOthers?: boolean } = {}): Promise<void> {
+    addDkimKey(this.db, key, opts.retireOthers === true);
+  }
+
+  async removeDkimKey(domain: string, selector: string): Promise<void> {
+    removeDkimKey(this.db, domain, selector);
   }
 
   private nameRow(address: string): NameRow | undefined {

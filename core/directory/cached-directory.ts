@@ -10,6 +10,7 @@ import type {
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
+  DkimKeyRecord,
   DomainRecord,
   ForwarderRecord,
   MailToUnknown,
@@ -56,6 +57,9 @@ export class CachedDirectory implements DirectoryAdmin {
   }
   getClusterSettings(): Promise<PartialSettings> {
     return this.read('c', () => this.inner.getClusterSettings());
+  }
+  dkimKeys(domain: string): Promise<DkimKeyRecord[]> {
+    return this.read(`k:${domain}`, () => this.inner.dkimKeys(domain));
   }
 
   // Lists are operator views: always fresh.
@@ -110,5 +114,11 @@ export class CachedDirectory implements DirectoryAdmin {
   }
   updateClusterSettings(patch: PartialSettings): Promise<void> {
     return this.write(() => this.inner.updateClusterSettings(patch));
+  }
+  addDkimKey(key: DkimKeyRecord, opts?: { retireOthers?: boolean }): Promise<void> {
+    return this.write(() => this.inner.addDkimKey(key, opts));
+  }
+  removeDkimKey(domain: string, selector: string): Promise<void> {
+    return this.write(() => this.inner.removeDkimKey(domain, selector));
   }
 }

@@ -3,6 +3,9 @@
  * conditions an operator or client can cause, so the CLI and SMTP layer can word them.
  */
 
+/** What a directory error is about. */
+export type DirectoryKind = 'domain' | 'account' | 'alias' | 'forwarder' | 'DKIM key';
+
 export class DirectoryError extends Error {
   override readonly name: string = 'DirectoryError';
 }
@@ -10,7 +13,7 @@ export class DirectoryError extends Error {
 export class AlreadyExistsError extends DirectoryError {
   override readonly name = 'AlreadyExistsError';
   constructor(
-    readonly kind: 'domain' | 'account' | 'alias' | 'forwarder',
+    readonly kind: DirectoryKind,
     readonly key: string,
   ) {
     super(`${kind} ${key} already exists`);
@@ -20,7 +23,7 @@ export class AlreadyExistsError extends DirectoryError {
 export class NotFoundError extends DirectoryError {
   override readonly name = 'NotFoundError';
   constructor(
-    readonly kind: 'domain' | 'account' | 'alias' | 'forwarder',
+    readonly kind: DirectoryKind,
     readonly key: string,
   ) {
     super(`${kind} ${key} does not exist`);

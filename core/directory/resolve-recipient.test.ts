@@ -40,6 +40,9 @@ function fakeDirectory() {
       const e = names.get(address);
       return e?.kind === 'account' ? e.account : undefined;
     },
+    async dkimKeys() {
+      return [];
+    },
     async aliasesOf() {
       guard();
       return [];

@@ -82,6 +82,7 @@ function lookupFor(directory: DirectoryReader): DirectoryReader {
     getAccount: (address) => either(address, (a) => directory.getAccount(a)),
     lookupName: (address) => either(address, (a) => directory.lookupName(a)),
     aliasesOf: (account) => directory.aliasesOf(account),
+    dkimKeys: (domain) => directory.dkimKeys(domain),
     getClusterSettings: () => {
       cluster ??= directory.getClusterSettings();
       return cluster;

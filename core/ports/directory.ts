@@ -53,6 +53,24 @@ export interface ForwarderRecord {
   readonly target: string;
 }
 
+export type DkimAlgorithm = 'rsa' | 'ed25519';
+
+/**
+ * A domain's DKIM signing key. The active key (the newest one in state `active`) signs; a
+ * `retired` key stays stored (its DNS record still published) until an operator removes it.
+ * `privateKeyPem` is secret: it is never printed or logged, only the public part derived from it.
+ */
+export interface DkimKeyRecord {
+  readonly domain: string;
+  /** The DNS label before `._domainkey.<domain>`. */
+  readonly selector: string;
+  readonly algorithm: DkimAlgorithm;
+  /** PKCS#8 PEM. */
+  readonly privateKeyPem: string;
+  readonly createdAt: number;
+  readonly state: 'active' | 'retired';
+}
+
 /** What a name in a local domain is. */
 export type NameEntry =
   | { readonly kind: 'account'; readonly account: AccountRecord }
@@ -77,6 +95,8 @@ export interface DirectoryReader {
   aliasesOf(account: string): Promise<string[]>;
   /** The cluster-wide defaults (the last level of inheritance before the built-in values). */
   getClusterSettings(): Promise<PartialSettings>;
+  /** The domain's DKIM keys, oldest first; [] for none or an unknown domain. */
+  dkimKeys(domain: string): Promise<DkimKeyRecord[]>;
 }
 
 /** Administration: the reader plus listings and every write. */
@@ -104,4 +124,12 @@ export interface DirectoryAdmin extends DirectoryReader {
   listForwarders(domain: string): Promise<ForwarderRecord[]>;
 
   updateClusterSettings(patch: PartialSettings): Promise<void>;
+
+  /**
+   * Stores a DKIM key (NotFoundError for an unknown domain, AlreadyExistsError for a selector the
+   * domain has); with `retireOthers` every other active key of the domain is retired at once.
+   */
+  addDkimKey(key: DkimKeyRecord, opts?: { retireOthers?: boolean }): Promise<void>;
+  /** Removes one DKIM key (NotFoundError when the domain has no such selector). */
+  removeDkimKey(domain: string, selector: string): Promise<void>;
 }

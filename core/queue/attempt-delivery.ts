@@ -6,12 +6,15 @@
  * outcome per recipient that got an answer (keyed by address); the caller counts a missing one
  * as a local error. Routing, channel and relay faults propagate (the job is retried).
  */
+
+import { dkimSignedOpener } from '../dkim/dkim-signing.ts';
 import { accountFactOf, type RecipientOutcome } from '../mail/outcome.ts';
 import type { AccountLeases } from '../ports/account-leases.ts';
 import type { BackendInfo, BackendRegistry } from '../ports/backend-registry.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryChannel } from '../ports/delivery-channel.ts';
 import type { DirectoryReader } from '../ports/directory.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { JobRecipient, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay, RecipientDsn } from '../ports/outbound-relay.ts';
@@ -30,6 +33,8 @@ export interface AttemptDeps {
   readonly backendMode: 'dynamic' | 'static';
   /** Message history (best-effort): relayed recipients are recorded here. */
   readonly history?: HistoryRecorder;
+  /** For DKIM signing's warnings (dkim/dkim-signing.ts). */
+  readonly logger?: Logger;
 }
 
 export type Outcomes = Map<string, RecipientOutcome>;
@@ -104,7 +109,8 @@ async function relayExternal(deps: AttemptDeps, job: QueueJob, recipients: strin
     jobId: job.id,
     mailFrom: envelope.mailFrom,
     recipients,
-    openBody: () => deps.messages.open(job.body),
+    // Signed here, once, so every relay (MX, smarthost, SES) sends the same signed message.
+    openBody: await dkimSignedOpener(deps, job, () => deps.messages.open(job.body)),
     dsn: dsnParams(job, recipients),
     ...(envelope.envid ? { envid: envelope.envid } : {}),
     ...(envelope.ret ? { ret: envelope.ret } : {}),

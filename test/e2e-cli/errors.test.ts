@@ -323,7 +323,7 @@ describe('strato --help', () => {
     ]);
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/^Usage: strato \[options\] \[command\]/);
-    for (const cmd of ['domain', 'account', 'alias', 'forwarder', 'cluster', 'queue', 'mailbox']) {
+    for (const cmd of ['domain', 'dkim', 'account', 'alias', 'forwarder', 'cluster', 'queue', 'mailbox']) {
       expect(main.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
     }
     expect(main.stdout).toContain('--data-dir <dir>');

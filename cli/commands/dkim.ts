@@ -1,0 +1,208 @@
+/**
+ * `strato dkim ...`: generate, show, rotate and remove a domain's DKIM signing keys (RSA-2048 or
+ * Ed25519, stored in the directory). Each prints the DNS TXT record to publish; private keys are
+ * never printed, not even with --json. Input (domain, algorithm, selector) is validated before
+ * the data dir is opened (exit 2); an unknown domain, a taken selector, generating where a key
+ * exists, rotating where none does, or removing the active key exits 1 with nothing changed.
+ */
+import type { Command } from 'commander';
+import {
+  activeDkimKey,
+  DKIM_ALGORITHMS,
+  defaultSelector,
+  dkimRecordName,
+  dkimRecordValue,
+  dkimTxtRecord,
+  generateDkimPrivateKey,
+  selectorProblem,
+} from '../../core/dkim/dkim-keys.ts';
+import type { DkimAlgorithm, DkimKeyRecord } from '../../core/ports/directory.ts';
+import type { Storage } from '../../core/ports/storage.ts';
+import type { CliContext } from '../context.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { formatTime } from '../output.ts';
+import * as parse from '../parse.ts';
+import { requireDomain } from './lookups.ts';
+
+interface KeyOptions {
+  readonly algorithm?: string;
+  readonly selector?: string;
+}
+
+export function registerDkim(program: Command, ctx: CliContext): void {
+  const dkim = program
+    .command('dkim')
+    .description("manage a domain's DKIM signing keys and print the DNS records to publish");
+  keyCommand(dkim, 'generate', "make the domain's first DKIM key (it signs at once)", (d, o) =>
+    generate(ctx, d, o),
+  );
+  dkim
+    .command('show')
+    .description("show the domain's DKIM keys and the TXT record of each")
+    .argument('<domain>', 'domain name')
+    .action((domain: string) => show(ctx, domain));
+  keyCommand(
+    dkim,
+    'rotate',
+    'make a new key with a new selector; it signs from now on, the old one retires',
+    (d, o) => rotate(ctx, d, o),
+  );
+  dkim
+    .command('remove')
+    .description('remove a retired key (once its TXT record is no longer needed)')
+    .argument('<domain>', 'domain name')
+    .argument('<selector>', 'selector of the retired key')
+    .action((domain: string, selector: string) => remove(ctx, domain, selector));
+}
+
+function keyCommand(
+  group: Command,
+  name: string,
+  description: string,
+  run: (domain: string, opts: KeyOptions) => Promise<void>,
+): void {
+  group
+    .command(name)
+    .description(description)
+    .argument('<domain>', 'domain name')
+    .option('--algorithm <algorithm>', 'rsa (RSA-2048) or ed25519; rotate keeps the current one by default')
+    .option('--selector <selector>', 'DNS selector (default: <algorithm>-<yyyymmdd>)')
+    .action(run);
+}
+
+/** What is shown of a key: everything but the private key. */
+function publicView(key: DkimKeyRecord) {
+  return {
+    domain: key.domain,
+    selector: key.selector,
+    algorithm: key.algorithm,
+    state: key.state,
+    createdAt: key.createdAt,
+    record: { name: dkimRecordName(key), type: 'TXT', value: dkimRecordValue(key) },
+  };
+}
+
+function checkedInput(domainInput: string, opts: KeyOptions) {
+  const domain = parse.domain(domainInput);
+  const algorithm =
+    opts.algorithm === undefined ? undefined : parse.oneOf(opts.algorithm, DKIM_ALGORITHMS, 'algorithm');
+  const selector = opts.selector?.toLowerCase();
+  const problem = selector === undefined ? undefined : selectorProblem(selector);
+  if (problem) throw new UsageError(`invalid selector "${opts.selector}": ${problem}`);
+  return { domain, algorithm, selector };
+}
+
+/** A new key record (not stored yet) for `domain`. */
+function newKey(
+  domain: string,
+  algorithm: DkimAlgorithm,
+  selector: string | undefined,
+  taken: DkimKeyRecord[],
+) {
+  const now = Date.now();
+  const chosen =
+    selector ??
+    defaultSelector(
+      algorithm,
+      now,
+      taken.map((k) => k.selector),
+    );
+  if (taken.some((k) => k.selector === chosen)) {
+    throw new CliError(`domain ${domain} already has a DKIM key with selector ${chosen}`);
+  }
+  const key: DkimKeyRecord = {
+    domain,
+    selector: chosen,
+    algorithm,
+    privateKeyPem: generateDkimPrivateKey(algorithm),
+    createdAt: now,
+    state: 'active',
+  };
+  return key;
+}
+
+async function keysOf(storage: Storage, domain: string): Promise<DkimKeyRecord[]> {
+  await requireDomain(storage, domain);
+  return storage.directory.dkimKeys(domain);
+}
+
+async function generate(ctx: CliContext, domainInput: string, opts: KeyOptions): Promise<void> {
+  const input = checkedInput(domainInput, opts);
+  const storage = await ctx.storage();
+  const keys = await keysOf(storage, input.domain);
+  const active = activeDkimKey(keys);
+  if (active) {
+    throw new CliError(
+      `domain ${input.domain} already has an active DKIM key (selector ${active.selector}); use "strato dkim rotate ${input.domain}" for a new one`,
+    );
+  }
+  const key = newKey(input.domain, input.algorithm ?? 'rsa', input.selector, keys);
+  await storage.directory.addDkimKey(key);
+  ctx.out.result(publicView(key), () => {
+    ctx.out.line(`DKIM key ${key.selector} (${key.algorithm}) made for ${key.domain}; it signs from now on.`);
+    ctx.out.line('Publish this DNS record:');
+    ctx.out.line(dkimTxtRecord(key));
+  });
+}
+
+async function rotate(ctx: CliContext, domainInput: string, opts: KeyOptions): Promise<void> {
+  const input = checkedInput(domainInput, opts);
+  const storage = await ctx.storage();
+  const keys = await keysOf(storage, input.domain);
+  const active = activeDkimKey(keys);
+  if (!active) {
+    throw new CliError(
+      `domain ${input.domain} has no active DKIM key; use "strato dkim generate ${input.domain}"`,
+    );
+  }
+  const key = newKey(input.domain, input.algorithm ?? active.algorithm, input.selector, keys);
+  await storage.directory.addDkimKey(key, { retireOthers: true });
+  ctx.out.result({ ...publicView(key), retired: active.selector }, () => {
+    ctx.out.line(`DKIM key ${key.selector} (${key.algorithm}) made for ${key.domain}; it signs from now on.`);
+    ctx.out.line('Publish this DNS record:');
+    ctx.out.line(dkimTxtRecord(key));
+    ctx.out.line(
+      `Key ${active.selector} is retired: keep its record published until mail signed with it has been delivered ` +
+        `(a few days), then remove the record and run "strato dkim remove ${key.domain} ${active.selector}".`,
+    );
+  });
+}
+
+async function show(ctx: CliContext, domainInput: string): Promise<void> {
+  const domain = parse.domain(domainInput);
+  const storage = await ctx.storage();
+  const keys = await keysOf(storage, domain);
+  ctx.out.result(keys.map(publicView), () => {
+    if (keys.length === 0) {
+      ctx.out.line(
+        `domain ${domain} has no DKIM key (its mail is sent unsigned); make one with "strato dkim generate ${domain}"`,
+      );
+      return;
+    }
+    for (const key of keys) {
+      ctx.out.line(
+        `${key.selector}  ${key.algorithm}  ${key.state === 'active' ? 'active (signs)' : 'retired'}  created ${formatTime(key.createdAt)}`,
+      );
+      ctx.out.line(`  ${dkimTxtRecord(key)}`);
+    }
+  });
+}
+
+async function remove(ctx: CliContext, domainInput: string, selectorInput: string): Promise<void> {
+  const domain = parse.domain(domainInput);
+  const selector = selectorInput.toLowerCase();
+  const storage = await ctx.storage();
+  const keys = await keysOf(storage, domain);
+  const key = keys.find((k) => k.selector === selector);
+  if (!key) throw new CliError(`domain ${domain} has no DKIM key with selector ${selector}`);
+  if (key.state === 'active') {
+    throw new CliError(
+      `DKIM key ${selector} of ${domain} is the active key; rotate first ("strato dkim rotate ${domain}")`,
+    );
+  }
+  await storage.directory.removeDkimKey(domain, selector);
+  ctx.out.resultLine(
+    { domain, selector, removed: true },
+    `DKIM key ${selector} of ${domain} removed; its TXT record ${dkimRecordName(key)} can go too`,
+  );
+}
