@@ -35,7 +35,7 @@ class Relays implements RouteRelays {
   readonly built = new Map<string, Recording>();
   retained: string[] = [];
   unusable = new Map<string, string>();
-  relayFor(route: Route): RouteRelay {
+  async relayFor(route: Route): Promise<RouteRelay> {
     const key = routeKey(route);
     const why = this.unusable.get(key);
     if (why) return { unusable: why };

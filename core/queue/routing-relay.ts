@@ -27,7 +27,7 @@ export type RouteRelay = OutboundRelay | { readonly unusable: string };
 /** Builds and keeps one relay per distinct route (runtime/route-relays.ts). */
 export interface RouteRelays {
   /** The relay for a route, built on first use and kept, or why it cannot be used here. */
-  relayFor(route: Route): RouteRelay;
+  relayFor(route: Route): Promise<RouteRelay>;
   /** The table now holds exactly these routes: relays of any other may be closed once idle. */
   retain(routes: readonly Route[]): void;
 }
@@ -96,7 +96,11 @@ export class RoutingRelay implements OutboundRelay {
   private async sendGroup(req: RelayRequest, group: Group): Promise<Outcomes> {
     const name = group.route ? describeRoute(group.route) : 'the default relay';
     const all = (o: RecipientOutcome): Outcomes => new Map(group.recipients.map((r) => [r, o]));
-    const relay = group.route ? this.deps.relays.relayFor(group.route) : this.deps.fallback;
+    const relay = group.route
+      ? await this.deps.relays.relayFor(group.route).catch((err: unknown) => ({
+          unusable: `could not start its relay: ${err instanceof Error ? err.message : String(err)}`,
+        }))
+      : this.deps.fallback;
     if ('unusable' in relay) {
       const destinations = [...group.destinations].join(', ');
       this.deps.logger.warn({
