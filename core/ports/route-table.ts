@@ -56,7 +56,7 @@ export const smarthostRouteSchema = z
   })
   .strict()
   .refine((r) => (r.user === undefined) === (r.passwordEnv === undefined), {
-    message: 'AUTH needs both user and passwordEnv',
+    message: 'AUTH needs both a user and a password variable (passwordEnv, --password-env)',
   })
   .refine((r) => r.user === undefined || r.tls !== 'starttls', {
     message: 'AUTH needs TLS mode required or implicit (a password never goes in the clear)',
