@@ -143,6 +143,8 @@ export class RoutingRelay implements OutboundRelay {
   }
 
   private async refresh(): Promise<void> {
+    // The read counts from when it started: a send `refreshMs` after a change always sees it.
+    const started = this.deps.clock.now();
     try {
       const entries = await this.deps.control.listRoutes();
       const text = JSON.stringify(entries);
@@ -160,7 +162,7 @@ export class RoutingRelay implements OutboundRelay {
         using: this.index ? 'the last table read' : 'none (recipients deferred)',
       });
     } finally {
-      this.readAt = this.deps.clock.now();
+      this.readAt = started;
     }
   }
 }
