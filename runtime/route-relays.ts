@@ -52,6 +52,11 @@ export class ProcessRouteRelays implements RouteRelays {
 
   constructor(private readonly opts: RouteRelaysOptions) {}
 
+  /** How many route relays are kept now (besides the process's own). */
+  get size(): number {
+    return this.slots.size;
+  }
+
   async relayFor(route: Route): Promise<RouteRelay> {
     if (route.kind === this.opts.config.relay && route.kind !== 'smarthost') return this.opts.own;
     const unusable = this.unusable(route);
