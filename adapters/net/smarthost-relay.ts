@@ -1,11 +1,12 @@
 /**
  * OutboundRelay through an SMTP smarthost (nodemailer, pooled connections). Remote replies are
  * classified per recipient (4xx temporary, 5xx permanent) keeping the remote text; a failure with
- * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient.
+ * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient, and
+ * so is a refused AUTH (a configuration problem: the mail stays queued instead of bouncing).
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { delivered, outcomeFromReply, type RecipientOutcome, temporary } from '../../core/mail/outcome.ts';
-import { parseReply } from '../../core/mail/smtp-replies.ts';
+import { parseReply, replies } from '../../core/mail/smtp-replies.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
 export interface SmarthostOptions {
@@ -82,7 +83,16 @@ export class SmarthostRelay implements OutboundRelay {
         }
       }
     } catch (err) {
-      const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };
+      const e = err as NodemailerRcptError & {
+        rejectedErrors?: NodemailerRcptError[];
+        message?: string;
+        code?: string;
+      };
+      if (e.code === 'EAUTH') {
+        const refused = temporary(replies.smarthostAuthRefused(e.response ?? e.message ?? String(err)));
+        for (const rcpt of req.recipients) out.set(rcpt, refused);
+        return out;
+      }
       for (const rcpt of req.recipients) {
         const own = e.rejectedErrors?.find((x) => x.recipient?.toLowerCase() === rcpt.toLowerCase());
         out.set(rcpt, outcomeOf(own ?? e, e.message ?? String(err)));

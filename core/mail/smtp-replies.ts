@@ -135,6 +135,8 @@ export const replies = {
   routeUnusable: (destination: string, why: string) =>
     r(451, '4.3.5', `Route for ${destination} cannot be used by this queue processor: ${why}`),
   routesUnreadable: (why: string) => r(451, '4.3.0', `Outbound routing table could not be read: ${why}`),
+  /** A smarthost that refuses our AUTH: a configuration problem, so retried (the mail stays queued). */
+  smarthostAuthRefused: (detail: string) => r(451, '4.7.8', `smarthost refused AUTH: ${detail}`),
   relayFailed: (route: string, why: string) => r(451, '4.3.0', `Relay through ${route} failed: ${why}`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
   /** DisabledRetry / FullRetry ran out: the temporary account state becomes a bounce. */
