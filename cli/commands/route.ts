@@ -49,9 +49,7 @@ export function registerRoute(program: Command, ctx: CliContext): void {
     .action(() => listRoutes(ctx));
   route
     .command('set')
-    .description(
-      'set the route of a destination (replaces its route; queue processors pick it up within seconds)',
-    )
+    .description('set or replace the route of a destination (taken up within seconds)')
     .argument('<destination>', 'a domain, *.domain (its subdomains) or * (every other destination)')
     .argument('<kind>', ROUTE_KINDS.join(' | '))
     .argument('[host]', 'smarthost only: host name or address, optionally host:port ([v6]:port)')
@@ -72,7 +70,8 @@ Kinds:
   ses         through Amazon SES (processes running with STRATO_STORAGE=aws)
 The table holds no password: --password-env names a variable every queue processor must have in
 its environment (a deployment secret); a processor without it defers that route's mail.
-Matching: the exact domain, else the longest *.parent, else *, else ${DEFAULT_ROUTE}.
+Matching: the exact domain, else the longest *.parent, else *, else
+${DEFAULT_ROUTE}.
 
 Examples:
   $ strato route set '*' mx
