@@ -18,6 +18,7 @@ import { registerDomain } from './commands/domain.ts';
 import { registerForwarder } from './commands/forwarder.ts';
 import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
+import { registerRoute } from './commands/route.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerTrace } from './commands/trace.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
@@ -51,6 +52,8 @@ Examples:
   $ strato cluster set processing processing,fe-12@ip-10-0-1-5
   $ strato cluster set concurrency 8
   $ strato cluster frontends
+  $ strato route set partner.example smarthost relay.partner.example:587 --tls required
+  $ strato route test bob@partner.example
   $ strato queue list --status delayed
   $ strato --json queue depth
   $ strato queue retry 01JD0Q5Z8X3V7K2M4N6P
@@ -144,7 +147,7 @@ function buildProgram(ctx: CliContext): Command {
   const program = new Command('strato')
     .description(
       'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, DKIM keys, settings, rules,\n' +
-        'the mail queue and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
+        'the mail queue, outbound routes and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
     )
     .version(version(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
@@ -161,6 +164,7 @@ function buildProgram(ctx: CliContext): Command {
   registerForwarder(program, ctx);
   registerCluster(program, ctx);
   registerQueue(program, ctx);
+  registerRoute(program, ctx);
   registerMailbox(program, ctx);
   registerRules(program, ctx);
   registerTrace(program, ctx);

@@ -1,7 +1,8 @@
 /**
  * Queue processing inside a frontend process (the cluster's "Remote Queue Processing"): builds
  * the delivery channel (LMTP to registered backends, or Lambda Invoke when a backend function is
- * configured), the outbound relay (capture dir, smarthost, SES or direct MX delivery) and the core QueueProcessor,
+ * configured), the outbound relay (capture dir, smarthost, SES or direct MX delivery, behind the
+ * cluster's routing table: runtime/route-relays.ts) and the core QueueProcessor,
  * which the frontend's ProcessingController starts and stops. `stop()` stops leasing, waits for running deliveries and closes pooled connections; a job cut
  * short simply comes back after its lease.
  */
@@ -26,6 +27,7 @@ import { listedDeadLetters } from '../core/queue/report-dead-letters.ts';
 import { cachedLeaseReads, cachedRegistry } from '../core/queue/routing-caches.ts';
 import { HistoryRecorder } from '../core/util/history-recorder.ts';
 import type { ProcessStorage } from './open-storage.ts';
+import { createRoutedRelay } from './route-relays.ts';
 
 export interface QueueRunner {
   readonly processor: QueueProcessor;
@@ -116,10 +118,21 @@ export async function startQueueRunnerDeps(
 ): Promise<ProcessorDeps & { readonly history: HistoryRecorder; close(): Promise<void> }> {
   const { storage, config } = opts;
   const channel = await createChannel(config, storage, opts.hostname, opts.channelSecret);
-  const relay = await createRelay(config, storage, opts.dataDir, opts.hostname, {
+  const own = await createRelay(config, storage, opts.dataDir, opts.hostname, {
     ...(opts.dns ? { dns: opts.dns } : {}),
     clock: opts.clock,
     logger: opts.logger,
+  });
+  // The routing table (strato route) decides per destination; `own` serves the rest.
+  const relay = createRoutedRelay({
+    config,
+    storage,
+    hostname: opts.hostname,
+    env: process.env,
+    ...(opts.dns ? { dns: opts.dns } : {}),
+    clock: opts.clock,
+    logger: opts.logger,
+    own,
   });
   // Routing reads per job are cached briefly: a stale answer costs a redirect, never a wrong write.
   const registry = config.backendFunction
@@ -153,7 +166,7 @@ export async function startQueueRunnerDeps(
     },
     async close() {
       await channel.close?.();
-      await relay.close?.();
+      await relay.close();
       await history.close();
     },
   };

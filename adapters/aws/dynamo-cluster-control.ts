@@ -5,7 +5,9 @@
  * ones) so concurrent changes of different fields never undo each other; frontends are items in
  * the single partition `frontends` (few of them), upserted by each heartbeat, with a TTL a day
  * after their expiry so replaced Fargate tasks disappear on their own. Liveness is expiresAt
- * compared with the injected clock. Failure: SDK faults propagate; a stored settings item that no
+ * compared with the injected clock. The outbound routing table is one item per destination in
+ * the partition `routes` (sk = destination, attribute `route`), read with one Query, so changes
+ * to different destinations never undo each other. Failure: SDK faults propagate; a stored settings item that no
  * longer validates is reported as a PortError.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,14 +22,20 @@ import {
   type QueueSettings,
   type QueueSettingsPatch,
   queueSettingsSchema,
+  readStoredRoute,
+  tooManyRoutes,
+  validateDestination,
   validateQueuePatch,
+  validateRouteEntry,
 } from '../../core/ports/cluster-control.ts';
 import { PortError } from '../../core/ports/errors.ts';
+import { MAX_ROUTES, type Route, type RouteEntry } from '../../core/ports/route-table.ts';
 import { type DynamoTarget, queryAll } from './dynamo-support.ts';
 import { TTL_ATTRIBUTE } from './dynamo-tables.ts';
 
 const SETTINGS_KEY = { pk: 'cluster', sk: 'queue-processing' };
 const FRONTENDS = 'frontends';
+const ROUTES = 'routes';
 const SETTING_FIELDS = Object.keys(queueSettingsSchema.shape);
 
 export class DynamoClusterControl implements ClusterControl {
@@ -112,6 +120,43 @@ export class DynamoClusterControl implements ClusterControl {
 
   async listRecentFrontends(): Promise<FrontendInfo[]> {
     return this.frontendsExpiringAfter(this.clock.now() - FRONTEND_FORGET_MS);
+  }
+
+  async listRoutes(): Promise<RouteEntry[]> {
+    const items = await queryAll(this.target.client, {
+      TableName: this.target.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': ROUTES },
+      ConsistentRead: true,
+    });
+    // Query returns the partition in sort-key order: sorted by destination already.
+    return items.map((item) => readStoredRoute({ destination: item.sk, route: item.route }));
+  }
+
+  async setRoute(destination: string, route: Route): Promise<RouteEntry> {
+    const entry = validateRouteEntry(destination, route);
+    const known = await this.listRoutes();
+    if (known.length >= MAX_ROUTES && !known.some((r) => r.destination === entry.destination)) {
+      throw new PortError(tooManyRoutes());
+    }
+    await this.target.client.send(
+      new PutCommand({
+        TableName: this.target.tableName,
+        Item: { pk: ROUTES, sk: entry.destination, route: entry.route },
+      }),
+    );
+    return entry;
+  }
+
+  async removeRoute(destination: string): Promise<boolean> {
+    const out = await this.target.client.send(
+      new DeleteCommand({
+        TableName: this.target.tableName,
+        Key: { pk: ROUTES, sk: validateDestination(destination) },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes !== undefined;
   }
 
   private async frontendsExpiringAfter(t: number): Promise<FrontendInfo[]> {

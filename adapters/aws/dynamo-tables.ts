@@ -110,6 +110,8 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'frontend  pk=frontends sk=<id>: heartbeatFrontend (PutItem), deregisterFrontend (DeleteItem), ' +
           'listLiveFrontends/listRecentFrontends (Query); ttl = expiry + 1 day',
         'settings  pk=cluster sk=queue-processing: getQueueSettings (GetItem), updateQueueSettings (UpdateItem)',
+        'route     pk=routes sk=<destination>: outbound routing table; listRoutes (Query), setRoute (PutItem), ' +
+          'removeRoute (DeleteItem)',
       ],
     },
     {

@@ -3,10 +3,13 @@
  * fields without touching the others, invalid values are refused before anything is written;
  * frontend heartbeats upsert live for a TTL judged by the injected clock, deregister removes at
  * once, listLive hides expired ones, listRecent keeps them for a day; lists are sorted by id.
+ * The routing table: routes set, replaced and removed per destination (normalised), listed
+ * sorted by destination; invalid destinations and routes are refused with nothing written.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterControl, FrontendHeartbeat } from '../../core/ports/cluster-control.ts';
 import { FRONTEND_FORGET_MS } from '../../core/ports/cluster-control.ts';
+import type { Route } from '../../core/ports/route-table.ts';
 import type { TestClock } from './test-clock.ts';
 
 export interface ClusterControlFixture {
@@ -103,6 +106,61 @@ export function clusterControlContract(name: string, make: () => Promise<Cluster
       await control.deregisterFrontend('never-seen');
       expect(await control.listLiveFrontends()).toEqual([]);
       expect(await control.listRecentFrontends()).toEqual([]);
+    });
+
+    it('sets, replaces, lists and removes routes per destination', async () => {
+      expect(await control.listRoutes()).toEqual([]);
+      const relay: Route = {
+        kind: 'smarthost',
+        host: 'Relay.Example.NET',
+        port: 587,
+        tls: 'required',
+        user: 'app',
+        passwordEnv: 'STRATO_ROUTE_PASSWORD_RELAY',
+      };
+      expect(await control.setRoute('Partner.Example.', relay)).toEqual({
+        destination: 'partner.example',
+        route: { ...relay, host: 'relay.example.net' },
+      });
+      await control.setRoute('*', { kind: 'mx' });
+      await control.setRoute('*.corp.example', { kind: 'ses' });
+      await control.setRoute('partner.example', { kind: 'mx' });
+      expect(await control.listRoutes()).toEqual([
+        { destination: '*', route: { kind: 'mx' } },
+        { destination: '*.corp.example', route: { kind: 'ses' } },
+        { destination: 'partner.example', route: { kind: 'mx' } },
+      ]);
+      expect(await control.removeRoute('PARTNER.example')).toBe(true);
+      expect(await control.removeRoute('partner.example')).toBe(false);
+      expect((await control.listRoutes()).map((r) => r.destination)).toEqual(['*', '*.corp.example']);
+      // Routes live beside the queue settings without touching them.
+      expect(await control.getQueueSettings()).toEqual({});
+    });
+
+    it('refuses invalid destinations and routes and leaves the table as it was', async () => {
+      await control.setRoute('a.example', { kind: 'mx' });
+      const smarthost = { kind: 'smarthost', host: 'relay.example', port: 25, tls: 'starttls' };
+      const bad: [string, unknown][] = [
+        ['not a domain', { kind: 'mx' }],
+        ['a.*.example', { kind: 'mx' }],
+        ['**', { kind: 'mx' }],
+        ['b.example', { kind: 'pigeon' }],
+        ['b.example', { kind: 'smarthost', port: 25, tls: 'starttls' }],
+        ['b.example', { ...smarthost, port: 0 }],
+        ['b.example', { ...smarthost, port: 70000 }],
+        ['b.example', { ...smarthost, host: 'bad host' }],
+        ['b.example', { ...smarthost, tls: 'maybe' }],
+        ['b.example', { ...smarthost, user: 'u' }],
+        ['b.example', { ...smarthost, user: 'u', passwordEnv: 'STRATO_ROUTE_PASSWORD_X' }],
+        ['b.example', { ...smarthost, tls: 'required', user: 'u', passwordEnv: 'AWS_SECRET_ACCESS_KEY' }],
+        ['b.example', { ...smarthost, password: 'in-the-table' }],
+        ['b.example', { kind: 'mx', host: 'x' }],
+      ];
+      for (const [destination, route] of bad) {
+        await expect(control.setRoute(destination, route as Route), destination).rejects.toThrow();
+      }
+      await expect(control.removeRoute('not a domain')).rejects.toThrow();
+      expect(await control.listRoutes()).toEqual([{ destination: 'a.example', route: { kind: 'mx' } }]);
     });
   });
 }

@@ -3,7 +3,8 @@
  * queue-processing settings as one JSON row, changed in an IMMEDIATE transaction (read, patch,
  * validate, write), and one row per frontend heartbeat with its expiry judged by the injected
  * clock. Heartbeats of frontends gone longer than FRONTEND_FORGET_MS are deleted by the next
- * heartbeat of any frontend. Failure: SQLite faults propagate; a stored settings row that no
+ * heartbeat of any frontend. The outbound routing table is one row per destination (route as
+ * JSON), validated before it is written and again when read. Failure: SQLite faults propagate; a stored settings row that no
  * longer validates is reported as a PortError (never acted on).
  */
 import type { Clock } from '../../core/ports/clock.ts';
@@ -18,8 +19,13 @@ import {
   type QueueSettings,
   type QueueSettingsPatch,
   queueSettingsSchema,
+  readStoredRoute,
+  tooManyRoutes,
+  validateDestination,
+  validateRouteEntry,
 } from '../../core/ports/cluster-control.ts';
 import { PortError } from '../../core/ports/errors.ts';
+import { MAX_ROUTES, type Route, type RouteEntry } from '../../core/ports/route-table.ts';
 import { type Db, migrate, writeTx } from './sqlite.ts';
 
 const MIGRATIONS = [
@@ -32,6 +38,10 @@ const MIGRATIONS = [
      json TEXT NOT NULL,
      seen_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+  `CREATE TABLE outbound_routes (
+     destination TEXT PRIMARY KEY,
+     json TEXT NOT NULL
    ) WITHOUT ROWID;`,
 ];
 
@@ -64,6 +74,18 @@ export class SqliteClusterControl implements ClusterControl {
       forget: db.prepare('DELETE FROM frontends WHERE expires_at < ?'),
       deregister: db.prepare('DELETE FROM frontends WHERE id = ?'),
       since: db.prepare<[number], FrontendRow>('SELECT * FROM frontends WHERE expires_at > ? ORDER BY id'),
+      routes: db.prepare<[], { destination: string; json: string }>(
+        'SELECT destination, json FROM outbound_routes ORDER BY destination',
+      ),
+      routeCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbound_routes'),
+      hasRoute: db.prepare<[string], { n: number }>(
+        'SELECT 1 AS n FROM outbound_routes WHERE destination = ?',
+      ),
+      putRoute: db.prepare(
+        `INSERT INTO outbound_routes (destination, json) VALUES (?, ?)
+         ON CONFLICT(destination) DO UPDATE SET json = excluded.json`,
+      ),
+      removeRoute: db.prepare('DELETE FROM outbound_routes WHERE destination = ?'),
     };
   }
 
@@ -98,6 +120,26 @@ export class SqliteClusterControl implements ClusterControl {
 
   async listRecentFrontends(): Promise<FrontendInfo[]> {
     return this.frontendsExpiringAfter(this.clock.now() - FRONTEND_FORGET_MS);
+  }
+
+  async listRoutes(): Promise<RouteEntry[]> {
+    return this.stmt.routes
+      .all()
+      .map((row) => readStoredRoute({ destination: row.destination, route: JSON.parse(row.json) }));
+  }
+
+  async setRoute(destination: string, route: Route): Promise<RouteEntry> {
+    const entry = validateRouteEntry(destination, route);
+    return writeTx(this.db, () => {
+      const known = this.stmt.hasRoute.get(entry.destination) !== undefined;
+      if (!known && (this.stmt.routeCount.get()?.n ?? 0) >= MAX_ROUTES) throw new PortError(tooManyRoutes());
+      this.stmt.putRoute.run(entry.destination, JSON.stringify(entry.route));
+      return entry;
+    });
+  }
+
+  async removeRoute(destination: string): Promise<boolean> {
+    return this.stmt.removeRoute.run(validateDestination(destination)).changes > 0;
   }
 
   private frontendsExpiringAfter(t: number): FrontendInfo[] {

@@ -1,7 +1,8 @@
 /**
  * OutboundRelay through an SMTP smarthost (nodemailer, pooled connections). Remote replies are
  * classified per recipient (4xx temporary, 5xx permanent) keeping the remote text; a failure with
- * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient.
+ * no reply code (refused connection, timeout, TLS failure) is temporary for every recipient, and
+ * so is a refused AUTH (a configuration problem: the mail stays queued instead of bouncing).
  * Every body passes through LongLineFolder on the way out (lines over 998 octets broken with
  * CRLF SPACE, RFC 5322 §2.1.1). A message that needs SMTPUTF8 (the job says so) goes over a
  * connection of its own whose EHLO is checked first: a next hop that does not offer SMTPUTF8
@@ -77,8 +78,18 @@ function outcomesOfInfo(info: SendInfo, recipients: readonly string[]): Outcomes
 
 /** Each recipient's outcome from a failed transaction (its own refusal, else the error's). */
 function outcomesOfError(err: unknown, recipients: readonly string[]): Outcomes {
-  const e = err as NodemailerRcptError & { rejectedErrors?: NodemailerRcptError[]; message?: string };
+  const e = err as NodemailerRcptError & {
+    rejectedErrors?: NodemailerRcptError[];
+    message?: string;
+    code?: string;
+  };
   const out: Outcomes = new Map();
+  if (e.code === 'EAUTH') {
+    // A refused AUTH is our configuration, not the recipients': defer, never bounce.
+    const refused = temporary(replies.smarthostAuthRefused(e.response ?? e.message ?? String(err)));
+    for (const rcpt of recipients) out.set(rcpt, refused);
+    return out;
+  }
   for (const rcpt of recipients) {
     const own = e.rejectedErrors?.find((x) => x.recipient !== undefined && key(x.recipient) === key(rcpt));
     out.set(rcpt, outcomeOf(own ?? e, e.message ?? String(err)));

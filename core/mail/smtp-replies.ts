@@ -155,6 +155,13 @@ export const replies = {
   eightBitUnsupported: (host: string) =>
     r(554, '5.6.3', `Message is 8-bit (BODY=8BITMIME) but ${host} does not support 8BITMIME`),
   mxSessionLost: (host: string, why: string) => r(451, '4.4.2', `Connection to ${host} lost: ${why}`),
+  /** The outbound routing table (core/queue/routing-relay.ts): a route this process cannot use. */
+  routeUnusable: (destination: string, why: string) =>
+    r(451, '4.3.5', `Route for ${destination} cannot be used by this queue processor: ${why}`),
+  routesUnreadable: (why: string) => r(451, '4.3.0', `Outbound routing table could not be read: ${why}`),
+  /** A smarthost that refuses our AUTH: a configuration problem, so retried (the mail stays queued). */
+  smarthostAuthRefused: (detail: string) => r(451, '4.7.8', `smarthost refused AUTH: ${detail}`),
+  relayFailed: (route: string, why: string) => r(451, '4.3.0', `Relay through ${route} failed: ${why}`),
   expired: (last: string) => r(554, '5.4.7', `Delivery time expired; last error: ${last}`),
   /** DisabledRetry / FullRetry ran out: the temporary account state becomes a bounce. */
   accountStateExpired: (state: RetriedAccountState, address: string, seconds: number) =>

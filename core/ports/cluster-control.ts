@@ -7,6 +7,14 @@
  * default applies". A frontend is live while its heartbeat is younger than the TTL it gave.
  */
 import { z } from 'zod';
+import { PortError } from './errors.ts';
+import {
+  destinationSchema,
+  MAX_ROUTES,
+  type Route,
+  type RouteEntry,
+  routeEntrySchema,
+} from './route-table.ts';
 
 /** Frontend ids (`fe-<pid>@<host>`) and group names: letters, digits and . _ : - @ only. */
 export const FRONTEND_NAME_PATTERN = /^[A-Za-z0-9._:@-]+$/;
@@ -87,7 +95,39 @@ export interface ClusterControl {
   listLiveFrontends(): Promise<FrontendInfo[]>;
   /** Live frontends and those gone less than FRONTEND_FORGET_MS ago, sorted by id. */
   listRecentFrontends(): Promise<FrontendInfo[]>;
+  /** The outbound routing table (core/ports/route-table.ts), sorted by destination. */
+  listRoutes(): Promise<RouteEntry[]>;
+  /**
+   * Set (add or replace) the route of one destination, validated first (ZodError: nothing
+   * written); a new destination beyond MAX_ROUTES is refused with a PortError. Returns it as stored.
+   */
+  setRoute(destination: string, route: Route): Promise<RouteEntry>;
+  /** Remove a destination's route; false when it had none. */
+  removeRoute(destination: string): Promise<boolean>;
 }
+
+/** Validate a route entry before it is written (throws a ZodError naming the problem). */
+export function validateRouteEntry(destination: string, route: Route): RouteEntry {
+  return routeEntrySchema.parse({ destination, route });
+}
+
+/** A destination as stored (normalised), or a ZodError naming the problem. */
+export function validateDestination(destination: string): string {
+  return destinationSchema.parse(destination);
+}
+
+/** A stored entry as read back: validated again, a PortError when it no longer parses. */
+export function readStoredRoute(raw: { destination: unknown; route: unknown }): RouteEntry {
+  const parsed = routeEntrySchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PortError(`stored route for ${String(raw.destination)} is invalid: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/** The error for a full table (both adapters). */
+export const tooManyRoutes = (): string =>
+  `the routing table already holds ${MAX_ROUTES} routes (remove one first)`;
 
 /** Validate a patch (a bad one throws a ZodError naming the field); null fields stay null. */
 export function validateQueuePatch(patch: QueueSettingsPatch): QueueSettingsPatch {
