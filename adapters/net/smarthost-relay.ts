@@ -118,6 +118,7 @@ export class SmarthostRelay implements OutboundRelay {
       ...this.connectionOptions(),
       pool: true,
       maxConnections: opts.maxConnections ?? 5,
+      ...(opts.user ? { auth: { user: opts.user, pass: opts.password ?? '' } } : {}),
     });
   }
 
