@@ -125,10 +125,18 @@ async function send(opts: {
   }
 }
 
-/** The sink's copy of the message with this subject, once it has arrived. */
-function received(subject: string): Promise<SinkMessage> {
+/**
+ * The sink's copy of the message with this subject (for `rcpt`, when given: a forward carries the
+ * original, Subject and all, inside its body), once it has arrived.
+ */
+function received(subject: string, rcpt?: string): Promise<SinkMessage> {
   return eventually(
-    async () => sink.messages.find((m) => m.body.includes(`\r\nSubject: ${subject}\r\n`)),
+    async () =>
+      sink.messages.find(
+        (m) =>
+          m.body.includes(`\r\nSubject: ${subject}\r\n`) &&
+          (rcpt === undefined || m.rcpts.some((r) => r.address === rcpt)),
+      ),
     20_000,
     `message "${subject}" at the sink`,
   );
@@ -213,13 +221,13 @@ describe('DKIM signing of relayed mail', () => {
       rcpt: `rita@${DEMO}`,
       subject: 'ruled',
     });
-    const forward = await received('Fwd: ruled');
+    const forward = await received('Fwd: ruled', 'fan@far.example');
     expect(forward.rcpts.map((r) => r.address)).toEqual(['fan@far.example']);
     expect(forward.body).toMatch(new RegExp(`^From: .*<rita@${DEMO.replaceAll('.', '\\.')}>\r$`, 'm'));
     expect(await verify(forward.body)).toEqual([
       { domain: DEMO, selector: 'rsa1', algorithm: 'rsa-sha256', result: 'pass' },
     ]);
-    const redirect = await received('ruled');
+    const redirect = await received('ruled', 'red@far.example');
     expect(redirect.rcpts.map((r) => r.address)).toEqual(['red@far.example']);
     expect(redirect.body).toContain(`From: <ceo@${DEMO}>`);
     expect(signatures(redirect.body)).toBe(0);
