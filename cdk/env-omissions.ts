@@ -61,7 +61,6 @@ export const FRONTEND_OMITTED: Record<string, string> = {
 };
 
 export const QUEUE_OMITTED: Record<string, string> = {
-  [ENV.queuePollWaitMs]: defaults,
   [ENV.queueHoldsCacheMs]: defaults,
   [ENV.queueDeadLetterSweepMs]: `${defaults} (Fargate processors sweep dead jobs every 30 s; the queue Lambda sweeps on its EventBridge schedule)`,
   [ENV.queueControlMs]: `${defaults} (settings re-read and heartbeat every 2 s)`,
@@ -100,15 +99,22 @@ export const BACKEND_OMITTED: Record<string, string> = {
   [ENV.rulesGeneratedPerHour]: defaults,
   [ENV.rulesHopLimit]: defaults,
   [ENV.mxPort]: 'read only as the default of STRATO_GENERATED_SMTP_PORT',
+  [ENV.srsSecretId]: 'ECS injects STRATO_SRS_SECRET from Secrets Manager',
+  [ENV.endpointSecretsManager]: 'emulator endpoints are for local runs only',
 };
 
+// The Lambda sets STRATO_SRS_SECRET_ID (the Fargate backend's omission) and omits STRATO_SRS_SECRET.
+const { [ENV.srsSecretId]: _setByLambda, ...backendOmittedByLambda } = BACKEND_OMITTED;
+
 export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
-  ...BACKEND_OMITTED,
+  ...backendOmittedByLambda,
   [ENV.backendSlots]: 'no slots: every backend Lambda instance is one backend',
   [ENV.backendSlotWaitMs]: 'no slots: every backend Lambda instance is one backend',
   [ENV.lmtpHost]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.lmtpPort]: 'no LMTP listener: the Lambda is invoked directly',
   [ENV.channelSecret]: 'no LMTP listener: the Lambda is invoked directly (IAM guards the invoke)',
+  [ENV.srsSecret]:
+    'read at cold start from Secrets Manager (STRATO_SRS_SECRET_ID): no secret in the function configuration',
   [ENV.generatedSmtpHost]:
     "outside the VPC the Lambda cannot reach the frontends' internal port: generated mail goes to the queue",
   [ENV.generatedSmtpPort]: 'generated mail goes to the queue (see STRATO_GENERATED_SMTP_HOST)',

@@ -5,12 +5,13 @@
  * resolve at deploy time (table, bucket, queue names; the SRS secret) are filled from emulator
  * resources under the same variable names, plus the emulator endpoints.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedDomain } from '../adapters/contract/helpers.ts';
@@ -20,6 +21,7 @@ import type { Storage } from '../core/ports/storage.ts';
 import { newQueueId } from '../core/util/ids.ts';
 import { openStorage } from '../runtime/open-storage.ts';
 import { createLocalAwsResources } from '../scripts/aws-local-resources.ts';
+import { SecretsManagerServer } from '../test/support/secrets-manager-server.ts';
 import { buildStratoApp } from './app.ts';
 import { stage } from './test-support.ts';
 
@@ -28,6 +30,9 @@ let bundle: string;
 let templateEnv: Record<string, unknown>;
 let emulatorEnv: Record<string, string>;
 let storage: Storage;
+let secrets: SecretsManagerServer;
+const SRS_SECRET_ID = 'strato/test/srs';
+const execFileAsync = promisify(execFile);
 
 beforeAll(async () => {
   process.env.CDK_VALIDATION = 'false';
@@ -55,10 +60,13 @@ beforeAll(async () => {
   emulatorEnv = await createLocalAwsResources(inject('emulators'), `c${randomBytes(3).toString('hex')}`);
   storage = await openStorage(parseStorageConfig(emulatorEnv));
   await seedDomain(storage.directory, 'example.com', ['dana']);
+  secrets = await new SecretsManagerServer().start();
+  secrets.put(SRS_SECRET_ID, 'a-test-secret-of-enough-length');
 }, 60_000);
 
 afterAll(async () => {
   await storage?.close();
+  await secrets?.close();
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -67,7 +75,8 @@ function lambdaEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(templateEnv)) {
     if (typeof value === 'string') env[name] = value;
-    else if (name === ENV.srsSecret) env[name] = 'a-test-secret-of-enough-length';
+    // The SRS secret is read at cold start from Secrets Manager (here a loopback endpoint).
+    else if (name === ENV.srsSecretId) env[name] = SRS_SECRET_ID;
     else if (emulatorEnv[name] !== undefined) env[name] = emulatorEnv[name];
     else throw new Error(`${name} is deploy-time in the template and has no emulator value`);
   }
@@ -80,6 +89,7 @@ function lambdaEnvironment(): Record<string, string> {
   ]) {
     env[name] = emulatorEnv[name]!;
   }
+  env[ENV.endpointSecretsManager] = secrets.endpoint;
   return { ...env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', [ENV.logLevel]: 'silent' };
 }
 
@@ -98,11 +108,13 @@ describe('backend Lambda bundle from the cloud assembly', () => {
     const script = `const { handler } = await import(${JSON.stringify(bundle)});
       const r = await handler(JSON.parse(process.argv[1]));
       process.stdout.write(JSON.stringify(r));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(event)], {
-      env: { PATH: process.env.PATH ?? '', ...lambdaEnvironment() },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    // Asynchronously: the loopback Secrets Manager in this process must answer the cold start.
+    const { stdout: out } = await execFileAsync(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify(event)],
+      { env: { PATH: process.env.PATH ?? '', ...lambdaEnvironment() }, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(secrets.reads).toContain(SRS_SECRET_ID);
     const result = JSON.parse(out) as { outcomes: { recipient: string; outcome: { kind: string } }[] };
     expect(result.outcomes.map((o) => [o.recipient, o.outcome.kind])).toEqual([
       ['dana@example.com', 'delivered'],

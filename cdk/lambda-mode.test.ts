@@ -9,6 +9,7 @@ import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
 import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
+import { LAMBDA_NODE_ENVIRONMENT } from './constructs/bundling.ts';
 import { BACKEND_LAMBDA_OMITTED, LAMBDA_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
@@ -29,12 +30,18 @@ import {
 
 let s: Synthesized;
 let t: Template;
+/** Node's own variables every Lambda gets (source-mapped stack traces). */
+const NODE_NAMES = Object.keys(LAMBDA_NODE_ENVIRONMENT);
 beforeAll(() => {
   s = synthStage(stage('prod'));
   t = s.serviceTemplate;
 });
 
-function fnProps(prefix: string): { Timeout: number; ReservedConcurrentExecutions?: number } {
+function fnProps(prefix: string): {
+  Timeout: number;
+  ReservedConcurrentExecutions?: number;
+  Environment?: unknown;
+} {
   const id = logicalId(t, 'AWS::Lambda::Function', prefix);
   return (t.findResources('AWS::Lambda::Function')[id] as { Properties: { Timeout: number } }).Properties;
 }
@@ -129,8 +136,24 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
     );
   });
 
+  it("keeps every secret out of the Lambdas' configuration", () => {
+    for (const prefix of ['BackendLambdaFunction', 'QueueLambdaFunction']) {
+      const vars = JSON.stringify(fnProps(prefix).Environment ?? {});
+      expect(vars).not.toContain('resolve:secretsmanager');
+      expect(functionEnvNames(t, prefix)).not.toContain(ENV.srsSecret);
+    }
+    expect(functionEnvNames(t, 'BackendLambdaFunction')).toContain(ENV.srsSecretId);
+  });
+
   it('gives the backend Lambda exactly the backend actions', () => {
-    expect(roleActions(t, functionRoleOf(t, 'BackendLambdaFunction'))).toEqual(sorted(BACKEND_ACTIONS));
+    expect(roleActions(t, functionRoleOf(t, 'BackendLambdaFunction'))).toEqual(
+      sorted({
+        ...BACKEND_ACTIONS,
+        // The SRS secret, read at cold start instead of sitting in the function's configuration.
+        'secretsmanager:DescribeSecret': ['srs-secret'],
+        'secretsmanager:GetSecretValue': ['srs-secret'],
+      }),
+    );
   });
 
   it("reads the TLS certificate from the stage's secret, by name, and never falls back to self-signed", () => {
@@ -155,17 +178,20 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
   it('sets every variable the queue Lambda reads (except the listed omissions)', () => {
     // The queue Lambda reads the queue and storage config, and only hostname/logLevel/dataDir of the frontend's.
     expect(functionEnvNames(t, 'QueueLambdaFunction')).toEqual(
-      expectedNames([...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ENV.hostname, ENV.logLevel, ENV.dataDir], {
-        ...STORAGE_OMITTED,
-        ...QUEUE_OMITTED,
-        ...LAMBDA_OMITTED,
-      }),
+      expectedNames(
+        [...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ENV.hostname, ENV.logLevel, ENV.dataDir, ...NODE_NAMES],
+        {
+          ...STORAGE_OMITTED,
+          ...QUEUE_OMITTED,
+          ...LAMBDA_OMITTED,
+        },
+      ),
     );
   });
 
   it('sets every variable the backend Lambda reads (except the listed omissions)', () => {
     expect(functionEnvNames(t, 'BackendLambdaFunction')).toEqual(
-      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES], {
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES, ...NODE_NAMES], {
         ...STORAGE_OMITTED,
         ...BACKEND_LAMBDA_OMITTED,
         ...LAMBDA_OMITTED,

@@ -5,7 +5,7 @@
  * secret's VersionId, so a caller polling it notices a rotation. A missing secret, a refused
  * request or a malformed value throws TlsSecretError naming the secret and the problem.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretReader } from './secrets-manager.ts';
 
 export interface TlsSecretValue {
   readonly cert: string;
@@ -43,35 +43,29 @@ export function parseTlsSecret(secretId: string, text: string, version: string):
 }
 
 export class SecretsManagerTlsSource {
-  private readonly client: SecretsManagerClient;
+  private readonly reader: SecretReader;
 
   constructor(
     private readonly secretId: string,
     opts: { region?: string; endpoint?: string } = {},
   ) {
-    this.client = new SecretsManagerClient({
-      ...(opts.region ? { region: opts.region } : {}),
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    });
+    this.reader = new SecretReader(secretId, opts);
   }
 
   async read(): Promise<TlsSecretValue> {
-    let out: { SecretString?: string; VersionId?: string };
+    let secret: { value: string; version: string };
     try {
-      out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      secret = await this.reader.read();
     } catch (err) {
       throw new TlsSecretError(
         this.secretId,
-        `cannot read it: ${(err as Error).name}: ${(err as Error).message}`,
+        (err as Error).message.replace(`secret ${this.secretId}: `, ''),
       );
     }
-    if (typeof out.SecretString !== 'string') {
-      throw new TlsSecretError(this.secretId, 'it holds no secret string (a binary secret is not supported)');
-    }
-    return parseTlsSecret(this.secretId, out.SecretString, out.VersionId ?? '');
+    return parseTlsSecret(this.secretId, secret.value, secret.version);
   }
 
   close(): void {
-    this.client.destroy();
+    this.reader.close();
   }
 }

@@ -5,10 +5,16 @@
  */
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
-import { acknowledgeLambda, LAMBDA_DATA_DIR, stratoLambdaProps } from './bundling.ts';
+import {
+  acknowledgeLambda,
+  LAMBDA_DATA_DIR,
+  LAMBDA_NODE_ENVIRONMENT,
+  stratoLambdaProps,
+} from './bundling.ts';
 import type { ClusterSecret } from './cluster-secret.ts';
 import { allow } from './iam.ts';
 import type { MailQueue } from './mail-queue.ts';
@@ -36,7 +42,10 @@ export class BackendLambda extends Construct {
       }),
       // Its own share of the account's concurrency, and its cap (a throttled delivery is retried).
       reservedConcurrentExecutions: config.backend.lambdaReservedConcurrency,
+      // Its own log group, kept a month (the implicit one would keep every line for ever).
+      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
       environment: {
+        ...LAMBDA_NODE_ENVIRONMENT,
         [ENV.storage]: 'aws',
         ...props.storage.environment(),
         ...props.queue.environment(),
@@ -45,11 +54,12 @@ export class BackendLambda extends Construct {
         [ENV.logLevel]: config.logLevel,
         [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
         [ENV.generatedMail]: 'queue',
-        // The handler refuses to start without it. A dynamic reference: CloudFormation resolves
-        // it at deploy time, so the value is in the function's (KMS-encrypted) config, not the template.
-        [ENV.srsSecret]: props.srs.secret.secretValue.unsafeUnwrap(),
+        // Read at cold start (the handler refuses to start without it): the value itself never
+        // sits in the function's configuration, where anyone with lambda:GetFunction could read it.
+        [ENV.srsSecretId]: props.srs.secret.secretArn,
       },
     });
+    props.srs.secret.grantRead(this.fn);
     acknowledgeLambda(this.fn);
     props.storage.grantBackend(this.fn);
     props.queue.grantSend(this.fn);

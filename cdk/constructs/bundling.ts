@@ -16,6 +16,8 @@ import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aw
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
+/** Node's own settings for every Strato Lambda: stack traces mapped to the sources through the bundled source maps. */
+export const LAMBDA_NODE_ENVIRONMENT = { NODE_OPTIONS: '--enable-source-maps' } as const;
 /** Writable scratch directory of a Lambda (STRATO_DATA_DIR). */
 export const LAMBDA_DATA_DIR = '/tmp/strato';
 

@@ -199,7 +199,7 @@ export class FrontendService extends Construct {
         this.targetGroups.push(tg);
       });
     } else {
-      this.loadBalancer = this.createLoadBalancer(props.vpc, fe, targetOf);
+      this.loadBalancer = this.createLoadBalancer(props.vpc, fe, targetOf, config.retainData);
     }
 
     // A DesiredCount in the template would reset the running count to it at every deploy, cutting
@@ -266,12 +266,15 @@ export class FrontendService extends Construct {
     vpc: IVpc,
     fe: StageConfig['frontend'],
     targetOf: (l: (typeof SMTP_LISTENERS)[number]) => INetworkLoadBalancerTarget,
+    retainData: boolean,
   ): NetworkLoadBalancer {
     const healthPort = fe.healthCheckPort;
     const lb = new NetworkLoadBalancer(this, 'Nlb', {
       vpc,
       internetFacing: true,
       crossZoneEnabled: true,
+      // A stage that keeps its data (prod) cannot lose its MX address to a stray delete.
+      deletionProtection: retainData,
       vpcSubnets: { subnetType: SubnetType.PUBLIC },
     });
     for (const l of SMTP_LISTENERS) {

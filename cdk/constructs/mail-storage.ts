@@ -38,6 +38,9 @@ const SPOOL_REASON =
   'Spool objects are keyed spool/<queue id>, one per queued message: the grant is limited to that prefix';
 const READ_DIRECTORY = ['dynamodb:GetItem', 'dynamodb:Query'];
 
+/** Days an overwritten or deleted mailbox object stays recoverable (noncurrent version). */
+export const MAILBOX_NONCURRENT_DAYS = 30;
+
 export class MailStorage extends Construct {
   readonly tables: Record<keyof DynamoTableNames, TableV2>;
   readonly spoolBucket: Bucket;
@@ -97,7 +100,15 @@ export class MailStorage extends Construct {
       ...common,
       bucketName: bucketName(props.stage, 'mailbox'),
       versioned: true,
-      lifecycleRules: [{ id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Versioning keeps an overwritten or deleted message for recovery, not for ever.
+        {
+          id: 'expire-noncurrent',
+          noncurrentVersionExpiration: Duration.days(MAILBOX_NONCURRENT_DAYS),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
     });
     for (const bucket of [this.spoolBucket, this.mailboxBucket]) {
       Validations.of(bucket).acknowledge({

@@ -9,11 +9,17 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
-import { acknowledgeLambda, LAMBDA_DATA_DIR, stratoLambdaProps } from './bundling.ts';
+import {
+  acknowledgeLambda,
+  LAMBDA_DATA_DIR,
+  LAMBDA_NODE_ENVIRONMENT,
+  stratoLambdaProps,
+} from './bundling.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
@@ -41,7 +47,10 @@ export class QueueLambda extends Construct {
         timeoutSeconds: config.queueLambda.timeoutSeconds,
         description: `Strato queue processor (${config.stage})`,
       }),
+      // Its own log group, kept a month (the implicit one would keep every line for ever).
+      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
       environment: {
+        ...LAMBDA_NODE_ENVIRONMENT,
         [ENV.storage]: 'aws',
         ...props.storage.environment(),
         ...props.queue.environment(),

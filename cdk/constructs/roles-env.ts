@@ -5,6 +5,9 @@
 import { ENV } from '../../core/config/env-names.ts';
 import type { StageConfig } from '../config.ts';
 
+/** SQS's longest receive wait. */
+export const SQS_LONG_POLL_MS = 20_000;
+
 export function queueProcessingEnvironment(config: StageConfig, enabled: boolean): Record<string, string> {
   return {
     [ENV.queueProcessing]: String(enabled),
@@ -12,6 +15,8 @@ export function queueProcessingEnvironment(config: StageConfig, enabled: boolean
     [ENV.queueProcessingAllowed]: String(config.queue.processing === 'frontends' || enabled),
     [ENV.queueConcurrency]: String(config.queue.concurrency),
     [ENV.queueVisibilitySeconds]: String(config.queue.visibilitySeconds),
+    // SQS long polling: an idle processor asks once every 20 s, not every second.
+    [ENV.queuePollWaitMs]: String(SQS_LONG_POLL_MS),
     // Backends are found in the registry (Fargate) or are one fixed Lambda (STRATO_BACKEND_FUNCTION);
     // a static cluster pins accounts over the registered (slot) ids and never fails over.
     [ENV.backendMode]: config.cluster,

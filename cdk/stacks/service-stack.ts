@@ -1,7 +1,8 @@
 /** Compute and edge: VPC, ECS cluster, frontends behind the NLB, backends, queue Lambda, SES, monitoring. */
 import { Stack, type StackProps } from 'aws-cdk-lib';
-import { FlowLogDestination, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, GatewayVpcEndpointAwsService, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { BackendLambda } from '../constructs/backend-lambda.ts';
@@ -30,7 +31,19 @@ export class ServiceStack extends Stack {
         { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
       ],
-      flowLogs: { rejected: { destination: FlowLogDestination.toCloudWatchLogs() } },
+      // Rejected traffic, kept 90 days (a default log group would keep it for ever).
+      flowLogs: {
+        rejected: {
+          destination: FlowLogDestination.toCloudWatchLogs(
+            new LogGroup(this, 'FlowLogs', { retention: RetentionDays.THREE_MONTHS }),
+          ),
+        },
+      },
+      // S3 and DynamoDB traffic (every message's body and records) stays off the NAT gateways.
+      gatewayEndpoints: {
+        S3: { service: GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
+      },
     });
     const cluster = new Cluster(this, 'Cluster', {
       vpc,

@@ -46,6 +46,12 @@ const schema = z.object({
   rulesGeneratedPerHour: positiveInt.default(100),
   rulesHopLimit: positiveInt.default(DEFAULT_RULES_HOP_LIMIT),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * A Secrets Manager secret (name or ARN) holding the SRS secret, read once at start: where the
+   * secret must not sit in the process environment (the backend Lambda's configuration).
+   */
+  srsSecretId: z.string().min(1).optional(),
+  endpointSecretsManager: z.url().optional(),
   /** The delivery channel's shared secret (LMTP AUTH); generated into the data dir when unset. */
   channelSecret: z.string().min(16, 'at least 16 characters').optional(),
 });
@@ -94,6 +100,8 @@ const names = {
   rulesGeneratedPerHour: ENV.rulesGeneratedPerHour,
   rulesHopLimit: ENV.rulesHopLimit,
   srsSecret: ENV.srsSecret,
+  srsSecretId: ENV.srsSecretId,
+  endpointSecretsManager: ENV.endpointSecretsManager,
   channelSecret: ENV.channelSecret,
 } as const;
 

@@ -15,6 +15,7 @@ export const ENV = {
   tlsCert: 'STRATO_TLS_CERT',
   tlsKey: 'STRATO_TLS_KEY',
   tlsSecret: 'STRATO_TLS_SECRET',
+  srsSecretId: 'STRATO_SRS_SECRET_ID',
   tlsReloadSeconds: 'STRATO_TLS_RELOAD_SECONDS',
   tlsSelfSignedAllowed: 'STRATO_TLS_SELF_SIGNED_ALLOWED',
   maxMessageSize: 'STRATO_MAX_MESSAGE_SIZE',

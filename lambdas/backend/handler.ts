@@ -1,13 +1,16 @@
 /**
  * The backend Lambda's entry point: `handler` receives a DeliveryInvocation from the queue
  * processors' Lambda channel and answers one outcome per recipient. Config is read and storage
- * opened once per cold start (STRATO_STORAGE=aws with the deployment's names; STRATO_SRS_SECRET
- * is required, since instances cannot share a generated one). Each cold start is its own lease
+ * opened once per cold start (STRATO_STORAGE=aws with the deployment's names). The SRS secret is
+ * required, since instances cannot share a generated one: read at cold start from Secrets Manager
+ * (STRATO_SRS_SECRET_ID, so the value is never in the function's configuration), or
+ * STRATO_SRS_SECRET. Each cold start is its own lease
  * owner, `lambda:<random>` (STRATO_BACKEND_ID is not read), with a short lease (LAMBDA_LEASE_TTL_MS
  * unless STRATO_LEASE_TTL_MS says otherwise). A config error fails every invoke.
  */
 
 import type { DeliveryInvocationResult } from '../../adapters/aws/lambda-wire.ts';
+import { readSecretOnce } from '../../adapters/aws/secrets-manager.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { LAMBDA_LEASE_TTL_MS } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
@@ -25,7 +28,15 @@ async function init() {
     ...process.env,
     [ENV.backendId]: lambdaOwnerId(),
   });
-  if (!config.srsSecret) throw new Error(`${ENV.srsSecret} must be set for the backend Lambda`);
+  const srsSecret =
+    config.srsSecret ??
+    (config.srsSecretId
+      ? await readSecretOnce(config.srsSecretId, {
+          ...(config.endpointSecretsManager ? { endpoint: config.endpointSecretsManager } : {}),
+        })
+      : undefined);
+  if (!srsSecret)
+    throw new Error(`${ENV.srsSecretId} or ${ENV.srsSecret} must be set for the backend Lambda`);
   const storage = await openStorage(parseStorageConfig(process.env));
   const logger = createLogger({
     level: config.logLevel,
@@ -35,7 +46,7 @@ async function init() {
   const deps = buildDeliverDeps(storage, config, {
     clock: systemClock,
     logger,
-    srsSecret: config.srsSecret,
+    srsSecret,
     role: 'backend-lambda',
   });
   return createBackendHandler({ ...deps, messages: storage.messages });
