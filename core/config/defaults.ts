@@ -157,3 +157,12 @@ export const AUTH_POLICY_ACTIONS = ['reject', 'mark'] as const;
 export type AuthPolicyAction = (typeof AUTH_POLICY_ACTIONS)[number];
 export const DEFAULT_DMARC_REJECT: AuthPolicyAction = 'reject';
 export const DEFAULT_SPF_FAIL: AuthPolicyAction = 'mark';
+
+/**
+ * Application metrics (README "Metrics and alarms"): "log" writes a `metrics` line per interval
+ * (local runs), "emf" CloudWatch embedded metric format (the CDK sets it on AWS), "off" nothing.
+ * The interval is CloudWatch's standard resolution; the stage dimension of a local run.
+ */
+export const METRICS_MODES = ['emf', 'log', 'off'] as const;
+export type MetricsMode = (typeof METRICS_MODES)[number];
+export const DEFAULT_METRICS = { mode: 'log' as MetricsMode, intervalSeconds: 60, stage: 'local' } as const;

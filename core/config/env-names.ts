@@ -129,6 +129,11 @@ export const ENV = {
   dnsTimeoutMs: 'STRATO_DNS_TIMEOUT_MS',
   dnsCacheSeconds: 'STRATO_DNS_CACHE_SECONDS',
   // Inbound authentication (SPF, DKIM, DMARC, ARC) and DNSBL on the MX port.
+  // Application metrics (README "Metrics and alarms").
+  metrics: 'STRATO_METRICS',
+  metricsIntervalSeconds: 'STRATO_METRICS_INTERVAL_SECONDS',
+  metricsStage: 'STRATO_METRICS_STAGE',
+  metricsService: 'STRATO_METRICS_SERVICE',
   inboundAuth: 'STRATO_INBOUND_AUTH',
   authservId: 'STRATO_AUTHSERV_ID',
   dmarcReject: 'STRATO_DMARC_REJECT',
