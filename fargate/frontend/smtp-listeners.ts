@@ -229,6 +229,7 @@ export function createSmtpListeners(
         metrics.gauge('SmtpSessionsOpen', openCount(listeners));
       }, 1000);
       sweeper.unref();
+      metrics.gauge('SmtpSessionsOpen', 0);
       return bound;
     },
     async close() {
