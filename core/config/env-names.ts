@@ -19,6 +19,7 @@ export const ENV = {
   maxMessageSize: 'STRATO_MAX_MESSAGE_SIZE',
   maxRecipients: 'STRATO_MAX_RECIPIENTS',
   maxQueued: 'STRATO_MAX_QUEUED',
+  maxClients: 'STRATO_MAX_CLIENTS',
   trustedNetworks: 'STRATO_TRUSTED_NETWORKS',
   reverseDns: 'STRATO_REVERSE_DNS',
   allowIpLiteralRecipients: 'STRATO_ALLOW_IP_LITERAL_RECIPIENTS',

@@ -12,6 +12,7 @@ import {
   DEFAULT_HOSTNAME,
   DEFAULT_INBOUND_AUTH,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_CLIENTS,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MX_PORT,
   DEFAULT_RULES_HOP_LIMIT,
@@ -69,6 +70,8 @@ const schema = z.object({
   maxMessageSize: positiveInt.default(25 * 1024 * 1024),
   maxRecipients: positiveInt.default(1000),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
+  /** Sessions per public listener per task (smtp-server maxClients); 0 = no cap. */
+  maxClients: z.coerce.number().int().min(0).default(DEFAULT_MAX_CLIENTS),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
   /** Accept RCPT TO:<x@[10.0.0.5]> (address literals); off: refused 550 5.7.1 for everyone. */
@@ -143,6 +146,7 @@ const names = {
   maxMessageSize: ENV.maxMessageSize,
   maxRecipients: ENV.maxRecipients,
   maxQueued: ENV.maxQueued,
+  maxClients: ENV.maxClients,
   trustedNetworks: ENV.trustedNetworks,
   reverseDns: ENV.reverseDns,
   allowIpLiteralRecipients: ENV.allowIpLiteralRecipients,

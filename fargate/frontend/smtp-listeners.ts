@@ -97,6 +97,8 @@ function listenerOptions(
     disabledCommands: role.offersAuth ? [] : ['AUTH'],
     disableReverseLookup: !config.reverseDns,
     maxRecipients: config.maxRecipients,
+    // The per-task session cap of the public listeners (the internal one serves our backends).
+    ...(config.maxClients > 0 && role.name !== 'internal' ? { maxClients: config.maxClients } : {}),
     socketTimeout: config.socketTimeoutMs,
     closeTimeout: config.closeTimeoutMs,
     logger: protocolLog,
