@@ -8,9 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { FRONTEND_ENV_NAMES } from '../core/config/frontend-config.ts';
+import { METRICS_ENV_NAMES } from '../core/config/metrics-config.ts';
 import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
 import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
-import { BACKEND_OMITTED, FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import {
+  BACKEND_OMITTED,
+  FRONTEND_OMITTED,
+  METRICS_OMITTED,
+  QUEUE_OMITTED,
+  STORAGE_OMITTED,
+} from './env-omissions.ts';
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
@@ -222,13 +229,20 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
       [ENV.backendFunction]: 'Fargate backends are found in the backend registry',
     };
     expect(containerEnvNames(t, 'FrontendTask')).toEqual(
-      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES], omitted),
+      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES], {
+        ...omitted,
+        ...METRICS_OMITTED,
+      }),
     );
   });
 
   it('sets every variable the Fargate backend reads (except the listed omissions)', () => {
     expect(containerEnvNames(t, 'BackendTask')).toEqual(
-      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES], { ...STORAGE_OMITTED, ...BACKEND_OMITTED }),
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES], {
+        ...STORAGE_OMITTED,
+        ...BACKEND_OMITTED,
+        ...METRICS_OMITTED,
+      }),
     );
   });
 

@@ -28,6 +28,7 @@ import type { ClusterSecret } from './cluster-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
+import { METRICS_SERVICE, metricsEnvironment } from './roles-env.ts';
 
 /** How long a starting task waits for a free slot: longer than an old task takes to stop. */
 const BACKEND_SLOT_WAIT_MS = 180_000;
@@ -83,6 +84,7 @@ export class BackendService extends Construct {
         [ENV.awsRegion]: Stack.of(this).region,
         ...props.storage.environment(),
         ...props.queue.environment(),
+        ...metricsEnvironment(config, METRICS_SERVICE.backend),
         [ENV.dataDir]: CONTAINER_DATA_DIR,
         [ENV.hostname]: config.hostname,
         [ENV.logLevel]: config.logLevel,

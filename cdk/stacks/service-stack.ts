@@ -10,6 +10,7 @@ import { FrontendService } from '../constructs/frontend-service.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { OutboundEmail } from '../constructs/outbound-email.ts';
 import { QueueLambda } from '../constructs/queue-lambda.ts';
+import { METRICS_SERVICE } from '../constructs/roles-env.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export class ServiceStack extends Stack {
@@ -71,7 +72,7 @@ export class ServiceStack extends Stack {
         channel: data.channel,
         backendLambda: this.backendLambda,
         edge: this.frontend,
-        variant: { ...intake, processingDefault: false },
+        variant: { ...intake, processingDefault: false, metricsService: METRICS_SERVICE.intakeFrontend },
       });
     }
     if (config.backend.mode === 'fargate') {
