@@ -269,12 +269,15 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
   it('has an SES configuration set, and alarms on queue age, DLQ depth and frontend health', () => {
     t.resourceCountIs('AWS::SES::ConfigurationSet', 1);
     t.resourceCountIs('AWS::SES::EmailIdentity', 0);
-    expect(alarmSummaries(t)).toEqual([
-      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
-      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
-      ['HealthyHostCount', 'LessThanThreshold', 1],
-      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
-    ]);
+    // The rest (application and platform alarms) are asserted one by one in alarms.test.ts.
+    expect(alarmSummaries(t)).toEqual(
+      expect.arrayContaining([
+        ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+        ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+        ['HealthyHostCount', 'LessThanThreshold', 1],
+        ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+      ]),
+    );
     for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[] };
     }[]) {

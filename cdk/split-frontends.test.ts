@@ -15,6 +15,7 @@ import { FRONTEND_OMITTED, METRICS_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } fro
 import { QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
+  alarmsByName,
   autoscaledServices,
   containerEnvNames,
   expectedNames,
@@ -204,13 +205,21 @@ describe('service stack with a processing and an intake-only frontend service (s
     );
   });
 
-  it('keeps the alarms of a one-service stage (the healthy-host alarm covers both services)', () => {
-    expect(alarmSummaries(t)).toEqual([
-      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
-      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
-      ['HealthyHostCount', 'LessThanThreshold', 1],
-      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
-    ]);
+  it('keeps the alarms of a one-service stage (one MX outage alarm covers both services), plus one below-desired alarm per service', () => {
+    const summaries = alarmSummaries(t);
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+        ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+        ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+      ]),
+    );
+    expect(summaries.filter(([m]) => m === 'HealthyHostCount')).toHaveLength(1);
+    expect(
+      Object.keys(alarmsByName(t))
+        .filter((n) => n.endsWith('BelowDesired'))
+        .sort(),
+    ).toEqual(['BackendBelowDesired', 'FrontendBelowDesired', 'FrontendIntakeBelowDesired']);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings (both stacks)', () => {

@@ -102,13 +102,13 @@ export class ServiceStack extends Stack {
       ...(this.queueLambda ? [{ name: 'Queue', fn: this.queueLambda.fn }] : []),
     ];
     new Monitoring(this, 'Monitoring', {
-      stage: config.stage,
+      config,
       queue: data.queue,
+      storage: data.storage,
       frontend: this.frontend,
       intakeFrontend: this.intakeFrontend,
+      backend: this.backendService,
       functions,
-      oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
-      alarmEmail: config.alarmEmail,
     });
   }
 }
