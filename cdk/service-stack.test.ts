@@ -113,6 +113,53 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     });
   });
 
+  it('scales the frontends on open SMTP sessions per task too (Average of SmtpSessionsOpen), and caps each task', () => {
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 200,
+        CustomizedMetricSpecification: {
+          Namespace: 'Strato',
+          MetricName: 'SmtpSessionsOpen',
+          Statistic: 'Average',
+          // (Match.arrayWith keeps the template's order: Service, then Stage.)
+          Dimensions: Match.arrayWith([
+            { Name: 'Service', Value: 'frontend' },
+            { Name: 'Stage', Value: 'dev' },
+          ]),
+        },
+      }),
+    });
+    const frontendEnv = Object.fromEntries(
+      (
+        Object.entries(t.findResources('AWS::ECS::TaskDefinition')).find(([id]) =>
+          id.startsWith('FrontendTask'),
+        )![1] as {
+          Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] };
+        }
+      ).Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, e.Value]),
+    );
+    expect(frontendEnv).toMatchObject({
+      [ENV.maxClients]: '500',
+      [ENV.metrics]: 'emf',
+      [ENV.metricsStage]: 'dev',
+      [ENV.metricsService]: 'frontend',
+    });
+  });
+
+  it('health-checks the backend tasks with a TCP connect to the LMTP port, after the slot wait', () => {
+    const backend = Object.entries(t.findResources('AWS::ECS::TaskDefinition')).find(([id]) =>
+      id.startsWith('BackendTask'),
+    )![1] as {
+      Properties: { ContainerDefinitions: { HealthCheck?: { Command: string[]; StartPeriod: number } }[] };
+    };
+    const hc = backend.Properties.ContainerDefinitions[0]!.HealthCheck!;
+    expect(hc.Command.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(hc.Command[3]).toContain("connect(2424, '127.0.0.1')");
+    expect(hc.StartPeriod).toBeGreaterThan(180);
+    expect(hc).toMatchObject({ Interval: 30, Retries: 3, Timeout: 5 });
+  });
+
   it('leaves the frontend task count to its autoscaling (no DesiredCount); backends keep their fixed count', () => {
     const scaled = autoscaledServices(t);
     expect(scaled).toHaveLength(1);
