@@ -6,15 +6,19 @@
  * prod (Lambdas) stages.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_CATALOGUE } from '../core/ports/metrics.ts';
 import { type AlarmJson, alarmsByName, stage, synthStage } from './test-support.ts';
 
 let dev: Record<string, AlarmJson>;
+let devDashboard: string;
 let prod: Record<string, AlarmJson>;
 let prodTemplate: ReturnType<typeof synthStage>['serviceTemplate'];
 const PAGER = 'arn:aws:sns:eu-west-1:123456789012:pager';
 
 beforeAll(() => {
-  dev = alarmsByName(synthStage(stage('dev')).serviceTemplate);
+  const devTemplate = synthStage(stage('dev')).serviceTemplate;
+  dev = alarmsByName(devTemplate);
+  devDashboard = JSON.stringify(devTemplate.findResources('AWS::CloudWatch::Dashboard'));
   prodTemplate = synthStage(stage('prod', { alarmTopicArn: PAGER })).serviceTemplate;
   prod = alarmsByName(prodTemplate);
 });
@@ -160,5 +164,12 @@ describe('alarm target', () => {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
     });
+  });
+});
+
+describe('dashboard', () => {
+  it('shows every application metric of the catalogue, in the Strato namespace', () => {
+    expect(devDashboard).toContain('\\"Strato\\"');
+    for (const name of Object.keys(METRIC_CATALOGUE)) expect(devDashboard).toContain(`\\"${name}\\"`);
   });
 });
