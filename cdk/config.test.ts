@@ -113,7 +113,11 @@ describe('stage config', () => {
 });
 
 describe('frontend.tls', () => {
-  const base = { hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+  const base = {
+    hostname: 'mx.example.com',
+    bounceAddress: 'postmaster@example.com',
+    alarmEmail: 'oncall@example.com',
+  };
 
   it('lets only the dev stage run self-signed unless the stage says so', () => {
     expect(parseStageConfig({ ...base, stage: 'dev' }).frontend.tls).toEqual({ reloadSeconds: 300 });
@@ -137,5 +141,45 @@ describe('frontend.tls', () => {
         frontend: { tls: { secretName: 'strato/prod/tls', allowSelfSigned: true } },
       }),
     ).toThrow(/frontend\.tls\.allowSelfSigned: a stage with a certificate secret never falls back/);
+  });
+});
+
+describe('alarm target', () => {
+  const base = {
+    hostname: 'mx.example.com',
+    bounceAddress: 'postmaster@example.com',
+    frontend: { tls: { allowSelfSigned: true } },
+  };
+
+  it('is required outside the dev stage: an e-mail address or an SNS topic ARN', () => {
+    expect(() => parseStageConfig({ ...base, stage: 'prod' })).toThrow(
+      /alarmEmail: a non-dev stage must name who its alarms reach: alarmEmail and\/or alarmTopicArn/,
+    );
+    expect(parseStageConfig({ ...base, stage: 'prod', alarmEmail: 'oncall@example.com' }).alarmEmail).toBe(
+      'oncall@example.com',
+    );
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:pager';
+    expect(parseStageConfig({ ...base, stage: 'prod', alarmTopicArn: arn }).alarmTopicArn).toBe(arn);
+    expect(() => parseStageConfig({ ...base, stage: 'prod', alarmTopicArn: 'pager' })).toThrow(
+      /alarmTopicArn: an SNS topic ARN/,
+    );
+    expect(parseStageConfig({ ...base, stage: 'dev' }).alarmEmail).toBeUndefined();
+  });
+});
+
+describe('frontend session cap and scaling target', () => {
+  const base = { stage: 'dev', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+
+  it('defaults to 500 sessions per listener and scaling at 200 per task', () => {
+    expect(parseStageConfig(base).frontend).toMatchObject({ maxClients: 500, sessionsTargetPerTask: 200 });
+  });
+
+  it('refuses a scaling target at or above the cap (tasks would shed before they scale)', () => {
+    expect(() =>
+      parseStageConfig({ ...base, frontend: { maxClients: 100, sessionsTargetPerTask: 100 } }),
+    ).toThrow(/frontend\.sessionsTargetPerTask: must be below frontend\.maxClients \(100\)/);
+    expect(
+      parseStageConfig({ ...base, frontend: { maxClients: 0, sessionsTargetPerTask: 900 } }).frontend,
+    ).toMatchObject({ maxClients: 0 });
   });
 });

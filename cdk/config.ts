@@ -12,6 +12,7 @@ import {
   DEFAULT_INTERNAL_SMTP_PORT,
   DEFAULT_LMTP_PORT,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_CLIENTS,
   DEFAULT_MAX_RECEIVE_COUNT,
   DEFAULT_MX_PORT,
   DEFAULT_QUEUE_CONCURRENCY,
@@ -103,6 +104,17 @@ export const stageConfigSchema = z
         minTasks: z.number().int().min(1).default(2),
         maxTasks: z.number().int().min(1).default(10),
         cpuTargetPercent: z.number().int().min(10).max(90).default(60),
+        /**
+         * Sessions one public listener of a task takes (STRATO_MAX_CLIENTS, smtp-server
+         * maxClients); past it a client gets 421 4.3.2 and the NLB's next connection may land
+         * on another task. 0 = no cap.
+         */
+        maxClients: z.number().int().min(0).default(DEFAULT_MAX_CLIENTS),
+        /**
+         * Target tracking on SmtpSessionsOpen (Average per task, beside CPU): tasks are added
+         * while the average is above it. Below maxClients, so tasks scale out before they shed.
+         */
+        sessionsTargetPerTask: z.number().int().min(1).default(200),
         /** Container ports (non-root); the NLB listens on 25, 587 and 465 and forwards here. */
         mxPort: port.default(DEFAULT_MX_PORT),
         submissionPort: port.default(DEFAULT_SUBMISSION_PORT),
@@ -163,9 +175,40 @@ export const stageConfigSchema = z
       })
       .prefault({}),
     natGateways: z.number().int().min(1).max(3).default(1),
+    /** Who is told about alarms: an e-mail subscription and/or an existing SNS topic (paging). */
     alarmEmail: z.string().includes('@').optional(),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN')
+      .optional(),
+    /** Alarm thresholds (README "Metrics and alarms"); each over a 5-minute sum unless it says rate. */
+    alarms: z
+      .object({
+        smtp4xxPer5Minutes: z.number().int().min(1).default(500),
+        smtp5xxPer5Minutes: z.number().int().min(1).default(500),
+        authFailuresPer5Minutes: z.number().int().min(1).default(100),
+        relayFailuresPer5Minutes: z.number().int().min(1).default(20),
+        /** SES reviews an account above a 0.1 % complaint rate and may pause sending at 0.5 %. */
+        sesComplaintRate: z.number().min(0).max(1).default(0.001),
+      })
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
+    if (c.stage !== 'dev' && !c.alarmEmail && !c.alarmTopicArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmEmail'],
+        message:
+          'a non-dev stage must name who its alarms reach: alarmEmail and/or alarmTopicArn (README "Metrics and alarms")',
+      });
+    }
+    if (c.frontend.maxClients > 0 && c.frontend.sessionsTargetPerTask >= c.frontend.maxClients) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontend', 'sessionsTargetPerTask'],
+        message: `must be below frontend.maxClients (${c.frontend.maxClients}): scale out before tasks shed load`,
+      });
+    }
     if (!c.frontend.tls.secretName && !selfSignedAllowed(c)) {
       ctx.addIssue({
         code: 'custom',

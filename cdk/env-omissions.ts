@@ -18,6 +18,11 @@ export const STORAGE_OMITTED: Record<string, string> = {
   [ENV.historyDays]: `${defaults} (7 days of message history)`,
 };
 
+/** Metrics variables every role reads; the CDK sets mode, stage and service (roles-env.ts). */
+export const METRICS_OMITTED: Record<string, string> = {
+  [ENV.metricsIntervalSeconds]: `${defaults} (60 s: CloudWatch's standard resolution)`,
+};
+
 /** Lambda sets AWS_REGION itself and refuses it as a function variable. */
 export const LAMBDA_OMITTED: Record<string, string> = {
   [ENV.awsRegion]: 'reserved: the Lambda runtime sets it',

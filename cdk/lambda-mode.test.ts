@@ -7,10 +7,17 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
 import { ENV } from '../core/config/env-names.ts';
+import { METRICS_ENV_NAMES } from '../core/config/metrics-config.ts';
 import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
 import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
 import { LAMBDA_NODE_ENVIRONMENT } from './constructs/bundling.ts';
-import { BACKEND_LAMBDA_OMITTED, LAMBDA_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import {
+  BACKEND_LAMBDA_OMITTED,
+  LAMBDA_OMITTED,
+  METRICS_OMITTED,
+  QUEUE_OMITTED,
+  STORAGE_OMITTED,
+} from './env-omissions.ts';
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
@@ -179,19 +186,24 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
     // The queue Lambda reads the queue and storage config, and only hostname/logLevel/dataDir of the frontend's.
     expect(functionEnvNames(t, 'QueueLambdaFunction')).toEqual(
       expectedNames(
-        [...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ENV.hostname, ENV.logLevel, ENV.dataDir, ...NODE_NAMES],
-        {
-          ...STORAGE_OMITTED,
-          ...QUEUE_OMITTED,
-          ...LAMBDA_OMITTED,
-        },
+        [
+          ...QUEUE_ENV_NAMES,
+          ...STORAGE_ENV_NAMES,
+          ...METRICS_ENV_NAMES,
+          ENV.hostname,
+          ENV.logLevel,
+          ENV.dataDir,
+          ...NODE_NAMES,
+        ],
+        { ...METRICS_OMITTED, ...STORAGE_OMITTED, ...QUEUE_OMITTED, ...LAMBDA_OMITTED },
       ),
     );
   });
 
   it('sets every variable the backend Lambda reads (except the listed omissions)', () => {
     expect(functionEnvNames(t, 'BackendLambdaFunction')).toEqual(
-      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES, ...NODE_NAMES], {
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES, ...NODE_NAMES], {
+        ...METRICS_OMITTED,
         ...STORAGE_OMITTED,
         ...BACKEND_LAMBDA_OMITTED,
         ...LAMBDA_OMITTED,

@@ -8,9 +8,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_ENV_NAMES } from '../core/config/backend-config.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { FRONTEND_ENV_NAMES } from '../core/config/frontend-config.ts';
+import { METRICS_ENV_NAMES } from '../core/config/metrics-config.ts';
 import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
 import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
-import { BACKEND_OMITTED, FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import {
+  BACKEND_OMITTED,
+  FRONTEND_OMITTED,
+  METRICS_OMITTED,
+  QUEUE_OMITTED,
+  STORAGE_OMITTED,
+} from './env-omissions.ts';
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
@@ -104,6 +111,53 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
         PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
       }),
     });
+  });
+
+  it('scales the frontends on open SMTP sessions per task too (Average of SmtpSessionsOpen), and caps each task', () => {
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 200,
+        CustomizedMetricSpecification: {
+          Namespace: 'Strato',
+          MetricName: 'SmtpSessionsOpen',
+          Statistic: 'Average',
+          // (Match.arrayWith keeps the template's order: Service, then Stage.)
+          Dimensions: Match.arrayWith([
+            { Name: 'Service', Value: 'frontend' },
+            { Name: 'Stage', Value: 'dev' },
+          ]),
+        },
+      }),
+    });
+    const frontendEnv = Object.fromEntries(
+      (
+        Object.entries(t.findResources('AWS::ECS::TaskDefinition')).find(([id]) =>
+          id.startsWith('FrontendTask'),
+        )![1] as {
+          Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] };
+        }
+      ).Properties.ContainerDefinitions[0]!.Environment.map((e) => [e.Name, e.Value]),
+    );
+    expect(frontendEnv).toMatchObject({
+      [ENV.maxClients]: '500',
+      [ENV.metrics]: 'emf',
+      [ENV.metricsStage]: 'dev',
+      [ENV.metricsService]: 'frontend',
+    });
+  });
+
+  it('health-checks the backend tasks with a TCP connect to the LMTP port, after the slot wait', () => {
+    const backend = Object.entries(t.findResources('AWS::ECS::TaskDefinition')).find(([id]) =>
+      id.startsWith('BackendTask'),
+    )![1] as {
+      Properties: { ContainerDefinitions: { HealthCheck?: { Command: string[]; StartPeriod: number } }[] };
+    };
+    const hc = backend.Properties.ContainerDefinitions[0]!.HealthCheck!;
+    expect(hc.Command.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(hc.Command[3]).toContain("connect(2424, '127.0.0.1')");
+    expect(hc.StartPeriod).toBeGreaterThan(180);
+    expect(hc).toMatchObject({ Interval: 30, Retries: 3, Timeout: 5 });
   });
 
   it('leaves the frontend task count to its autoscaling (no DesiredCount); backends keep their fixed count', () => {
@@ -222,13 +276,20 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
       [ENV.backendFunction]: 'Fargate backends are found in the backend registry',
     };
     expect(containerEnvNames(t, 'FrontendTask')).toEqual(
-      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES], omitted),
+      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES], {
+        ...omitted,
+        ...METRICS_OMITTED,
+      }),
     );
   });
 
   it('sets every variable the Fargate backend reads (except the listed omissions)', () => {
     expect(containerEnvNames(t, 'BackendTask')).toEqual(
-      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES], { ...STORAGE_OMITTED, ...BACKEND_OMITTED }),
+      expectedNames([...BACKEND_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES], {
+        ...STORAGE_OMITTED,
+        ...BACKEND_OMITTED,
+        ...METRICS_OMITTED,
+      }),
     );
   });
 
@@ -255,12 +316,15 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
   it('has an SES configuration set, and alarms on queue age, DLQ depth and frontend health', () => {
     t.resourceCountIs('AWS::SES::ConfigurationSet', 1);
     t.resourceCountIs('AWS::SES::EmailIdentity', 0);
-    expect(alarmSummaries(t)).toEqual([
-      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
-      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
-      ['HealthyHostCount', 'LessThanThreshold', 1],
-      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
-    ]);
+    // The rest (application and platform alarms) are asserted one by one in alarms.test.ts.
+    expect(alarmSummaries(t)).toEqual(
+      expect.arrayContaining([
+        ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+        ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+        ['HealthyHostCount', 'LessThanThreshold', 1],
+        ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+      ]),
+    );
     for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[] };
     }[]) {

@@ -8,12 +8,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/config/env-names.ts';
 import { FRONTEND_ENV_NAMES } from '../core/config/frontend-config.ts';
+import { METRICS_ENV_NAMES } from '../core/config/metrics-config.ts';
 import { QUEUE_ENV_NAMES } from '../core/config/queue-config.ts';
 import { STORAGE_ENV_NAMES } from '../core/config/storage-config.ts';
-import { FRONTEND_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
+import { FRONTEND_OMITTED, METRICS_OMITTED, QUEUE_OMITTED, STORAGE_OMITTED } from './env-omissions.ts';
 import { QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
   alarmSummaries,
+  alarmsByName,
   autoscaledServices,
   containerEnvNames,
   expectedNames,
@@ -114,7 +116,7 @@ describe('service stack with a processing and an intake-only frontend service (s
     expect(Object.keys(t.toJSON().Outputs ?? {}).filter((o) => o.includes('MxHostTarget'))).toHaveLength(1);
   });
 
-  it('scales each service on CPU within its own task counts', () => {
+  it('scales each service on CPU and on its own open sessions per task, within its own task counts', () => {
     const targets = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).map(
       (r) => ({
         min: r.Properties.MinCapacity as number,
@@ -126,15 +128,35 @@ describe('service stack with a processing and an intake-only frontend service (s
     expect(targets).toContainEqual({ min: 2, max: 4, service: service(MAIN)[0] });
     expect(targets).toContainEqual({ min: 2, max: 8, service: service(INTAKE)[0] });
     const policies = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(4);
     const targetIds = Object.keys(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
-    expect(policies.map((p) => p.Properties.ScalingTargetId.Ref).sort()).toEqual(targetIds.sort());
-    for (const p of policies) {
-      expect(p.Properties.TargetTrackingScalingPolicyConfiguration).toMatchObject({
-        TargetValue: 60,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-      });
+    const byTarget = (id: string) => policies.filter((p) => p.Properties.ScalingTargetId.Ref === id);
+    const sessionsOf = (service: string) => ({
+      TargetValue: 200,
+      CustomizedMetricSpecification: {
+        Namespace: 'Strato',
+        MetricName: 'SmtpSessionsOpen',
+        Statistic: 'Average',
+        Dimensions: expect.arrayContaining([
+          { Name: 'Stage', Value: 'split' },
+          { Name: 'Service', Value: service },
+        ]),
+      },
+    });
+    const services = targetIds.map((id) =>
+      byTarget(id).map((p) => p.Properties.TargetTrackingScalingPolicyConfiguration),
+    );
+    for (const configs of services) {
+      expect(configs).toContainEqual(
+        expect.objectContaining({
+          TargetValue: 60,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        }),
+      );
     }
+    const all = services.flat();
+    expect(all).toContainEqual(expect.objectContaining(sessionsOf('frontend')));
+    expect(all).toContainEqual(expect.objectContaining(sessionsOf('frontend-intake')));
   });
 
   it('shares the security group; only the processing service has the internal SMTP port and Cloud Map name', () => {
@@ -176,17 +198,28 @@ describe('service stack with a processing and an intake-only frontend service (s
       [ENV.trustedNetworks]: 'no internal port, so no trusted networks',
     };
     expect(containerEnvNames(t, INTAKE)).toEqual(
-      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES], omitted),
+      expectedNames([...FRONTEND_ENV_NAMES, ...QUEUE_ENV_NAMES, ...STORAGE_ENV_NAMES, ...METRICS_ENV_NAMES], {
+        ...omitted,
+        ...METRICS_OMITTED,
+      }),
     );
   });
 
-  it('keeps the alarms of a one-service stage (the healthy-host alarm covers both services)', () => {
-    expect(alarmSummaries(t)).toEqual([
-      ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
-      ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
-      ['HealthyHostCount', 'LessThanThreshold', 1],
-      ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
-    ]);
+  it('keeps the alarms of a one-service stage (one MX outage alarm covers both services), plus one below-desired alarm per service', () => {
+    const summaries = alarmSummaries(t);
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        ['ApproximateAgeOfOldestMessage', 'GreaterThanThreshold', 1800],
+        ['ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 0],
+        ['Reputation.BounceRate', 'GreaterThanThreshold', 0.05],
+      ]),
+    );
+    expect(summaries.filter(([m]) => m === 'HealthyHostCount')).toHaveLength(1);
+    expect(
+      Object.keys(alarmsByName(t))
+        .filter((n) => n.endsWith('BelowDesired'))
+        .sort(),
+    ).toEqual(['BackendBelowDesired', 'FrontendBelowDesired', 'FrontendIntakeBelowDesired']);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions findings (both stacks)', () => {

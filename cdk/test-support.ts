@@ -189,3 +189,38 @@ export function alarmSummaries(t: Template): [string, string, number][] {
     })
     .sort();
 }
+
+export interface AlarmJson {
+  readonly AlarmName: string;
+  readonly MetricName?: string;
+  readonly Namespace?: string;
+  readonly Statistic?: string;
+  readonly Period?: number;
+  readonly Dimensions?: { Name: string; Value: unknown }[];
+  readonly Metrics?: {
+    Id: string;
+    Expression?: string;
+    Period?: number;
+    MetricStat?: {
+      Metric: { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: unknown }[] };
+      Period: number;
+      Stat: string;
+    };
+  }[];
+  readonly ComparisonOperator: string;
+  readonly Threshold: number;
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm?: number;
+  readonly TreatMissingData?: string;
+  readonly AlarmActions: unknown[];
+}
+
+/** The alarms of a template by name, without the `Strato-<stage>-` prefix (alarms named by the stage's own constructs). */
+export function alarmsByName(t: Template): Record<string, AlarmJson> {
+  const out: Record<string, AlarmJson> = {};
+  for (const a of Object.values(t.findResources('AWS::CloudWatch::Alarm')) as { Properties: AlarmJson }[]) {
+    const name = a.Properties.AlarmName;
+    if (typeof name === 'string') out[name.replace(/^Strato-[a-z0-9-]+?-/, '')] = a.Properties;
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies } from '../../core/mail/smtp-replies.ts';
+import { eventually } from '../../test/support/cluster.ts';
 import { RawSmtp } from '../../test/support/raw-smtp.ts';
 import { smtpError, smtpReply } from './smtp-errors.ts';
 import {
@@ -158,5 +159,30 @@ describe('rawCommandAddress', () => {
     expect(rawCommandAddress('RCPT TO: <@relay.example:b@example.org>')).toBe('b@example.org');
     expect(rawCommandAddress('MAIL FROM:<>')).toBe('');
     expect(rawCommandAddress('RCPT TO:postmaster')).toBeUndefined();
+  });
+});
+
+describe('the session cap (maxClients) over a socket', () => {
+  let server: SMTPServer;
+  let port: number;
+
+  beforeAll(async () => {
+    server = new SMTPServer({ logger: false, authOptional: true, disableReverseLookup: true, maxClients: 1 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.server.address() as AddressInfo).port;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('answers a session past the cap 421 4.3.2 naming the cap, and closes it', async () => {
+    const first = await RawSmtp.connect(port);
+    expect((await first.read()).code).toBe(220);
+    const second = await RawSmtp.connect(port);
+    const refused = await second.read();
+    expect(refused.last).toBe(
+      '421 4.3.2 Too many connected clients on this server (limit 1), try again in a moment',
+    );
+    await eventually(async () => (second.closed ? true : undefined), 5000, 'the refused session closed');
+    first.close();
   });
 });

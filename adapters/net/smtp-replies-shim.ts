@@ -8,6 +8,8 @@
  * `502 5.5.1` (smtp-server: 500 unrecognised), and AUTH on a session marked with AUTH_NEEDS_TLS
  * (submission before STARTTLS, where AUTH is hidden) is answered `530 5.7.0 Must issue a STARTTLS
  * command first` (smtp-server: 500 unrecognised, as the command is disabled for the session).
+ * Past smtp-server's maxClients its own 421 ("Too many connected clients") becomes ours,
+ * `421 4.3.2` naming the cap, and is counted as a refusal (SmtpRejected, reason limits).
  * Last, a session may carry a COMMAND_GUARD (the frontend's per-session abuse limits): every fresh
  * command line is shown to it first, with whether smtp-server would answer it "unrecognised",
  * and so is every syntax or sequence error smtp-server answers itself (501, 503, 504). The
@@ -20,6 +22,7 @@
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Reply } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
+import { metrics } from '../../core/util/metrics.ts';
 
 /** Set (true) on an SMTPServerSession whose AUTH must wait for STARTTLS. */
 export const AUTH_NEEDS_TLS = Symbol.for('strato.auth-needs-tls');
@@ -45,6 +48,9 @@ export interface CommandGuard {
   badCommand(code: number): CommandVerdict;
 }
 
+/** The end of smtp-server's reply past maxClients (it starts with the server name). */
+const MAX_CLIENTS_TEXT = 'Too many connected clients, try again in a moment';
+
 /** smtp-server's own replies to a command it knows but refuses as malformed or out of order. */
 const BAD_COMMAND_CODES = new Set([501, 503, 504]);
 /** Set on a connection while an error reply waits out its tarpit: the next line waits too. */
@@ -66,6 +72,12 @@ export function installEnhancedCodeShim(): void {
     data?: string | string[] | null,
     context?: string | false,
   ) {
+    // smtp-server's own refusal past maxClients: our reply, and counted like every refusal.
+    if (code === 421 && typeof data === 'string' && data.endsWith(MAX_CLIENTS_TEXT)) {
+      metrics.count('SmtpRejected', { Class: '4xx', Reason: 'limits' });
+      const limit = (this as unknown as ConnectionInternals)._server.options?.maxClients ?? 0;
+      return original.call(this, ...wire(replies.tooManyClients(limit)), false);
+    }
     // context false tells smtp-server to add no enhanced code of its own to this reply.
     const ctx = textCarriesEnhancedCode(code, data) ? false : context;
     const conn = this as unknown as ConnectionInternals;
@@ -98,7 +110,7 @@ interface ConnectionInternals {
   _ready: boolean;
   _upgrading: boolean;
   _nextHandler: unknown;
-  _server: { _closeTimeout?: unknown };
+  _server: { _closeTimeout?: unknown; options?: { maxClients?: number } };
   _closing: boolean;
   [TARPIT]?: Promise<void>;
   _whenWritable(next: () => void): void;

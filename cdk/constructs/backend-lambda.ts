@@ -19,6 +19,7 @@ import type { ClusterSecret } from './cluster-secret.ts';
 import { allow } from './iam.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
+import { METRICS_SERVICE, metricsEnvironment } from './roles-env.ts';
 
 export interface BackendLambdaProps {
   readonly config: StageConfig;
@@ -49,6 +50,7 @@ export class BackendLambda extends Construct {
         [ENV.storage]: 'aws',
         ...props.storage.environment(),
         ...props.queue.environment(),
+        ...metricsEnvironment(props.config, METRICS_SERVICE.backendLambda),
         [ENV.dataDir]: LAMBDA_DATA_DIR,
         [ENV.hostname]: config.hostname,
         [ENV.logLevel]: config.logLevel,

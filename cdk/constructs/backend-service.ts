@@ -7,6 +7,12 @@
  * rolling deployment a new task waits for the slot its predecessor releases at SIGTERM. They
  * reach the frontends' internal SMTP port (frontend.<namespace>) for generated mail in forward
  * mode, and only they may. Owns the task role's grants and the container environment.
+ *
+ * Health: a container health check (a TCP connect to the LMTP port) lets ECS replace a hung task;
+ * alarms are in PlatformAlarms (tasks below desired). No autoscaling: the slot count
+ * (STRATO_BACKEND_SLOTS) is fixed at synth and backend ids name accounts' homes, so a task the
+ * autoscaler added would wait for a slot that never frees and fail, and removing one would move
+ * its accounts (ARCHITECTURE.md "Backends on Fargate"). Scale backends by changing desiredCount.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -28,9 +34,21 @@ import type { ClusterSecret } from './cluster-secret.ts';
 import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stratoImage } from './image.ts';
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
+import { METRICS_SERVICE, metricsEnvironment } from './roles-env.ts';
 
 /** How long a starting task waits for a free slot: longer than an old task takes to stop. */
 const BACKEND_SLOT_WAIT_MS = 180_000;
+/** Health checks do not count until the slot wait is over (ECS allows up to 300 s). */
+export const BACKEND_HEALTH_START_PERIOD = Duration.seconds(BACKEND_SLOT_WAIT_MS / 1000 + 60);
+
+/** A TCP connect to the LMTP port on the loopback: exit 0 when it opens (node is in the image). */
+export function lmtpProbe(port: number): string {
+  return (
+    `require('node:net').connect(${port}, '127.0.0.1')` +
+    `.on('connect', function () { this.destroy(); process.exit(0); })` +
+    `.on('error', () => process.exit(1));`
+  );
+}
 
 export interface BackendServiceProps {
   readonly config: StageConfig;
@@ -83,6 +101,7 @@ export class BackendService extends Construct {
         [ENV.awsRegion]: Stack.of(this).region,
         ...props.storage.environment(),
         ...props.queue.environment(),
+        ...metricsEnvironment(config, METRICS_SERVICE.backend),
         [ENV.dataDir]: CONTAINER_DATA_DIR,
         [ENV.hostname]: config.hostname,
         [ENV.logLevel]: config.logLevel,
@@ -102,6 +121,15 @@ export class BackendService extends Construct {
         [ENV.channelSecret]: EcsSecret.fromSecretsManager(props.channel.secret),
       },
       portMappings: [{ containerPort: be.lmtpPort, name: 'lmtp' }],
+      // ECS replaces a task whose LMTP port stops taking connections. The start period covers
+      // the wait for a slot (the port opens once the slot is claimed).
+      healthCheck: {
+        command: ['CMD', 'node', '-e', lmtpProbe(be.lmtpPort)],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: BACKEND_HEALTH_START_PERIOD,
+      },
     });
     const sg = new SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: props.vpc,

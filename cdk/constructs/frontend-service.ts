@@ -14,6 +14,7 @@
  * the queue), so `strato cluster set processing` can switch either group on at runtime.
  */
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import {
   AwsLogDriver,
@@ -36,6 +37,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DnsRecordType } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/config/env-names.ts';
+import { METRICS_NAMESPACE } from '../../core/ports/metrics.ts';
 import { type StageConfig, selfSignedAllowed } from '../config.ts';
 import type { BackendLambda } from './backend-lambda.ts';
 import type { ClusterSecret } from './cluster-secret.ts';
@@ -43,7 +45,7 @@ import { acknowledgeTaskDefinition, CONTAINER_DATA_DIR, mountScratchVolume, stra
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
-import { queueProcessingEnvironment } from './roles-env.ts';
+import { METRICS_SERVICE, metricsEnvironment, queueProcessingEnvironment } from './roles-env.ts';
 
 export interface FrontendServiceProps {
   readonly config: StageConfig;
@@ -75,6 +77,8 @@ export interface FrontendVariant {
   readonly processingDefault: boolean;
   readonly minTasks: number;
   readonly maxTasks: number;
+  /** The Service dimension of its metrics (SmtpSessionsOpen per task drives its scaling). */
+  readonly metricsService: string;
 }
 
 /** Public listener port → container port name in the stage config. */
@@ -90,6 +94,8 @@ export class FrontendService extends Construct {
   readonly loadBalancer: NetworkLoadBalancer;
   readonly securityGroup: SecurityGroup;
   readonly targetGroups: NetworkTargetGroup[] = [];
+  /** SmtpSessionsOpen of this service's tasks, Average per minute (its scaling metric). */
+  readonly sessionsMetric: Metric;
 
   constructor(scope: Construct, id: string, props: FrontendServiceProps) {
     super(scope, id);
@@ -102,6 +108,7 @@ export class FrontendService extends Construct {
       processingDefault: processing,
       minTasks: fe.minTasks,
       maxTasks: fe.maxTasks,
+      metricsService: METRICS_SERVICE.frontend,
     };
     if (props.edge && props.internalSmtp) {
       throw new Error('the internal SMTP port (Cloud Map name "frontend") belongs to the main service only');
@@ -139,6 +146,8 @@ export class FrontendService extends Construct {
         [ENV.submissionPort]: String(fe.submissionPort),
         [ENV.tlsPort]: String(fe.tlsPort),
         [ENV.maxMessageSize]: String(fe.maxMessageSize),
+        [ENV.maxClients]: String(fe.maxClients),
+        ...metricsEnvironment(config, variant.metricsService),
         [ENV.closeTimeoutMs]: String(45_000),
         ...(props.internalSmtp
           ? {
@@ -212,6 +221,15 @@ export class FrontendService extends Construct {
     });
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: fe.cpuTargetPercent,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    // And on open SMTP sessions per task (each task reports its own count every minute, so the
+    // Average over the service is sessions per task). Target tracking takes a direct metric only.
+    this.sessionsMetric = sessionsPerTask(config.stage, variant.metricsService);
+    scaling.scaleToTrackCustomMetric('Sessions', {
+      metric: this.sessionsMetric,
+      targetValue: fe.sessionsTargetPerTask,
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
@@ -309,6 +327,17 @@ export class FrontendService extends Construct {
     });
     return lb;
   }
+}
+
+/** The open-sessions gauge of one frontend service, as its tasks publish it (runtime/metrics). */
+export function sessionsPerTask(stage: string, service: string): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'SmtpSessionsOpen',
+    dimensionsMap: { Stage: stage, Service: service },
+    statistic: 'Average',
+    period: Duration.minutes(1),
+  });
 }
 
 /** Where the tasks' certificate comes from (frontend.tls); a named secret never falls back to self-signed. */

@@ -1,27 +1,38 @@
 /**
- * CloudWatch dashboards and alarms via cdk-monitoring-constructs: the queue's oldest message age
- * and DLQ depth, healthy frontend targets per SMTP listener, frontend CPU/memory (each frontend
- * service), Lambda errors, and the SES bounce rate. Alarms notify an SNS topic (optionally with an e-mail subscription).
+ * The stage's dashboard and alarms. Here, via cdk-monitoring-constructs: the queue's oldest
+ * message age and DLQ depth, healthy frontend targets per SMTP listener, CPU/memory of each
+ * Fargate service, Lambda errors, and the SES bounce rate. Beside it, one construct per concern:
+ * ApplicationMonitoring (Strato's own metrics: SMTP refusal and AUTH failure spikes, relay
+ * failures, and their dashboard section) and PlatformAlarms (MX outage within 2 minutes, tasks
+ * below desired, Lambda and DynamoDB throttles, SES complaint rate). Every alarm notifies the
+ * AlarmSink: the stage's SNS topic (optional e-mail subscription) and an optional on-call topic.
  */
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { AxisPosition, MonitoringFacade, notifySns } from 'cdk-monitoring-constructs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { AxisPosition, MonitoringFacade } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { AlarmSink } from './alarm-sink.ts';
+import { ApplicationMonitoring } from './application-monitoring.ts';
+import type { BackendService } from './backend-service.ts';
 import type { FrontendService } from './frontend-service.ts';
 import type { MailQueue } from './mail-queue.ts';
+import type { MailStorage } from './mail-storage.ts';
+import { PlatformAlarms } from './platform-alarms.ts';
+import { METRICS_SERVICE } from './roles-env.ts';
 
 export interface MonitoringProps {
-  readonly stage: string;
+  readonly config: StageConfig;
   readonly queue: MailQueue;
+  readonly storage: MailStorage;
   readonly frontend: FrontendService;
   /** The intake-only frontend service, when the stage runs one (same target groups as `frontend`). */
   readonly intakeFrontend?: FrontendService | undefined;
+  /** The LMTP backends, when they run on Fargate. */
+  readonly backend?: BackendService | undefined;
   readonly functions: readonly { readonly name: string; readonly fn: IFunction }[];
-  readonly oldestMessageAlarmSeconds: number;
-  readonly alarmEmail?: string | undefined;
 }
 
 /** SES reviews an account above a 5 % bounce rate and may pause sending at 10 %. */
@@ -33,26 +44,29 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'AlarmTopic', {
-      enforceSSL: true,
-      displayName: `Strato ${props.stage} alarms`,
+    const { config } = props;
+    const stage = config.stage;
+    const sink = new AlarmSink(this, 'Alarms', {
+      stage,
+      alarmEmail: config.alarmEmail,
+      alarmTopicArn: config.alarmTopicArn,
     });
-    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.topic = sink.topic;
     this.facade = new MonitoringFacade(this, 'Facade', {
       alarmFactoryDefaults: {
-        alarmNamePrefix: `Strato-${props.stage}`,
+        alarmNamePrefix: `Strato-${stage}`,
         actionsEnabled: true,
-        action: notifySns(this.topic, this.topic),
+        action: sink.facadeAction(),
       },
       metricFactoryDefaults: {},
     });
     const f = this.facade;
-    f.addLargeHeader(`Strato ${props.stage}`);
+    f.addLargeHeader(`Strato ${stage}`);
     f.monitorSqsQueueWithDlq({
       queue: props.queue.queue,
       deadLetterQueue: props.queue.deadLetterQueue,
       alarmFriendlyName: 'MailQueue',
-      addQueueMaxMessageAgeAlarm: { Backlog: { maxAgeInSeconds: props.oldestMessageAlarmSeconds } },
+      addQueueMaxMessageAgeAlarm: { Backlog: { maxAgeInSeconds: config.queue.oldestMessageAlarmSeconds } },
       addDeadLetterQueueMaxSizeAlarm: { DeadLetters: { maxMessageCount: 0 } },
     });
     props.frontend.targetGroups.forEach((tg, i) => {
@@ -61,8 +75,7 @@ export class Monitoring extends Construct {
         networkTargetGroup: tg,
         alarmFriendlyName: `Frontend${i}`,
         humanReadableName: `Frontend listener ${i + 1}`,
-        // The MX listener is the one that must never be empty.
-        ...(i === 0 && { addHealthyTaskCountAlarm: { NoHealthyFrontend: { minHealthyTasks: 1 } } }),
+        // The MX listener's outage alarm (1-minute periods) is PlatformAlarms' MxOutage.
       });
     });
     f.monitorSimpleFargateService({
@@ -75,6 +88,13 @@ export class Monitoring extends Construct {
         fargateService: props.intakeFrontend.service,
         alarmFriendlyName: 'FrontendIntakeService',
         humanReadableName: 'Intake frontend tasks',
+      });
+    }
+    if (props.backend) {
+      f.monitorSimpleFargateService({
+        fargateService: props.backend.service,
+        alarmFriendlyName: 'BackendService',
+        humanReadableName: 'Backend tasks',
       });
     }
     for (const { name, fn } of props.functions) {
@@ -111,6 +131,27 @@ export class Monitoring extends Construct {
           ],
         },
       ],
+    });
+    new ApplicationMonitoring(this, 'Application', {
+      config,
+      sink,
+      facade: f,
+      frontendServices: [
+        METRICS_SERVICE.frontend,
+        ...(props.intakeFrontend ? [METRICS_SERVICE.intakeFrontend] : []),
+      ],
+    });
+    new PlatformAlarms(this, 'Platform', {
+      sink,
+      mxTargetGroup: props.frontend.targetGroups[0]!,
+      services: [
+        { name: 'Frontend', service: props.frontend.service },
+        ...(props.intakeFrontend ? [{ name: 'FrontendIntake', service: props.intakeFrontend.service }] : []),
+        ...(props.backend ? [{ name: 'Backend', service: props.backend.service }] : []),
+      ],
+      functions: props.functions,
+      tables: Object.values(props.storage.tables),
+      sesComplaintRate: config.alarms.sesComplaintRate,
     });
   }
 }

@@ -23,7 +23,7 @@ import {
 import type { MailQueue } from './mail-queue.ts';
 import type { MailStorage } from './mail-storage.ts';
 import type { OutboundEmail } from './outbound-email.ts';
-import { queueProcessingEnvironment } from './roles-env.ts';
+import { METRICS_SERVICE, metricsEnvironment, queueProcessingEnvironment } from './roles-env.ts';
 
 export interface QueueLambdaProps {
   readonly config: StageConfig;
@@ -55,6 +55,7 @@ export class QueueLambda extends Construct {
         ...props.storage.environment(),
         ...props.queue.environment(),
         ...props.outbound.environment(),
+        ...metricsEnvironment(props.config, METRICS_SERVICE.queueLambda),
         ...queueProcessingEnvironment(config, true),
         ...(props.backendLambda?.environment() ?? {}),
         [ENV.dataDir]: LAMBDA_DATA_DIR,

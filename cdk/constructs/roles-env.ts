@@ -22,3 +22,17 @@ export function queueProcessingEnvironment(config: StageConfig, enabled: boolean
     [ENV.backendMode]: config.cluster,
   };
 }
+
+/** The Service dimension of each role's metrics (autoscaling and alarms name the same values). */
+export const METRICS_SERVICE = {
+  frontend: 'frontend',
+  intakeFrontend: 'frontend-intake',
+  backend: 'backend',
+  queueLambda: 'queue-lambda',
+  backendLambda: 'backend-lambda',
+} as const;
+
+/** CloudWatch embedded metric format on every role, with the stage and service as dimensions. */
+export function metricsEnvironment(config: StageConfig, service: string): Record<string, string> {
+  return { [ENV.metrics]: 'emf', [ENV.metricsStage]: config.stage, [ENV.metricsService]: service };
+}

@@ -11,6 +11,7 @@ import { FrontendService } from '../constructs/frontend-service.ts';
 import { Monitoring } from '../constructs/monitoring.ts';
 import { OutboundEmail } from '../constructs/outbound-email.ts';
 import { QueueLambda } from '../constructs/queue-lambda.ts';
+import { METRICS_SERVICE } from '../constructs/roles-env.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export class ServiceStack extends Stack {
@@ -84,7 +85,7 @@ export class ServiceStack extends Stack {
         channel: data.channel,
         backendLambda: this.backendLambda,
         edge: this.frontend,
-        variant: { ...intake, processingDefault: false },
+        variant: { ...intake, processingDefault: false, metricsService: METRICS_SERVICE.intakeFrontend },
       });
     }
     if (config.backend.mode === 'fargate') {
@@ -114,13 +115,13 @@ export class ServiceStack extends Stack {
       ...(this.queueLambda ? [{ name: 'Queue', fn: this.queueLambda.fn }] : []),
     ];
     new Monitoring(this, 'Monitoring', {
-      stage: config.stage,
+      config,
       queue: data.queue,
+      storage: data.storage,
       frontend: this.frontend,
       intakeFrontend: this.intakeFrontend,
+      backend: this.backendService,
       functions,
-      oldestMessageAlarmSeconds: config.queue.oldestMessageAlarmSeconds,
-      alarmEmail: config.alarmEmail,
     });
   }
 }

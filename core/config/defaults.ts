@@ -15,6 +15,13 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
+/**
+ * SMTP sessions one public listener of one frontend task takes at once (smtp-server's maxClients,
+ * STRATO_MAX_CLIENTS); one more is answered 421 4.3.2 and closed, so a task under a flood sheds
+ * load instead of running out of memory (the autoscaler adds tasks on open sessions). 0 = no cap.
+ */
+export const DEFAULT_MAX_CLIENTS = 500;
+
 /** Frontend ports (above 1024, so no root; a load balancer or NAT maps 25, 587 and 465 to them). */
 export const DEFAULT_MX_PORT = 2525;
 export const DEFAULT_SUBMISSION_PORT = 2587;
@@ -175,3 +182,12 @@ export const AUTH_POLICY_ACTIONS = ['reject', 'mark'] as const;
 export type AuthPolicyAction = (typeof AUTH_POLICY_ACTIONS)[number];
 export const DEFAULT_DMARC_REJECT: AuthPolicyAction = 'reject';
 export const DEFAULT_SPF_FAIL: AuthPolicyAction = 'mark';
+
+/**
+ * Application metrics (README "Metrics and alarms"): "log" writes a `metrics` line per interval
+ * (local runs), "emf" CloudWatch embedded metric format (the CDK sets it on AWS), "off" nothing.
+ * The interval is CloudWatch's standard resolution; the stage dimension of a local run.
+ */
+export const METRICS_MODES = ['emf', 'log', 'off'] as const;
+export type MetricsMode = (typeof METRICS_MODES)[number];
+export const DEFAULT_METRICS = { mode: 'log' as MetricsMode, intervalSeconds: 60, stage: 'local' } as const;

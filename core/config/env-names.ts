@@ -24,6 +24,7 @@ export const ENV = {
   maxHeaderSize: 'STRATO_MAX_HEADER_SIZE',
   maxHeaderFields: 'STRATO_MAX_HEADER_FIELDS',
   maxQueued: 'STRATO_MAX_QUEUED',
+  maxClients: 'STRATO_MAX_CLIENTS',
   trustedNetworks: 'STRATO_TRUSTED_NETWORKS',
   reverseDns: 'STRATO_REVERSE_DNS',
   allowIpLiteralRecipients: 'STRATO_ALLOW_IP_LITERAL_RECIPIENTS',
@@ -134,6 +135,11 @@ export const ENV = {
   dnsTimeoutMs: 'STRATO_DNS_TIMEOUT_MS',
   dnsCacheSeconds: 'STRATO_DNS_CACHE_SECONDS',
   // Inbound authentication (SPF, DKIM, DMARC, ARC) and DNSBL on the MX port.
+  // Application metrics (README "Metrics and alarms").
+  metrics: 'STRATO_METRICS',
+  metricsIntervalSeconds: 'STRATO_METRICS_INTERVAL_SECONDS',
+  metricsStage: 'STRATO_METRICS_STAGE',
+  metricsService: 'STRATO_METRICS_SERVICE',
   inboundAuth: 'STRATO_INBOUND_AUTH',
   authservId: 'STRATO_AUTHSERV_ID',
   dmarcReject: 'STRATO_DMARC_REJECT',

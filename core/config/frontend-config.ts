@@ -14,6 +14,7 @@ import {
   DEFAULT_INBOUND_AUTH,
   DEFAULT_LOG_BUFFER_BYTES,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_CLIENTS,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MX_PORT,
   DEFAULT_RULES_HOP_LIMIT,
@@ -77,6 +78,8 @@ const schema = z.object({
   maxHeaderSize: positiveInt.default(DEFAULT_HEADER_LIMITS.maxSectionBytes),
   maxHeaderFields: positiveInt.default(DEFAULT_HEADER_LIMITS.maxFields),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
+  /** Sessions per public listener per task (smtp-server maxClients); 0 = no cap. */
+  maxClients: z.coerce.number().int().min(0).default(DEFAULT_MAX_CLIENTS),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
   /** Accept RCPT TO:<x@[10.0.0.5]> (address literals); off: refused 550 5.7.1 for everyone. */
@@ -155,6 +158,7 @@ const names = {
   maxHeaderSize: ENV.maxHeaderSize,
   maxHeaderFields: ENV.maxHeaderFields,
   maxQueued: ENV.maxQueued,
+  maxClients: ENV.maxClients,
   trustedNetworks: ENV.trustedNetworks,
   reverseDns: ENV.reverseDns,
   allowIpLiteralRecipients: ENV.allowIpLiteralRecipients,

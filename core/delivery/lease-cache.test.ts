@@ -1,7 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { TestClock } from '../../adapters/contract/test-clock.ts';
 import { tempStorage } from '../../adapters/embedded/test-support.ts';
+import { type CountName, noMetrics } from '../ports/metrics.ts';
+import { installMetrics } from '../util/metrics.ts';
 import { LeaseCache } from './lease-cache.ts';
+
+/** Install a recorder that counts counters by name. */
+function recordCounts(): Map<CountName, number> {
+  const counts = new Map<CountName, number>();
+  installMetrics({
+    ...noMetrics,
+    count: (name, _d, v = 1) => void counts.set(name, (counts.get(name) ?? 0) + v),
+  });
+  return counts;
+}
+
+afterEach(() => installMetrics(noMetrics));
 
 describe('lease cache', () => {
   it('writes the lease once per half period, then renews it; the epoch stays', async () => {
@@ -68,6 +82,25 @@ describe('lease cache', () => {
       expect((await leases.get('c@example.com'))?.epoch).toBe(taken.ok && taken.lease.epoch);
       // Nothing is remembered: the next delivery acquires again (and now finds b2 there).
       expect((await cache.acquire(leases, t.clock, 'a@example.com', 'b1', 10_000)).ok).toBe(false);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('counts a lease taken over from another owner (LeaseTakeovers), not a first lease or its renewal', async () => {
+    const t = await tempStorage();
+    try {
+      const counts = recordCounts();
+      const b1 = new LeaseCache();
+      const b2 = new LeaseCache();
+      await b1.acquire(t.storage.leases, t.clock, 'a@example.com', 'b1', 10_000);
+      t.clock.advance(6_000);
+      await b1.acquire(t.storage.leases, t.clock, 'a@example.com', 'b1', 10_000);
+      expect(counts.get('LeaseTakeovers')).toBeUndefined();
+      t.clock.advance(10_001);
+      const taken = await b2.acquire(t.storage.leases, t.clock, 'a@example.com', 'b2', 10_000);
+      expect(taken.ok).toBe(true);
+      expect(counts.get('LeaseTakeovers')).toBe(1);
     } finally {
       await t.cleanup();
     }

@@ -6,6 +6,7 @@
  */
 import type { AccountLeases, AcquireResult, Lease } from '../ports/account-leases.ts';
 import type { Clock } from '../ports/clock.ts';
+import { metrics } from '../util/metrics.ts';
 
 export class LeaseCache {
   private readonly held = new Map<string, { lease: Lease; renewAt: number }>();
@@ -31,6 +32,9 @@ export class LeaseCache {
       return { ok: true, lease: cached.lease };
     const result = await leases.acquire(account, owner, ttlMs);
     if (result.ok) {
+      // An epoch past the first that we did not hold: the account changed hands to us.
+      if (result.lease.epoch > 1 && cached?.lease.epoch !== result.lease.epoch)
+        metrics.count('LeaseTakeovers');
       if (this.held.size >= this.maxEntries) this.held.clear();
       this.held.set(account, { lease: result.lease, renewAt: now + ttlMs / 2 });
     } else {

@@ -100,6 +100,9 @@ export const replies = {
       '4.7.0',
       `Too many failed authentication attempts for this ${scope} (limit ${limit} per ${seconds} seconds), try again later`,
     ),
+  /** A frontend task's listener is at its session cap (STRATO_MAX_CLIENTS): another task may take it. */
+  tooManyClients: (limit: number) =>
+    r(421, '4.3.2', `Too many connected clients on this server (limit ${limit}), try again in a moment`),
   tooManySessions: (limit: number) =>
     r(421, '4.7.0', `Too many concurrent sessions from your address (limit ${limit}), try again later`),
   addressRate: (what: 'messages' | 'recipients', limit: number, seconds: number) =>

@@ -19,6 +19,7 @@ import type { JobRecipient, QueueJob } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { OutboundRelay, RecipientDsn } from '../ports/outbound-relay.ts';
 import type { HistoryRecorder } from '../util/history-recorder.ts';
+import { countLocal, countRelay } from './queue-metrics.ts';
 import { recordRelayed } from './record-history.ts';
 import { routeRecipients } from './route-recipients.ts';
 
@@ -143,8 +144,10 @@ export async function attemptDelivery(
     for (const [rcpt, outcome] of result) outcomes.set(rcpt, outcome);
   };
   await Promise.all([
-    ...[...plan.local.values()].map((group) => deliverLocal(deps, job, group, plan.live).then(record)),
-    relayExternal(deps, job, plan.external).then(record),
+    ...[...plan.local.values()].map((group) =>
+      deliverLocal(deps, job, group, plan.live).then(countLocal(deps.clock, job)).then(record),
+    ),
+    relayExternal(deps, job, plan.external).then(countRelay).then(record),
   ]);
   return outcomes;
 }

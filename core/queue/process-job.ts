@@ -23,9 +23,11 @@ import {
   type QueueJob,
 } from '../ports/mail-queue.ts';
 import type { HistoryRecorder } from '../util/history-recorder.ts';
+import { metrics } from '../util/metrics.ts';
 import { type AccountStateRetry, applyAccountStateRetry } from './account-state-retry.ts';
 import { type AttemptDeps, attemptDelivery, type Outcomes } from './attempt-delivery.ts';
 import { type HoldCheckDeps, parkIfHeld } from './hold-check.ts';
+import { recordQueueAge } from './queue-metrics.ts';
 import {
   backoffAttempts,
   type FreshRouting,
@@ -155,6 +157,7 @@ async function sendDsns(deps: ProcessorDeps, job: QueueJob, dsns: [DsnKind, JobR
   for (const [kind, recipients] of dsns) {
     const id = await sendDsn(deps, job, kind, recipients, kind === 'delayed' ? { willRetryUntil } : {});
     if (id) recordDsn(deps.history, job, kind, id, recipients);
+    if (id) metrics.count('DsnSent', { Kind: kind });
   }
 }
 
@@ -207,6 +210,7 @@ async function reschedule(
   const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((next - now) / 1000)));
   await deps.queue.reschedule(leased.receipt, job, delay);
   recordDeferred(deps.history, job, now, next);
+  metrics.count('QueueDeferred');
   log.info({
     event: 'queue.rescheduled',
     pending: stillPending(job).length,
@@ -227,6 +231,7 @@ export async function processJob(
   if (await deferIfNotYet(deps, leased, job, now)) return 'deferred';
 
   const pending = stillPending(job);
+  recordQueueAge(job, now);
   const outcomes = await attemptDelivery(deps, job, pending);
   // An account moving between backends is routed again at once, with fresh reads.
   const moving = await rerouteMoving(deps, job, pending, outcomes, log);

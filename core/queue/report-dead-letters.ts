@@ -27,6 +27,7 @@ import type {
 } from '../ports/mail-queue.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import type { HistoryRecorder } from '../util/history-recorder.ts';
+import { metrics } from '../util/metrics.ts';
 import { sendDsn } from './send-dsn.ts';
 
 export interface DeadLetterDeps {
@@ -100,6 +101,7 @@ async function reportOne(deps: DeadLetterDeps, entry: QueueEntry): Promise<void>
     .filter(wantsFailureReport)
     .map((r) => ({ ...r, state: 'failed' as const, lastReply: reply, updatedAt: now }));
   const dsnId = failed.length > 0 ? await sendDsn(deps, job, 'failed', failed) : undefined;
+  if (dsnId) metrics.count('DsnSent', { Kind: 'failed' });
   deps.logger.error({
     event: 'queue.dead_lettered',
     queueId: job.id,

@@ -32,6 +32,7 @@ import {
   type RulesPlan,
 } from '../rules/index.ts';
 import { derivedQueueId } from '../util/ids.ts';
+import { metrics } from '../util/metrics.ts';
 import type { GeneratedMailSink, GeneratedSubmission } from './generated-mail-sink.ts';
 
 export interface RunnerDeps {
@@ -231,6 +232,7 @@ export async function submitGenerated(
     const mailFrom = guards.returnPath ? await guards.returnPath(m) : m.mailFrom;
     await sink.submit(submission(run.subject, m, id, mailFrom));
     logger.info({ event: 'rules.generated', ...at, ...what, mailFrom, to: m.recipients, via: sink.mode });
+    metrics.count('GeneratedMail');
     submitted.push({ ...what, mailFrom, recipients: m.recipients });
   }
   return { submitted, limited, notAnsweredAgain: replies.skipped.length };

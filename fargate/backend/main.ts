@@ -16,6 +16,7 @@ import { createLmtpServer, ensureSpoolDir } from '../../adapters/net/lmtp-server
 import { type BackendConfig, parseBackendConfig } from '../../core/config/backend-config.ts';
 import { BACKEND_DRAIN_MS, DEFAULT_LOG_BUFFER_BYTES } from '../../core/config/defaults.ts';
 import { ConfigError } from '../../core/config/errors.ts';
+import { type MetricsConfig, parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { DeliveryGate } from '../../core/delivery/delivery-gate.ts';
 import type { BackendInfo } from '../../core/ports/backend-registry.ts';
@@ -24,15 +25,20 @@ import type { Storage } from '../../core/ports/storage.ts';
 import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger, exitAfterLogs, type ProcessLogger } from '../../runtime/logger.ts';
+import { type MetricsHandle, startMetrics } from '../../runtime/metrics/start-metrics.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
 import { PROGRAM_VERSION } from '../../runtime/version.ts';
 import { claimBackendSlot, keepBackendSlot } from './slot.ts';
 
 /** The backend and storage config; a config error exits 2. */
-function loadConfig(): { config: BackendConfig; storageConfig: StorageConfig } {
+function loadConfig(): { config: BackendConfig; storageConfig: StorageConfig; metrics: MetricsConfig } {
   try {
-    return { config: parseBackendConfig(process.env), storageConfig: parseStorageConfig(process.env) };
+    return {
+      config: parseBackendConfig(process.env),
+      storageConfig: parseStorageConfig(process.env),
+      metrics: parseMetricsConfig(process.env),
+    };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -125,7 +131,7 @@ async function handOff(running: Running, logger: ProcessLogger): Promise<void> {
   logger.info({ event: 'backend.leases_released', drained, inFlight: gate.inFlight, ...released });
 }
 
-function stopOnSignals(running: Running, logger: ProcessLogger): void {
+function stopOnSignals(running: Running, logger: ProcessLogger, metricsHandle: MetricsHandle): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -136,6 +142,7 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
     await running.deliverDeps.close();
     await running.slot?.release();
     await running.storage.close();
+    metricsHandle.stop();
     exitAfterLogs(logger, 0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -147,7 +154,7 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
 }
 
 async function main(): Promise<void> {
-  const { config: configured, storageConfig } = loadConfig();
+  const { config: configured, storageConfig, metrics } = loadConfig();
   const storage = await openStorage(storageConfig);
   const claim = configured.slots ? await claimBackendSlot(storage, configured, configured.slots) : undefined;
   const config = claim ? { ...configured, backendId: claim.backendId } : configured;
@@ -157,6 +164,7 @@ async function main(): Promise<void> {
     { asyncBufferBytes: DEFAULT_LOG_BUFFER_BYTES },
   );
   exitOnCrash(logger);
+  const metricsHandle = startMetrics({ config: metrics, role: 'backend', logger });
   const slot = claim ? keepBackendSlot(storage, config, claim, logger) : undefined;
   const { server, deliverDeps, gate } = await lmtpServer(config, storage, logger);
   const me = { id: config.backendId, address: config.advertiseAddress, kind: 'lmtp' as const };
@@ -183,7 +191,7 @@ async function main(): Promise<void> {
   process.send?.({ type: 'strato.backend.ready', pid: process.pid, id: me.id, address: me.address });
   // Deliveries in flight get as long as a lease lasts: waiting longer would hand nothing over sooner.
   const drainMs = Math.min(config.leaseTtlMs, BACKEND_DRAIN_MS);
-  stopOnSignals({ me, heartbeat, server, gate, deliverDeps, slot, storage, drainMs }, logger);
+  stopOnSignals({ me, heartbeat, server, gate, deliverDeps, slot, storage, drainMs }, logger, metricsHandle);
 }
 
 main().catch((err) => {

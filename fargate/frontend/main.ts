@@ -15,6 +15,7 @@ import { type DnsConfig, parseDnsConfig } from '../../core/config/dns-config.ts'
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
 import { abuseLimits, type FrontendConfig, parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
@@ -24,6 +25,7 @@ import { ProcessingController } from '../../core/queue/processing-controller.ts'
 import { HistoryRecorder } from '../../core/util/history-recorder.ts';
 import { loadChannelSecret } from '../../runtime/channel-secret.ts';
 import { createLogger, exitAfterLogs, type ProcessLogger } from '../../runtime/logger.ts';
+import { type MetricsHandle, startMetrics } from '../../runtime/metrics/start-metrics.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { createQueueRunner, type QueueRunner } from '../../runtime/queue-runner.ts';
 import { loadSrsSecret } from '../../runtime/srs-secret.ts';
@@ -50,19 +52,21 @@ function loadConfig(): {
   trusted: TrustedNetworks;
   storageConfig: StorageConfig;
   dns: DnsConfig;
+  metrics: ReturnType<typeof parseMetricsConfig>;
 } {
   try {
     const config = parseFrontendConfig(process.env);
     const queue = parseQueueConfig(process.env);
     const storageConfig = parseStorageConfig(process.env);
     const dns = parseDnsConfig(process.env);
+    const metrics = parseMetricsConfig(process.env);
     const trusted = parseTrustedNetworks(config.trustedNetworks);
     if (!trusted.ok)
       throw new ConfigError(
         'frontend',
         trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`),
       );
-    return { config, queue, trusted: trusted.value, storageConfig, dns };
+    return { config, queue, trusted: trusted.value, storageConfig, dns, metrics };
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -87,6 +91,7 @@ type LoadedConfig = ReturnType<typeof loadConfig>;
 interface Boot extends LoadedConfig {
   readonly frontendId: string;
   readonly logger: ProcessLogger;
+  readonly metricsHandle: MetricsHandle;
 }
 
 /** The running frontend, as shutdown needs it. */
@@ -268,6 +273,7 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
     running.tls.close();
     await running.history.close();
     await running.storage.close();
+    boot.metricsHandle.stop();
     logger.info({ event: 'frontend.stopped', reason });
     exitAfterLogs(logger, 0);
   };
@@ -286,7 +292,8 @@ async function main(): Promise<void> {
     { asyncBufferBytes: loaded.config.logBufferBytes },
   );
   exitOnCrash(logger);
-  const boot: Boot = { ...loaded, frontendId, logger };
+  const metricsHandle = startMetrics({ config: loaded.metrics, role: 'frontend', logger });
+  const boot: Boot = { ...loaded, frontendId, logger, metricsHandle };
   const startup = { stage: 'tls' };
   const lifecycle: Lifecycle = { stopping: false };
   try {

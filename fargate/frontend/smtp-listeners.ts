@@ -18,6 +18,7 @@ import type { FrontendConfig } from '../../core/config/frontend-config.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { ClientSessions } from '../../core/ports/client-sessions.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import { metrics } from '../../core/util/metrics.ts';
 import { smtpProtocolLogger, wantsProtocolLog } from '../../runtime/logger.ts';
 import type { TlsMaterial } from '../../runtime/tls.ts';
 import { OpenSessions } from './open-sessions.ts';
@@ -99,6 +100,8 @@ function listenerOptions(
     disabledCommands: role.offersAuth ? [] : ['AUTH'],
     disableReverseLookup: !config.reverseDns,
     maxRecipients: config.maxRecipients,
+    // The per-task session cap of the public listeners (the internal one serves our backends).
+    ...(config.maxClients > 0 && role.name !== 'internal' ? { maxClients: config.maxClients } : {}),
     socketTimeout: config.socketTimeoutMs,
     closeTimeout: config.closeTimeoutMs,
     logger: protocolLog,
@@ -115,6 +118,10 @@ function configuredPorts(config: FrontendConfig): Partial<Record<ListenerName, n
     ...(config.internalPort !== undefined ? { internal: config.internalPort } : {}),
   };
 }
+
+/** SMTP sessions open now on all listeners. */
+const openCount = (listeners: readonly Listener[]) =>
+  listeners.reduce((n, l) => n + (l.server.connections as Set<unknown>).size, 0);
 
 /** Answer 421 to every session between messages (smtp-server then closes it). */
 function sweepIdle(listeners: readonly Listener[]): void {
@@ -222,8 +229,12 @@ export function createSmtpListeners(
     async listen() {
       const bound = await listenAll(listeners, config.listenHost);
       openSessions.start();
-      sweeper = setInterval(() => sweepExpired(listeners, deps.clock.now(), deps.logger), 1000);
+      sweeper = setInterval(() => {
+        sweepExpired(listeners, deps.clock.now(), deps.logger);
+        metrics.gauge('SmtpSessionsOpen', openCount(listeners));
+      }, 1000);
       sweeper.unref();
+      metrics.gauge('SmtpSessionsOpen', 0);
       return bound;
     },
     async close() {
@@ -231,7 +242,7 @@ export function createSmtpListeners(
       await closeAll(listeners);
       openSessions.stop();
     },
-    sessions: () => listeners.reduce((n, l) => n + (l.server.connections as Set<unknown>).size, 0),
+    sessions: () => openCount(listeners),
     updateTls: (tls) => {
       for (const { server } of listeners) server.updateSecureContext({ key: tls.key, cert: tls.cert });
     },

@@ -14,10 +14,12 @@ import { readSecretOnce } from '../../adapters/aws/secrets-manager.ts';
 import { parseBackendConfig } from '../../core/config/backend-config.ts';
 import { LAMBDA_LEASE_TTL_MS } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
+import { parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { buildDeliverDeps } from '../../runtime/deliver-deps.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { startMetrics } from '../../runtime/metrics/start-metrics.ts';
 import { openStorage } from '../../runtime/open-storage.ts';
 import { createBackendHandler, lambdaOwnerId } from './handler-core.ts';
 
@@ -43,13 +45,19 @@ async function init() {
     role: 'backend-lambda',
     backendId: config.backendId,
   });
+  // Flushed after each invocation: a frozen execution environment runs no timer.
+  const metricsHandle = startMetrics({
+    config: parseMetricsConfig(process.env),
+    role: 'backend-lambda',
+    logger,
+  });
   const deps = buildDeliverDeps(storage, config, {
     clock: systemClock,
     logger,
     srsSecret,
     role: 'backend-lambda',
   });
-  return createBackendHandler({ ...deps, messages: storage.messages });
+  return { handle: createBackendHandler({ ...deps, messages: storage.messages }), metricsHandle };
 }
 
 let ready: ReturnType<typeof init> | undefined;
@@ -57,5 +65,10 @@ let ready: ReturnType<typeof init> | undefined;
 /** The event is validated by the handler core: a malformed one fails this invoke only. */
 export async function handler(event: unknown): Promise<DeliveryInvocationResult> {
   ready ??= init();
-  return (await ready)(event);
+  const { handle, metricsHandle } = await ready;
+  try {
+    return await handle(event);
+  } finally {
+    metricsHandle.flush();
+  }
 }

@@ -9,10 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseFrontendConfig } from '../../core/config/frontend-config.ts';
+import { parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { startMetrics } from '../../runtime/metrics/start-metrics.ts';
 import { openAwsProcessStorage } from '../../runtime/open-aws-storage.ts';
 import { startQueueRunnerDeps } from '../../runtime/queue-runner.ts';
 import { createDeadLetterSweepHandler, isScheduledEvent, type ScheduledEvent } from './dead-letter-sweep.ts';
@@ -24,6 +26,12 @@ async function init() {
   // The queue Lambda runs on AWS only: its storage is typed AWS storage (queue: SqsMailQueue).
   const storage = openAwsProcessStorage(parseStorageConfig(process.env));
   const logger = createLogger({ level: logLevel, role: 'queue-lambda' });
+  // Flushed after each invocation: a frozen execution environment runs no timer.
+  const metricsHandle = startMetrics({
+    config: parseMetricsConfig(process.env),
+    role: 'queue-lambda',
+    logger,
+  });
   const deps = await startQueueRunnerDeps({
     storage,
     config: queue,
@@ -41,6 +49,7 @@ async function init() {
     },
   });
   return {
+    metricsHandle,
     sqs: createQueueHandler({ ...deps, queue: storage.queue, visibilitySeconds: queue.visibilitySeconds }),
     sweep: createDeadLetterSweepHandler({ ...deps, deadLetters: storage.queue.deadLetters }),
   };
@@ -57,6 +66,10 @@ export async function handler(
   ready ??= init();
   const h = await ready;
   // The EventBridge schedule (cdk/constructs/queue-lambda.ts) sweeps dead letters.
-  if (isScheduledEvent(event)) return h.sweep();
-  return h.sqs(event, context);
+  try {
+    if (isScheduledEvent(event)) return await h.sweep();
+    return await h.sqs(event, context);
+  } finally {
+    h.metricsHandle.flush();
+  }
 }

@@ -11,6 +11,7 @@
 import { smtpError } from '../../../adapters/net/smtp-errors.ts';
 import { AUTH_NEEDS_TLS } from '../../../adapters/net/smtp-replies-shim.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { metrics } from '../../../core/util/metrics.ts';
 import { dnsblApplies, dnsblGate } from './dnsbl-gate.ts';
 import { closeClientSession, installSessionGuard, isGuarded, openClientSession } from './limits.ts';
 import type { Handlers, SessionContext } from './session-context.ts';
@@ -19,6 +20,7 @@ export function connectStage(ctx: SessionContext): Handlers['onConnect'] {
   const { deps, role, log } = ctx;
   return (session, callback) => {
     log.info({ event: 'smtp.connect', sid: session.id, ip: session.remoteAddress, port: session.localPort });
+    metrics.count('SmtpConnections');
     if (deps.stopping()) return callback(smtpError(replies.shuttingDown()));
     if (role.offersAuth && !session.secure) {
       session.disabledCommands = ['AUTH'];

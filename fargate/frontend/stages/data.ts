@@ -18,6 +18,8 @@ import {
 import type { SessionFacts } from '../../../core/intake/envelope-checks.ts';
 import { senderHeaderHook } from '../../../core/intake/sender-binding.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { metrics } from '../../../core/util/metrics.ts';
+import { countRejection } from './rejection-metrics.ts';
 import type { Handlers, SessionContext, Transaction } from './session-context.ts';
 import { sessionFacts } from './session-context.ts';
 
@@ -89,9 +91,12 @@ function answer(ctx: SessionContext, session: SMTPServerSession, facts: SessionF
   if (result.ok) {
     const { queueId, size, recipients: rcpts, stored } = result;
     ctx.log.info({ event: 'smtp.accepted', ...base, user: facts.authUser, queueId, size, rcpts, stored });
+    metrics.count('SmtpMessagesAccepted');
+    metrics.count('SmtpBytesAccepted', {}, size);
     return { ok: true as const, message: smtpReply(replies.accepted(queueId)).message };
   }
   const failed = result.reason === 'storage' || result.reason === 'queue';
+  countRejection('DATA', result.reply, result.reason);
   ctx.log[failed ? 'error' : 'info']({
     event: failed ? 'smtp.storage_failed' : 'smtp.rejected',
     ...base,

@@ -16,6 +16,7 @@ import { clientAddressKey } from '../../../core/intake/client-address.ts';
 import { SessionGuard, type Verdict } from '../../../core/intake/session-guard.ts';
 import type { Reply } from '../../../core/mail/outcome.ts';
 import { replies } from '../../../core/mail/smtp-replies.ts';
+import { countRejection } from './rejection-metrics.ts';
 import type { SessionContext } from './session-context.ts';
 
 /** Set on a guarded session: its SessionGuard (the listeners' sweep reads the deadline). */
@@ -45,6 +46,7 @@ export function logSessionLimit(
   limit: string,
   reply: Reply,
 ) {
+  countRejection('SESSION', reply);
   ctx.log.info({
     event: 'smtp.session_limit',
     sid: session.id,
@@ -97,6 +99,7 @@ export async function openClientSession(
     if (count <= limit) return undefined;
     await ctx.deps.openSessions.close(client, key);
     const reply = replies.tooManySessions(limit);
+    countRejection('CONNECT', reply);
     ctx.log.info({
       event: 'smtp.session_limit',
       sid: session.id,

@@ -22,6 +22,7 @@ import type { Logger } from '../../../core/ports/logger.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
 import type { HistoryRecorder } from '../../../core/util/history-recorder.ts';
 import type { OpenSessions } from '../open-sessions.ts';
+import { countRejection } from './rejection-metrics.ts';
 
 /** The public listeners, and `internal`: plain SMTP for the backends' generated mail (optional). */
 export type ListenerName = 'mx' | 'submission' | 'smtps' | 'internal';
@@ -109,6 +110,7 @@ export function sessionContext(deps: SessionDeps, role: ListenerRole): SessionCo
     log,
     transactions: new WeakMap(),
     rejected(session, stage, reply, extra = {}) {
+      countRejection(stage, reply);
       log.info({
         event: 'smtp.rejected',
         sid: session.id,
