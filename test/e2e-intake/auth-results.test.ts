@@ -149,7 +149,10 @@ describe('inbound authentication on the MX port', () => {
     );
     expect(reply.code).toBe(550);
     expect(reply.last).toMatch(/^550 5\.7\.1 .*DMARC policy of reject\.test is reject/);
-    const refused = cluster.logs.find((l) => l.event === 'smtp.rejected' && l.reason === 'auth-policy');
+    // Log lines are written asynchronously: the reply may arrive before the line does.
+    const refused = await cluster.waitForLog(
+      (l) => l.event === 'smtp.rejected' && l.reason === 'auth-policy',
+    );
     expect(refused).toMatchObject({ code: 550, enhanced: '5.7.1' });
     // A later message reaches dave; the refused one never does (and was never queued).
     expect(
@@ -159,9 +162,7 @@ describe('inbound authentication on the MX port', () => {
     const inbox = await waitFolder(cluster.dataDir, at('dave'), 1);
     expect(inbox.some((m) => m.body.includes('Subject: dmarc reject'))).toBe(false);
     expect(await bodiesContaining('Subject: dmarc reject')).toEqual([]);
-    expect(
-      cluster.logs.some((l) => l.event === 'smtp.accepted' && l.ip === '127.0.0.1' && l.rcpts === 1),
-    ).toBe(true);
+    await cluster.waitForLog((l) => l.event === 'smtp.accepted' && l.ip === '127.0.0.1' && l.rcpts === 1);
   });
 
   it('removes a forged Authentication-Results with our authserv-id and keeps another id', async () => {
