@@ -177,9 +177,13 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
     expect(env).toContainEqual({ Name: ENV.tlsSelfSignedAllowed, Value: 'false' });
   });
 
-  it('gives the frontend no SES or Lambda rights when the queue Lambda processes', () => {
+  it('gives the frontend no SES, Lambda or queue-consumer rights when the queue Lambda processes', () => {
     const actions = Object.keys(roleActions(t, taskRoleOf(t, 'FrontendTask')));
     expect(actions.filter((a) => a.startsWith('ses:') || a.startsWith('lambda:'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:SendMessage',
+    ]);
   });
 
   it('sets every variable the queue Lambda reads (except the listed omissions)', () => {

@@ -243,7 +243,9 @@ export class FrontendService extends Construct {
       // By name: the operator creates the secret; its ARN suffix is unknown at synth.
       Secret.fromSecretNameV2(this, 'TlsCertificate', fe.tls.secretName).grantRead(role);
     }
-    props.queue.grantProcess(role);
+    // Where the queue Lambda processes, the internet-facing tasks get no queue-consumer rights.
+    if (processing) props.queue.grantProcess(role);
+    else props.queue.grantIntake(role);
     if (processing) {
       props.outbound.grantSend(role);
       props.backendLambda?.grantInvoke(role);

@@ -102,6 +102,15 @@ export class MailQueue extends Construct {
   }
 
   /**
+   * Intake-only frontends (the queue Lambda processes): enqueue, the queue-depth check of
+   * STRATO_MAX_QUEUED, and the index claim of a derived id; no receive, ack or visibility change.
+   */
+  grantIntake(grantee: IGrantable): void {
+    allow(grantee, ['sqs:SendMessage', 'sqs:GetQueueAttributes'], [this.queue.queueArn]);
+    allow(grantee, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], [this.indexTable.tableArn]);
+  }
+
+  /**
    * Backends: generated mail is enqueued. Its ids are derived from the delivery, so the enqueue
    * claims the id in the index first (a conditional put; a failed send deletes the claim again).
    */
