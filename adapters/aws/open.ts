@@ -107,6 +107,7 @@ export function openAwsStorage(
       s3: clients.s3,
       bucket: need(config.mailboxBucket, 'the mailbox bucket'),
       clock,
+      usageCacheMs: config.mailboxUsageCacheMs,
     }),
     async close() {
       queue.close?.();

@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 /** A store on emptied tables with its own body prefix, so each test sees an empty mailbox. */
-async function freshStore(dynamo = db.client) {
+async function freshStore(dynamo = db.client, usageCacheMs = 0) {
   await db.fresh();
   const clock = new TestClock();
   const prefix = `t-${randomBytes(4).toString('hex')}/`;
@@ -34,6 +34,7 @@ async function freshStore(dynamo = db.client) {
     bucket,
     prefix,
     clock,
+    usageCacheMs,
   });
   return { store, clock, prefix };
 }
@@ -61,6 +62,11 @@ function countCommands(client: { middlewareStack: { add(mw: never, opts: object)
 
 mailboxStoreContract('S3 + DynamoDB', async () => {
   const { store, clock } = await freshStore();
+  return { mailboxes: store, clock, cleanup: async () => {} };
+});
+
+mailboxStoreContract('S3 + DynamoDB, usage cached', async () => {
+  const { store, clock } = await freshStore(db.client, 60_000);
   return { mailboxes: store, clock, cleanup: async () => {} };
 });
 
@@ -139,6 +145,35 @@ describe('S3MailboxStore (AWS specifics)', () => {
       expect(dynamo.n).toBe(3);
     } finally {
       s3.middlewareStack.remove('countS3');
+      own.destroy();
+    }
+  });
+
+  it('with usageCacheMs reads usage once per period, adds its own appends, and sees others after it', async () => {
+    const own = emulatorClients();
+    const dynamo = countCommands(own.dynamodbRaw, 'countDynamo');
+    const { store, clock, prefix } = await freshStore(own.dynamodb, 30_000);
+    // Another process (a backend that took the lease) writes through its own instance.
+    const other = new S3MailboxStore({
+      dynamo: { client: db.client, tableName: db.names.mailboxes },
+      s3,
+      bucket,
+      prefix,
+      clock,
+    });
+    try {
+      expect(await store.usage('alice@example.com')).toBe(0);
+      expect(dynamo.n).toBe(1);
+      await store.append(req('u1'), body('x'.repeat(100)));
+      expect(dynamo.n).toBe(3); // the append's UpdateItem and TransactWriteItems, no read
+      expect(await store.usage('alice@example.com')).toBe(100);
+      await other.append(req('u2', 2), body('y'.repeat(50)));
+      expect(await store.usage('alice@example.com')).toBe(100); // cached: at most 30 s behind
+      expect(dynamo.n).toBe(3);
+      clock.advance(30_000);
+      expect(await store.usage('alice@example.com')).toBe(150);
+      expect(dynamo.n).toBe(4);
+    } finally {
       own.destroy();
     }
   });

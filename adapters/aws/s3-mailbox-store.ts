@@ -41,6 +41,7 @@ import {
   messageSk,
   uidAttribute,
 } from './s3-mailbox-keys.ts';
+import { UsageCache } from './usage-cache.ts';
 
 export interface S3MailboxStoreOptions {
   /** The mailboxes table. */
@@ -53,6 +54,8 @@ export interface S3MailboxStoreOptions {
   /** Multipart part size; ≤ 10 MiB (fauxqs takes at most 11 MiB per request), ≥ 5 MiB (S3). */
   readonly partSize?: number;
   readonly clock?: Clock;
+  /** How long a usage read is reused by this instance (usage-cache.ts); 0 (default) reads every time. */
+  readonly usageCacheMs?: number;
 }
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -64,6 +67,7 @@ export class S3MailboxStore implements MailboxStore {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly clock: Clock;
+  private readonly usageCache: UsageCache;
 
   constructor(opts: S3MailboxStoreOptions) {
     this.dynamo = opts.dynamo;
@@ -72,6 +76,7 @@ export class S3MailboxStore implements MailboxStore {
     this.prefix = opts.prefix ?? 'mailboxes/';
     this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
     this.clock = opts.clock ?? systemClock;
+    this.usageCache = new UsageCache(this.clock, opts.usageCacheMs ?? 0);
   }
 
   async append(req: AppendRequest, body: Readable | AsyncIterable<Uint8Array>): Promise<AppendResult> {
@@ -134,10 +139,13 @@ export class S3MailboxStore implements MailboxStore {
       : [];
   }
 
-  /** The running total kept on the account item: one GetItem, however many messages. */
-  async usage(account: string): Promise<number> {
-    const item = await this.accountItem(checkAccount(account), 'bytes');
-    return Number(item?.bytes ?? 0);
+  /**
+   * The running total kept on the account item: one GetItem, however many messages, reused for
+   * usageCacheMs with this instance's own appends added.
+   */
+  usage(account: string): Promise<number> {
+    const acc = checkAccount(account);
+    return this.usageCache.get(acc, async () => Number((await this.accountItem(acc, 'bytes'))?.bytes ?? 0));
   }
 
   /** Step 1: refuse a stale epoch, raise the fence to ours and take the folder's next UID. */
@@ -252,6 +260,7 @@ export class S3MailboxStore implements MailboxStore {
     ];
     try {
       await retryConflicts(() => this.dynamo.client.send(new TransactWriteCommand({ TransactItems: items })));
+      this.usageCache.add(account, size);
       return { uid, duplicate: false };
     } catch (err) {
       const reasons = cancellationReasons(err);
