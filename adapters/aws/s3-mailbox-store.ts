@@ -75,6 +75,8 @@ export class S3MailboxStore implements MailboxStore {
   private readonly usageCache: UsageCache;
   /** "<account>\n<folder>" → the highest UID this instance handed out there. */
   private readonly lastUids = new Map<string, number>();
+  /** "<account>\n<folder>" → the end of the commits queued there (see serial). */
+  private readonly commits = new Map<string, Promise<void>>();
 
   constructor(opts: S3MailboxStoreOptions) {
     this.dynamo = opts.dynamo;
@@ -213,6 +215,31 @@ export class S3MailboxStore implements MailboxStore {
    * guess) refuses it with the counter's value: the commit is tried again with the next UID.
    */
   private async commit(
+    req: AppendRequest,
+    account: string,
+    folder: string,
+    key: string,
+    size: number,
+  ): Promise<AppendResult> {
+    // One commit at a time per folder in this instance (uploads still run side by side), so the
+    // UIDs it hands out commit in order and are not refused for a later one committing first.
+    return this.serial(`${account}\n${folder}`, () => this.commitNow(req, account, folder, key, size));
+  }
+
+  private serial<T>(k: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.commits.get(k) ?? Promise.resolve()).then(fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.commits.set(k, tail);
+    void tail.then(() => {
+      if (this.commits.get(k) === tail) this.commits.delete(k);
+    });
+    return run;
+  }
+
+  private async commitNow(
     req: AppendRequest,
     account: string,
     folder: string,
