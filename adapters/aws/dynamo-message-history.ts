@@ -25,12 +25,15 @@ import { type DynamoTarget, queryAll } from './dynamo-support.ts';
 import { TTL_ATTRIBUTE } from './dynamo-tables.ts';
 
 const BATCH = 25;
+export const HISTORY_BATCH_DELAY_MS = 1000;
 const WRITE_ATTEMPTS = 5;
 
 const time = (ms: number) => String(ms).padStart(13, '0');
 type Item = Record<string, unknown>;
 
 export class DynamoMessageHistory implements MessageHistory {
+  /** A BatchWriteItem takes 25 items: events wait up to a second to fill it (history is best-effort). */
+  readonly batchDelayMs = HISTORY_BATCH_DELAY_MS;
   private readonly clock: Clock;
   private readonly writer = randomBytes(4).toString('hex');
   private seq = 0;

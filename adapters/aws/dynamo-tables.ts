@@ -83,7 +83,7 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
       globalSecondaryIndexes: [],
       accessPatterns: [
         'account   pk=<account> sk=account: maxEpoch (fence), uid:<folder> (next UID per folder), bytes (usage), ' +
-          'folders (string set): append step 1 UpdateItem, usage/folders GetItem',
+          'folders (string set): append = one TransactWriteItems (fence, UID, usage + the two items below), usage/folders GetItem',
         'delivery  pk=<account> sk=delivery#<deliveryKey> (or delivery-sha256#<hex> when long): idempotent append ' +
           '(conditional put), answers a duplicate with the first uid',
         'message   pk=<account> sk=message#<folder, %-encoded>#<uid, 10 digits>: list = Query begins_with, ' +

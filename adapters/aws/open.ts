@@ -85,6 +85,9 @@ export function openAwsStorage(
       s3: clients.s3,
       bucket: need(config.spoolBucket, 'the spool bucket'),
       prefix: 'spool/',
+      // The spool bucket's lifecycle rule (cdk/constructs/mail-storage.ts) expires every body,
+      // delivered or orphaned: no DeleteObject per delivered message.
+      expiresBodies: true,
     }),
     directory: new DynamoDirectory(directoryTable),
     rules: new DynamoRuleStore(directoryTable, { clock }),
@@ -104,6 +107,7 @@ export function openAwsStorage(
       s3: clients.s3,
       bucket: need(config.mailboxBucket, 'the mailbox bucket'),
       clock,
+      usageCacheMs: config.mailboxUsageCacheMs,
     }),
     async close() {
       queue.close?.();

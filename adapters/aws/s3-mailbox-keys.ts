@@ -42,9 +42,13 @@ export function deliverySk(deliveryKey: string): string {
   return `delivery-sha256#${createHash('sha256').update(deliveryKey, 'utf8').digest('hex')}`;
 }
 
-/** <prefix><account>/<folder>/<uid>.eml — the embedded store's file layout, as S3 keys. */
-export function bodyKey(prefix: string, account: string, folder: string, uid: number): string {
-  return `${prefix}${encodeName(account, 'account')}/${encodeName(folder, 'folder')}/${checkUid(uid)}.eml`;
+/**
+ * <prefix><account>/<folder>/<token>.eml: the embedded store's layout as S3 keys, named by a token
+ * unique to the append (the UID is only known at commit; the message item points at its body).
+ */
+export function bodyKey(prefix: string, account: string, folder: string, token: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(token)) throw new RangeError(`bad body token ${JSON.stringify(token)}`);
+  return `${prefix}${encodeName(account, 'account')}/${encodeName(folder, 'folder')}/${token}.eml`;
 }
 
 function checkUid(uid: number): number {

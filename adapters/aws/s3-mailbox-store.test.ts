@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 /** A store on emptied tables with its own body prefix, so each test sees an empty mailbox. */
-async function freshStore(dynamo = db.client) {
+async function freshStore(dynamo = db.client, usageCacheMs = 0) {
   await db.fresh();
   const clock = new TestClock();
   const prefix = `t-${randomBytes(4).toString('hex')}/`;
@@ -34,6 +34,7 @@ async function freshStore(dynamo = db.client) {
     bucket,
     prefix,
     clock,
+    usageCacheMs,
   });
   return { store, clock, prefix };
 }
@@ -64,6 +65,11 @@ mailboxStoreContract('S3 + DynamoDB', async () => {
   return { mailboxes: store, clock, cleanup: async () => {} };
 });
 
+mailboxStoreContract('S3 + DynamoDB, usage cached', async () => {
+  const { store, clock } = await freshStore(db.client, 60_000);
+  return { mailboxes: store, clock, cleanup: async () => {} };
+});
+
 describe('S3MailboxStore (AWS specifics)', () => {
   const req = (deliveryKey: string, epoch = 1) => ({
     account: 'alice@example.com',
@@ -82,22 +88,28 @@ describe('S3MailboxStore (AWS specifics)', () => {
       throw new Error('source failed on purpose');
     })();
     await expect(store.append(req('k2'), failing)).rejects.toThrow('source failed on purpose');
-    expect(await objectKeys(prefix)).toEqual(['alice@example.com/Lists%2Fdev/1.eml']);
+    const keys = await objectKeys(prefix);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^alice@example\.com\/Lists%2Fdev\/[A-Za-z0-9_-]{16}\.eml$/);
   });
 
   it('fences at commit: a writer that lost its lease during the upload cannot commit', async () => {
     const { store, prefix } = await freshStore();
     const slow = new PassThrough();
+    await store.append(req('before', 5), body('while the lease was ours'));
     const stale = store.append(req('old', 5), slow);
-    // Wait until step 1 (fence + UID) has run with epoch 5; the body is still open.
-    while ((await accountItem())?.maxEpoch !== 5) await new Promise((r) => setTimeout(r, 5));
+    // The new owner commits while the old one is still uploading.
     await store.append(req('new', 6), body('from the new owner'));
+    expect((await accountItem())?.maxEpoch).toBe(6);
     slow.end('from the old owner');
     const err = await stale.catch((x: unknown) => x);
     expect(err).toBeInstanceOf(StaleEpochError);
     expect(err).toMatchObject({ epoch: 5, current: 6 });
-    expect((await store.list('alice@example.com', 'Lists/dev')).map((m) => m.deliveryKey)).toEqual(['new']);
-    expect(await objectKeys(prefix)).toHaveLength(1);
+    expect((await store.list('alice@example.com', 'Lists/dev')).map((m) => m.deliveryKey)).toEqual([
+      'before',
+      'new',
+    ]);
+    expect(await objectKeys(prefix)).toHaveLength(2);
   });
 
   it('streams multipart (parts of partSize) and aborts it when the source fails midway', async () => {
@@ -116,7 +128,8 @@ describe('S3MailboxStore (AWS specifics)', () => {
     );
     const bad = generatedBody(12 * 1024 * 1024, { failAfter: 7 * 1024 * 1024 });
     await expect(store.append(req('bad'), bad.source)).rejects.toThrow('source failed on purpose');
-    expect(await objectKeys(prefix)).toEqual([`alice@example.com/Lists%2Fdev/${r.uid}.eml`]);
+    expect(await objectKeys(prefix)).toHaveLength(1);
+    expect(r.uid).toBe(1);
   });
 
   it('stores an empty body', async () => {
@@ -126,7 +139,7 @@ describe('S3MailboxStore (AWS specifics)', () => {
     expect((await readAll((await store.read('alice@example.com', 'Lists/dev', r.uid))!)).length).toBe(0);
   });
 
-  it('costs three AWS requests per new message and one GetItem for usage', async () => {
+  it('costs two AWS requests per new message (one GetItem more for the first) and one GetItem for usage', async () => {
     // Own clients, so the counters see only this test's requests.
     const own = emulatorClients();
     const dynamo = countCommands(own.dynamodbRaw, 'countDynamo');
@@ -134,11 +147,47 @@ describe('S3MailboxStore (AWS specifics)', () => {
     const s3Calls = countCommands(s3, 'countS3');
     try {
       await store.append(req('c1'), body('x'.repeat(10_000)));
+      // The folder's last UID read once, then one TransactWriteItems per message.
       expect({ dynamo: dynamo.n, s3: s3Calls.n }).toEqual({ dynamo: 2, s3: 1 });
+      await store.append(req('c2'), body('y'.repeat(10_000)));
+      expect({ dynamo: dynamo.n, s3: s3Calls.n }).toEqual({ dynamo: 3, s3: 2 });
       await store.usage('alice@example.com');
-      expect(dynamo.n).toBe(3);
+      expect(dynamo.n).toBe(4);
     } finally {
       s3.middlewareStack.remove('countS3');
+      own.destroy();
+    }
+  });
+
+  it('with usageCacheMs reads usage once per period, adds its own appends, and sees others after it', async () => {
+    const own = emulatorClients();
+    const dynamo = countCommands(own.dynamodbRaw, 'countDynamo');
+    const { store, clock, prefix } = await freshStore(own.dynamodb, 30_000);
+    // Another process (a backend that took the lease) writes through its own instance.
+    const other = new S3MailboxStore({
+      dynamo: { client: db.client, tableName: db.names.mailboxes },
+      s3,
+      bucket,
+      prefix,
+      clock,
+    });
+    try {
+      expect(await store.usage('alice@example.com')).toBe(0);
+      expect(dynamo.n).toBe(1);
+      await store.append(req('u1'), body('x'.repeat(100)));
+      expect(dynamo.n).toBe(3); // the folder's last UID (first append) and the commit, no usage read
+      expect(await store.usage('alice@example.com')).toBe(100);
+      await other.append(req('u2', 2), body('y'.repeat(50)));
+      expect(await store.usage('alice@example.com')).toBe(100); // cached: at most 30 s behind
+      expect(dynamo.n).toBe(3);
+      clock.advance(30_000);
+      expect(await store.usage('alice@example.com')).toBe(150);
+      expect(dynamo.n).toBe(4);
+      // Its UID guess is now stale: the refused commit answers the counter, the next UID follows.
+      const r = await store.append(req('u3', 2), body('z'));
+      expect(r).toEqual({ uid: 3, duplicate: false });
+      expect((await store.list('alice@example.com', 'Lists/dev')).map((m) => m.uid)).toEqual([1, 2, 3]);
+    } finally {
       own.destroy();
     }
   });

@@ -43,9 +43,15 @@ export interface S3MessageStoreOptions {
   readonly partSize?: number;
   /** Parts uploaded at once for one body. */
   readonly queueSize?: number;
+  /**
+   * The bucket has a lifecycle rule that expires these bodies (the deployment's spool bucket):
+   * delivered jobs then leave their body to it instead of sending a DeleteObject each.
+   */
+  readonly expiresBodies?: boolean;
 }
 
 export class S3MessageStore implements MessageStore {
+  readonly expiresBodies: boolean;
   private readonly s3: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -58,6 +64,7 @@ export class S3MessageStore implements MessageStore {
     this.prefix = opts.prefix ?? '';
     this.partSize = opts.partSize ?? 8 * MIB;
     this.queueSize = opts.queueSize ?? 2;
+    this.expiresBodies = opts.expiresBodies ?? false;
     if (this.partSize < 5 * MIB || this.partSize > 10 * MIB) {
       throw new RangeError(`partSize ${this.partSize} must be within 5..10 MiB`);
     }

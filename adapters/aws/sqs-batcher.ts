@@ -1,7 +1,8 @@
 /**
  * Groups single SQS operations made in the same event-loop turn into batch requests
  * (SendMessageBatch, DeleteMessageBatch: at most 10 entries and a byte budget per request), so
- * concurrent enqueues and acks cost one request per ten. Failure: a batch request that fails
+ * concurrent enqueues and acks cost one request per ten; a batcher may also linger a moment for
+ * more entries (the deletes do). Failure: a batch request that fails
  * rejects each of its entries; entries SQS reports as failed reject alone, after `retries` more
  * tries when SQS says the fault was its own.
  */
@@ -21,6 +22,11 @@ export interface TickBatcherOptions<T> {
   readonly sizeOf?: (item: T) => number;
   /** Extra tries for entries that failed through no fault of the sender. */
   readonly retries?: number;
+  /**
+   * Wait this long for more entries before sending (a full batch goes at once); 0 (default) sends
+   * what the current event-loop turn added.
+   */
+  readonly lingerMs?: number;
 }
 
 interface Pending<T, R> {
@@ -35,6 +41,7 @@ export class TickBatcher<T, R> {
   requests = 0;
   private pending: Pending<T, R>[] = [];
   private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -45,22 +52,31 @@ export class TickBatcher<T, R> {
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject, tries: 0 });
-      if (!this.scheduled) {
+      const linger = this.opts.lingerMs ?? 0;
+      if (linger > 0 && this.pending.length >= this.opts.maxEntries) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.flush();
+      } else if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not a microtask: every caller of this loop turn joins the batch.
-        setImmediate(() => this.flush());
+        if (linger > 0) this.timer = setTimeout(() => this.flush(), linger);
+        else setImmediate(() => this.flush());
       }
     });
   }
 
   /** Resolves once everything added so far has been answered. */
   async drain(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.pending.length > 0) this.flush();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private flush(): void {
     this.scheduled = false;
+    this.timer = undefined;
     const all = this.pending;
     this.pending = [];
     for (const chunk of this.chunks(all)) {

@@ -15,6 +15,9 @@ export interface SendEntry {
 /** SQS limits one batch request to 1 MiB in total; leave room for the request's own fields. */
 const MAX_BATCH_BYTES = 1_000_000;
 
+/** How long a delete waits for others to share its DeleteMessageBatch. */
+export const DELETE_LINGER_MS = 100;
+
 type Failed = { Id?: string; Code?: string; Message?: string; SenderFault?: boolean };
 
 function failure(f: Failed): BatchEntryResult<never> {
@@ -66,6 +69,8 @@ export function deleteBatcher(sqs: SQSClient, queueUrl: string): TickBatcher<str
         return failure(f);
       });
     },
-    { maxEntries: 10 },
+    // Acks wait up to DELETE_LINGER_MS to share a request. Durability does not depend on it: a
+    // copy whose delete is late or lost comes back and is delivered again (idempotent appends).
+    { maxEntries: 10, lingerMs: DELETE_LINGER_MS },
   );
 }

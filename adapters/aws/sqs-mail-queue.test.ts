@@ -54,4 +54,23 @@ describe('SqsMailQueue batching', () => {
     expect(queue.batchRequests.deletes).toBe(1);
     expect((await queue.depth()).ready).toBe(290);
   });
+
+  it('lets acks of different moments share one delete (they linger up to DELETE_LINGER_MS)', async () => {
+    const { queue, cleanup } = await env.freshQueue();
+    onTestFinished(cleanup);
+    await Promise.all(Array.from({ length: 3 }, () => queue.enqueue([makeJob()])));
+    const got = await queue.receive({ max: 3, visibilitySeconds: 30 });
+    expect(got).toHaveLength(3);
+    // Each ack in its own event-loop turn, as processors finish their jobs one after another.
+    const acks: Promise<void>[] = [];
+    for (const l of got) {
+      acks.push(queue.ack(l.receipt));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(queue.batchRequests.deletes).toBe(0);
+    await Promise.all(acks);
+    expect(queue.batchRequests.deletes).toBe(1);
+    const depth = await queue.depth();
+    expect(depth.ready + depth.inFlight).toBe(0);
+  });
 });

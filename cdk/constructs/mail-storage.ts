@@ -91,7 +91,9 @@ export class MailStorage extends Construct {
       ...common,
       bucketName: bucketName(props.stage, 'spool'),
       lifecycleRules: [
-        // A job lives at most 5 days (14 in SQS): a body older than 15 days is an orphan.
+        // The only delete of a delivered body (the adapter sends no DeleteObject per message,
+        // S3MessageStore expiresBodies). A job lives at most 5 days (14 in SQS): a body older
+        // than 15 days is no longer needed, even by an operator retrying a dead job.
         { id: 'expire-spool', prefix: SPOOL_PREFIX, expiration: Duration.days(SPOOL_EXPIRY_DAYS) },
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

@@ -55,6 +55,12 @@ export const DEFAULT_HEADER_LIMITS = {
  */
 export const DEFAULT_LOG_BUFFER_BYTES = 1024 * 1024;
 
+/**
+ * How long an account's mailbox usage (the quota check at RCPT and at delivery) read from DynamoDB
+ * is reused by one process on AWS storage (STRATO_MAILBOX_USAGE_CACHE_MS; 0 reads every time).
+ */
+export const DEFAULT_MAILBOX_USAGE_CACHE_MS = 30_000;
+
 /** Days message history (`strato trace`) is kept: DynamoDB TTL, SQLite prune (STRATO_HISTORY_DAYS). */
 export const DEFAULT_HISTORY_DAYS = 7;
 

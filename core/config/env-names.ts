@@ -121,6 +121,7 @@ export const ENV = {
   coordinationTable: 'STRATO_COORDINATION_TABLE',
   historyTable: 'STRATO_HISTORY_TABLE',
   historyDays: 'STRATO_HISTORY_DAYS',
+  mailboxUsageCacheMs: 'STRATO_MAILBOX_USAGE_CACHE_MS',
   sesConfigurationSet: 'STRATO_SES_CONFIGURATION_SET',
   bounceAddress: 'STRATO_BOUNCE_ADDRESS',
   backendFunction: 'STRATO_BACKEND_FUNCTION',

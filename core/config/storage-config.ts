@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_HISTORY_DAYS,
+  DEFAULT_MAILBOX_USAGE_CACHE_MS,
   DEFAULT_MAX_QUEUED,
   DEFAULT_MAX_RECEIVE_COUNT,
 } from './defaults.ts';
@@ -33,6 +34,7 @@ const schema = z.object({
   historyDays: z.coerce.number().positive().max(3650).default(DEFAULT_HISTORY_DAYS),
   maxReceiveCount: positiveInt.default(DEFAULT_MAX_RECEIVE_COUNT),
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
+  mailboxUsageCacheMs: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_MAILBOX_USAGE_CACHE_MS),
   requestLog: z.string().optional(),
   endpointSqs: url.optional(),
   endpointS3: url.optional(),
@@ -59,6 +61,7 @@ const names = {
   historyDays: ENV.historyDays,
   maxReceiveCount: ENV.maxReceiveCount,
   maxQueued: ENV.maxQueued,
+  mailboxUsageCacheMs: ENV.mailboxUsageCacheMs,
   requestLog: ENV.awsRequestLog,
   endpointSqs: ENV.endpointSqs,
   endpointS3: ENV.endpointS3,

@@ -85,6 +85,11 @@ export type HistoryEvent = HistoryFact & {
 export interface MessageHistory {
   /** Store events durably (one batch); rejects on a storage fault. Callers go through HistoryRecorder. */
   append(events: readonly HistoryEvent[]): Promise<void>;
+  /**
+   * How long HistoryRecorder lets events wait for others to share a write, when the store has a
+   * preference (DynamoDB: fuller BatchWriteItem requests); HistoryRecorder's default otherwise.
+   */
+  readonly batchDelayMs?: number;
   /** Every stored event of one message, oldest first; empty when none (unknown or expired). */
   story(queueId: string): Promise<HistoryEvent[]>;
   /** Queue ids whose accepted event carried this Message-ID (as in the header, <> included), newest first. */

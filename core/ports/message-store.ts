@@ -21,4 +21,10 @@ export interface MessageStore {
   delete(ref: BodyRef | string): Promise<void>;
   /** True when a body exists under the key. */
   exists(key: string): Promise<boolean>;
+  /**
+   * True when the store expires bodies by itself (the AWS spool bucket's lifecycle rule): a body
+   * is then not deleted when its job is done, which saves one request per delivered message.
+   * Deletes for other reasons (a refused intake, an operator removing a job) still happen.
+   */
+  readonly expiresBodies?: boolean;
 }

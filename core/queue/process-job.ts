@@ -161,7 +161,10 @@ async function sendDsns(deps: ProcessorDeps, job: QueueJob, dsns: [DsnKind, JobR
   }
 }
 
-/** Every recipient settled: ack, then delete the body unless the lease may have moved on. */
+/**
+ * Every recipient settled: ack, then delete the body unless the lease may have moved on or the
+ * store expires bodies itself (on AWS the spool's lifecycle rule does, for one request less).
+ */
 async function finish(
   deps: ProcessorDeps,
   leased: LeasedJob,
@@ -174,7 +177,7 @@ async function finish(
     // An ack with a stale receipt may not remove the job; deleting the body would make the
     // processor that holds it now fail it for a missing body (a false bounce).
     log.warn({ event: 'queue.body_kept_lease_lost' });
-  } else {
+  } else if (!deps.messages.expiresBodies) {
     await deps.messages
       .delete(job.body)
       .catch((err) => log.warn({ event: 'queue.body_delete_failed', err: String(err) }));

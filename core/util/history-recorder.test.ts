@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogFields, Logger } from '../ports/logger.ts';
 import type { HistoryEvent, MessageHistory } from '../ports/message-history.ts';
 import { HistoryRecorder } from './history-recorder.ts';
@@ -48,6 +48,22 @@ describe('HistoryRecorder', () => {
     const deadline = Date.now() + 5000;
     while (history.batches.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(history.batches).toHaveLength(1);
+  });
+
+  it('waits as long as the store asks (batchDelayMs) for events to share a write', async () => {
+    vi.useFakeTimers();
+    try {
+      const history = Object.assign(new MemoryHistory(), { batchDelayMs: 1000 });
+      const rec = new HistoryRecorder(history, actor, clock, memoryLogger([]));
+      rec.record('A', done);
+      await vi.advanceTimersByTimeAsync(999);
+      rec.record('B', done);
+      expect(history.batches).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(history.batches.map((b) => b.map((e) => e.queueId))).toEqual([['A', 'B']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('logs a failed write and carries on; a full buffer drops and counts', async () => {

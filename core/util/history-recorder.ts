@@ -40,7 +40,7 @@ export class HistoryRecorder {
   ) {
     this.maxBuffered = opts.maxBuffered ?? 10_000;
     this.batchSize = opts.batchSize ?? 100;
-    this.delayMs = opts.delayMs ?? 200;
+    this.delayMs = opts.delayMs ?? history.batchDelayMs ?? 200;
   }
 
   /** Note one fact about message `queueId`; never throws, never waits. */

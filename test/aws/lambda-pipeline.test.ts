@@ -169,7 +169,8 @@ describe('serverless pipeline on the AWS emulators', () => {
     ).toContain(`Hello ${j.id}`);
     const store = (await (await fetch(`${e.ses}/store`)).json()) as { emails: { subject?: string }[] };
     expect(store.emails.some((m) => m.subject === `lambda ${j.id}`)).toBe(true);
-    // Done: the job left the queue and its spool body was deleted.
+    // Done: the job left the queue; its spool body stays for the bucket's lifecycle rule to expire
+    // (no DeleteObject per delivered message).
     expect(
       (
         await aws.storage.clients.sqs.send(
@@ -177,7 +178,8 @@ describe('serverless pipeline on the AWS emulators', () => {
         )
       ).Messages,
     ).toBeUndefined();
-    expect(await aws.storage.messages.exists(j.body.key)).toBe(false);
+    expect(aws.storage.messages.expiresBodies).toBe(true);
+    expect(await aws.storage.messages.exists(j.body.key)).toBe(true);
     // Both Lambdas flushed their history before returning.
     const story = (await aws.storage.history.story(j.id)).map((e) => `${e.by.role}:${e.kind}`);
     expect(story.sort()).toEqual(['backend-lambda:stored', 'queue-lambda:done', 'queue-lambda:relayed']);

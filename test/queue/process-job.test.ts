@@ -131,6 +131,24 @@ describe('queue processing through the LMTP delivery channel', () => {
     expect(await h.storage.messages.exists(other.body.key)).toBe(false);
   });
 
+  it('leaves a delivered body to a store that expires bodies itself (the AWS spool lifecycle rule)', async () => {
+    h = await startHarness();
+    const job = await h.enqueue({ from: 's@remote.example', to: ['alice@example.com'] });
+    const [leased] = await h.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    const messages = h.deps.messages;
+    const expiring = {
+      put: messages.put.bind(messages),
+      open: messages.open.bind(messages),
+      exists: messages.exists.bind(messages),
+      delete: messages.delete.bind(messages),
+      expiresBodies: true,
+    };
+    expect(await processJob({ ...h.deps, messages: expiring }, leased!)).toBe('done');
+    expect(await inbox('alice@example.com')).toHaveLength(1);
+    expect(await queued()).toEqual([]);
+    expect(await h.storage.messages.exists(job.body.key)).toBe(true);
+  });
+
   it('fails an unknown local recipient permanently with one DSN to the sender, and none for <>', async () => {
     h = await startHarness();
     await h.enqueue({ from: '', to: ['ghost@example.com'] });
