@@ -62,6 +62,11 @@ export const DB_FILES = {
   mailbox: 'mailbox.db',
   // Written by frontends and backends alike, so in neither role's file.
   history: 'history.db',
+  // Written by the frontends on every session (connect, MAIL, RCPT, AUTH): kept out of
+  // directory.db, whose writers include the backends' lease heartbeats, so a stalled backend
+  // holding that file's write lock can never hold up SMTP intake.
+  sessions: 'sessions.db',
+  counters: 'counters.db',
 } as const;
 
 export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
@@ -78,6 +83,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const directoryDb = open(DB_FILES.directory);
     const mailboxDb = open(DB_FILES.mailbox);
     const historyDb = open(DB_FILES.history);
+    const sessionsDb = open(DB_FILES.sessions);
+    const countersDb = open(DB_FILES.counters);
     // History is best-effort: a power cut may lose its last commits, not mail.
     historyDb.pragma('synchronous = NORMAL');
     // One batcher per process: message and mailbox writes into one directory share fsyncs.
@@ -88,8 +95,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const queue = new SqliteMailQueue(queueDb, queueOpts);
     const directory = new SqliteDirectory(directoryDb);
     const leases = new SqliteAccountLeases(directoryDb, { clock });
-    const counters = new SqliteCounters(directoryDb, { clock });
-    const clientSessions = new SqliteClientSessions(directoryDb, { clock });
+    const counters = new SqliteCounters(countersDb, { clock });
+    const clientSessions = new SqliteClientSessions(sessionsDb, { clock });
     const backends = new SqliteBackendRegistry(directoryDb, { clock });
     const control = new SqliteClusterControl(directoryDb, { clock });
     const rules = new SqliteRuleStore(directoryDb, { clock });

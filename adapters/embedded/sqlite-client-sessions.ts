@@ -1,5 +1,5 @@
 /**
- * ClientSessions on SQLite (directory.db, shared by every process of the data dir): one row per
+ * ClientSessions on SQLite (sessions.db, shared by every process of the data dir): one row per
  * session (key, client address, expiry by the injected clock). `open` inserts or refreshes the
  * row and counts the address's unexpired rows inside one BEGIN IMMEDIATE, so two frontends
  * opening at once both see each other. Expired rows are ignored by every read and deleted now and

@@ -1,6 +1,7 @@
 /** Counters contract on SQLite, plus the sweep of long-ended windows. */
 import { describe, expect, it } from 'vitest';
 import { countersContract } from '../contract/counters.contract.ts';
+import { DB_FILES } from './open.ts';
 import { openDatabase } from './sqlite.ts';
 import { tempStorage } from './test-support.ts';
 
@@ -17,7 +18,7 @@ describe('SqliteCounters (embedded specifics)', () => {
       await counters.add('old', 60);
       t.clock.advance(2 * 3_600_000);
       for (let i = 0; i < 500; i++) await counters.add('new', 60);
-      const db = openDatabase(`${t.dir}/directory.db`);
+      const db = openDatabase(`${t.dir}/${DB_FILES.counters}`);
       const keys = db.prepare('SELECT DISTINCT key FROM counters').pluck().all();
       db.close();
       expect(keys).toEqual(['new']);
