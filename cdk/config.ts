@@ -22,6 +22,7 @@ import {
   DEFAULT_TLS_RELOAD_SECONDS,
   LOG_LEVELS,
 } from '../core/config/defaults.ts';
+import { SES_MAX_INTAKE_BYTES } from '../core/outbound/ses-limits.ts';
 
 const port = z.number().int().min(1).max(65535);
 
@@ -141,10 +142,14 @@ export const stageConfigSchema = z
             maxTasks: z.number().int().min(1).default(10),
           })
           .optional(),
+        /** Intake limit (STRATO_MAX_MESSAGE_SIZE); at most SES v2's raw limit less the relay's headers. */
         maxMessageSize: z
           .number()
           .int()
           .min(1024)
+          .max(SES_MAX_INTAKE_BYTES, {
+            message: `at most ${SES_MAX_INTAKE_BYTES} bytes: SES v2 takes 40 MB after base64 (30 MiB raw) and the relay adds headers`,
+          })
           .default(25 * 1024 * 1024),
         /**
          * The frontends' certificate: a Secrets Manager secret (by name) holding

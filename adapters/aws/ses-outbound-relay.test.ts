@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { RecipientOutcome } from '../../core/mail/outcome.ts';
+import { SES_MAX_INTAKE_BYTES, SES_MAX_RAW_BYTES } from '../../core/outbound/ses-limits.ts';
 import { awsClients } from './aws-clients.ts';
 import { SesOutboundRelay, sesErrorOutcome } from './ses-outbound-relay.ts';
 import { TEST_CREDENTIALS } from './testing/emulators.ts';
@@ -106,6 +107,24 @@ describe('SesOutboundRelay on aws-ses-v2-local', () => {
       { kind: 'permanent', reply: expect.objectContaining({ code: 552, enhanced: '5.3.4' }) },
     ]);
     expect(inputs).toHaveLength(0);
+  });
+
+  it('takes the largest message the intake accepts (SES v2 limit, not the old 10 MiB)', async () => {
+    expect(SES_MAX_INTAKE_BYTES).toBeLessThan(SES_MAX_RAW_BYTES);
+    expect(SES_MAX_RAW_BYTES).toBe(30 * 1024 * 1024);
+    const tag = randomBytes(5).toString('hex');
+    const head = message(tag);
+    // 12 MiB: above the v1 limit the relay used to enforce, well inside v2's.
+    const big = Buffer.concat([head, Buffer.alloc(12 * 1024 * 1024, 'x\r\n')]);
+    inputs.length = 0;
+    const out = await relay.send(request(tag, [`big-${tag}@example.net`], big));
+    expect(kinds(out)).toEqual(['delivered']);
+    expect(inputs).toHaveLength(1);
+    const over = await relay.send(
+      request(tag, [`over-${tag}@example.net`], Buffer.alloc(SES_MAX_RAW_BYTES + 1, 65)),
+    );
+    expect([...over.values()][0]).toMatchObject({ kind: 'permanent', reply: { code: 552 } });
+    expect(inputs).toHaveLength(1);
   });
 
   it('maps a refusal to a permanent outcome carrying SES’s text', async () => {

@@ -15,7 +15,7 @@
  *   MailFromDomainNotVerified                             permanent 550 5.7.1
  *   AccountSuspended                                      permanent 554 5.3.2
  *   BadRequest, any other HTTP 4xx                        permanent 554 5.5.4
- *   body larger than maxMessageBytes (10 MiB)             permanent 552 5.3.4 (nothing sent)
+ *   body larger than maxMessageBytes (SES v2: 30 MiB raw) permanent 552 5.3.4 (nothing sent)
  *   body cannot be read                                   temporary 451 4.3.0
  *
  * Reply texts carry the SDK's error name and message (one line, ASCII, at most 200 characters).
@@ -30,6 +30,7 @@ import {
   temporary,
 } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
+import { SES_MAX_RAW_BYTES } from '../../core/outbound/ses-limits.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
 export interface SesRelayOptions {
@@ -39,7 +40,7 @@ export interface SesRelayOptions {
   /** FromEmailAddress for messages from the null sender <> (a verified SES identity). */
   readonly bounceAddress?: string;
   readonly configurationSetName?: string;
-  /** SES's raw message limit. */
+  /** SES's raw message limit; default SES_MAX_RAW_BYTES (v2: 40 MB after base64 = 30 MiB raw). */
   readonly maxMessageBytes?: number;
 }
 
@@ -50,7 +51,7 @@ export class SesOutboundRelay implements OutboundRelay {
   private readonly maxBytes: number;
 
   constructor(private readonly opts: SesRelayOptions) {
-    this.maxBytes = opts.maxMessageBytes ?? 10 * 1024 * 1024;
+    this.maxBytes = opts.maxMessageBytes ?? SES_MAX_RAW_BYTES;
   }
 
   async send(req: RelayRequest): Promise<ReadonlyMap<string, RecipientOutcome>> {
