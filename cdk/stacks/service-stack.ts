@@ -4,7 +4,7 @@ import { FlowLogDestination, GatewayVpcEndpointAwsService, SubnetType, Vpc } fro
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config.ts';
+import { type StageConfig, sesDomains } from '../config.ts';
 import { BackendLambda } from '../constructs/backend-lambda.ts';
 import { BackendService } from '../constructs/backend-service.ts';
 import { FrontendService } from '../constructs/frontend-service.ts';
@@ -53,6 +53,7 @@ export class ServiceStack extends Stack {
         config.backend.mode === 'fargate' ? { name: `${config.stage}.strato.internal` } : undefined,
     });
     this.outbound = new OutboundEmail(this, 'Outbound', {
+      domains: sesDomains(config),
       identityDomain: config.sesIdentityDomain,
       bounceAddress: config.bounceAddress,
     });
