@@ -7,9 +7,12 @@
  * are ignored; mail from the bounce address gets no DSN.
  */
 import { text } from 'node:stream/consumers';
+import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/ports/clock.ts';
+import type { LogFields, Logger } from '../../core/ports/logger.ts';
 import { handleSesFeedback, type SesFeedbackDeps } from '../../core/queue/ses-feedback.ts';
+import { createSesFeedbackHandler } from '../../lambdas/ses-feedback/handler-core.ts';
 import { type AwsMode, createAwsMode } from './aws-mode.ts';
 
 let aws: AwsMode;
@@ -173,5 +176,52 @@ describe('SES feedback consumer on the AWS adapters', () => {
     expect(await handleSesFeedback(deps, '{"Type":"SubscriptionConfirmation"}')).toMatchObject({
       kind: 'ignored',
     });
+  });
+
+  it('the Lambda handler takes the SNS event SES publishes to and logs each outcome', async () => {
+    const lines: LogFields[] = [];
+    const logger: Logger = {
+      debug() {},
+      info: (f) => void lines.push(f),
+      warn() {},
+      error() {},
+      child: () => logger,
+    };
+    const handle = createSesFeedbackHandler({ ...deps, logger });
+    const record = (id: string, message: string) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:ses-feedback:1',
+      Sns: {
+        Type: 'Notification',
+        MessageId: id,
+        TopicArn: 'arn:aws:sns:eu-west-1:123456789012:ses-feedback',
+        Subject: null,
+        Message: message,
+        Timestamp: '2026-12-02T10:00:03.000Z',
+        SignatureVersion: '1',
+        Signature: 'x',
+        SigningCertUrl: 'https://sns.example/cert.pem',
+        UnsubscribeUrl: 'https://sns.example/unsub',
+        MessageAttributes: {},
+      },
+    });
+    const event = {
+      Records: [
+        record('sns-1', permanentBounce('bob@ours.test', 'lambda-gone@example.net', 'fb-lambda')),
+        record('sns-2', '{"eventType":"Open"}'),
+      ],
+    } as unknown as SNSEvent;
+    expect(await handle(event)).toEqual({ recorded: 1, ignored: 1 });
+    expect(await aws.storage.suppressions.get('lambda-gone@example.net')).toMatchObject({ reason: 'bounce' });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        event: 'ses.feedback_recorded',
+        snsMessageId: 'sns-1',
+        suppressed: ['lambda-gone@example.net'],
+        queueId: expect.stringMatching(/^[0-9A-Z]{20}$/),
+      }),
+      expect.objectContaining({ event: 'ses.feedback_ignored', snsMessageId: 'sns-2' }),
+    ]);
   });
 });
