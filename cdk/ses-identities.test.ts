@@ -6,7 +6,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStageConfig, sesDomains } from './config.ts';
-import { type Synthesized, stage, synthStage } from './test-support.ts';
+import { logicalId, roleActions, type Synthesized, stage, synthStage } from './test-support.ts';
 
 let s: Synthesized;
 let t: Template;
@@ -98,5 +98,43 @@ describe('SES identities', () => {
       expect(resources).toMatch(/:configuration-set\/",\{"Ref":"OutboundConfigurationSet[0-9A-F]{8}"\}/);
       expect([st.Resource].flat()).toHaveLength(2);
     }
+  });
+});
+
+describe('SES feedback', () => {
+  it('publishes bounces and complaints of the configuration set to a TLS-only topic the consumer Lambda reads', () => {
+    t.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint'],
+        SnsDestination: { TopicARN: { Ref: Match.stringLikeRegexp('^SesFeedbackTopic') } },
+      },
+    });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^SesFeedbackTopic') },
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SesFeedbackFunction'), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Strato SES bounce and complaint consumer (prod)',
+      Environment: {
+        Variables: Match.objectLike({
+          STRATO_BOUNCE_ADDRESS: 'postmaster@example.com',
+          STRATO_HOSTNAME: 'mx.example.com',
+        }),
+      },
+    });
+  });
+
+  it('gives the consumer exactly: directory reads, coordination puts, spool puts, queue send', () => {
+    const role = logicalId(t, 'AWS::IAM::Role', 'SesFeedbackFunctionServiceRole');
+    expect(roleActions(t, role)).toEqual({
+      'dynamodb:GetItem': ['directory', 'directory/index/list'],
+      'dynamodb:PutItem': ['coordination', 'queue-index'],
+      'dynamodb:DeleteItem': ['queue-index'],
+      'dynamodb:Query': ['directory', 'directory/index/list'],
+      's3:PutObject': ['spool/*'],
+      'sqs:SendMessage': ['queue'],
+    });
   });
 });

@@ -12,6 +12,7 @@ import { Monitoring } from '../constructs/monitoring.ts';
 import { OutboundEmail } from '../constructs/outbound-email.ts';
 import { QueueLambda } from '../constructs/queue-lambda.ts';
 import { METRICS_SERVICE } from '../constructs/roles-env.ts';
+import { SesFeedback } from '../constructs/ses-feedback.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export class ServiceStack extends Stack {
@@ -22,6 +23,7 @@ export class ServiceStack extends Stack {
   readonly backendLambda?: BackendLambda;
   readonly queueLambda?: QueueLambda;
   readonly outbound: OutboundEmail;
+  readonly sesFeedback: SesFeedback;
 
   constructor(scope: Construct, id: string, config: StageConfig, data: StatefulStack, props?: StackProps) {
     super(scope, id, props);
@@ -58,6 +60,7 @@ export class ServiceStack extends Stack {
       bounceAddress: config.bounceAddress,
     });
     const shared = { config, storage: data.storage, queue: data.queue };
+    this.sesFeedback = new SesFeedback(this, 'SesFeedback', { ...shared, outbound: this.outbound });
     if (config.backend.mode === 'lambda') {
       this.backendLambda = new BackendLambda(this, 'BackendLambda', { ...shared, srs: data.srs });
     }
