@@ -155,7 +155,7 @@ describe('SES feedback consumer on the AWS adapters', () => {
     for (const source of ['bounces@ours.test', 'someone@elsewhere.example']) {
       const r = await handleSesFeedback(
         deps,
-        permanentBounce(source, `x-${source}`.replace('@', '.') + '@example.net', `fb-${source}`),
+        permanentBounce(source, `x-${source.replace('@', '.')}@example.net`, `fb-${source}`),
       );
       expect(r).toMatchObject({ kind: 'recorded' });
       expect(r.kind === 'recorded' && r.dsnQueueId).toBeFalsy();
@@ -166,7 +166,7 @@ describe('SES feedback consumer on the AWS adapters', () => {
     expect(
       await handleSesFeedback(
         deps,
-        '{"eventType":"Delivery","mail":' + JSON.stringify(mail('bob@ours.test', 'a@b.c')) + '}',
+        JSON.stringify({ eventType: 'Delivery', mail: mail('bob@ours.test', 'a@b.c') }),
       ),
     ).toEqual({
       kind: 'ignored',
