@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SES_MAX_INTAKE_BYTES } from '../core/outbound/ses-limits.ts';
 import { loadStageConfig, parseStageConfig, StageConfigError } from './config.ts';
 
 describe('stage config', () => {
@@ -27,6 +28,18 @@ describe('stage config', () => {
     expect(bad).toThrow(
       /stage:.*\n.*hostname:.*\n.*bounceAddress:.*\n.*frontend\.minTasks: greater than maxTasks/s,
     );
+  });
+
+  it('keeps the intake limit within what SES v2 relays (40 MB after base64)', () => {
+    const base = { stage: 'dev', hostname: 'mx.example.com', bounceAddress: 'postmaster@example.com' };
+    expect(parseStageConfig(base).frontend.maxMessageSize).toBeLessThanOrEqual(SES_MAX_INTAKE_BYTES);
+    expect(
+      parseStageConfig({ ...base, frontend: { maxMessageSize: SES_MAX_INTAKE_BYTES } }).frontend
+        .maxMessageSize,
+    ).toBe(SES_MAX_INTAKE_BYTES);
+    expect(() =>
+      parseStageConfig({ ...base, frontend: { maxMessageSize: SES_MAX_INTAKE_BYTES + 1 } }),
+    ).toThrow(/frontend\.maxMessageSize: at most \d+ bytes: SES v2/);
   });
 
   it('refuses combinations that cannot work', () => {

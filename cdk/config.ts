@@ -22,6 +22,7 @@ import {
   DEFAULT_TLS_RELOAD_SECONDS,
   LOG_LEVELS,
 } from '../core/config/defaults.ts';
+import { SES_MAX_INTAKE_BYTES } from '../core/outbound/ses-limits.ts';
 
 const port = z.number().int().min(1).max(65535);
 
@@ -44,8 +45,36 @@ export const stageConfigSchema = z
     retainData: z.boolean().default(true),
     /** The name frontends greet with and sign DSNs as (the MX host name). */
     hostname: z.string().min(1),
-    /** Domain verified in SES for outbound mail (Easy DKIM); omitted = no identity created. */
+    /**
+     * Shorthand for one entry of ses.domains (kept for stages written before the list): its
+     * identity keeps its logical id, so its Easy DKIM tokens stay.
+     */
     sesIdentityDomain: z.string().min(1).optional(),
+    /**
+     * SES sending identities: one domain identity per hosted domain that sends mail, each with
+     * Easy DKIM and a custom MAIL FROM domain `<mailFromSubdomain>.<domain>` (default `bounce`).
+     * Domains added later with `strato domain add` get theirs with `aws sesv2` (README).
+     */
+    ses: z
+      .object({
+        domains: z
+          .array(
+            z.object({
+              domain: z
+                .string()
+                .regex(
+                  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+                  'a lower-case domain name',
+                ),
+              mailFromSubdomain: z
+                .string()
+                .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'one DNS label')
+                .default('bounce'),
+            }),
+          )
+          .default([]),
+      })
+      .prefault({}),
     /** Envelope sender of DSNs. */
     bounceAddress: z.string().includes('@'),
     logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
@@ -141,10 +170,14 @@ export const stageConfigSchema = z
             maxTasks: z.number().int().min(1).default(10),
           })
           .optional(),
+        /** Intake limit (STRATO_MAX_MESSAGE_SIZE); at most SES v2's raw limit less the relay's headers. */
         maxMessageSize: z
           .number()
           .int()
           .min(1024)
+          .max(SES_MAX_INTAKE_BYTES, {
+            message: `at most ${SES_MAX_INTAKE_BYTES} bytes: SES v2 takes 40 MB after base64 (30 MiB raw) and the relay adds headers`,
+          })
           .default(25 * 1024 * 1024),
         /**
          * The frontends' certificate: a Secrets Manager secret (by name) holding
@@ -194,6 +227,17 @@ export const stageConfigSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, d] of c.ses.domains.entries()) {
+      if (seen.has(d.domain)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ses', 'domains', i, 'domain'],
+          message: `${d.domain} is listed twice`,
+        });
+      }
+      seen.add(d.domain);
+    }
     if (c.stage !== 'dev' && !c.alarmEmail && !c.alarmTopicArn) {
       ctx.addIssue({
         code: 'custom',
@@ -305,6 +349,20 @@ export type StageConfig = z.output<typeof stageConfigSchema>;
 export class StageConfigError extends Error {}
 
 /** Parse and validate a stage config object; throws StageConfigError listing every problem. */
+export interface SesDomain {
+  readonly domain: string;
+  readonly mailFromSubdomain: string;
+}
+
+/** The stage's SES sending domains: sesIdentityDomain first (if set and not listed), then ses.domains. */
+export function sesDomains(c: Pick<StageConfig, 'sesIdentityDomain' | 'ses'>): SesDomain[] {
+  const listed = c.ses.domains;
+  const legacy = c.sesIdentityDomain?.toLowerCase();
+  return legacy && !listed.some((d) => d.domain === legacy)
+    ? [{ domain: legacy, mailFromSubdomain: 'bounce' }, ...listed]
+    : [...listed];
+}
+
 export function parseStageConfig(raw: unknown, source = 'stage config'): StageConfig {
   const result = stageConfigSchema.safeParse(raw);
   if (!result.success) {

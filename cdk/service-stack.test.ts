@@ -182,9 +182,11 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
       ToPort: 2424,
       SourceSecurityGroupId: Match.anyValue(),
     });
-    // Only CDK's own custom-resource handler (restrict the VPC's default security group).
-    expect(Object.keys(t.findResources('AWS::Lambda::Function'))).toEqual([
+    // CDK's own custom-resource handler (restrict the VPC's default security group) and the SES
+    // bounce/complaint consumer: no backend or queue Lambda.
+    expect(Object.keys(t.findResources('AWS::Lambda::Function')).sort()).toEqual([
       expect.stringMatching(/^CustomVpcRestrictDefaultSG/),
+      expect.stringMatching(/^SesFeedbackFunction/),
     ]);
   });
 

@@ -20,6 +20,7 @@ import { registerMailbox } from './commands/mailbox.ts';
 import { registerQueue } from './commands/queue.ts';
 import { registerRoute } from './commands/route.ts';
 import { registerRules } from './commands/rules.ts';
+import { registerSuppression } from './commands/suppression.ts';
 import { registerTrace } from './commands/trace.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 import { describeError } from './errors.ts';
@@ -165,6 +166,7 @@ function buildProgram(ctx: CliContext): Command {
   registerCluster(program, ctx);
   registerQueue(program, ctx);
   registerRoute(program, ctx);
+  registerSuppression(program, ctx);
   registerMailbox(program, ctx);
   registerRules(program, ctx);
   registerTrace(program, ctx);

@@ -65,15 +65,8 @@ export async function createRelay(
     });
   }
   if (config.relay === 'ses') {
-    const clients = storage.clients;
-    if (!clients) throw new Error('STRATO_RELAY=ses needs STRATO_STORAGE=aws');
-    const { SesOutboundRelay } = await import('../adapters/aws/ses-outbound-relay.ts');
-    return new SesOutboundRelay({
-      ses: clients.ses,
-      hostname,
-      ...(config.bounceAddress ? { bounceAddress: config.bounceAddress } : {}),
-      ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
-    });
+    const { createSesRelay } = await import('./ses-relay.ts');
+    return createSesRelay(config, storage, hostname, mx.logger);
   }
   return new CaptureRelay(config.captureDir ?? join(dataDir, 'outbound'));
 }

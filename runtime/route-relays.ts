@@ -122,15 +122,8 @@ export class ProcessRouteRelays implements RouteRelays {
       const { createMxRelay } = await import('./mx-relay.ts');
       return createMxRelay(config, this.opts.dns ?? parseDnsConfig(this.opts.env), hostname, clock, logger);
     }
-    const clients = this.opts.storage.clients;
-    if (!clients) throw new Error('no AWS clients');
-    const { SesOutboundRelay } = await import('../adapters/aws/ses-outbound-relay.ts');
-    return new SesOutboundRelay({
-      ses: clients.ses,
-      hostname,
-      ...(config.bounceAddress ? { bounceAddress: config.bounceAddress } : {}),
-      ...(config.sesConfigurationSet ? { configurationSetName: config.sesConfigurationSet } : {}),
-    });
+    const { createSesRelay } = await import('./ses-relay.ts');
+    return createSesRelay(config, this.opts.storage, hostname, logger);
   }
 
   private smarthost(route: SmarthostRoute): SmarthostRelay {

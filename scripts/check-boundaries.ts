@@ -43,7 +43,7 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   ports: ['mail', 'rules', 'settings'],
   util: ['ports'],
   dns: ['ports', 'util'],
-  outbound: ['ports'],
+  outbound: ['mail', 'ports', 'rules'],
   dkim: ['mail', 'ports', 'rules'],
   directory: ['mail', 'ports', 'rules', 'settings', 'util'],
   'rules-runner': ['directory', 'mail', 'ports', 'rules', 'settings', 'util'],

@@ -19,6 +19,7 @@ import { DynamoDirectory } from './dynamo-directory.ts';
 import { DynamoMessageHistory } from './dynamo-message-history.ts';
 import { DynamoQueueHolds } from './dynamo-queue-holds.ts';
 import { DynamoRuleStore } from './dynamo-rule-store.ts';
+import { DynamoSuppressions } from './dynamo-suppressions.ts';
 import type { RequestCounter } from './request-counter.ts';
 import { S3MailboxStore } from './s3-mailbox-store.ts';
 import { S3MessageStore } from './s3-message-store.ts';
@@ -97,6 +98,7 @@ export function openAwsStorage(
     clientSessions: new DynamoClientSessions(coordination, { clock }),
     backends: new DynamoBackendRegistry(coordination, { clock }),
     holds: new DynamoQueueHolds(coordination),
+    suppressions: new DynamoSuppressions(coordination),
     history: new DynamoMessageHistory(table(config.historyTable, 'the history table'), {
       clock,
       retentionMs: config.historyDays * 86_400_000,

@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { RecipientOutcome } from '../../core/mail/outcome.ts';
+import { srsForward } from '../../core/mail/srs.ts';
+import { SES_MAX_INTAKE_BYTES, SES_MAX_RAW_BYTES } from '../../core/outbound/ses-limits.ts';
 import { awsClients } from './aws-clients.ts';
 import { SesOutboundRelay, sesErrorOutcome } from './ses-outbound-relay.ts';
 import { TEST_CREDENTIALS } from './testing/emulators.ts';
@@ -106,6 +108,52 @@ describe('SesOutboundRelay on aws-ses-v2-local', () => {
       { kind: 'permanent', reply: expect.objectContaining({ code: 552, enhanced: '5.3.4' }) },
     ]);
     expect(inputs).toHaveLength(0);
+  });
+
+  it('takes the largest message the intake accepts (SES v2 limit, not the old 10 MiB)', async () => {
+    expect(SES_MAX_INTAKE_BYTES).toBeLessThan(SES_MAX_RAW_BYTES);
+    expect(SES_MAX_RAW_BYTES).toBe(30 * 1024 * 1024);
+    const tag = randomBytes(5).toString('hex');
+    const head = message(tag);
+    // 12 MiB: above the v1 limit the relay used to enforce, well inside v2's.
+    const big = Buffer.concat([head, Buffer.alloc(12 * 1024 * 1024, 'x\r\n')]);
+    inputs.length = 0;
+    const out = await relay.send(request(tag, [`big-${tag}@example.net`], big));
+    expect(kinds(out)).toEqual(['delivered']);
+    expect(inputs).toHaveLength(1);
+    const over = await relay.send(
+      request(tag, [`over-${tag}@example.net`], Buffer.alloc(SES_MAX_RAW_BYTES + 1, 65)),
+    );
+    expect([...over.values()][0]).toMatchObject({ kind: 'permanent', reply: { code: 552 } });
+    expect(inputs).toHaveLength(1);
+  });
+
+  it('rewrites a foreign From (forwarded mail) to the forwarding account, Reply-To the original', async () => {
+    const forwarding = new SesOutboundRelay({
+      ses: clients.ses,
+      hostname: 'mx.test',
+      bounceAddress: 'bounces@ours.test',
+      isSendingDomain: async (d) => d === 'ours.test',
+    });
+    const tag = randomBytes(5).toString('hex');
+    const srs = srsForward(`sender-${tag}@example.org`, `fwd-${tag}@ours.test`, 'k', Date.now())!;
+    inputs.length = 0;
+    const out = await forwarding.send(request(tag, [`r-${tag}@example.net`], message(tag), srs));
+    expect(kinds(out)).toEqual(['delivered']);
+    expect(inputs[0]?.FromEmailAddress).toBe(srs);
+    const raw = Buffer.from(inputs[0]?.Content?.Raw?.Data as Uint8Array).toString();
+    expect(raw).toContain(`\r\nX-Original-From: Sender <sender-${tag}@example.org>\r\n`);
+    const [stored] = (await storedWithSubject(`test ${tag}`)) as (StoredEmail & { replyTo: string[] })[];
+    expect(stored?.from).toBe(`"Sender via fwd-${tag}@ours.test" <fwd-${tag}@ours.test>`);
+    expect(stored?.replyTo).toEqual([`"Sender" <sender-${tag}@example.org>`]);
+    expect(stored?.body.text?.trim()).toBe(`Hello ${tag}`);
+    // Mail from one of our domains goes unchanged.
+    const own = randomBytes(5).toString('hex');
+    const mine = Buffer.from(`From: Me <me-${own}@ours.test>\r\nSubject: test ${own}\r\n\r\nHi\r\n`);
+    await forwarding.send(request(own, [`r-${own}@example.net`], mine, `me-${own}@ours.test`));
+    const [kept] = (await storedWithSubject(`test ${own}`)) as (StoredEmail & { replyTo: string[] })[];
+    expect(kept?.from).toBe(`"Me" <me-${own}@ours.test>`);
+    expect(kept?.replyTo).toEqual([]);
   });
 
   it('maps a refusal to a permanent outcome carrying SES’s text', async () => {

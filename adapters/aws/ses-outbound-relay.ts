@@ -15,8 +15,13 @@
  *   MailFromDomainNotVerified                             permanent 550 5.7.1
  *   AccountSuspended                                      permanent 554 5.3.2
  *   BadRequest, any other HTTP 4xx                        permanent 554 5.5.4
- *   body larger than maxMessageBytes (10 MiB)             permanent 552 5.3.4 (nothing sent)
+ *   body larger than maxMessageBytes (SES v2: 30 MiB raw) permanent 552 5.3.4 (nothing sent)
  *   body cannot be read                                   temporary 451 4.3.0
+ *
+ * With `isSendingDomain` set, a message whose header From is not one of our sending domains
+ * (forwarded or redirected mail) has its From rewritten first (core/outbound/foreign-from.ts: From
+ * the forwarding account, Reply-To and X-Original-From the original), since SES refuses a From
+ * that is not a verified identity.
  *
  * Reply texts carry the SDK's error name and message (one line, ASCII, at most 200 characters).
  */
@@ -30,6 +35,9 @@ import {
   temporary,
 } from '../../core/mail/outcome.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
+import { rewriteForeignFrom } from '../../core/outbound/foreign-from.ts';
+import { SES_MAX_RAW_BYTES } from '../../core/outbound/ses-limits.ts';
+import type { Logger } from '../../core/ports/logger.ts';
 import type { OutboundRelay, RelayRequest } from '../../core/ports/outbound-relay.ts';
 
 export interface SesRelayOptions {
@@ -39,7 +47,10 @@ export interface SesRelayOptions {
   /** FromEmailAddress for messages from the null sender <> (a verified SES identity). */
   readonly bounceAddress?: string;
   readonly configurationSetName?: string;
-  /** SES's raw message limit. */
+  /** Our sending domains (hosted, with an SES identity); set = rewrite a foreign header From. */
+  readonly isSendingDomain?: (domain: string) => Promise<boolean>;
+  readonly logger?: Logger;
+  /** SES's raw message limit; default SES_MAX_RAW_BYTES (v2: 40 MB after base64 = 30 MiB raw). */
   readonly maxMessageBytes?: number;
 }
 
@@ -50,7 +61,7 @@ export class SesOutboundRelay implements OutboundRelay {
   private readonly maxBytes: number;
 
   constructor(private readonly opts: SesRelayOptions) {
-    this.maxBytes = opts.maxMessageBytes ?? 10 * 1024 * 1024;
+    this.maxBytes = opts.maxMessageBytes ?? SES_MAX_RAW_BYTES;
   }
 
   async send(req: RelayRequest): Promise<ReadonlyMap<string, RecipientOutcome>> {
@@ -62,7 +73,7 @@ export class SesOutboundRelay implements OutboundRelay {
     if (req.recipients.length === 0) return out;
     let raw: Buffer | undefined;
     try {
-      raw = await readAtMost(await req.openBody(), this.maxBytes);
+      raw = await readAtMost(await this.open(req), this.maxBytes);
     } catch (err) {
       return all(
         temporary({
@@ -72,7 +83,7 @@ export class SesOutboundRelay implements OutboundRelay {
       );
     }
     if (!raw) return all(permanent(replies.messageTooBig(this.maxBytes)));
-    const from = req.mailFrom || this.opts.bounceAddress || `MAILER-DAEMON@${this.opts.hostname}`;
+    const from = req.mailFrom || this.fallbackSender();
     const chunks: string[][] = [];
     for (let i = 0; i < req.recipients.length; i += MAX_RECIPIENTS) {
       chunks.push(req.recipients.slice(i, i + MAX_RECIPIENTS));
@@ -103,6 +114,30 @@ export class SesOutboundRelay implements OutboundRelay {
       }),
     );
     return out;
+  }
+
+  private fallbackSender(): string {
+    return this.opts.bounceAddress || `MAILER-DAEMON@${this.opts.hostname}`;
+  }
+
+  /** The body as SES gets it: with a foreign From rewritten when isSendingDomain is set. */
+  private async open(req: RelayRequest): Promise<Readable> {
+    const body = await req.openBody();
+    const isSendingDomain = this.opts.isSendingDomain;
+    if (!isSendingDomain) return body;
+    const { stream, rewritten } = await rewriteForeignFrom(body, req.mailFrom, {
+      isSendingDomain,
+      fallbackSender: this.fallbackSender(),
+    });
+    if (rewritten) {
+      this.opts.logger?.info({
+        event: 'relay.ses_from_rewritten',
+        queueId: req.jobId,
+        originalFrom: rewritten.originalFrom,
+        sender: rewritten.sender,
+      });
+    }
+    return stream;
   }
 }
 

@@ -29,6 +29,7 @@ import { SqliteMailQueue } from './sqlite-mail-queue.ts';
 import { SqliteMessageHistory } from './sqlite-message-history.ts';
 import { SqliteQueueHolds } from './sqlite-queue-holds.ts';
 import { SqliteRuleStore } from './sqlite-rule-store.ts';
+import { SqliteSuppressions } from './sqlite-suppressions.ts';
 
 export interface EmbeddedStorageOptions {
   readonly dataDir: string;
@@ -102,6 +103,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const rules = new SqliteRuleStore(directoryDb, { clock });
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const holds = new SqliteQueueHolds(directoryDb);
+    const suppressions = new SqliteSuppressions(directoryDb);
     const history = new SqliteMessageHistory(historyDb, {
       clock,
       retentionMs: (opts.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000,
@@ -123,6 +125,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       rules,
       autoReplies,
       holds,
+      suppressions,
       history,
       close(): Promise<void> {
         closing ??= (async () => {

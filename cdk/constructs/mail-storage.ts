@@ -174,6 +174,13 @@ export class MailStorage extends Construct {
     this.grantHistoryWrite(grantee);
   }
 
+  /** The SES feedback consumer: sender domain lookups, suppression items, DSN bodies into the spool. */
+  grantSesFeedback(grantee: IGrantable): void {
+    allow(grantee, READ_DIRECTORY, this.directoryArns());
+    allow(grantee, ['dynamodb:PutItem'], [this.tables.coordination.tableArn]);
+    allowWildcard(grantee, ['s3:PutObject'], [this.spoolObjects()], SPOOL_REASON);
+  }
+
   /** Every role that handles mail records its message history (batched writes only). */
   private grantHistoryWrite(grantee: IGrantable): void {
     allow(grantee, ['dynamodb:BatchWriteItem'], [this.tables.history.tableArn]);

@@ -4,7 +4,7 @@ import { FlowLogDestination, GatewayVpcEndpointAwsService, SubnetType, Vpc } fro
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config.ts';
+import { type StageConfig, sesDomains } from '../config.ts';
 import { BackendLambda } from '../constructs/backend-lambda.ts';
 import { BackendService } from '../constructs/backend-service.ts';
 import { FrontendService } from '../constructs/frontend-service.ts';
@@ -12,6 +12,7 @@ import { Monitoring } from '../constructs/monitoring.ts';
 import { OutboundEmail } from '../constructs/outbound-email.ts';
 import { QueueLambda } from '../constructs/queue-lambda.ts';
 import { METRICS_SERVICE } from '../constructs/roles-env.ts';
+import { SesFeedback } from '../constructs/ses-feedback.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export class ServiceStack extends Stack {
@@ -22,6 +23,7 @@ export class ServiceStack extends Stack {
   readonly backendLambda?: BackendLambda;
   readonly queueLambda?: QueueLambda;
   readonly outbound: OutboundEmail;
+  readonly sesFeedback: SesFeedback;
 
   constructor(scope: Construct, id: string, config: StageConfig, data: StatefulStack, props?: StackProps) {
     super(scope, id, props);
@@ -53,10 +55,12 @@ export class ServiceStack extends Stack {
         config.backend.mode === 'fargate' ? { name: `${config.stage}.strato.internal` } : undefined,
     });
     this.outbound = new OutboundEmail(this, 'Outbound', {
+      domains: sesDomains(config),
       identityDomain: config.sesIdentityDomain,
       bounceAddress: config.bounceAddress,
     });
     const shared = { config, storage: data.storage, queue: data.queue };
+    this.sesFeedback = new SesFeedback(this, 'SesFeedback', { ...shared, outbound: this.outbound });
     if (config.backend.mode === 'lambda') {
       this.backendLambda = new BackendLambda(this, 'BackendLambda', { ...shared, srs: data.srs });
     }

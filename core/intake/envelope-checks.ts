@@ -17,6 +17,7 @@ import type { DirectoryReader } from '../ports/directory.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { DsnNotify } from '../ports/mail-queue.ts';
 import type { MailboxStore } from '../ports/mailbox-store.ts';
+import type { SuppressionsReader } from '../ports/suppressions.ts';
 import type { TrustedNetworks } from './trusted-networks.ts';
 
 /** What intake knows about the client side of a session. */
@@ -66,6 +67,8 @@ export interface EnvelopeDeps {
   /** The cluster's postmaster address: bare `postmaster` and unknown postmaster@<hosted> go there. */
   readonly postmaster?: string;
   readonly clock?: Clock;
+  /** Addresses SES reported as bounced or complaining: refused to authenticated senders. */
+  readonly suppressions?: SuppressionsReader;
 }
 
 /** The counter all frontends share for one account's inbound flow. */
@@ -177,6 +180,10 @@ export async function checkRecipient(
     const { original, route } = resolution;
     if (!resolution.localDomain && !mayRelay(session, deps.trustedNetworks)) {
       return { ok: false, reply: replies.relayDenied(original) };
+    }
+    if (!resolution.localDomain && session.authUser !== undefined && deps.suppressions) {
+      const suppressed = await deps.suppressions.get(original);
+      if (suppressed) return { ok: false, reply: replies.recipientSuppressed(original, suppressed.reason) };
     }
     if (route.kind === 'local') {
       const refused = await accountRefusal(deps, route, original, req.declaredSize);

@@ -33,6 +33,13 @@ export const replies = {
     r(550, '5.2.1', `<${address}>: mailbox disabled, not accepting messages`),
   mailboxFull: (address: string) => r(452, '4.2.2', `<${address}>: mailbox full (quota exceeded)`),
   relayDenied: (address: string) => r(554, '5.7.1', `<${address}>: Relay access denied`),
+  /** An external recipient SES reported (core/ports/suppressions.ts), to an authenticated sender. */
+  recipientSuppressed: (address: string, reason: 'bounce' | 'complaint') =>
+    r(
+      550,
+      '5.1.1',
+      `<${address}>: address suppressed after a ${reason} (SES); ask the postmaster to remove it`,
+    ),
   ipLiteralRefused: (address: string) =>
     r(550, '5.7.1', `<${address}>: IP-literal recipient addresses are not accepted`),
   // Sender binding (core/intake/sender-binding.ts): an authenticated user sends as its own addresses.

@@ -3,6 +3,7 @@
  * and `openAwsStorage` (adapters/aws) both return this shape, so entry points are
  * adapter-agnostic.
  */
+
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeasesAdmin } from './account-leases.ts';
 import type { BackendRegistry } from './backend-registry.ts';
@@ -16,6 +17,7 @@ import type { MessageHistory } from './message-history.ts';
 import type { MessageStore } from './message-store.ts';
 import type { QueueHolds } from './queue-holds.ts';
 import type { RuleStore } from './rule-store.ts';
+import type { Suppressions } from './suppressions.ts';
 
 /**
  * Storage hands out the admin-capable ports (the CLI and seeding write through them); a use
@@ -45,6 +47,8 @@ export interface Storage {
   readonly autoReplies: AutoReplyMemory;
   /** The operator's queue hold directives (job, account, domain), read by queue processors. */
   readonly holds: QueueHolds;
+  /** Addresses SES reported as bounced or complaining, refused at RCPT for local senders. */
+  readonly suppressions: Suppressions;
   /** What happened to each message (best-effort; written through HistoryRecorder). */
   readonly history: MessageHistory;
   /** Flush and release every handle; safe to call twice. */

@@ -43,6 +43,7 @@ export function rcptToStage(ctx: SessionContext): Handlers['onRcptTo'] {
     logger: log,
     counters: deps.storage.counters,
     clock: deps.clock,
+    ...(deps.storage.suppressions ? { suppressions: deps.storage.suppressions } : {}),
     ...(deps.srsSecret ? { srsSecret: deps.srsSecret } : {}),
     allowIpLiteralRecipients: deps.allowIpLiteralRecipients === true,
     ...(deps.postmaster ? { postmaster: deps.postmaster } : {}),

@@ -39,7 +39,8 @@ export interface SessionDeps {
   readonly storage: Pick<
     Storage,
     'directory' | 'mailboxes' | 'messages' | 'queue' | 'counters' | 'rules' | 'autoReplies'
-  >;
+  > &
+    Partial<Pick<Storage, 'suppressions'>>;
   readonly trustedNetworks: TrustedNetworks;
   readonly logger: Logger;
   readonly clock: Clock;
