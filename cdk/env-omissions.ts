@@ -42,6 +42,12 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
+  // Content filter: no rspamd sidecar in the CDK yet (README "Content filtering"), so no filter on AWS.
+  [ENV.contentFilter]: 'no rspamd sidecar in the frontend task yet: content filtering is off on AWS',
+  [ENV.contentFilterTimeoutMs]: defaults,
+  [ENV.contentFilterFailure]: defaults,
+  [ENV.contentFilterBreakerFailures]: defaults,
+  [ENV.contentFilterBreakerSeconds]: defaults,
   [ENV.postmaster]:
     'set per deployment by the operator (postmaster@<hosted domain> accounts work without it)',
   // Abuse limits (README "Security"): the NLB preserves client addresses, so the defaults apply as on one machine.
