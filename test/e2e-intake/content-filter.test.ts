@@ -18,6 +18,7 @@ import {
   addAccounts,
   at,
   folder,
+  setRules,
   startRulesCluster,
   submission,
 } from '../e2e-rules/support.ts';
@@ -89,7 +90,7 @@ describe.skipIf(!binary)('content filtering with rspamd', () => {
       STRATO_CONTENT_FILTER_BREAKER_FAILURES: '3',
       STRATO_CONTENT_FILTER_BREAKER_SECONDS: '600',
     });
-    await addAccounts(cluster.dataDir, ['carol', 'dave']);
+    await addAccounts(cluster.dataDir, ['carol', 'dave', 'erin']);
   }, 120_000);
 
   afterAll(async () => {
@@ -137,6 +138,34 @@ describe.skipIf(!binary)('content filtering with rspamd', () => {
     expect(junk).toMatch(/^X-Spam-Status: Yes, score=\d+\.\d\d required=50\.00\r\n/);
     expect(junk).toContain('X-Spam-Flag: YES\r\n');
     expect(await stored(at('dave'), 'dave plain')).toContain('X-Spam-Flag: NO\r\n');
+  });
+
+  it('Spam Score and Filter Action conditions: an account rule and a cluster rule see the verdict', async () => {
+    await accountRules(cluster.dataDir, 'erin', [
+      {
+        name: 'High score to Junk',
+        priority: 5,
+        conditions: [{ field: 'Spam Score', op: 'greater than', value: 15 }],
+        actions: [{ action: 'store', folder: 'Junk' }],
+      },
+    ]);
+    await setRules(cluster.dataDir, { kind: 'cluster' }, [
+      {
+        name: 'mark filtered spam',
+        priority: 5,
+        conditions: [{ field: 'Filter Action', op: 'in', value: ['add header', 'rewrite subject'] }],
+        actions: [{ action: 'add header', header: 'X-Cluster-Spam', value: 'yes' }],
+      },
+    ]);
+    try {
+      const spam = `${TEST_SPAM_SUBJECT} erin`;
+      expect((await sendRaw(at('erin'), message(at('erin'), spam))).reply.code).toBe(250);
+      expect((await sendRaw(at('erin'), message(at('erin'), 'erin plain'))).reply.code).toBe(250);
+      expect(await stored(at('erin'), spam, 'Junk')).toContain('X-Cluster-Spam: yes\r\n');
+      expect(await stored(at('erin'), 'erin plain')).not.toContain('X-Cluster-Spam');
+    } finally {
+      await setRules(cluster.dataDir, { kind: 'cluster' }, []);
+    }
   });
 
   it('filters an authenticated submission too (GTUBE refused on the submission port)', async () => {
