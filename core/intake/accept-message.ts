@@ -66,7 +66,7 @@ export interface AcceptRequest extends StoreRequest {
   readonly generatedId?: string;
   /** Verify SPF/DKIM/DMARC/ARC and add our Authentication-Results (MX, unauthenticated, untrusted). */
   readonly verifyAuth?: boolean;
-  /** Scan with the content filter (not for generated mail or trusted networks, data.ts). */
+  /** Scan with the content filter (not for mail the cluster generated, data.ts). */
   readonly scanContent?: boolean;
 }
 

@@ -5,7 +5,8 @@
  * with STRATO_CONTENT_FILTER pointing at it. Covers: GTUBE refused at the end of DATA with
  * 550 5.7.1 and rspamd's reason, nothing stored or queued; a clean message delivered with
  * X-Spam-* headers; an account rule on X-Spam-Flag filing a high-score message into Junk; an
- * authenticated submission filtered too; and, with rspamd stopped, the fallback (accepted,
+ * authenticated submission filtered too; a redirected copy in the "*" forward mode (XGENID) not
+ * filtered a second time; Spam Score / Filter Action rule conditions; and, with rspamd stopped, the fallback (accepted,
  * `X-Spam-Status: unchecked`) then, with a filter that never answers, the timeout and the
  * breaker (filter.breaker_open, no more waiting on the timeout).
  */
@@ -22,7 +23,7 @@ import {
   startRulesCluster,
   submission,
 } from '../e2e-rules/support.ts';
-import { eventually, type RunningProcess, readQueue } from '../support/cluster.ts';
+import { eventually, queuedId, type RunningProcess, readQueue } from '../support/cluster.ts';
 import { RawSmtp } from '../support/raw-smtp.ts';
 import { GTUBE, RSPAMD_MISSING, rspamdBinary, TEST_SPAM_SUBJECT, TestRspamd } from '../support/rspamd.ts';
 
@@ -89,8 +90,11 @@ describe.skipIf(!binary)('content filtering with rspamd', () => {
       STRATO_CONTENT_FILTER_TIMEOUT_MS: String(TIMEOUT_MS),
       STRATO_CONTENT_FILTER_BREAKER_FAILURES: '3',
       STRATO_CONTENT_FILTER_BREAKER_SECONDS: '600',
+      // The "*" forward mode: rules' output is submitted to the frontends (XGENID, trusted).
+      STRATO_GENERATED_MAIL: 'smtp',
+      STRATO_TRUSTED_NETWORKS: '127.0.0.1/32',
     });
-    await addAccounts(cluster.dataDir, ['carol', 'dave', 'erin']);
+    await addAccounts(cluster.dataDir, ['carol', 'dave', 'erin', 'frank']);
   }, 120_000);
 
   afterAll(async () => {
@@ -166,6 +170,31 @@ describe.skipIf(!binary)('content filtering with rspamd', () => {
     } finally {
       await setRules(cluster.dataDir, { kind: 'cluster' }, []);
     }
+  });
+
+  it('"*" forward mode: a redirected copy (XGENID back through a frontend) is not filtered again', async () => {
+    await accountRules(cluster.dataDir, 'frank', [
+      {
+        name: 'to carol',
+        priority: 5,
+        conditions: [{ field: 'Subject', op: 'is', value: 'fwd*' }],
+        actions: [{ action: 'redirect', to: [at('carol')] }],
+      },
+    ]);
+    const { reply } = await sendRaw(at('frank'), message(at('frank'), 'fwd once'));
+    expect(reply.code).toBe(250);
+    const original = queuedId(reply.last);
+    expect(original).toBeDefined();
+    const copy = await stored(at('carol'), 'fwd once');
+    expect(copy.match(/^X-Strato-Filtered: /gm)).toHaveLength(1);
+    expect(copy.match(/^X-Spam-Status: /gm)).toHaveLength(1);
+    const generated = cluster.logs.filter((l) => l.event === 'rules.generated' && l.via === 'smtp');
+    const ids = new Set(generated.map((l) => l.id as string));
+    expect(ids.size).toBeGreaterThanOrEqual(1);
+    expect(cluster.logs.some((l) => l.event === 'smtp.accepted' && ids.has(l.queueId as string))).toBe(true);
+    const scans = cluster.logs.filter((l) => l.event === 'filter.scanned');
+    expect(scans.filter((l) => l.queueId === original)).toHaveLength(1);
+    expect(scans.filter((l) => ids.has(l.queueId as string))).toEqual([]);
   });
 
   it('filters an authenticated submission too (GTUBE refused on the submission port)', async () => {

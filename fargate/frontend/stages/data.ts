@@ -75,19 +75,19 @@ function acceptRequest(
     ...(envelope.bodyType ? { bodyType: envelope.bodyType === '8bitmime' ? '8BITMIME' : '7BIT' } : {}),
     ...(ctx.deps.authservId ? { authservId: ctx.deps.authservId } : {}),
     ...(verifiesAuth(ctx, facts, tx) ? { verifyAuth: true } : {}),
-    ...(scansContent(ctx, facts, tx) ? { scanContent: true } : {}),
+    ...(scansContent(ctx, tx) ? { scanContent: true } : {}),
   };
 }
 
 /**
- * The content filter scans every message once, on every port, except mail the cluster made itself
- * (XGENID from a trusted backend: DSNs, rule output — already scanned when it first came in, so the
- * "*" forward mode does not filter it twice) and unauthenticated mail from trusted networks (our
- * own hosts, which pass on mail that was filtered here or is not to be filtered).
+ * The content filter scans every message once, on every port (trusted networks and AUTH
+ * submissions included: rspamd is told the user and the client IP and judges them itself), except
+ * mail the cluster made itself: XGENID from a trusted backend (rule output in the "*" forward
+ * mode) is built from a message that was scanned when it first came in, so it is not scanned
+ * again. DSNs and, in queue mode, rule output never pass intake at all.
  */
-function scansContent({ deps }: SessionContext, facts: SessionFacts, tx: Transaction): boolean {
-  if (!deps.contentFilter || tx.generatedId !== undefined) return false;
-  return facts.authUser !== undefined || !deps.trustedNetworks.contains(facts.ip);
+function scansContent({ deps }: SessionContext, tx: Transaction): boolean {
+  return deps.contentFilter !== undefined && tx.generatedId === undefined;
 }
 
 /** SPF/DKIM/DMARC/ARC run on the MX port for mail from outside: not AUTH, not trusted, not generated. */
