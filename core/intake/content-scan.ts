@@ -24,6 +24,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { editMessageHeaders, type HeaderEdit } from '../rules/index.ts';
 import { derivedQueueId } from '../util/ids.ts';
+import { metrics } from '../util/metrics.ts';
 import type { FilterBreaker } from './filter-breaker.ts';
 
 /** What a scan without an answer means (STRATO_CONTENT_FILTER_FAILURE, core/config/defaults.ts). */
@@ -85,11 +86,15 @@ async function ask(
   stored: BodyRef,
   log: Logger,
 ): Promise<FilterResult | undefined> {
-  if (deps.breaker.isOpen()) return undefined;
+  if (deps.breaker.isOpen()) {
+    metrics.count('ContentFilter', { Outcome: 'skipped' });
+    return undefined;
+  }
   const started = Date.now();
   try {
     const result = await deps.filter.scan(() => messages.open(stored), envelope);
     deps.breaker.success();
+    metrics.count('ContentFilter', { Outcome: 'scanned' });
     log.info({
       event: 'filter.scanned',
       filter: deps.filter.name,
@@ -101,7 +106,8 @@ async function ask(
     });
     return result;
   } catch (err) {
-    deps.breaker.failure();
+    metrics.count('ContentFilter', { Outcome: 'failed' });
+    if (deps.breaker.failure()) metrics.count('ContentFilter', { Outcome: 'tripped' });
     log.warn({ event: 'filter.failed', filter: deps.filter.name, err, ms: Date.now() - started });
     return undefined;
   }

@@ -13,10 +13,10 @@ function setup(failures = 3, coolDownMs = 1000) {
 describe('FilterBreaker', () => {
   it('opens after N consecutive failures, for the cool-down only', () => {
     const { breaker, events, advance } = setup();
-    breaker.failure();
-    breaker.failure();
+    expect(breaker.failure()).toBe(false);
+    expect(breaker.failure()).toBe(false);
     expect(breaker.isOpen()).toBe(false);
-    breaker.failure();
+    expect(breaker.failure()).toBe(true); // the trip: counted as ContentFilter{Outcome=tripped}
     expect(breaker.isOpen()).toBe(true);
     expect(events).toEqual(['filter.breaker_open']);
     advance(999);

@@ -36,16 +36,18 @@ export class FilterBreaker {
     this.openUntil = undefined;
   }
 
-  failure(): void {
+  /** Count a failure; true when this one opened the breaker. */
+  failure(): boolean {
     this.consecutive += 1;
     const { failures, coolDownMs } = this.settings;
     // A failed trial after a cool-down opens it again straight away.
     const trial = this.openUntil !== undefined;
-    if (failures === 0 || (!trial && this.consecutive < failures)) return;
+    if (failures === 0 || (!trial && this.consecutive < failures)) return false;
     this.openUntil = this.clock.now() + coolDownMs;
     this.logger.warn(
       { event: 'filter.breaker_open', failures: this.consecutive, coolDownMs },
       'content filter skipped for the cool-down',
     );
+    return true;
   }
 }
