@@ -42,10 +42,10 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
-  // Content filter: no rspamd sidecar in the CDK yet (README "Content filtering"), so no filter on AWS.
-  [ENV.contentFilter]: 'no rspamd sidecar in the frontend task yet: content filtering is off on AWS',
-  [ENV.contentFilterTimeoutMs]: defaults,
-  [ENV.contentFilterFailure]: defaults,
+  // Content filter (README "Content filtering"): set only with the rspamd sidecar (frontend.contentFilter).
+  [ENV.contentFilter]: 'set only when frontend.contentFilter adds the rspamd sidecar (off by default)',
+  [ENV.contentFilterTimeoutMs]: 'set only with frontend.contentFilter (frontend.contentFilter.timeoutMs)',
+  [ENV.contentFilterFailure]: 'set only with frontend.contentFilter (frontend.contentFilter.failure)',
   [ENV.contentFilterBreakerFailures]: defaults,
   [ENV.contentFilterBreakerSeconds]: defaults,
   [ENV.postmaster]:
