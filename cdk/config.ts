@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
+  DEFAULT_CONTENT_FILTER,
   DEFAULT_FRONTEND_GROUP,
   DEFAULT_INTERNAL_SMTP_PORT,
   DEFAULT_LMTP_PORT,
@@ -20,6 +21,7 @@ import {
   DEFAULT_SUBMISSION_PORT,
   DEFAULT_TLS_PORT,
   DEFAULT_TLS_RELOAD_SECONDS,
+  FILTER_FAILURE_MODES,
   LOG_LEVELS,
 } from '../core/config/defaults.ts';
 import { SES_MAX_INTAKE_BYTES } from '../core/outbound/ses-limits.ts';
@@ -186,6 +188,21 @@ export const stageConfigSchema = z
          * make a self-signed certificate, which verifying clients refuse: only the "dev" stage
          * does that unless allowSelfSigned says so.
          */
+        /**
+         * Optional rspamd sidecar in every frontend task (README "Content filtering"): the
+         * frontend scans each message through it on 127.0.0.1:11333. `image` names an rspamd
+         * container image (e.g. the official rspamd/rspamd at a pinned tag or an ECR copy);
+         * its memory is added to the task size (rounded up to Fargate's 1 GiB steps). The
+         * frontend container starts once the sidecar is healthy (`rspamc stat` answers).
+         */
+        contentFilter: z
+          .object({
+            image: z.string().min(1),
+            memoryMiB: z.number().int().min(256).default(512),
+            timeoutMs: z.number().int().min(100).default(DEFAULT_CONTENT_FILTER.timeoutMs),
+            failure: z.enum(FILTER_FAILURE_MODES).default(DEFAULT_CONTENT_FILTER.failure),
+          })
+          .optional(),
         tls: z
           .object({
             secretName: z.string().min(1).optional(),

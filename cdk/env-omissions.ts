@@ -42,6 +42,12 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.socketTimeoutMs]: defaults,
   [ENV.rulesHopLimit]: defaults,
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
+  // Content filter (README "Content filtering"): set only with the rspamd sidecar (frontend.contentFilter).
+  [ENV.contentFilter]: 'set only when frontend.contentFilter adds the rspamd sidecar (off by default)',
+  [ENV.contentFilterTimeoutMs]: 'set only with frontend.contentFilter (frontend.contentFilter.timeoutMs)',
+  [ENV.contentFilterFailure]: 'set only with frontend.contentFilter (frontend.contentFilter.failure)',
+  [ENV.contentFilterBreakerFailures]: defaults,
+  [ENV.contentFilterBreakerSeconds]: defaults,
   [ENV.postmaster]:
     'set per deployment by the operator (postmaster@<hosted domain> accounts work without it)',
   // Abuse limits (README "Security"): the NLB preserves client addresses, so the defaults apply as on one machine.

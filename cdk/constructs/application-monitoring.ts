@@ -91,7 +91,16 @@ export class ApplicationMonitoring extends Construct {
     m: (name: MetricName, dims?: Record<string, string>, stat?: string, label?: string) => Metric,
   ): void {
     const left = (metric: Metric) => metric;
-    const reasons = ['auth', 'unknown-user', 'relay-denied', 'limits', 'rules', 'inbound-auth', 'dnsbl'];
+    const reasons = [
+      'auth',
+      'unknown-user',
+      'relay-denied',
+      'limits',
+      'rules',
+      'inbound-auth',
+      'dnsbl',
+      'content-filter',
+    ];
     const outcomes = ['delivered', 'deferred', 'bounced'];
     props.facade.monitorCustom({
       alarmFriendlyName: 'Application',
@@ -144,6 +153,12 @@ export class ApplicationMonitoring extends Construct {
               left(m('DsnSent', { Kind: k }, 'Sum', `DSN ${k}`)),
             ),
           ],
+        },
+        {
+          title: 'Content filter (scans, failures, breaker)',
+          metrics: ['scanned', 'failed', 'skipped', 'tripped'].map((o) =>
+            left(m('ContentFilter', { Outcome: o }, 'Sum', o)),
+          ),
         },
       ],
     });

@@ -19,6 +19,8 @@ import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aw
 import {
   AwsLogDriver,
   type CfnService,
+  ContainerDependencyCondition,
+  ContainerImage,
   CpuArchitecture,
   Secret as EcsSecret,
   FargateService,
@@ -116,7 +118,7 @@ export class FrontendService extends Construct {
 
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: fe.cpu,
-      memoryLimitMiB: fe.memoryMiB,
+      memoryLimitMiB: taskMemoryMiB(fe),
       runtimePlatform: {
         cpuArchitecture: CpuArchitecture.ARM64,
         operatingSystemFamily: OperatingSystemFamily.LINUX,
@@ -157,6 +159,7 @@ export class FrontendService extends Construct {
           : {}),
         [ENV.frontendGroup]: variant.group,
         ...tlsEnvironment(config),
+        ...contentFilterEnvironment(config),
       },
       secrets: {
         [ENV.srsSecret]: EcsSecret.fromSecretsManager(props.srs.secret),
@@ -169,6 +172,14 @@ export class FrontendService extends Construct {
       ],
     });
 
+    if (fe.contentFilter) {
+      // The frontend starts once rspamd answers, so the first messages are not marked unchecked.
+      const rspamd = this.addRspamdSidecar(fe.contentFilter, logGroup);
+      container.addContainerDependencies({
+        container: rspamd,
+        condition: ContainerDependencyCondition.HEALTHY,
+      });
+    }
     this.securityGroup = props.edge?.securityGroup ?? this.createSecurityGroup(props.vpc, fe);
 
     this.service = new FargateService(this, 'Service', {
@@ -261,6 +272,23 @@ export class FrontendService extends Construct {
   }
 
   /** SMTP container ports open to anyone, the health port to the VPC only. */
+  /** rspamd beside the frontend (frontend.contentFilter), reached on the task's loopback. */
+  private addRspamdSidecar(filter: ContentFilterConfig, logGroup: LogGroup) {
+    return this.taskDefinition.addContainer('rspamd', {
+      image: ContainerImage.fromRegistry(filter.image),
+      essential: true,
+      memoryLimitMiB: filter.memoryMiB,
+      logging: new AwsLogDriver({ streamPrefix: 'rspamd', logGroup }),
+      healthCheck: {
+        command: ['CMD-SHELL', `rspamc -h 127.0.0.1:${RSPAMD_CONTROLLER_PORT} stat > /dev/null || exit 1`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
+    });
+  }
+
   private createSecurityGroup(vpc: IVpc, fe: StageConfig['frontend']): SecurityGroup {
     const sg = new SecurityGroup(this, 'TaskSecurityGroup', {
       vpc,
@@ -340,6 +368,29 @@ export function sessionsPerTask(stage: string, service: string): Metric {
     statistic: 'Average',
     period: Duration.minutes(1),
   });
+}
+
+type ContentFilterConfig = NonNullable<StageConfig['frontend']['contentFilter']>;
+
+/** rspamd's ports inside the task (its image's defaults); only the task's own loopback uses them. */
+const RSPAMD_SCAN_PORT = 11333;
+const RSPAMD_CONTROLLER_PORT = 11334;
+
+/** Fargate task memory: the frontend's plus the sidecar's, rounded up to a whole GiB (Fargate's step). */
+export function taskMemoryMiB(fe: StageConfig['frontend']): number {
+  if (!fe.contentFilter) return fe.memoryMiB;
+  return Math.ceil((fe.memoryMiB + fe.contentFilter.memoryMiB) / 1024) * 1024;
+}
+
+/** The frontend's content-filter variables when the stage has the rspamd sidecar; none otherwise. */
+function contentFilterEnvironment(config: StageConfig): Record<string, string> {
+  const filter = config.frontend.contentFilter;
+  if (!filter) return {};
+  return {
+    [ENV.contentFilter]: `rspamd:http://127.0.0.1:${RSPAMD_SCAN_PORT}`,
+    [ENV.contentFilterTimeoutMs]: String(filter.timeoutMs),
+    [ENV.contentFilterFailure]: filter.failure,
+  };
 }
 
 /** Where the tasks' certificate comes from (frontend.tls); a named secret never falls back to self-signed. */

@@ -197,3 +197,20 @@ export const DEFAULT_SPF_FAIL: AuthPolicyAction = 'mark';
 export const METRICS_MODES = ['emf', 'log', 'off'] as const;
 export type MetricsMode = (typeof METRICS_MODES)[number];
 export const DEFAULT_METRICS = { mode: 'log' as MetricsMode, intervalSeconds: 60, stage: 'local' } as const;
+
+/**
+ * Content filter (README "Content filtering"): STRATO_CONTENT_FILTER=rspamd:<url> turns it on (off
+ * when unset). A scan waits at most the timeout (STRATO_CONTENT_FILTER_TIMEOUT_MS); a filter that
+ * does not answer means accept and mark `X-Spam-Status: unchecked` ("accept") or 451 4.7.1
+ * ("tempfail"; STRATO_CONTENT_FILTER_FAILURE). After `breakerFailures` consecutive failures the
+ * filter is skipped for `breakerSeconds` (STRATO_CONTENT_FILTER_BREAKER_FAILURES, 0 = never;
+ * STRATO_CONTENT_FILTER_BREAKER_SECONDS).
+ */
+export const FILTER_FAILURE_MODES = ['accept', 'tempfail'] as const;
+export type FilterFailureMode = (typeof FILTER_FAILURE_MODES)[number];
+export const DEFAULT_CONTENT_FILTER = {
+  timeoutMs: 10_000,
+  failure: 'accept' as FilterFailureMode,
+  breakerFailures: 5,
+  breakerSeconds: 60,
+} as const;

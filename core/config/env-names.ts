@@ -146,6 +146,12 @@ export const ENV = {
   dmarcReject: 'STRATO_DMARC_REJECT',
   spfFail: 'STRATO_SPF_FAIL',
   dnsblZones: 'STRATO_DNSBL_ZONES',
+  // Content filter at the end of DATA (README "Content filtering").
+  contentFilter: 'STRATO_CONTENT_FILTER',
+  contentFilterTimeoutMs: 'STRATO_CONTENT_FILTER_TIMEOUT_MS',
+  contentFilterFailure: 'STRATO_CONTENT_FILTER_FAILURE',
+  contentFilterBreakerFailures: 'STRATO_CONTENT_FILTER_BREAKER_FAILURES',
+  contentFilterBreakerSeconds: 'STRATO_CONTENT_FILTER_BREAKER_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

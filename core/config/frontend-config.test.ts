@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ABUSE_LIMITS } from './defaults.ts';
+import { DEFAULT_ABUSE_LIMITS, DEFAULT_CONTENT_FILTER } from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { abuseLimits, parseFrontendConfig } from './frontend-config.ts';
@@ -37,6 +37,30 @@ describe('frontend config', () => {
       expect(problems.join('\n')).toMatch(/STRATO_MAX_MESSAGE_SIZE/);
       expect(problems.join('\n')).toMatch(/STRATO_REVERSE_DNS/);
     }
+  });
+
+  it('content filter: off by default; rspamd:<url> with its timeout, fallback and breaker', () => {
+    const off = parseFrontendConfig({});
+    expect(off.contentFilter).toBeUndefined();
+    expect(off.contentFilterTimeoutMs).toBe(DEFAULT_CONTENT_FILTER.timeoutMs);
+    expect(off.contentFilterFailure).toBe('accept');
+    expect(off.contentFilterBreakerFailures).toBe(5);
+    expect(off.contentFilterBreakerSeconds).toBe(60);
+    const on = parseFrontendConfig({
+      [ENV.contentFilter]: 'rspamd:http://127.0.0.1:11333',
+      [ENV.contentFilterTimeoutMs]: '2500',
+      [ENV.contentFilterFailure]: 'tempfail',
+      [ENV.contentFilterBreakerFailures]: '0',
+    });
+    expect(on.contentFilter).toEqual({ kind: 'rspamd', url: 'http://127.0.0.1:11333' });
+    expect(on).toMatchObject({ contentFilterTimeoutMs: 2500, contentFilterFailure: 'tempfail' });
+    expect(on.contentFilterBreakerFailures).toBe(0);
+    expect(() => parseFrontendConfig({ [ENV.contentFilter]: 'spamassassin:127.0.0.1' })).toThrow(
+      /STRATO_CONTENT_FILTER/,
+    );
+    expect(() => parseFrontendConfig({ [ENV.contentFilterFailure]: 'drop' })).toThrow(
+      /STRATO_CONTENT_FILTER_FAILURE/,
+    );
   });
 
   it('verifies inbound mail by default (DMARC reject honoured, SPF fail marked, no DNSBL)', () => {

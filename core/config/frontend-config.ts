@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   AUTH_POLICY_ACTIONS,
   DEFAULT_ABUSE_LIMITS,
+  DEFAULT_CONTENT_FILTER,
   DEFAULT_DATA_DIR,
   DEFAULT_DMARC_REJECT,
   DEFAULT_FRONTEND_GROUP,
@@ -22,6 +23,7 @@ import {
   DEFAULT_SUBMISSION_PORT,
   DEFAULT_TLS_PORT,
   DEFAULT_TLS_RELOAD_SECONDS,
+  FILTER_FAILURE_MODES,
   LOG_LEVELS,
 } from './defaults.ts';
 import { ENV } from './env-names.ts';
@@ -110,6 +112,16 @@ const schema = z.object({
   dnsblZones: csv
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'DNS zone names such as zen.spamhaus.org')))
     .default([]),
+  /** The content filter, `rspamd:<http url of its normal worker>`; unset = no filter. */
+  contentFilter: z
+    .string()
+    .regex(/^rspamd:https?:\/\/\S+$/, 'rspamd:http://host:port (the only filter so far)')
+    .transform((v) => ({ kind: 'rspamd' as const, url: v.slice('rspamd:'.length) }))
+    .optional(),
+  contentFilterTimeoutMs: positiveInt.default(DEFAULT_CONTENT_FILTER.timeoutMs),
+  contentFilterFailure: z.enum(FILTER_FAILURE_MODES).default(DEFAULT_CONTENT_FILTER.failure),
+  contentFilterBreakerFailures: count.default(DEFAULT_CONTENT_FILTER.breakerFailures),
+  contentFilterBreakerSeconds: positiveInt.default(DEFAULT_CONTENT_FILTER.breakerSeconds),
   srsSecret: z.string().min(16, 'at least 16 characters').optional(),
   /** The delivery channel's shared secret (LMTP AUTH); generated into the data dir when unset. */
   channelSecret: z.string().min(16, 'at least 16 characters').optional(),
@@ -185,6 +197,11 @@ const names = {
   dmarcReject: ENV.dmarcReject,
   spfFail: ENV.spfFail,
   dnsblZones: ENV.dnsblZones,
+  contentFilter: ENV.contentFilter,
+  contentFilterTimeoutMs: ENV.contentFilterTimeoutMs,
+  contentFilterFailure: ENV.contentFilterFailure,
+  contentFilterBreakerFailures: ENV.contentFilterBreakerFailures,
+  contentFilterBreakerSeconds: ENV.contentFilterBreakerSeconds,
   srsSecret: ENV.srsSecret,
   channelSecret: ENV.channelSecret,
   group: ENV.frontendGroup,

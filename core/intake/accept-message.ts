@@ -23,6 +23,7 @@ import type { BodyRef, MessageStore } from '../ports/message-store.ts';
 import { acceptedFact, type HistoryRecorder } from '../util/history-recorder.ts';
 import { newQueueId } from '../util/ids.ts';
 import { applyClusterRules, type ClusterDecision, type ClusterRulesDeps } from './cluster-rules.ts';
+import { type ContentScanDeps, scanStored } from './content-scan.ts';
 import type { AcceptedRecipient } from './envelope-checks.ts';
 import type { InboundAuthDeps } from './inbound-auth.ts';
 import { consumeMailOut } from './sender-limits.ts';
@@ -46,6 +47,8 @@ export interface AcceptDeps {
   readonly history?: HistoryRecorder;
   /** SPF/DKIM/DMARC/ARC verification for requests that ask for it (`verifyAuth`). */
   readonly inboundAuth?: InboundAuthDeps;
+  /** The content filter for requests that ask for it (`scanContent`); absent = no filter. */
+  readonly contentFilter?: ContentScanDeps;
 }
 
 export interface AcceptRequest extends StoreRequest {
@@ -63,6 +66,8 @@ export interface AcceptRequest extends StoreRequest {
   readonly generatedId?: string;
   /** Verify SPF/DKIM/DMARC/ARC and add our Authentication-Results (MX, unauthenticated, untrusted). */
   readonly verifyAuth?: boolean;
+  /** Scan with the content filter (not for mail the cluster generated, data.ts). */
+  readonly scanContent?: boolean;
 }
 
 export type AcceptFailureReason =
@@ -75,6 +80,8 @@ export type AcceptFailureReason =
   | 'queue-full'
   | 'rejected'
   | 'auth-policy'
+  | 'spam'
+  | 'filter-unavailable'
   | 'limit';
 
 export type AcceptResult =
@@ -260,6 +267,22 @@ async function verifyIfAsked(
   return verifyStored({ messages: deps.messages, inboundAuth: deps.inboundAuth }, request, queueId, ref, log);
 }
 
+/** Step 1c: the content filter's scan; the copy with X-Spam-* headers, or a refusal. */
+async function scanIfAsked(deps: AcceptDeps, req: AcceptRequest, queueId: string, ref: BodyRef, log: Logger) {
+  if (!req.scanContent || !deps.contentFilter) return { ok: true as const, ref };
+  const { session } = req;
+  const envelope = {
+    ip: session.ip,
+    helo: session.helo,
+    mailFrom: req.mailFrom,
+    recipients: req.recipients.map((r) => r.original),
+    queueId,
+    hostname: req.hostname,
+    ...(session.authUser !== undefined ? { user: session.authUser } : {}),
+  };
+  return scanStored(deps.contentFilter, deps.messages, envelope, ref, log);
+}
+
 /** Store the body durably → run the cluster rules → enqueue → answer; ok only when all is durable. */
 export async function acceptMessage(
   deps: AcceptDeps,
@@ -275,7 +298,9 @@ export async function acceptMessage(
   if (!stored.ok) return stored;
   const verified = await verifyIfAsked(deps, req, queueId, stored.ref, log);
   if (!verified.ok) return verified;
-  const job = messageJob(req, queueId, { ...stored, ref: verified.ref }, now);
+  const scanned = await scanIfAsked(deps, req, queueId, verified.ref, log);
+  if (!scanned.ok) return scanned;
+  const job = messageJob(req, queueId, { ...stored, ref: scanned.ref }, now);
   const decision = await runClusterRules(deps, req, job, log);
   if ('ok' in decision) return decision;
   const failed = await enqueueJobs(deps, job, decision, log);

@@ -124,6 +124,11 @@ export const replies = {
     r(421, '4.7.0', `Session longer than ${seconds} seconds (the limit), closing connection`),
   // Rules: a Reject action (cluster rules at DATA, account rules at delivery) and SRS addresses.
   rejectedByRule: (text: string) => r(550, '5.7.1', text),
+  // Content filter (end of DATA, core/intake/content-scan.ts): its reject, soft reject, or no answer.
+  spamRejected: (reason: string) => r(550, '5.7.1', `Message refused as spam: ${reason}`),
+  spamDeferred: (reason: string) =>
+    r(451, '4.7.1', `Message deferred by the content filter: ${reason}, try again later`),
+  filterUnavailable: () => r(451, '4.7.1', 'Content filter unavailable, try again later'),
   // Inbound authentication (MX port, end of DATA) and the DNSBL check (connect).
   dmarcReject: (domain: string) =>
     r(550, '5.7.1', `Message refused: DMARC policy of ${domain} is reject and the message failed DMARC`),

@@ -2,12 +2,14 @@
  * Which operators and values each condition field takes (the part of validation zod's shapes
  * cannot say): text and address fields take patterns, Message Size takes sizes, the calendar
  * fields take dates, times and days, Human Generated a boolean, Source a message source, SPF,
- * DKIM, DMARC and ARC a result word (pass, fail, …).
+ * DKIM, DMARC and ARC a result word (pass, fail, …), Spam Score a number, Filter Action one of
+ * the content filter's actions (or unchecked).
  * Returns every problem as a path inside the condition plus a message; never throws.
  */
 import type { MessageSource } from '../mail/message-source.ts';
 import { AUTH_RESULT_VALUES } from './auth-results.ts';
 import type { ConditionField, ConditionOp } from './model.ts';
+import { FILTER_ACTION_VALUES } from './spam-results.ts';
 import { parseDateValue, parseSizeValue, parseTimeValue, parseWeekDay } from './values.ts';
 
 export interface ShapeProblem {
@@ -19,10 +21,18 @@ const MATCH_OPS: readonly ConditionOp[] = ['is', 'is not', 'in', 'not in'];
 const ORDER_OPS: readonly ConditionOp[] = ['greater than', 'less than'];
 const SOURCES: readonly MessageSource[] = ['SMTP', 'SUBMIT', 'RULE', 'DSN', 'CLI'];
 
+/** A Spam Score condition's value (a number, or a string of one); undefined when it is none. */
+export function spamScoreValue(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
 /** The operators each field accepts. */
 export function opsForField(field: ConditionField): readonly ConditionOp[] {
   switch (field) {
     case 'Message Size':
+    case 'Spam Score':
       return ORDER_OPS;
     case 'Human Generated':
       return ['is', 'is not'];
@@ -44,6 +54,13 @@ function itemCheck(field: ConditionField, ordered: boolean): (item: unknown) => 
     case 'Message Size':
       return (v) =>
         parseSizeValue(v) === undefined ? 'expected a size such as 10M, 512K or 1048576' : undefined;
+    case 'Spam Score':
+      return (v) => (spamScoreValue(v) === undefined ? 'expected a score such as 6 or 7.5' : undefined);
+    case 'Filter Action':
+      return (v) =>
+        typeof v === 'string' && (FILTER_ACTION_VALUES as readonly string[]).includes(v.toLowerCase())
+          ? undefined
+          : `expected ${FILTER_ACTION_VALUES.join(', ')}`;
     case 'Source':
       return (v) =>
         typeof v === 'string' && (SOURCES as readonly string[]).includes(v.toUpperCase())

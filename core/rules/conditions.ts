@@ -7,9 +7,11 @@
  */
 import { authResultsFor } from './auth-results.ts';
 import { whyAutomated } from './automated.ts';
+import { spamScoreValue } from './condition-shapes.ts';
 import { decodeEncodedWords, headerAddresses, headerValues } from './headers.ts';
 import type { Condition } from './model.ts';
 import type { ConditionVerdict, MessageView } from './plan.ts';
+import { clusterFilterAction, clusterSpamScore } from './spam-results.ts';
 import { type LocalTime, parseDateValue, parseSizeValue, parseTimeValue, wildcardMatches } from './values.ts';
 
 /** A value as compared and as shown: an address matches on its bare form or on "Name <addr>". */
@@ -76,6 +78,10 @@ function subjectOf(c: Condition, view: MessageView, local: LocalTime): Subject {
         candidates: plain(authResultsFor(view.headers, c.field)),
         missing: `no ${c.field} result from this cluster`,
       };
+    case 'Filter Action': {
+      const action = clusterFilterAction(view.headers);
+      return { candidates: plain(action ? [action] : []), missing: 'not scanned by the content filter here' };
+    }
     default:
       return { candidates: [], missing: `${c.field} is not a text field` };
   }
@@ -111,6 +117,19 @@ function orderVerdict(c: Condition, view: MessageView, local: LocalTime): Condit
       matched,
       seen: [actual],
       why: `${actual} is ${matched ? '' : 'not '}${word} than ${limitText}`,
+    };
+  }
+  if (c.field === 'Spam Score') {
+    const score = clusterSpamScore(view.headers);
+    const limit = spamScoreValue(c.value) ?? Number.NaN;
+    if (score === undefined)
+      return { condition: c, matched: false, seen: [], why: 'no score from the content filter here' };
+    matched = compare(score, limit);
+    return {
+      condition: c,
+      matched,
+      seen: [String(score)],
+      why: `score ${score} is ${matched ? '' : 'not '}${word} than ${limit}`,
     };
   }
   if (c.field === 'Time Of Day') {

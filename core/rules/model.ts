@@ -41,6 +41,9 @@ export const CONDITION_FIELDS = [
   'DKIM',
   'DMARC',
   'ARC',
+  // The content filter's verdict from the cluster's own X-Spam-* fields (spam-results.ts).
+  'Spam Score',
+  'Filter Action',
 ] as const;
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 export type AddressField = (typeof ADDRESS_FIELDS)[number];

@@ -11,6 +11,7 @@
 import type { Server } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { openDnsResolver } from '../../adapters/net/node-dns-resolver.ts';
+import { rspamdFilter } from '../../adapters/net/rspamd-filter.ts';
 import { type DnsConfig, parseDnsConfig } from '../../core/config/dns-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { ConfigError } from '../../core/config/errors.ts';
@@ -18,6 +19,8 @@ import { abuseLimits, type FrontendConfig, parseFrontendConfig } from '../../cor
 import { parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseQueueConfig, type QueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig, type StorageConfig } from '../../core/config/storage-config.ts';
+import type { ContentScanDeps } from '../../core/intake/content-scan.ts';
+import { FilterBreaker } from '../../core/intake/filter-breaker.ts';
 import { parseTrustedNetworks, type TrustedNetworks } from '../../core/intake/trusted-networks.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
@@ -144,7 +147,26 @@ function smtpListeners(
     stopping: () => lifecycle.stopping,
     history,
     ...mailAuthDeps(boot),
+    ...contentFilterDeps(boot),
   });
+}
+
+/** STRATO_CONTENT_FILTER: rspamd over HTTP with its timeout, breaker and fallback; unset = none. */
+function contentFilterDeps({ config, logger }: Boot): { contentFilter?: ContentScanDeps } {
+  if (!config.contentFilter) return {};
+  const filter = rspamdFilter({ url: config.contentFilter.url, timeoutMs: config.contentFilterTimeoutMs });
+  const breaker = new FilterBreaker(
+    {
+      failures: config.contentFilterBreakerFailures,
+      coolDownMs: config.contentFilterBreakerSeconds * 1000,
+    },
+    systemClock,
+    logger,
+  );
+  logger.info({ event: 'filter.configured', filter: filter.name, url: config.contentFilter.url });
+  return {
+    contentFilter: { filter, breaker, failure: config.contentFilterFailure, hostname: config.hostname },
+  };
 }
 
 /** Our authserv-id, and the DNS-based checks of the MX port (SPF/DKIM/DMARC/ARC, DNSBL). */

@@ -2,7 +2,7 @@
  * DATA: without an accepted recipient answers 554 (no valid recipients) and drains the stream;
  * else hands the stream to core/intake's acceptMessage (store the body durably, checking an
  * authenticated sender's header From/Sender on the way (sender binding, 550 5.7.1) → on the MX port
- * SPF/DKIM/DMARC/ARC, verifiesAuth → cluster rules → enqueue) and answers 250 with the queue id
+ * SPF/DKIM/DMARC/ARC, verifiesAuth → the content filter, scansContent → cluster rules → enqueue) and answers 250 with the queue id
  * only once it resolved ok. A refusal answers its reply
  * and is logged as smtp.rejected, a storage or queue failure as smtp.storage_failed; a handler
  * fault drains the stream, answers 451 4.3.0 and is logged. acceptMessage drains on every path.
@@ -34,6 +34,7 @@ function acceptDeps({ deps, log }: SessionContext): AcceptDeps {
     counters: storage.counters,
     ...(deps.history ? { history: deps.history } : {}),
     ...(deps.inboundAuth ? { inboundAuth: deps.inboundAuth } : {}),
+    ...(deps.contentFilter ? { contentFilter: deps.contentFilter } : {}),
     clusterRules: {
       store: storage.rules,
       autoReplies: storage.autoReplies,
@@ -74,7 +75,19 @@ function acceptRequest(
     ...(envelope.bodyType ? { bodyType: envelope.bodyType === '8bitmime' ? '8BITMIME' : '7BIT' } : {}),
     ...(ctx.deps.authservId ? { authservId: ctx.deps.authservId } : {}),
     ...(verifiesAuth(ctx, facts, tx) ? { verifyAuth: true } : {}),
+    ...(scansContent(ctx, tx) ? { scanContent: true } : {}),
   };
+}
+
+/**
+ * The content filter scans every message once, on every port (trusted networks and AUTH
+ * submissions included: rspamd is told the user and the client IP and judges them itself), except
+ * mail the cluster made itself: XGENID from a trusted backend (rule output in the "*" forward
+ * mode) is built from a message that was scanned when it first came in, so it is not scanned
+ * again. DSNs and, in queue mode, rule output never pass intake at all.
+ */
+function scansContent({ deps }: SessionContext, tx: Transaction): boolean {
+  return deps.contentFilter !== undefined && tx.generatedId === undefined;
 }
 
 /** SPF/DKIM/DMARC/ARC run on the MX port for mail from outside: not AUTH, not trusted, not generated. */

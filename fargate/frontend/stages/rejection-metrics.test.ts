@@ -17,6 +17,9 @@ describe('rejectionReason', () => {
     ['DATA', replies.rejectedByRule('Go away'), 'rejected', 'rules'],
     ['DATA', replies.dmarcReject('example.com'), 'rejected', 'inbound-auth'],
     ['DATA', replies.mailOutSize('a@b', 10), 'limit', 'limits'],
+    ['DATA', replies.spamRejected('Gtube pattern'), 'spam', 'content-filter'],
+    ['DATA', replies.spamDeferred('score 9'), 'spam', 'content-filter'],
+    ['DATA', replies.filterUnavailable(), 'filter-unavailable', 'content-filter'],
     ['DATA', replies.queueFull(), 'queue-full', 'queue-full'],
     ['DATA', replies.localError(), 'storage', 'other'],
   ])('%s %o → %s', (stage, reply, dataReason, want) => {

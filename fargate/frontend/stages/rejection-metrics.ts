@@ -2,7 +2,7 @@
  * Counts an SMTP refusal in the SmtpRejected metric, by reply class (4xx/5xx) and a small fixed
  * set of reasons derived from the stage and the reply's enhanced status code (the catalogue in
  * core/mail/smtp-replies.ts): auth, unknown-user, relay-denied, limits, rules, inbound-auth,
- * dnsbl, sender, syntax, queue-full, shutdown, other. Never a per-address value. Cannot fail.
+ * dnsbl, content-filter, sender, syntax, queue-full, shutdown, other. Never a per-address value. Cannot fail.
  */
 import type { Reply } from '../../../core/mail/outcome.ts';
 import { metrics } from '../../../core/util/metrics.ts';
@@ -15,6 +15,7 @@ export const REJECTION_REASONS = [
   'rules',
   'inbound-auth',
   'dnsbl',
+  'content-filter',
   'sender',
   'syntax',
   'queue-full',
@@ -45,6 +46,7 @@ const BY_ENHANCED: Readonly<Record<string, RejectionReason>> = {
 export function rejectionReason(stage: string, reply: Reply, dataReason?: string): RejectionReason {
   if (stage === 'AUTH') return 'auth';
   if (dataReason === 'limit') return 'limits';
+  if (dataReason === 'spam' || dataReason === 'filter-unavailable') return 'content-filter';
   if (reply.enhanced === '5.7.1') {
     if (stage === 'CONNECT') return 'dnsbl';
     if (stage === 'MAIL') return 'sender';

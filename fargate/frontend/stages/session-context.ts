@@ -8,6 +8,7 @@
 import type { SMTPServerEnvelope, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { type SmtpServerError, smtpError } from '../../../adapters/net/smtp-errors.ts';
 import type { AbuseLimits } from '../../../core/config/frontend-config.ts';
+import type { ContentScanDeps } from '../../../core/intake/content-scan.ts';
 import type { DnsblDeps } from '../../../core/intake/dnsbl.ts';
 import type { AcceptedRecipient, SessionFacts } from '../../../core/intake/envelope-checks.ts';
 import type { HeaderLimits } from '../../../core/intake/header-limits.ts';
@@ -69,6 +70,8 @@ export interface SessionDeps {
   readonly authservId?: string;
   /** SPF/DKIM/DMARC/ARC on the MX port (STRATO_INBOUND_AUTH); absent = not verified. */
   readonly inboundAuth?: InboundAuthDeps;
+  /** The content filter (STRATO_CONTENT_FILTER) with its breaker and fallback; absent = none. */
+  readonly contentFilter?: ContentScanDeps;
   /** DNSBL zones asked at connect on the MX port (STRATO_DNSBL_ZONES); absent = no check. */
   readonly dnsbl?: DnsblDeps;
 }
