@@ -109,7 +109,15 @@ export const stageConfigSchema = z
         mode: z.enum(['fargate', 'lambda']).default('fargate'),
         cpu: z.number().int().default(512),
         memoryMiB: z.number().int().default(1024),
+        /** Fargate backends at start, and the autoscaling minimum when `maxTasks` is higher. */
         desiredCount: z.number().int().min(1).default(2),
+        /**
+         * Autoscale Fargate backends on CPU up to this many tasks (dynamic cluster only); the slot
+         * count (STRATO_BACKEND_SLOTS) is this, so every task the autoscaler adds finds a free slot.
+         * Unset: a fixed count of desiredCount.
+         */
+        maxTasks: z.number().int().min(1).optional(),
+        cpuTargetPercent: z.number().int().min(10).max(90).default(60),
         lmtpPort: port.default(DEFAULT_LMTP_PORT),
         /**
          * Where mail the backends' rules generate goes at start (STRATO_GENERATED_MAIL): "queue"
@@ -284,6 +292,21 @@ export const stageConfigSchema = z
         code: 'custom',
         path: ['frontend', 'tls', 'allowSelfSigned'],
         message: 'a stage with a certificate secret never falls back to a self-signed one: omit it',
+      });
+    }
+    if (c.backend.maxTasks !== undefined && c.backend.maxTasks < c.backend.desiredCount) {
+      ctx.addIssue({ code: 'custom', path: ['backend', 'maxTasks'], message: 'less than desiredCount' });
+    }
+    if (
+      c.backend.maxTasks !== undefined &&
+      c.backend.maxTasks > c.backend.desiredCount &&
+      c.cluster === 'static'
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backend', 'maxTasks'],
+        message:
+          "a static cluster's homes name backend slots: scaling in would strand them; use a fixed desiredCount",
       });
     }
     if (c.frontend.minTasks > c.frontend.maxTasks) {

@@ -14,6 +14,7 @@ export const STORAGE_OMITTED: Record<string, string> = {
   [ENV.endpointSes]: 'emulator endpoints are for local runs only',
   [ENV.endpointLambda]: 'emulator endpoints are for local runs only',
   [ENV.awsRequestLog]: 'request logging is a benchmark tool (npm run bench:aws)',
+  [ENV.mailboxUsageCacheMs]: `${defaults} (30 s: the quota read once per period per process)`,
   [ENV.maxQueued]: `${defaults} (0 = no intake back-pressure limit)`,
   [ENV.historyDays]: `${defaults} (7 days of message history)`,
 };

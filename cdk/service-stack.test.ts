@@ -365,3 +365,35 @@ describe('service stack, static cluster (cluster: static)', () => {
     expect(env('frontend')[ENV.backendMode]).toBe('static');
   });
 });
+
+describe('service stack, autoscaled Fargate backends (backend.maxTasks)', () => {
+  it('scales the backends on CPU between desiredCount and maxTasks, with a slot for every task', () => {
+    const st = synthStage(stage('dev', { backend: { mode: 'fargate', desiredCount: 2, maxTasks: 5 } }));
+    const t = st.serviceTemplate;
+    const backend = Object.entries(t.findResources('AWS::ECS::Service')).find(([id]) =>
+      id.startsWith('Backend'),
+    );
+    expect(backend).toBeDefined();
+    expect((backend![1] as { Properties: Record<string, unknown> }).Properties.DesiredCount).toBeUndefined();
+    const targets = Object.entries(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
+    const backendTarget = targets.find(([id]) => id.startsWith('Backend'));
+    expect(backendTarget?.[1]).toMatchObject({ Properties: { MinCapacity: 2, MaxCapacity: 5 } });
+    const slots = taskDefinitions(t)
+      .flatMap((d) => d.Properties.ContainerDefinitions[0]!.Environment as { Name: string; Value: string }[])
+      .find((e) => e.Name === ENV.backendSlots);
+    expect(slots?.Value).toBe('5');
+  });
+
+  it('keeps a fixed count without maxTasks, and refuses scaling for a static cluster', () => {
+    const fixed = Object.entries(
+      synthStage(stage('dev')).serviceTemplate.findResources('AWS::ECS::Service'),
+    ).find(([id]) => id.startsWith('Backend'));
+    expect((fixed![1] as { Properties: Record<string, unknown> }).Properties.DesiredCount).toBe(1);
+    expect(() =>
+      stage('dev', { cluster: 'static', backend: { mode: 'fargate', desiredCount: 2, maxTasks: 4 } }),
+    ).toThrow(/backend\.maxTasks: a static cluster's homes name backend slots/);
+    expect(() => stage('dev', { backend: { mode: 'fargate', desiredCount: 3, maxTasks: 2 } })).toThrow(
+      /backend\.maxTasks: less than desiredCount/,
+    );
+  });
+});

@@ -9,15 +9,17 @@
  * mode, and only they may. Owns the task role's grants and the container environment.
  *
  * Health: a container health check (a TCP connect to the LMTP port) lets ECS replace a hung task;
- * alarms are in PlatformAlarms (tasks below desired). No autoscaling: the slot count
- * (STRATO_BACKEND_SLOTS) is fixed at synth and backend ids name accounts' homes, so a task the
- * autoscaler added would wait for a slot that never frees and fail, and removing one would move
- * its accounts (ARCHITECTURE.md "Backends on Fargate"). Scale backends by changing desiredCount.
+ * alarms are in PlatformAlarms (tasks below desired). Scaling: with `backend.maxTasks` above
+ * desiredCount (dynamic cluster only) the service scales on CPU between the two, and there are
+ * maxTasks slots, so every added task finds one; a task scaled in is stopped with SIGTERM and
+ * hands its accounts over like any graceful stop (ARCHITECTURE.md "Backends on Fargate"). Without
+ * it the count is fixed (a static cluster's homes name slot ids, which scaling in would strand).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import {
   AwsLogDriver,
+  type CfnService,
   CpuArchitecture,
   Secret as EcsSecret,
   FargateService,
@@ -109,7 +111,7 @@ export class BackendService extends Construct {
         [ENV.lmtpPort]: String(be.lmtpPort),
         [ENV.maxMessageSize]: String(config.frontend.maxMessageSize),
         [ENV.generatedMail]: be.generatedMail,
-        [ENV.backendSlots]: String(be.desiredCount),
+        [ENV.backendSlots]: String(be.maxTasks ?? be.desiredCount),
         // A deployment starts the new tasks before it stops the old ones (up to 200 %): wait
         // longer than an old task's stop (stopTimeout below) for its slot.
         [ENV.backendSlotWaitMs]: String(BACKEND_SLOT_WAIT_MS),
@@ -153,9 +155,24 @@ export class BackendService extends Construct {
       maxHealthyPercent: 200,
       cloudMapOptions: { name: 'backend', dnsRecordType: DnsRecordType.A, dnsTtl: Duration.seconds(10) },
     });
+    if (be.maxTasks !== undefined && be.maxTasks > be.desiredCount) this.autoscale(be);
     mountScratchVolume(this.taskDefinition, container);
     acknowledgeTaskDefinition(this.taskDefinition);
     props.storage.grantBackend(this.taskDefinition.taskRole);
     props.queue.grantSend(this.taskDefinition.taskRole);
+  }
+
+  /** CPU target tracking between desiredCount and maxTasks; the template then names no count. */
+  private autoscale(be: StageConfig['backend']): void {
+    // As for the frontends: a DesiredCount would reset a scaled-out service at every deploy.
+    (this.service.node.defaultChild as CfnService).addPropertyDeletionOverride('DesiredCount');
+    this.service
+      .autoScaleTaskCount({ minCapacity: be.desiredCount, maxCapacity: be.maxTasks ?? be.desiredCount })
+      .scaleOnCpuUtilization('Cpu', {
+        targetUtilizationPercent: be.cpuTargetPercent,
+        // Scaling in hands accounts over: not more often than every 10 minutes.
+        scaleInCooldown: Duration.minutes(10),
+        scaleOutCooldown: Duration.minutes(1),
+      });
   }
 }
