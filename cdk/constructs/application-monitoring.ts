@@ -7,7 +7,7 @@
 import { ComparisonOperator, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MonitoringFacade } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type MetricName } from '../../core/ports/metrics.ts';
+import { METRICS_NAMESPACE, type MetricName, REJECTION_REASONS } from '../../core/ports/metrics.ts';
 import type { StageConfig } from '../config.ts';
 import { type AlarmSink, RATE_PERIOD } from './alarm-sink.ts';
 
@@ -91,16 +91,7 @@ export class ApplicationMonitoring extends Construct {
     m: (name: MetricName, dims?: Record<string, string>, stat?: string, label?: string) => Metric,
   ): void {
     const left = (metric: Metric) => metric;
-    const reasons = [
-      'auth',
-      'unknown-user',
-      'relay-denied',
-      'limits',
-      'rules',
-      'inbound-auth',
-      'dnsbl',
-      'content-filter',
-    ];
+    const reasons = REJECTION_REASONS;
     const outcomes = ['delivered', 'deferred', 'bounced'];
     props.facade.monitorCustom({
       alarmFriendlyName: 'Application',

@@ -6,15 +6,10 @@
  */
 import type { Readable } from 'node:stream';
 
+import { FILTER_ACTIONS } from '../rules/spam-results.ts';
+
 /** What the filter recommends, in rspamd's terms (`no action` … `reject`). */
-export const FILTER_ACTIONS = [
-  'no action',
-  'greylist',
-  'add header',
-  'rewrite subject',
-  'soft reject',
-  'reject',
-] as const;
+export { FILTER_ACTIONS };
 export type FilterAction = (typeof FILTER_ACTIONS)[number];
 
 /** The envelope the filter sees beside the message. */

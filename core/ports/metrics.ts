@@ -46,6 +46,24 @@ export const METRIC_CATALOGUE = {
 } as const;
 
 export type MetricName = keyof typeof METRIC_CATALOGUE;
+
+/** The `Reason` values of SmtpRejected: a small fixed set (never a per-address value). */
+export const REJECTION_REASONS = [
+  'auth',
+  'unknown-user',
+  'relay-denied',
+  'limits',
+  'rules',
+  'inbound-auth',
+  'dnsbl',
+  'content-filter',
+  'sender',
+  'syntax',
+  'queue-full',
+  'shutdown',
+  'other',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 type NamesOf<K extends Entry['kind']> = {
   [N in MetricName]: (typeof METRIC_CATALOGUE)[N]['kind'] extends K ? N : never;
 }[MetricName];

@@ -8,16 +8,21 @@
  */
 import type { HeaderList } from './headers.ts';
 
-/** The filter's actions (core/ports/content-filter.ts) plus `unchecked` (it did not answer). */
-export const FILTER_ACTION_VALUES = [
+/**
+ * What a content filter recommends, in rspamd's terms (`no action` … `reject`): the one list,
+ * typed by core/ports/content-filter.ts as FilterAction (ports build on rules, not the reverse).
+ */
+export const FILTER_ACTIONS = [
   'no action',
   'greylist',
   'add header',
   'rewrite subject',
   'soft reject',
   'reject',
-  'unchecked',
 ] as const;
+
+/** The filter's actions plus `unchecked` (it did not answer): what a rule may test. */
+export const FILTER_ACTION_VALUES = [...FILTER_ACTIONS, 'unchecked'] as const;
 
 /** The first value of `name` above the first Received field, if any. */
 function ours(headers: HeaderList, name: string): string | undefined {

@@ -5,24 +5,10 @@
  * dnsbl, content-filter, sender, syntax, queue-full, shutdown, other. Never a per-address value. Cannot fail.
  */
 import type { Reply } from '../../../core/mail/outcome.ts';
+import { REJECTION_REASONS, type RejectionReason } from '../../../core/ports/metrics.ts';
 import { metrics } from '../../../core/util/metrics.ts';
 
-export const REJECTION_REASONS = [
-  'auth',
-  'unknown-user',
-  'relay-denied',
-  'limits',
-  'rules',
-  'inbound-auth',
-  'dnsbl',
-  'content-filter',
-  'sender',
-  'syntax',
-  'queue-full',
-  'shutdown',
-  'other',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+export { REJECTION_REASONS, type RejectionReason };
 
 /** Enhanced codes whose meaning does not depend on the stage. */
 const BY_ENHANCED: Readonly<Record<string, RejectionReason>> = {
