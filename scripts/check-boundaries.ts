@@ -50,6 +50,25 @@ export const CORE_ARROWS: Readonly<Record<string, readonly string[]>> = {
   intake: ['auth', 'directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
   queue: ['config', 'directory', 'dkim', 'dsn', 'mail', 'ports', 'settings', 'util'],
   delivery: ['directory', 'mail', 'ports', 'rules', 'rules-runner', 'settings', 'util'],
+  // Administrators, their sessions, API tokens and the audit trail (the admin API's access layer).
+  'admin-access': ['auth', 'config', 'intake', 'mail', 'ports', 'util'],
+  // The administration use cases the CLI and the admin API share.
+  admin: [
+    'admin-access',
+    'auth',
+    'config',
+    'directory',
+    'dkim',
+    'dsn',
+    'intake',
+    'mail',
+    'ports',
+    'queue',
+    'rules',
+    'rules-runner',
+    'settings',
+    'util',
+  ],
 };
 
 /** The arrows between top-level folders outside core (scripts/, test/ and cdk tests are free). */
