@@ -7,6 +7,12 @@
  */
 import { CommanderError } from 'commander';
 import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundAdminError,
+} from '../core/admin/errors.ts';
+import {
   AlreadyExistsError,
   DirectoryError,
   DomainNotEmptyError,
@@ -65,6 +71,11 @@ export function describeError(err: unknown): DescribedError {
     return { message: '', exitCode: EXIT_USAGE, unexpected: false };
   }
   if (err instanceof CliError) return known(err.message, err.exitCode);
+  // The admin use cases' errors (core/admin/errors.ts).
+  if (err instanceof InvalidInputError) return known(err.message, EXIT_USAGE);
+  if (err instanceof NotFoundAdminError || err instanceof ConflictError || err instanceof ForbiddenError) {
+    return known(err.message, EXIT_FAILURE);
+  }
   if (err instanceof SettingValueError || err instanceof InvalidAddressError) {
     return known(err.message, EXIT_USAGE);
   }
