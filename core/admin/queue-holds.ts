@@ -18,6 +18,7 @@ import { holdCovering } from '../queue/hold-check.ts';
 import { ConflictError, ForbiddenError, InvalidInputError } from './errors.ts';
 import { addressInput, domainInput, queueIdInput } from './ops-input.ts';
 import {
+  actionDeps,
   domainInScope,
   inScope,
   jobView,
@@ -71,7 +72,7 @@ export async function holdQueue(
 ): Promise<HoldOutcome> {
   const valid = await target(deps, t, opts);
   if (opts.dryRun) {
-    const report = await runBulk(deps, 'hold', await covered(deps, valid), { dryRun: true });
+    const report = await runBulk(actionDeps(deps), 'hold', await covered(deps, valid), { dryRun: true });
     return { ...report, dryRun: true };
   }
   const reason = opts.reason?.trim();
@@ -96,7 +97,9 @@ export async function releaseQueue(
 ): Promise<ReleaseOutcome> {
   const valid = await target(deps, t, opts);
   if (opts.dryRun) {
-    const report = await runBulk(deps, 'release', await covered(deps, valid, 'held'), { dryRun: true });
+    const report = await runBulk(actionDeps(deps), 'release', await covered(deps, valid, 'held'), {
+      dryRun: true,
+    });
     return { ...report, dryRun: true };
   }
   const r = await releaseHold(deps, valid.kind, valid.value);
@@ -175,5 +178,5 @@ export async function redriveDeadLetters(
       entries.push(e);
     }
   }
-  return runBulk(deps, 'redrive', entries, { dryRun: q.dryRun === true });
+  return runBulk(actionDeps(deps), 'redrive', entries, { dryRun: q.dryRun === true });
 }

@@ -23,6 +23,15 @@ export interface QueueDeps {
   readonly hostname: string;
 }
 
+/**
+ * Only the fields the core actions take: a caller may pass a whole Storage (whose `history` is
+ * not the HistoryRecorder the actions would otherwise pick up).
+ */
+export function actionDeps(deps: QueueDeps): QueueDeps {
+  const { queue, messages, holds, clock, hostname } = deps;
+  return { queue, messages, holds, clock, hostname };
+}
+
 /** The domains a caller may see; undefined: all. */
 export interface Scope {
   readonly domains?: readonly string[];

@@ -25,6 +25,7 @@ import { headerLines, parseHeaderBlock } from '../rules/headers.ts';
 import { ConflictError, ForbiddenError, InvalidInputError } from './errors.ts';
 import { queueIdInput } from './ops-input.ts';
 import {
+  actionDeps,
   inScope,
   jobView,
   notQueued,
@@ -214,7 +215,7 @@ export async function bounceQueueJob(
   const id = queueIdInput(input);
   const why = validateBounceReason(reason);
   await scopedJob(deps, id, scope);
-  const r = await bounceJob(deps, id, why);
+  const r = await bounceJob(actionDeps(deps), id, why);
   if (!r.ok) {
     if (r.reason === 'body-missing')
       throw new QueueJobConflictError(
@@ -277,7 +278,7 @@ export async function bulkQueueAction(
     deps.clock.now(),
   );
   return runBulk(
-    deps,
+    actionDeps(deps),
     action,
     selected.filter((e) => inScope(q, e)),
     {
