@@ -111,6 +111,7 @@ export async function runIdle(opts: IdleOptions): Promise<IdleReport> {
         } else if (r.line.startsWith('220')) {
           r.socket.on('error', () => undefined); // a reset while held is not the bench's failure
           held.push(r.socket);
+          if (held.length % 1000 === 0) opts.progress?.(`idle: ${held.length} sessions open`);
           const pid = pidOf(r.line);
           if (Number.isFinite(pid)) perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
         } else {
@@ -119,8 +120,6 @@ export async function runIdle(opts: IdleOptions): Promise<IdleReport> {
           refusedSample ??= r.line;
           r.socket.destroy();
         }
-        if (held.length > 0 && held.length % 1000 === 0)
-          opts.progress?.(`idle: ${held.length} sessions open`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
