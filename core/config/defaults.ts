@@ -22,6 +22,16 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
  */
 export const DEFAULT_MAX_CLIENTS = 500;
 
+/**
+ * How long the MX listener waits before its 220 greeting (STRATO_MX_GREETING_DELAY_MS); a client
+ * that talks first is answered 421 and closed (smtp-server's early-talker check). Bots that write
+ * without waiting send at connect time, so their command arrives with or just after the TCP
+ * handshake: a short wait catches them while costing a real MTA 20 ms once per connection
+ * (smtp-server's fixed 100 ms capped a connection-per-message sender near 10 messages/s).
+ * Submission and implicit TLS default to 0: greet at once, no check (their clients authenticate).
+ */
+export const DEFAULT_MX_GREETING_DELAY_MS = 20;
+
 /** Frontend ports (above 1024, so no root; a load balancer or NAT maps 25, 587 and 465 to them). */
 export const DEFAULT_MX_PORT = 2525;
 export const DEFAULT_SUBMISSION_PORT = 2587;
