@@ -140,6 +140,9 @@ export function adminStoreContract(name: string, make: () => Promise<AdminStoreF
       const comRest = await s.listAudit({ limit: 10, domain: 'example.com', cursor: com.nextCursor! });
       expect(comRest).toEqual({ items: [records[1]] });
       expect(await s.listAudit({ limit: 10, domain: 'example.net' })).toEqual({ items: [] });
+      // A cursor is an id bound: one taken from another domain's page works too (merged listings).
+      const orgOlder = await s.listAudit({ limit: 10, domain: 'example.org', cursor: records[3]!.id });
+      expect(orgOlder).toEqual({ items: [records[2], records[0]] });
     });
   });
 }

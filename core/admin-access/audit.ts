@@ -43,12 +43,36 @@ function bounded(value: unknown): unknown {
   return text.length > MAX_VALUE_CHARS ? { truncated: true, jsonChars: text.length } : JSON.parse(text);
 }
 
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+let lastId = '';
+
+/** A time-ordered id, and within one process strictly increasing (records of one millisecond keep their order). */
+function auditId(at: number): string {
+  const fresh = newQueueId(at);
+  if (fresh > lastId) {
+    lastId = fresh;
+    return fresh;
+  }
+  // Same millisecond (or a clock step back): one more than the last id, base 32 with carry.
+  const digits = lastId.split('');
+  for (let i = digits.length - 1; i >= 0; i--) {
+    const v = ALPHABET.indexOf(digits[i]!);
+    if (v < 31) {
+      digits[i] = ALPHABET[v + 1]!;
+      break;
+    }
+    digits[i] = '0';
+  }
+  lastId = digits.join('');
+  return lastId;
+}
+
 export async function recordChange(store: AdminStore, clock: Clock, e: ChangeEntry): Promise<void> {
   const at = clock.now();
   const before = bounded(e.before);
   const after = bounded(e.after);
   await store.appendAudit({
-    id: newQueueId(at),
+    id: auditId(at),
     at,
     actor: e.actor.name,
     via: e.actor.via,
