@@ -110,6 +110,6 @@ describe('audit trail', () => {
       after: { blob: 'x'.repeat(200_000) },
     });
     const [latest] = (await access.listAudit(root, { limit: 1 })).items;
-    expect(latest?.after).toEqual({ truncated: true, jsonChars: 200_011 });
+    expect(latest?.after).toEqual({ truncated: true, jsonBytes: 200_011 });
   });
 });

@@ -3,7 +3,7 @@
  * from where), `listAudit` reads it newest first a page at a time. A domain administrator sees
  * only the records of its domains (one query per domain, merged by the time-ordered id; the
  * cursor is the last id shown, which bounds every domain's query alike). A before/after value
- * whose JSON is over 100 000 characters is stored as a note of its size (a DynamoDB item holds
+ * whose JSON is over 100 000 bytes is stored as a note of its size (a DynamoDB item holds
  * 400 KB). Failure: store faults propagate; a bad limit or a foreign domain filter throws.
  */
 
@@ -34,13 +34,14 @@ export interface AuditQueryInput {
   readonly domain?: string;
 }
 
-const MAX_VALUE_CHARS = 100_000;
+const MAX_VALUE_BYTES = 100_000;
 
 function bounded(value: unknown): unknown {
   if (value === undefined) return undefined;
   const text = JSON.stringify(value);
   if (text === undefined) return undefined;
-  return text.length > MAX_VALUE_CHARS ? { truncated: true, jsonChars: text.length } : JSON.parse(text);
+  const bytes = Buffer.byteLength(text);
+  return bytes > MAX_VALUE_BYTES ? { truncated: true, jsonBytes: bytes } : JSON.parse(text);
 }
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
