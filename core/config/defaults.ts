@@ -224,3 +224,20 @@ export const DEFAULT_CONTENT_FILTER = {
   breakerFailures: 5,
   breakerSeconds: 60,
 } as const;
+
+/**
+ * Access to the admin API and WebAdmin (core/admin-access): a session ends after `sessionIdleSeconds`
+ * without a request and `sessionMaxSeconds` after login whatever happens; failed logins are counted
+ * cluster-wide per client address and per name (existing or not) in a fixed window, then every
+ * login from there or for that name is refused until the window ends (0 turns a limit off). The
+ * first administrator, made on first start when none exists, is a cluster administrator named
+ * `firstAdminName` with a random password printed once.
+ */
+export const DEFAULT_ADMIN_ACCESS = {
+  sessionIdleSeconds: 30 * 60,
+  sessionMaxSeconds: 12 * 3600,
+  loginFailuresPerAddress: 20,
+  loginFailuresPerName: 5,
+  loginFailureWindowSeconds: 900,
+  firstAdminName: 'admin',
+} as const;
