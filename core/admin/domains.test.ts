@@ -5,6 +5,14 @@ import { AlreadyExistsError, DomainNotEmptyError } from '../directory/errors.ts'
 import { addAccount } from './accounts.ts';
 import { addDomain, getDomain, listDomains, removeDomain, updateDomain } from './domains.ts';
 import { InvalidInputError, NotFoundAdminError } from './errors.ts';
+import { setRuleSet } from './rules.ts';
+
+const TAG_RULE = {
+  name: 'tag',
+  priority: 5,
+  conditions: [{ field: 'Return-Path', op: 'not in', value: ['*@example.com'] }],
+  actions: [{ action: 'tag subject', tag: '[EXT]' }],
+};
 
 let t: TempStorage;
 beforeEach(async () => {
@@ -102,9 +110,7 @@ describe('domain use cases', () => {
     await addDomain(s, { name: 'example.com' });
     await expect(addDomain(s, { name: 'EXAMPLE.com' })).rejects.toThrow(AlreadyExistsError);
     await addAccount(s, { address: 'alice@example.com' });
-    await s.rules.set({ kind: 'domain', name: 'example.com' }, [
-      { name: 'r', conditions: [], actions: [{ action: 'discard' }] },
-    ] as never);
+    await setRuleSet(s, { scope: 'domain', name: 'example.com', rules: [TAG_RULE] });
     await expect(removeDomain(s, { name: 'example.com' })).rejects.toThrow(DomainNotEmptyError);
     expect(await removeDomain(s, { name: 'example.com', force: true })).toEqual({
       name: 'example.com',
