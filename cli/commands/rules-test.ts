@@ -1,6 +1,6 @@
 /**
  * `strato rules test <account> <message>`: a dry run of the account's domain and account rules
- * on a message file, explained step by step (core/rules explainEvaluation) or, with --json, as the
+ * on a message file (core/admin/rules-dry-run.ts), explained step by step or, with --json, as the
  * plan. Nothing is delivered, stored or sent. Bad options or an unreadable file exit 2 before the
  * data dir is opened; an unknown account exits 1.
  */
