@@ -55,6 +55,13 @@ const MIGRATIONS = [
    CREATE INDEX dir_names_domain ON dir_names (domain, kind, address);`,
 ];
 
+/**
+ * One page of a domain's accounts: a range scan of the (domain, kind, address) index, already in
+ * order (no sort), stopping after LIMIT rows; parameters: domain, after, prefix, prefix end, limit.
+ */
+export const ACCOUNT_PAGE_SQL = `SELECT * FROM dir_names WHERE domain = ? AND kind = 'account' AND address > ?
+  AND address >= ? AND address < ? ORDER BY address LIMIT ?`;
+
 type Kind = 'account' | 'alias' | 'forwarder';
 
 interface DomainRow {
@@ -186,10 +193,13 @@ export class SqliteDirectory implements DirectoryAdmin {
     const after = query.after !== undefined ? lower(query.after) : '';
     // A range on the indexed address (not LIKE, which would need escaping and a NOCASE index);
     // U+10FFFF sorts after every character an address can hold.
-    const rows = this.sql<[string, string, string, string, number], NameRow>(
-      `SELECT * FROM dir_names WHERE domain = ? AND kind = 'account' AND address > ?
-         AND address >= ? AND address < ? ORDER BY address LIMIT ?`,
-    ).all(lower(domain), after, prefix, `${prefix}\u{10FFFF}`, query.limit + 1);
+    const rows = this.sql<[string, string, string, string, number], NameRow>(ACCOUNT_PAGE_SQL).all(
+      lower(domain),
+      after,
+      prefix,
+      `${prefix}\u{10FFFF}`,
+      query.limit + 1,
+    );
     const items = rows.slice(0, query.limit).map(toAccount);
     return rows.length > query.limit ? { items, nextAfter: items.at(-1)!.address } : { items };
   }

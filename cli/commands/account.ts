@@ -1,6 +1,8 @@
 /**
  * `strato account ...`: add, list, show (stored and effective settings with where each comes
- * from), set-password, set, remove; where and release (account-lease.ts). Passwords are hashed with core/auth/password.ts (scrypt).
+ * from), set-password, set, remove; where and release (account-lease.ts). The work is done by the
+ * use cases in core/admin/accounts.ts (passwords hashed with scrypt; `list` pages through the
+ * directory's index).
  * Bad addresses, settings, values or password options exit 2 before the data dir is opened;
  * an unknown domain or account, or a name already taken, exits 1.
  */
