@@ -9,9 +9,8 @@ import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundAdminError } from '../../../core/admin/errors.ts';
 import { NotFoundError } from '../../../core/directory/errors.ts';
 import { SettingValueError } from '../../../core/settings/errors.ts';
-import { adminRoutes } from './admin-routes.ts';
 import { apiRoute } from './route.ts';
-import { startTestServer, type TestServer, testCertificate } from './server-test-support.ts';
+import { realRoutes, startTestServer, type TestServer, testCertificate } from './server-test-support.ts';
 
 const things = new Map<string, { name: string; size: number }>([['a.example/t1', { name: 't1', size: 1 }]]);
 const key = (p: { domain: string; id: string }) => `${p.domain}/${p.id}`;
@@ -73,10 +72,15 @@ const sample = [
 ];
 
 let srv: TestServer;
+let real: Awaited<ReturnType<typeof realRoutes>>;
 beforeAll(async () => {
-  srv = await startTestServer(await testCertificate(), [...adminRoutes(), ...sample], { maxBodyBytes: 1000 });
+  real = await realRoutes();
+  srv = await startTestServer(await testCertificate(), [...real.routes, ...sample], { maxBodyBytes: 1000 });
 });
-afterAll(() => srv.close());
+afterAll(async () => {
+  await srv.close();
+  await real.close();
+});
 
 describe('authentication', () => {
   it('answers 401 JSON without a session, and with a Bearer token that is not one', async () => {

@@ -7,11 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InvalidInputError } from '../../../core/admin/errors.ts';
-import { adminRoutes } from './admin-routes.ts';
 import { html } from './html.ts';
 import { csrfField, field, formError, layout } from './layout.ts';
 import { type FieldErrors, pageRoute } from './route.ts';
-import { startTestServer, type TestClient, type TestServer, testCertificate } from './server-test-support.ts';
+import {
+  realRoutes,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+  testCertificate,
+} from './server-test-support.ts';
 
 const saved: string[] = [];
 
@@ -58,10 +63,15 @@ const sample = [
 ];
 
 let srv: TestServer;
+let real: Awaited<ReturnType<typeof realRoutes>>;
 beforeAll(async () => {
-  srv = await startTestServer(await testCertificate(), [...adminRoutes(), ...sample]);
+  real = await realRoutes();
+  srv = await startTestServer(await testCertificate(), [...real.routes, ...sample]);
 });
-afterAll(() => srv.close());
+afterAll(async () => {
+  await srv.close();
+  await real.close();
+});
 
 async function signIn(c: TestClient, name = 'root', password = `${name}-password`) {
   const reply = await c.send('POST', '/login', { form: { name, password } });

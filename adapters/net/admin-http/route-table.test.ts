@@ -6,13 +6,14 @@
  * description generated from the table.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminRoutes } from './admin-routes.ts';
 import { isSafeMethod } from './csrf.ts';
 import { escapeHtml, html } from './html.ts';
 import { Router } from './router.ts';
-import { startTestServer, type TestServer, testCertificate } from './server-test-support.ts';
+import { realRoutes, startTestServer, type TestServer, testCertificate } from './server-test-support.ts';
 
-const routes = adminRoutes();
+// Listing the table needs no storage access; realRoutes() opens one for the handlers anyway.
+const real = await realRoutes();
+const routes = real.routes;
 /** A path for the pattern, every domain parameter naming a domain dora does not administer. */
 const concrete = (path: string) =>
   path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => (name === 'domain' ? 'other.example' : 'x1'));
@@ -23,7 +24,10 @@ let srv: TestServer;
 beforeAll(async () => {
   srv = await startTestServer(await testCertificate(), routes);
 });
-afterAll(() => srv.close());
+afterAll(async () => {
+  await srv.close();
+  await real.close();
+});
 
 describe('every route refuses', () => {
   it.each(guarded.map((r) => [`${r.method} ${r.path}`, r] as const))(

@@ -3,9 +3,14 @@
  * server started on 127.0.0.1 with an in-memory access layer, and a small HTTPS client (node:https
  * trusting that certificate) that keeps the session cookie and answers status, headers and body.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import type { Logger } from '../../../core/ports/logger.ts';
+import { openEmbeddedStorage } from '../../embedded/open.ts';
+import { type AdminRouteDeps, adminRoutes } from './admin-routes.ts';
 import { MemoryAdminAccess } from './memory-access-test-support.ts';
 import type { AnyRoute } from './route.ts';
 import { type RunningAdminServer, startAdminServer } from './server.ts';
@@ -82,6 +87,25 @@ export function testClient(port: number, ca: string): TestClient {
       const reply = await send('POST', '/api/v1/session', { json: { name, password } });
       if (reply.status !== 200) throw new Error(`login failed: ${reply.status} ${reply.text}`);
       return reply.json().csrfToken as string;
+    },
+  };
+}
+
+/** The real route table on real embedded storage in a temp dir; `close` removes it. */
+export async function realRoutes(): Promise<{
+  routes: AnyRoute[];
+  deps: AdminRouteDeps;
+  close(): Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'strato-admin-http-'));
+  const storage = await openEmbeddedStorage({ dataDir: dir });
+  const deps = { storage };
+  return {
+    routes: adminRoutes(deps),
+    deps,
+    async close() {
+      await storage.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
