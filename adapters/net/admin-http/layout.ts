@@ -77,6 +77,7 @@ export function layout(page: LayoutInput): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${page.title} · Strato WebAdmin</title>
 <link rel="stylesheet" href="/assets/admin.css">
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <script src="/assets/admin.js" defer></script>
 </head>
 <body>

@@ -1,6 +1,6 @@
 /**
  * The WebAdmin's only static files, served from memory by the process itself (nothing from the
- * Internet): one stylesheet and one small script (a confirmation prompt for forms marked
+ * Internet): one stylesheet, an icon and one small script (a confirmation prompt for forms marked
  * `data-confirm`; every page works without it). Unknown asset names are 404.
  */
 import { createHash } from 'node:crypto';
@@ -36,7 +36,7 @@ code, .mono { font-family: ui-monospace, monospace; font-size: .9em; word-break:
 .flash { color: var(--ok); border: 1px solid var(--ok); padding: .5rem; border-radius: 4px; }
 button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 .logout button { background: transparent; color: var(--accent); }
-.login { max-width: 24rem; margin: 3rem auto; }
+.login { max-width: 24rem; }
 `;
 
 const JS = `
@@ -46,6 +46,10 @@ document.addEventListener('submit', function (e) {
   if (text && !window.confirm(text)) e.preventDefault();
 });
 `;
+
+const ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b57d0"/>' +
+  '<path d="M3 11c2-4 8-4 10 0" stroke="#fff" stroke-width="2" fill="none"/></svg>';
 
 export interface Asset {
   readonly type: string;
@@ -62,4 +66,5 @@ const asset = (type: string, body: string): Asset => ({
 export const ASSETS: Readonly<Record<string, Asset>> = {
   '/assets/admin.css': asset('text/css; charset=utf-8', CSS),
   '/assets/admin.js': asset('text/javascript; charset=utf-8', JS),
+  '/favicon.ico': asset('image/svg+xml', ICON),
 };
