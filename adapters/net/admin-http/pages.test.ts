@@ -198,6 +198,15 @@ describe('pages', () => {
     expect((await c.send('GET', '/notes')).text).not.toContain('Saved first.');
   });
 
+  it('keeps the navigation on a page that does not exist', async () => {
+    const c = srv.client();
+    expect((await c.send('GET', '/domains')).text).not.toContain('<nav');
+    await signIn(c);
+    const missing = await c.send('GET', '/domains');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('<nav aria-label="Main">');
+  });
+
   it('serves its own stylesheet and script, nothing inline', async () => {
     const c = srv.client();
     const login = (await c.send('GET', '/login')).text;

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:https';
 import type { Logger } from '../../../core/ports/logger.ts';
 import type { AdminAccess } from './access-types.ts';
 import { handleApi, logFault } from './api-handler.ts';
+import { authenticate } from './auth.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { setSecurityHeaders } from './headers.ts';
 import { errorPage } from './layout.ts';
@@ -70,7 +71,12 @@ export function createAdminServer(opts: AdminServerOptions): Server {
     const message = status === 405 ? `${method} is not allowed here` : `no such page: ${url.pathname}`;
     if (match.kind === 'method') res.setHeader('Allow', match.allowed.join(', '));
     if (isApi) sendJson(res, status, { error: message });
-    else sendHtml(res, status, errorPage(status, message, {}));
+    else {
+      // A signed-in administrator keeps the navigation on a page that does not exist (yet).
+      const caller = await authenticate(req, opts.access).catch(() => undefined);
+      const page = caller ? { principal: caller.principal, csrfToken: caller.csrfToken } : {};
+      sendHtml(res, status, errorPage(status, message, page));
+    }
   };
   const server = createServer(
     { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' },
