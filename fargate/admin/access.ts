@@ -5,9 +5,12 @@
  * restart. The merge makes this `createAdminAccess(storage.admin, …)` and nothing else changes.
  */
 import type { AdminAccess } from '../../adapters/net/admin-http/access-types.ts';
-import { MemoryAdminAccess } from '../../adapters/net/admin-http/memory-access-test-support.ts';
+import {
+  asAdminAccess,
+  MemoryAdminAccess,
+} from '../../adapters/net/admin-http/memory-access-test-support.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 
 export function openAdminAccess(_storage: Storage): AdminAccess {
-  return new MemoryAdminAccess();
+  return asAdminAccess(new MemoryAdminAccess());
 }

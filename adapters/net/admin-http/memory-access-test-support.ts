@@ -7,6 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AdminAccess, AdminRole, AuditChange, LoginResult, Principal } from './access-types.ts';
 
+/** The stand-in as the framework's AdminAccess (the real one also manages admins and tokens). */
+export const asAdminAccess = (access: MemoryAdminAccess): AdminAccess => access as unknown as AdminAccess;
+
 interface Admin {
   readonly name: string;
   password: string;
@@ -16,7 +19,7 @@ interface Admin {
 
 const token = () => randomBytes(24).toString('base64url');
 
-export class MemoryAdminAccess implements AdminAccess {
+export class MemoryAdminAccess {
   readonly admins = new Map<string, Admin>();
   readonly sessions = new Map<string, { name: string; csrfToken: string; expiresAt: number }>();
   readonly tokens = new Map<string, string>();

@@ -11,7 +11,7 @@ import { generate } from 'selfsigned';
 import type { Logger } from '../../../core/ports/logger.ts';
 import { openEmbeddedStorage } from '../../embedded/open.ts';
 import { type AdminRouteDeps, adminRoutes } from './admin-routes.ts';
-import { MemoryAdminAccess } from './memory-access-test-support.ts';
+import { asAdminAccess, MemoryAdminAccess } from './memory-access-test-support.ts';
 import type { AnyRoute } from './route.ts';
 import { type RunningAdminServer, startAdminServer } from './server.ts';
 
@@ -140,7 +140,7 @@ export async function startTestServer(
   access.addAdmin('dora', 'dora-password', 'domain', ['a.example']);
   const errors: unknown[] = [];
   const running = await startAdminServer({
-    access,
+    access: asAdminAccess(access),
     routes,
     tls,
     logger: recordingLogger(errors),

@@ -63,7 +63,9 @@ export const auditPages = [
         limit: query.limit,
         ...(query.cursor ? { cursor: query.cursor } : {}),
       });
-      const items = page.items.filter((e): e is Entry => typeof e === 'object' && e !== null);
+      const items = (page.items as readonly unknown[]).filter(
+        (e): e is Entry => typeof e === 'object' && e !== null,
+      );
       const older = page.nextCursor
         ? html`<p><a href="/audit?cursor=${encodeURIComponent(page.nextCursor)}&amp;limit=${query.limit}">Older entries</a></p>`
         : html``;
