@@ -36,6 +36,10 @@ export const DEFAULT_MX_GREETING_DELAY_MS = 20;
 export const DEFAULT_MX_PORT = 2525;
 export const DEFAULT_SUBMISSION_PORT = 2587;
 export const DEFAULT_TLS_PORT = 2465;
+/** The admin API and WebAdmin (HTTPS; STRATO_ADMIN_PORT). */
+export const DEFAULT_ADMIN_PORT = 8443;
+/** Largest admin API request body (JSON or form), bytes (STRATO_ADMIN_MAX_BODY_BYTES). */
+export const DEFAULT_ADMIN_MAX_BODY_BYTES = 1024 * 1024;
 /** The frontends' internal SMTP port for the backends' generated mail (AWS stages). */
 export const DEFAULT_INTERNAL_SMTP_PORT = 2526;
 /** A backend's LMTP port (the local cluster counts its backends' ports up from here). */

@@ -111,6 +111,12 @@ export const ENV = {
   mxRelaySessionMessages: 'STRATO_MX_RELAY_SESSION_MESSAGES',
   mxRelayIdleMs: 'STRATO_MX_RELAY_IDLE_MS',
   mxRelayMtaSts: 'STRATO_MX_RELAY_MTA_STS',
+  // The admin API and WebAdmin process (fargate/admin); TLS as the frontends' (STRATO_TLS_*).
+  adminPort: 'STRATO_ADMIN_PORT',
+  adminHost: 'STRATO_ADMIN_HOST',
+  adminMaxBodyBytes: 'STRATO_ADMIN_MAX_BODY_BYTES',
+  /** The local cluster runs the admin process (default true). */
+  adminEnabled: 'STRATO_ADMIN',
   // Storage: embedded (one machine) or AWS.
   storage: 'STRATO_STORAGE',
   awsRegion: 'AWS_REGION',
