@@ -73,6 +73,11 @@ export class TestRspamd {
   scanPort = 0;
   exited: Promise<void> = Promise.resolve();
 
+  /** The main rspamd process (its workers are its children); 0 before start. */
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
   /** http://127.0.0.1:<port> of the normal worker (what STRATO_CONTENT_FILTER names). */
   get url(): string {
     return `http://127.0.0.1:${this.scanPort}`;
