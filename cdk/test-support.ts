@@ -67,6 +67,7 @@ export function resourceLabel(resource: unknown): string {
     [/BackendLambdaFunction/, 'backend-lambda'],
     [/SrsSecret/, 'srs-secret'],
     [/ChannelSecret/, 'channel-secret'],
+    [/AdminFirstPassword/, 'admin-first-password'],
     // A secret named in the stage config (by name: the ARN ends in a 6-character wildcard).
     [/:secret:[^"]*tls-\?{6}/, 'tls-secret'],
     [/LogGroup|Logs/, 'logs'],
