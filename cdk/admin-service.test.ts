@@ -204,6 +204,13 @@ describe('admin stage config', () => {
     expect(ipv4CidrProblem('10.0.0.0/33')).toMatch(/prefix/);
   });
 
+  it('opens the admin to any address only with allowAnywhere, acknowledged for cdk-nag as the stage chose', () => {
+    const s = synthStage(dev({ allowedCidrs: ['0.0.0.0/0'], allowAnywhere: true }));
+    expect(adminIngress(s.serviceTemplate).map((r) => r.CidrIp)).toContain('0.0.0.0/0');
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
   it('deploys no admin service when disabled', () => {
     const t = synthStage(dev({ enabled: false })).serviceTemplate;
     expect(
