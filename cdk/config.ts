@@ -25,6 +25,7 @@ import {
   LOG_LEVELS,
 } from '../core/config/defaults.ts';
 import { SES_MAX_INTAKE_BYTES } from '../core/outbound/ses-limits.ts';
+import { adminConfigSchema } from './config-admin.ts';
 
 const port = z.number().int().min(1).max(65535);
 
@@ -232,6 +233,8 @@ export const stageConfigSchema = z
         deadLetterSweepMinutes: z.number().int().min(1).max(1440).default(1),
       })
       .prefault({}),
+    /** The admin API and WebAdmin service (cdk/config-admin.ts): deployed, reachable only from allowedCidrs. */
+    admin: adminConfigSchema.prefault({}),
     natGateways: z.number().int().min(1).max(3).default(1),
     /** Who is told about alarms: an e-mail subscription and/or an existing SNS topic (paging). */
     alarmEmail: z.string().includes('@').optional(),

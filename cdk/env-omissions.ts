@@ -134,3 +134,12 @@ export const BACKEND_LAMBDA_OMITTED: Record<string, string> = {
     "outside the VPC the Lambda cannot reach the frontends' internal port: generated mail goes to the queue",
   [ENV.generatedSmtpPort]: 'generated mail goes to the queue (see STRATO_GENERATED_SMTP_HOST)',
 };
+
+/** The admin process (cdk/constructs/admin-service.ts). */
+export const ADMIN_OMITTED: Record<string, string> = {
+  [ENV.tlsCert]: 'certificate files are for single machines: on AWS it comes from STRATO_TLS_SECRET',
+  [ENV.tlsKey]: 'certificate files are for single machines: on AWS it comes from STRATO_TLS_SECRET',
+  [ENV.tlsSecret]: 'set only when frontend.tls.secretName names a secret (the dev stage runs self-signed)',
+  [ENV.endpointSecretsManager]: 'emulator endpoints are for local runs only',
+  [ENV.adminMaxBodyBytes]: `${defaults} (the admin API's request body limit)`,
+};

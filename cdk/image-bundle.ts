@@ -1,5 +1,5 @@
 /**
- * Builds the Fargate image context from the current sources: bundles fargate/{frontend,backend}/main.ts
+ * Builds the Fargate image context from the current sources: bundles fargate/{frontend,backend,admin}/main.ts
  * with esbuild into `<out>/app` (ESM, Node 22, every dependency inlined, so the image needs no
  * node_modules and no `RUN npm install`; the embedded adapters' native better-sqlite3 is replaced by
  * a stub, since Fargate tasks run with STRATO_STORAGE=aws), copies the entrypoint, and makes
@@ -21,6 +21,7 @@ function options(out: string): BuildOptions {
     entryPoints: {
       frontend: `${root}fargate/frontend/main.ts`,
       backend: `${root}fargate/backend/main.ts`,
+      admin: `${root}fargate/admin/main.ts`,
     },
     outdir: `${out}/app`,
     outExtension: { '.js': '.mjs' },

@@ -42,7 +42,7 @@ describe('the Fargate image', () => {
     const context = freshImageContext();
     expect(context.startsWith(IMAGE_CONTEXT)).toBe(false);
     expect(readFileSync(join(context, 'Dockerfile'), 'utf8')).toBe(dockerfile);
-    for (const file of ['entrypoint.mjs', 'frontend.mjs', 'backend.mjs']) {
+    for (const file of ['entrypoint.mjs', 'frontend.mjs', 'backend.mjs', 'admin.mjs']) {
       expect(statSync(join(context, 'dist', 'app', file)).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
     }
     // The asset CDK staged is that context: its Dockerfile and a bundle, nothing else of the repo.

@@ -69,7 +69,7 @@ describe('service stack (Lambda backends, queue Lambda)', () => {
         Handler: 'index.handler',
       });
     }
-    t.resourceCountIs('AWS::ECS::Service', 1);
+    t.resourceCountIs('AWS::ECS::Service', 2); // the frontends and the admin service
     t.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
   });
 

@@ -20,6 +20,7 @@ import {
 } from './env-omissions.ts';
 import { BACKEND_ACTIONS, QUEUE_PROCESSOR_ACTIONS, SES_ACTIONS } from './expected-actions.ts';
 import {
+  ADMIN_PREFIX,
   alarmSummaries,
   autoscaledServices,
   containerEnvNames,
@@ -46,14 +47,15 @@ function sorted(o: Record<string, string[]>): Record<string, string[]> {
 
 describe('service stack (Fargate backends, processing in frontends)', () => {
   it('has an internet-facing NLB with TCP listeners 25, 587 and 465', () => {
-    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    // The second NLB is the admin service's (admin-service.test.ts), with its one listener.
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Type: 'network',
       Scheme: 'internet-facing',
     });
-    const listeners = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::Listener')) as {
-      Properties: { Port: number; Protocol: string };
-    }[];
+    const listeners = Object.entries(t.findResources('AWS::ElasticLoadBalancingV2::Listener'))
+      .filter(([id]) => !id.startsWith(ADMIN_PREFIX))
+      .map(([, l]) => l) as { Properties: { Port: number; Protocol: string } }[];
     expect(listeners.map((l) => [l.Properties.Port, l.Properties.Protocol]).sort()).toEqual([
       [25, 'TCP'],
       [465, 'TCP'],
@@ -62,9 +64,9 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
   });
 
   it('forwards to the container ports with client IP preserved and an HTTP health check', () => {
-    const tgs = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')) as {
-      Properties: Record<string, unknown>;
-    }[];
+    const tgs = Object.entries(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))
+      .filter(([id]) => !id.startsWith(ADMIN_PREFIX))
+      .map(([, g]) => g) as { Properties: Record<string, unknown> }[];
     expect(tgs.map((g) => g.Properties.Port).sort()).toEqual([2465, 2525, 2587]);
     for (const g of tgs) {
       expect(g.Properties).toMatchObject({
@@ -165,14 +167,16 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     expect(scaled).toHaveLength(1);
     expect(scaled).toEqual([[scaled[0]![0], undefined]]);
     // The backend service is not autoscaled (its slot count is STRATO_BACKEND_SLOTS): it keeps one.
-    const fixed = Object.entries(t.findResources('AWS::ECS::Service')).filter(([id]) => id !== scaled[0]![0]);
+    const fixed = Object.entries(t.findResources('AWS::ECS::Service')).filter(
+      ([id]) => id !== scaled[0]![0] && !id.startsWith(ADMIN_PREFIX),
+    );
     expect(
       fixed.map(([, r]) => (r as { Properties: { DesiredCount?: number } }).Properties.DesiredCount),
     ).toEqual([1]);
   });
 
   it('runs the backends as a Fargate service registered in Cloud Map, LMTP open to frontends only', () => {
-    t.resourceCountIs('AWS::ECS::Service', 2);
+    t.resourceCountIs('AWS::ECS::Service', 3); // frontends, backends, admin
     t.hasResourceProperties('AWS::ServiceDiscovery::Service', {
       Name: 'backend',
       DnsConfig: Match.objectLike({ DnsRecords: [{ Type: 'A', TTL: 10 }] }),
@@ -243,10 +247,10 @@ describe('service stack (Fargate backends, processing in frontends)', () => {
     expect(String(fe[ENV.trustedNetworks]).split(',').sort()).toEqual(privateCidrs);
   });
 
-  it('both task definitions are arm64 and log to CloudWatch', () => {
+  it('both task definitions (and the admin one) are arm64 and log to CloudWatch', () => {
     const tds = taskDefinitions(t);
     expect(tds).toHaveLength(2);
-    for (const td of tds) {
+    for (const td of Object.values(t.findResources('AWS::ECS::TaskDefinition')) as typeof tds) {
       expect(td.Properties.RuntimePlatform).toEqual({
         CpuArchitecture: 'ARM64',
         OperatingSystemFamily: 'LINUX',

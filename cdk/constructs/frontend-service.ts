@@ -394,7 +394,7 @@ function contentFilterEnvironment(config: StageConfig): Record<string, string> {
 }
 
 /** Where the tasks' certificate comes from (frontend.tls); a named secret never falls back to self-signed. */
-function tlsEnvironment(config: StageConfig): Record<string, string> {
+export function tlsEnvironment(config: StageConfig): Record<string, string> {
   const tls = config.frontend.tls;
   return {
     ...(tls.secretName ? { [ENV.tlsSecret]: tls.secretName } : {}),

@@ -111,6 +111,20 @@ export class MailQueue extends Construct {
   }
 
   /**
+   * Queue operators (the admin API, as the CLI's `queue` commands): the processors' SQS actions on
+   * queue and DLQ (retry, redrive and bounce re-send and remove copies; depth reads attributes),
+   * the index items, and the index Scan of `queue list/depth` (operators only).
+   */
+  grantOperate(grantee: IGrantable): void {
+    allow(grantee, QUEUE_PROCESSOR_SQS_ACTIONS, [this.queue.queueArn, this.deadLetterQueue.queueArn]);
+    allow(
+      grantee,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+      [this.indexTable.tableArn],
+    );
+  }
+
+  /**
    * Backends: generated mail is enqueued. Its ids are derived from the delivery, so the enqueue
    * claims the id in the index first (a conditional put; a failed send deletes the claim again).
    */

@@ -201,6 +201,39 @@ export class MailStorage extends Construct {
     );
   }
 
+  /**
+   * The admin use cases' directory writes (core/admin: domains, accounts, aliases, forwarders,
+   * DKIM keys, rule sets, cluster settings; TransactWriteItems is authorised per item) and reads,
+   * the domain listing through the `list` GSI (Query only: no Scan).
+   */
+  grantDirectoryAdmin(grantee: IGrantable): void {
+    const [table] = this.directoryArns();
+    allow(
+      grantee,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [table!],
+    );
+    allow(grantee, ['dynamodb:Query'], this.directoryArns());
+  }
+
+  /** `trace`: one Query per lookup of a message's history (no Scan, no writes). */
+  grantHistoryRead(grantee: IGrantable): void {
+    allow(grantee, ['dynamodb:Query'], [this.tables.history.tableArn]);
+  }
+
+  /**
+   * Queue operators: `queue show` reads a body's headers, `delete`/`bounce` delete the removed
+   * job's body, and a bounce stores its DSN (multipart when it quotes a large message).
+   */
+  grantSpoolOperator(grantee: IGrantable): void {
+    allowWildcard(
+      grantee,
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      [this.spoolObjects()],
+      SPOOL_REASON,
+    );
+  }
+
   /** Every role that handles mail records its message history (batched writes only). */
   private grantHistoryWrite(grantee: IGrantable): void {
     allow(grantee, ['dynamodb:BatchWriteItem'], [this.tables.history.tableArn]);

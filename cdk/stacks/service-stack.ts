@@ -1,10 +1,14 @@
-/** Compute and edge: VPC, ECS cluster, frontends behind the NLB, backends, queue Lambda, SES, monitoring. */
+/**
+ * Compute and edge: VPC, ECS cluster, frontends behind the NLB, backends, queue Lambda, SES,
+ * monitoring, and the admin API/WebAdmin behind its own NLB (admin.allowedCidrs only).
+ */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { FlowLogDestination, GatewayVpcEndpointAwsService, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type StageConfig, sesDomains } from '../config.ts';
+import { AdminService } from '../constructs/admin-service.ts';
 import { BackendLambda } from '../constructs/backend-lambda.ts';
 import { BackendService } from '../constructs/backend-service.ts';
 import { FrontendService } from '../constructs/frontend-service.ts';
@@ -24,6 +28,8 @@ export class ServiceStack extends Stack {
   readonly queueLambda?: QueueLambda;
   readonly outbound: OutboundEmail;
   readonly sesFeedback: SesFeedback;
+  /** The admin API and WebAdmin (stage config `admin`; absent when admin.enabled is false). */
+  readonly admin?: AdminService;
 
   constructor(scope: Construct, id: string, config: StageConfig, data: StatefulStack, props?: StackProps) {
     super(scope, id, props);
@@ -113,6 +119,9 @@ export class ServiceStack extends Stack {
         outbound: this.outbound,
         backendLambda: this.backendLambda,
       });
+    }
+    if (config.admin.enabled) {
+      this.admin = new AdminService(this, 'Admin', { ...shared, vpc, cluster });
     }
     const functions = [
       ...(this.backendLambda ? [{ name: 'Backend', fn: this.backendLambda.fn }] : []),

@@ -42,8 +42,11 @@ export interface AdminAccess {
   /** The principal behind an "Authorization: Bearer <token>" value (or the bare token), or undefined. */
   tokenPrincipal(bearer: string): Promise<Principal | undefined>;
   logout(sessionToken: string): Promise<void>;
-  /** Made once, when no administrator exists: a cluster administrator with a random password. */
-  ensureFirstAdmin(): Promise<{ name: string; password: string } | undefined>;
+  /**
+   * Made once, when no administrator exists: a cluster administrator with the password `password`
+   * supplies (called only then), else a random one.
+   */
+  ensureFirstAdmin(password?: () => Promise<string>): Promise<{ name: string; password: string } | undefined>;
   /** All administrators for a cluster administrator; a domain administrator sees only itself. */
   listAdmins(by: Principal): Promise<AdminView[]>;
   createAdmin(

@@ -148,11 +148,16 @@ export function createAdmins(deps: { store: AdminStore; clock: Clock; firstAdmin
     await audit(by, 'admin.remove', current.name, adminView(current));
   }
 
-  /** On first start: a cluster administrator with a random password when there is none at all. */
-  async function ensureFirstAdmin(): Promise<{ name: string; password: string } | undefined> {
+  /**
+   * On first start: a cluster administrator when there is none at all, with the password
+   * `password` supplies (asked only then; AWS: a generated secret) or a random one.
+   */
+  async function ensureFirstAdmin(
+    password_?: () => Promise<string>,
+  ): Promise<{ name: string; password: string } | undefined> {
     if ((await store.listAdmins()).length > 0) return undefined;
     const name = deps.firstAdminName;
-    const password = newPassword();
+    const password = password_ ? await password_() : newPassword();
     const record: AdminRecord = {
       name,
       passwordHash: await hashPassword(password),

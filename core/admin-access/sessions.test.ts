@@ -35,6 +35,22 @@ const MIN = 60_000;
 const IP = '192.0.2.10';
 
 describe('admin login and sessions', () => {
+  it('makes the first administrator with a supplied password, asking for it only when there is none', async () => {
+    const access = await setup();
+    let asked = 0;
+    const supplied = async () => {
+      asked++;
+      return 'from-the-secret-0123456789';
+    };
+    expect(await access.ensureFirstAdmin(supplied)).toEqual({
+      name: 'admin',
+      password: 'from-the-secret-0123456789',
+    });
+    expect((await access.login('admin', 'from-the-secret-0123456789', IP)).ok).toBe(true);
+    expect(await access.ensureFirstAdmin(supplied)).toBeUndefined();
+    expect(asked).toBe(1);
+  });
+
   it('makes the first administrator once and logs it in with a session and its own CSRF token', async () => {
     const access = await setup();
     const first = await access.ensureFirstAdmin();

@@ -32,6 +32,8 @@ const schema = z.object({
   tlsReloadSeconds: positiveInt.default(DEFAULT_TLS_RELOAD_SECONDS),
   tlsSelfSignedAllowed: bool.default(true),
   endpointSecretsManager: z.url().optional(),
+  /** The first administrator's password from this Secrets Manager secret (AWS), so none is logged. */
+  firstPasswordSecretId: z.string().min(1).optional(),
 });
 
 export type AdminConfig = z.output<typeof schema>;
@@ -49,6 +51,7 @@ const names = {
   tlsReloadSeconds: ENV.tlsReloadSeconds,
   tlsSelfSignedAllowed: ENV.tlsSelfSignedAllowed,
   endpointSecretsManager: ENV.endpointSecretsManager,
+  firstPasswordSecretId: ENV.adminFirstPasswordSecretId,
 } as const;
 
 /** Every variable the admin process reads (the CDK construct sets these). */

@@ -115,6 +115,11 @@ export const ENV = {
   adminPort: 'STRATO_ADMIN_PORT',
   adminHost: 'STRATO_ADMIN_HOST',
   adminMaxBodyBytes: 'STRATO_ADMIN_MAX_BODY_BYTES',
+  /**
+   * A Secrets Manager secret (id or ARN) holding the first administrator's password (AWS: the CDK
+   * generates it, so no password is ever logged); unset = a random one, shown once.
+   */
+  adminFirstPasswordSecretId: 'STRATO_ADMIN_FIRST_PASSWORD_SECRET_ID',
   /** The local cluster runs the admin process (default true). */
   adminEnabled: 'STRATO_ADMIN',
   // Storage: embedded (one machine) or AWS.

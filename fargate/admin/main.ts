@@ -4,7 +4,9 @@
  * a first start, loads TLS (the frontends' certificate source; a rotated certificate serves new
  * connections) and serves the admin API and the WebAdmin over HTTPS. Under the local cluster the
  * first administrator's name and password go to the primary in the ready message, which prints
- * them once in its banner; standalone they are logged once (`admin.first_admin`).
+ * them once in its banner; standalone they are logged once (`admin.first_admin`), unless
+ * STRATO_ADMIN_FIRST_PASSWORD_SECRET_ID names a Secrets Manager secret holding the password (AWS):
+ * then only the secret's id is logged.
  * SIGTERM/SIGINT: stop taking connections, close storage, exit 0. Exit codes: 2 config error,
  * 3 startup failure (port in use, unusable storage or certificate), 1 unexpected fault.
  */
@@ -62,7 +64,10 @@ async function start(
   const storage = await openStorage(storageConfig);
   try {
     const access = openAdminAccess(storage);
-    const firstAdmin = await access.ensureFirstAdmin();
+    const secretId = config.firstPasswordSecretId;
+    const firstAdmin = await access.ensureFirstAdmin(
+      secretId ? () => readFirstPassword(secretId, config.endpointSecretsManager) : undefined,
+    );
     const server = await startAdminServer({
       access,
       routes: adminRoutes({ storage }),
@@ -90,23 +95,40 @@ async function start(
       tls: tls.material.source,
       certificate: describeCertificate(tls.material.cert),
     });
+    // A password from a secret stays there: the log says only where it is.
+    const shown = secretId ? undefined : firstAdmin;
     if (firstAdmin) {
-      logger.info({ event: 'admin.first_admin_created', name: firstAdmin.name });
-      // Standalone (Fargate) there is no banner: the one place the password is ever shown.
-      if (!process.send) logger.warn({ event: 'admin.first_admin', ...firstAdmin });
+      logger.info({
+        event: 'admin.first_admin_created',
+        name: firstAdmin.name,
+        ...(secretId ? { passwordSecret: secretId } : {}),
+      });
+      // Standalone without a secret there is no banner: the one place the password is ever shown.
+      if (shown && !process.send) logger.warn({ event: 'admin.first_admin', ...shown });
     }
     process.send?.({
       type: 'strato.admin.ready',
       pid: process.pid,
       ports: { admin: server.port },
       url,
-      ...(firstAdmin ? { firstAdmin } : {}),
+      ...(shown ? { firstAdmin: shown } : {}),
     } satisfies AdminReadyMessage);
     return { server, storage, reloader, tls };
   } catch (err) {
     tls.close();
     await storage.close();
     throw err;
+  }
+}
+
+/** The first administrator's password from Secrets Manager (the SDK is loaded only then). */
+async function readFirstPassword(secretId: string, endpoint: string | undefined): Promise<string> {
+  const { SecretReader } = await import('../../adapters/aws/secrets-manager.ts');
+  const reader = new SecretReader(secretId, endpoint ? { endpoint } : {});
+  try {
+    return (await reader.read()).value;
+  } finally {
+    reader.close();
   }
 }
 
