@@ -1,6 +1,6 @@
 /**
- * Group commit on real SQLite: concurrent requests share one transaction, a throwing request
- * fails alone, and a commit that fails (the write lock held elsewhere) fails every request of
+ * Group commit on real SQLite: concurrent requests share one transaction and one WAL fsync,
+ * commits during an fsync share the next, a throwing request fails alone, and a commit that fails (the write lock held elsewhere) fails every request of
  * its batch — enqueues and inline body puts alike — and stores none of them.
  */
 import { join } from 'node:path';
@@ -36,10 +36,30 @@ describe('GroupCommit', () => {
     );
     expect(values).toEqual(Array(50).fill(1));
     expect(g.stats).toEqual({ requests: 50, commits: 1 });
+    // The answers came after an fsync of the WAL (the commit itself did not sync).
+    expect(g.fsyncs).toBe(1);
     // Requests made while a commit is pending join the next one; an idle one commits at once.
     await g.run(() => insert.run('later'));
     expect(g.stats).toEqual({ requests: 51, commits: 2 });
+    expect(g.fsyncs).toBe(2);
     expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(51);
+  });
+
+  it('lets commits made while a WAL fsync runs share the next fsync', async () => {
+    const db = await table();
+    const g = new GroupCommit(db);
+    const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
+    // One request per loop turn: each is its own commit, but they need not each wait for an fsync.
+    const answers: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      answers.push(g.run(() => insert.run(`k${i}`)));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(answers);
+    expect(g.stats.commits).toBe(20);
+    expect(g.fsyncs).toBeGreaterThanOrEqual(1);
+    expect(g.fsyncs).toBeLessThanOrEqual(20);
+    expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(20);
   });
 
   it('fails only the request whose work throws; the others of its batch are committed', async () => {

@@ -1,7 +1,7 @@
 /**
  * Small message bodies stored inline in SQLite (table message_bodies of the queue database)
  * instead of as fsynced files: a put joins the queue's group commit (group-commit.ts), so one WAL
- * fsync covers the bodies and jobs of every message that arrived while the previous commit ran,
+ * fsync covers the bodies and jobs of every message that arrived while the previous fsync ran,
  * where a file costs an fdatasync of its own plus a directory fsync. FileMessageStore decides
  * which bodies go here (up to a size threshold) and looks here first when it reads, checks or
  * deletes a key.

@@ -141,6 +141,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();
+          // Pending group commits wait on a WAL fsync: let them finish before the database closes.
+          await queue.committer.drain();
           for (const db of opened) db.close();
         })();
         return closing;

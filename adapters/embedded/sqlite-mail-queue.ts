@@ -2,8 +2,9 @@
  * MailQueue and QueueOperator on SQLite with SQS semantics: receive leases jobs for a visibility period under a new
  * receipt, the receive count grows per receive, and a job received maxReceiveCount times without
  * an ack goes dead instead of being returned again. Enqueues and acks from one process are
- * group-committed (group-commit.ts: one transaction and one WAL fsync for every call made while
- * the previous commit ran, shared with the inline bodies of file-message-store.ts). Leases
+ * group-committed (group-commit.ts: one transaction per loop turn and one WAL fsync, off the event
+ * loop, for every commit made while the previous fsync ran; shared with the inline bodies of
+ * file-message-store.ts). Leases
  * (receive, extend) are committed without an fsync: losing one in a power cut only makes the job
  * receivable again. A DSN or
  * RULE job's id is remembered for 15 days after it is acked or removed (table queue_done), so
