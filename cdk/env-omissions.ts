@@ -41,6 +41,9 @@ export const FRONTEND_OMITTED: Record<string, string> = {
   [ENV.maxHeaderFields]: `${defaults} (1000 header fields)`,
   [ENV.reverseDns]: `${defaults} (off: one DNS lookup per connection saved)`,
   [ENV.socketTimeoutMs]: defaults,
+  [ENV.mxGreetingDelayMs]: `${defaults} (20 ms wait before the MX greeting, early talkers refused)`,
+  [ENV.submissionGreetingDelayMs]: `${defaults} (0: greet at once)`,
+  [ENV.smtpsGreetingDelayMs]: `${defaults} (0: greet at once)`,
   [ENV.rulesHopLimit]: defaults,
   [ENV.allowIpLiteralRecipients]: `${defaults} (off: IP-literal recipients are refused)`,
   // Content filter (README "Content filtering"): set only with the rspamd sidecar (frontend.contentFilter).

@@ -1,11 +1,12 @@
 /**
  * CLI error handling: the errors commands throw for bad input (UsageError, exit 2) and for
  * missing or conflicting objects (CliError, exit 1), and `describeError`, which maps those, the
- * directory/port errors of core and commander's parse errors to one stderr line plus an exit
- * code. Anything unexpected becomes "strato: <message>" with exit 1; its stack is shown only
+ * admin use cases' errors (core/admin/errors.ts), the directory/port errors of core and
+ * commander's parse errors to one stderr line plus an exit code. Anything unexpected becomes "strato: <message>" with exit 1; its stack is shown only
  * when STRATO_DEBUG=1.
  */
 import { CommanderError } from 'commander';
+import { AdminError, InvalidInputError } from '../core/admin/errors.ts';
 import {
   AlreadyExistsError,
   DirectoryError,
@@ -65,6 +66,9 @@ export function describeError(err: unknown): DescribedError {
     return { message: '', exitCode: EXIT_USAGE, unexpected: false };
   }
   if (err instanceof CliError) return known(err.message, err.exitCode);
+  // The admin use cases' errors: bad input exits 2; not found, conflict, forbidden exit 1.
+  if (err instanceof InvalidInputError) return known(err.message, EXIT_USAGE);
+  if (err instanceof AdminError) return known(err.message, EXIT_FAILURE);
   if (err instanceof SettingValueError || err instanceof InvalidAddressError) {
     return known(err.message, EXIT_USAGE);
   }

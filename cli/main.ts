@@ -11,6 +11,7 @@ import { Command, type HelpContext } from 'commander';
 import { DEFAULT_DATA_DIR } from '../core/config/defaults.ts';
 import { ENV } from '../core/config/env-names.ts';
 import { registerAccount } from './commands/account.ts';
+import { registerAdmin } from './commands/admin.ts';
 import { registerAlias } from './commands/alias.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerDkim } from './commands/dkim.ts';
@@ -70,6 +71,8 @@ Examples:
   $ strato rules set domain example.com domain-rules.json
   $ strato rules set cluster - < cluster-rules.json
   $ strato rules test alice@example.com message.eml --from bob@example.org
+  $ strato admin add dora --role domain --domains example.com,example.org
+  $ echo 'n3w-s3cret' | strato admin set-password admin --password-stdin
 
 Settings (account → domain defaults → cluster defaults → built-in; "default" clears a level):
   Enabled          true|false          mail service on/off
@@ -148,7 +151,7 @@ function buildProgram(ctx: CliContext): Command {
   const program = new Command('strato')
     .description(
       'Administer a Strato mail cluster: domains, accounts, aliases, forwarders, DKIM keys, settings, rules,\n' +
-        'the mail queue, outbound routes and stored mailboxes. Works on the data dir of a local cluster; safe to use while the cluster runs.',
+        'the mail queue, outbound routes, stored mailboxes and the administrators of the admin API. Works on the data dir of a local cluster; safe to use while the cluster runs.',
     )
     .version(version(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', `data directory (default: $${ENV.dataDir} or ${DEFAULT_DATA_DIR})`)
@@ -170,6 +173,7 @@ function buildProgram(ctx: CliContext): Command {
   registerMailbox(program, ctx);
   registerRules(program, ctx);
   registerTrace(program, ctx);
+  registerAdmin(program, ctx);
   routeCommanderOutput(program, ctx.io);
   return program;
 }

@@ -15,6 +15,11 @@ export interface BannerInfo {
   /** Whether the demo domain exists (seeded now or on an earlier start). */
   readonly demo: boolean;
   readonly tls: string;
+  /** The WebAdmin, when the admin worker runs; the first administrator only on the start that made it. */
+  readonly admin?: {
+    readonly url: string;
+    readonly firstAdmin?: { readonly name: string; readonly password: string };
+  };
 }
 
 export function formatBanner(info: BannerInfo): string {
@@ -28,9 +33,17 @@ export function formatBanner(info: BannerInfo): string {
     ...(info.backends?.length
       ? [`  backends (LMTP)                 ${info.backends.map((p) => `127.0.0.1:${p}`).join(', ')}`]
       : []),
+    ...(info.admin ? [`  WebAdmin and admin API (HTTPS)  ${info.admin.url}`] : []),
     `  data dir                        ${info.dataDir}`,
     `  TLS certificate                 ${info.tls}`,
   ];
+  const first = info.admin?.firstAdmin;
+  if (first) {
+    lines.push(
+      '  first administrator (shown once; `npx strato admin set-password` sets a new password):',
+      `    name: ${first.name}  password: ${first.password}`,
+    );
+  }
   if (info.demo) {
     lines.push(`  demo accounts (${DEMO_DOMAIN}):`);
     for (const a of DEMO_ACCOUNTS) lines.push(`    ${a.name}@${DEMO_DOMAIN}  password: ${a.password}`);

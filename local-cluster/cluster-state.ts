@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 
 export interface WorkerState {
   readonly slot: number;
-  readonly role: 'frontend' | 'backend';
+  readonly role: 'frontend' | 'backend' | 'admin';
   readonly pid: number;
   readonly startedAt: string;
   readonly ready: boolean;

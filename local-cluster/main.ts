@@ -4,13 +4,16 @@
  * domain on first start, forks STRATO_FRONTEND_WORKERS frontend workers sharing the SMTP ports
  * (each also processes the queue) and STRATO_BACKENDS LMTP backends, restarts crashed workers,
  * keeps <dataDir>/run/cluster.json current, prints a banner and, on embedded storage, sweeps
- * orphaned spool bodies hourly.
+ * orphaned spool bodies hourly. Unless STRATO_ADMIN=false it also forks the admin process (admin
+ * API and WebAdmin over HTTPS), and the banner shows its URL and, on the start that made them,
+ * the first administrator's name and password.
  * SIGINT/SIGTERM: workers stop gracefully, then exit 0 (a second signal kills them at once).
  * Exit codes: 2 config error, 1 startup failure or a worker that could not be stopped.
  */
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAdminConfig } from '../core/config/admin-config.ts';
 import { parseBackendConfig } from '../core/config/backend-config.ts';
 import { BACKEND_DRAIN_MS } from '../core/config/defaults.ts';
 import { parseDnsConfig } from '../core/config/dns-config.ts';
@@ -35,7 +38,7 @@ import { formatBanner } from './banner.ts';
 import { clusterStatePath, removeClusterState, writeClusterState } from './cluster-state.ts';
 import { DEMO_DOMAIN, DEMO_POSTMASTER, type SeedResult, seedDemo } from './demo-seed.ts';
 import { startOrphanSweeper } from './orphan-sweeper.ts';
-import { Supervisor, type WorkerSpec } from './supervisor.ts';
+import { type AdminFacts, Supervisor, type WorkerSpec } from './supervisor.ts';
 
 /** Validate the frontend and cluster config together, so every problem is listed at once. */
 function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig } {
@@ -56,6 +59,7 @@ function loadConfig(): { frontend: FrontendConfig; cluster: LocalClusterConfig }
   attempt(() => parseStorageConfig(process.env));
   attempt(() => parseBackendConfig(process.env));
   attempt(() => parseDnsConfig(process.env)); // the frontend workers inherit STRATO_DNS_*
+  if (cluster?.admin !== false) attempt(() => parseAdminConfig(process.env));
   // Read straight from the environment so a bad list is reported even when other values are bad too.
   const trusted = parseTrustedNetworks((process.env[ENV.trustedNetworks] ?? '').split(','));
   if (!trusted.ok) problems.push(...trusted.problems.map((p) => `${ENV.trustedNetworks}: ${p}`));
@@ -132,6 +136,7 @@ function clusterStateFile(dataDir: string, logger: Logger) {
 function workerSpecs(cluster: LocalClusterConfig): WorkerSpec[] {
   const frontendExec = fileURLToPath(new URL('../fargate/frontend/main.ts', import.meta.url));
   const backendExec = fileURLToPath(new URL('../fargate/backend/main.ts', import.meta.url));
+  const adminExec = fileURLToPath(new URL('../fargate/admin/main.ts', import.meta.url));
   return [
     ...Array.from({ length: cluster.frontendWorkers }, () => ({
       role: 'frontend' as const,
@@ -146,6 +151,8 @@ function workerSpecs(cluster: LocalClusterConfig): WorkerSpec[] {
         ...(process.env[ENV.backendSlots] ? {} : { [ENV.backendId]: `backend-${i + 1}` }),
       },
     })),
+    // The admin API and WebAdmin: one worker on its own port (STRATO_ADMIN_PORT).
+    ...(cluster.admin ? [{ role: 'admin' as const, exec: adminExec }] : []),
   ];
 }
 
@@ -172,7 +179,12 @@ function printBanner(text: string): void {
 }
 
 /** Log cluster.started and print the banner once every worker is ready. */
-function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<string, number>): void {
+function announceStarted(
+  logger: Logger,
+  facts: ClusterFacts,
+  ports: Record<string, number>,
+  admin: AdminFacts | undefined,
+): void {
   const { frontend, cluster, dataDir, tls } = facts;
   logger.info({
     event: 'cluster.started',
@@ -180,6 +192,7 @@ function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<stri
     workers: cluster.frontendWorkers,
     backends: cluster.backends,
     dataDir,
+    ...(admin ? { admin: admin.url } : {}),
   });
   printBanner(
     formatBanner({
@@ -191,6 +204,7 @@ function announceStarted(logger: Logger, facts: ClusterFacts, ports: Record<stri
       primaryPid: process.pid,
       demo: facts.demo !== 'skipped',
       tls: tls.source === 'self-signed' ? `self-signed, ${tls.path}` : tls.path,
+      ...(admin ? { admin } : {}),
     }),
   );
 }
@@ -254,7 +268,7 @@ async function main(): Promise<void> {
     specs: workerSpecs(cluster),
     logger,
     onChange: () => state.save(supervisor),
-    onAllReady: (ports) => announceStarted(logger, facts, ports),
+    onAllReady: (ports) => announceStarted(logger, facts, ports, supervisor.admin),
     onFatal: (code, why) => {
       logger.fatal({ event: 'cluster.fatal', why });
       void stop(why, code);

@@ -39,4 +39,26 @@ describe('banner', () => {
       }),
     ).not.toContain('alice');
   });
+
+  it('shows the WebAdmin and, once, the first administrator', () => {
+    const base = {
+      ports: { mx: 1 },
+      host: '127.0.0.1',
+      dataDir: '/d',
+      workers: 1,
+      primaryPid: 1,
+      demo: false,
+      tls: 't',
+    };
+    const first = formatBanner({
+      ...base,
+      admin: { url: 'https://127.0.0.1:8443/', firstAdmin: { name: 'admin', password: 'pw-123' } },
+    });
+    expect(first).toContain('WebAdmin and admin API (HTTPS)  https://127.0.0.1:8443/');
+    expect(first).toContain('name: admin  password: pw-123');
+    expect(first).toContain('strato admin set-password');
+    const later = formatBanner({ ...base, admin: { url: 'https://127.0.0.1:8443/' } });
+    expect(later).toContain('https://127.0.0.1:8443/');
+    expect(later).not.toContain('password:');
+  });
 });

@@ -19,7 +19,7 @@ const EXIT_STARTUP = 3;
 
 /** One process the supervisor keeps running. */
 export interface WorkerSpec {
-  readonly role: 'frontend' | 'backend';
+  readonly role: 'frontend' | 'backend' | 'admin';
   /** Entry point module. */
   readonly exec: string;
   /** Extra environment for this process (e.g. its LMTP port). */
@@ -48,6 +48,19 @@ interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
+/** The admin worker's ready message, as far as the primary reads it. */
+export interface AdminFacts {
+  readonly url: string;
+  readonly firstAdmin?: { readonly name: string; readonly password: string };
+}
+
+interface ReadyMessage {
+  type?: string;
+  ports?: Record<string, number>;
+  url?: string;
+  firstAdmin?: { name: string; password: string };
+}
+
 export function backoffDelay(streak: number): number {
   return streak <= 0 ? 100 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (streak - 1));
 }
@@ -59,6 +72,8 @@ export class Supervisor {
   private allReadyAnnounced = false;
   restarts = 0;
   ports: Record<string, number> = {};
+  /** What the admin worker said when it came up first (URL, and the first administrator once). */
+  admin: AdminFacts | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.slots = opts.specs.map((spec, index) => ({
@@ -101,11 +116,15 @@ export class Supervisor {
       workerPid: worker.process.pid,
     });
     log.info({ event: 'cluster.worker_forked' });
-    worker.on('message', (msg: { type?: string; ports?: Record<string, number> }) => {
+    worker.on('message', (msg: ReadyMessage) => {
       if (msg?.type !== `strato.${slot.spec.role}.ready`) return;
       slot.ready = true;
       this.everReady = true;
-      if (msg.ports && slot.spec.role === 'frontend') this.ports = msg.ports;
+      if (msg.ports && slot.spec.role !== 'backend') this.ports = { ...this.ports, ...msg.ports };
+      // The first start's credentials are shown once; a restarted admin worker keeps the first facts.
+      if (slot.spec.role === 'admin' && msg.url && !this.admin) {
+        this.admin = { url: msg.url, ...(msg.firstAdmin ? { firstAdmin: msg.firstAdmin } : {}) };
+      }
       log.info({ event: 'cluster.worker_ready', ports: msg.ports });
       this.opts.onChange();
       if (!this.allReadyAnnounced && this.slots.every((s) => s.ready)) {
@@ -137,9 +156,10 @@ export class Supervisor {
       this.opts.onFatal(EXIT_CONFIG, 'a worker rejected the configuration');
       return;
     }
-    if (!this.everReady && code === EXIT_STARTUP) {
-      // No worker has ever come up (a port in use, unusable storage): restarting would only loop.
-      this.opts.onFatal(1, 'a frontend worker failed to start before any was ready');
+    // No worker has ever come up, or the one admin worker never has (a port in use, unusable
+    // storage): restarting would only loop.
+    if (code === EXIT_STARTUP && (!this.everReady || (slot.spec.role === 'admin' && !this.admin))) {
+      this.opts.onFatal(1, `a ${slot.spec.role} worker failed to start before any was ready`);
       return;
     }
     slot.streak = uptime >= HEALTHY_UPTIME_MS ? 0 : slot.streak + 1;
@@ -171,7 +191,7 @@ export class Supervisor {
     for (const slot of this.slots) {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;
-      if (slot.spec.role === 'frontend') slot.worker?.process.kill('SIGTERM');
+      if (slot.spec.role !== 'backend') slot.worker?.process.kill('SIGTERM');
     }
     const allExited = new Promise<boolean>((resolve) => {
       this.exitWaiters.push(() => resolve(true));

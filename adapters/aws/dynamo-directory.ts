@@ -6,7 +6,7 @@
  * which lets removeDomain refuse a non-empty domain in one conditional delete. Failure:
  * conflicts raise the directory errors; transaction conflicts are retried; SDK faults propagate.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   AlreadyExistsError,
   DomainNotEmptyError,
@@ -14,6 +14,8 @@ import {
   NotFoundError,
 } from '../../core/directory/errors.ts';
 import type {
+  AccountPage,
+  AccountPageQuery,
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
@@ -186,6 +188,38 @@ export class DynamoDirectory implements DirectoryAdmin {
 
   async listAccounts(domain: string): Promise<AccountRecord[]> {
     return (await this.listKind(domain, 'account')).map(toAccount);
+  }
+
+  /**
+   * Queries the domain's partition from `after` on (ExclusiveStartKey), names starting with the
+   * prefix, accounts only. The kind filter applies after DynamoDB's Limit, so a round may bring
+   * fewer accounts than asked: it goes on until it has one more than the page (to know whether
+   * another page follows) or the partition's range is read.
+   */
+  async listAccountsPage(domain: string, query: AccountPageQuery): Promise<AccountPage> {
+    const pk = domainKey(lower(domain)).pk;
+    const prefix = lower(query.prefix ?? '');
+    const found: Item[] = [];
+    let start: Key | undefined =
+      query.after !== undefined ? { pk, sk: `${NAME_PREFIX}${lower(query.after)}` } : undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: '#kind = :kind',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': `${NAME_PREFIX}${prefix}`, ':kind': 'account' },
+          Limit: query.limit + 1 - found.length,
+          ConsistentRead: this.consistent,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      found.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey as Key | undefined;
+    } while (start && found.length <= query.limit);
+    const items = found.slice(0, query.limit).map(toAccount);
+    return found.length > query.limit ? { items, nextAfter: items.at(-1)!.address } : { items };
   }
 
   async removeAccount(address: string): Promise<void> {

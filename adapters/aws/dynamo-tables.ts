@@ -112,6 +112,13 @@ export function tableDefinitions(names: DynamoTableNames): TableDefinition[] {
         'settings  pk=cluster sk=queue-processing: getQueueSettings (GetItem), updateQueueSettings (UpdateItem)',
         'route     pk=routes sk=<destination>: outbound routing table; listRoutes (Query), setRoute (PutItem), ' +
           'removeRoute (DeleteItem)',
+        'admin     pk=admins sk=<name>: administrators of the admin API; get (GetItem), list (Query), ' +
+          'add/update (conditional PutItem), remove (DeleteItem)',
+        'adminsess pk=admin-sessions sk=<sha256 of the cookie>: get (GetItem), touch (conditional UpdateItem), ' +
+          'remove (DeleteItem; by administrator: Query + filter); ttl = expiry + 1 h',
+        'token     pk=admin-tokens sk=<token id>: API tokens; get (GetItem), list (Query), touch (UpdateItem)',
+        'audit     pk=audit sk=<time-ordered id>, and a copy under pk=audit#<domain> for a record of one domain ' +
+          '(TransactWriteItems): listAudit = Query newest first, Limit, ExclusiveStartKey (the cursor)',
       ],
     },
     {

@@ -10,6 +10,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { type AwsClients, awsClients } from './aws-clients.ts';
 import { DynamoAccountLeases } from './dynamo-account-leases.ts';
+import { DynamoAdminStore } from './dynamo-admin-store.ts';
 import { DynamoAutoReplyMemory } from './dynamo-auto-reply-memory.ts';
 import { DynamoBackendRegistry } from './dynamo-backend-registry.ts';
 import { DynamoClientSessions } from './dynamo-client-sessions.ts';
@@ -104,6 +105,7 @@ export function openAwsStorage(
       retentionMs: config.historyDays * 86_400_000,
     }),
     control: new DynamoClusterControl(coordination, { clock }),
+    admin: new DynamoAdminStore(coordination),
     mailboxes: new S3MailboxStore({
       dynamo: table(config.mailboxTable, 'the mailbox table'),
       s3: clients.s3,

@@ -60,6 +60,17 @@ export function clusterControlContract(name: string, make: () => Promise<Cluster
       expect(await control.updateQueueSettings({})).toEqual({ processing: 'none', generatedMail: 'forward' });
     });
 
+    it('stores and clears the retry schedule and the message lifetime', async () => {
+      const retry = { firstSeconds: 60, maxSeconds: 1800 };
+      expect(await control.updateQueueSettings({ retry, lifetimeSeconds: 86_400 })).toEqual({
+        retry,
+        lifetimeSeconds: 86_400,
+      });
+      expect(await control.getQueueSettings()).toEqual({ retry, lifetimeSeconds: 86_400 });
+      await control.updateQueueSettings({ retry: null });
+      expect(await control.getQueueSettings()).toEqual({ lifetimeSeconds: 86_400 });
+    });
+
     it('refuses invalid values and leaves the stored settings as they were', async () => {
       await control.updateQueueSettings({ processing: 'all', concurrency: 2 });
       const bad = [
@@ -69,6 +80,9 @@ export function clusterControlContract(name: string, make: () => Promise<Cluster
         { processing: ['has space'] },
         { processing: ['all'] },
         { generatedMail: 'smtp' as 'queue' },
+        { retry: { firstSeconds: 600, maxSeconds: 60 } },
+        { retry: { firstSeconds: 0, maxSeconds: 60 } },
+        { lifetimeSeconds: 0 },
       ];
       for (const patch of bad) await expect(control.updateQueueSettings(patch)).rejects.toThrow();
       expect(await control.getQueueSettings()).toEqual({ processing: 'all', concurrency: 2 });

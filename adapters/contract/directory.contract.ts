@@ -318,6 +318,45 @@ export function directoryContract(name: string, make: () => Promise<DirectoryFix
       expect(missing).toBeInstanceOf(NotFoundError);
     });
 
+    it('pages the accounts of a domain in address order, skipping aliases and forwarders', async () => {
+      await dir.addDomain(domain('example.net'));
+      for (const n of ['dave', 'alice', 'carol', 'bob', 'erin'])
+        await dir.addAccount(account(`${n}@example.com`));
+      await dir.addAccount(account('zed@example.net'));
+      await dir.addAlias({ address: 'billing@example.com', account: 'bob@example.com' });
+      await dir.addForwarder({ address: 'cat@example.com', target: 'x@example.org' });
+      const first = await dir.listAccountsPage('example.com', { limit: 2 });
+      expect(first.items.map((a) => a.address)).toEqual(['alice@example.com', 'bob@example.com']);
+      expect(first.items[0]).toEqual(account('alice@example.com'));
+      expect(first.nextAfter).toBe('bob@example.com');
+      const second = await dir.listAccountsPage('example.com', { limit: 2, after: first.nextAfter! });
+      expect(second.items.map((a) => a.address)).toEqual(['carol@example.com', 'dave@example.com']);
+      const last = await dir.listAccountsPage('example.com', { limit: 2, after: second.nextAfter! });
+      expect(last.items.map((a) => a.address)).toEqual(['erin@example.com']);
+      expect(last.nextAfter).toBeUndefined();
+      const exact = await dir.listAccountsPage('example.com', { limit: 5 });
+      expect(exact.items).toHaveLength(5);
+      expect(exact.nextAfter).toBeUndefined();
+      expect((await dir.listAccountsPage('nowhere.example', { limit: 5 })).items).toEqual([]);
+    });
+
+    it('pages only the accounts whose address starts with a prefix, case-insensitively', async () => {
+      for (const n of ['bea', 'ben', 'bob', 'bella', 'abe'])
+        await dir.addAccount(account(`${n}@example.com`));
+      await dir.addAlias({ address: 'bert@example.com', account: 'bob@example.com' });
+      const page = await dir.listAccountsPage('example.com', { limit: 2, prefix: 'BE' });
+      expect(page.items.map((a) => a.address)).toEqual(['bea@example.com', 'bella@example.com']);
+      const rest = await dir.listAccountsPage('example.com', {
+        limit: 2,
+        prefix: 'be',
+        after: page.nextAfter!,
+      });
+      expect(rest.items.map((a) => a.address)).toEqual(['ben@example.com']);
+      expect(rest.nextAfter).toBeUndefined();
+      const none = await dir.listAccountsPage('example.com', { limit: 2, prefix: 'x' });
+      expect(none).toEqual({ items: [] });
+    });
+
     it('removes the DKIM keys with their domain', async () => {
       await dir.addDkimKey(dkimKey('s1'));
       await dir.removeDomain('example.com');

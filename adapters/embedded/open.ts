@@ -2,7 +2,7 @@
  * Opens the embedded storage of one machine: WAL databases <dataDir>/queue.db, directory.db
  * (directory, rule sets, auto-reply memory, leases, counters, client sessions, backend registry, queue holds,
  * queue-processing settings and frontend heartbeats), mailbox.db (mailbox index) and history.db
- * (message history), plus body
+ * (message history), admin.db (administrators, their sessions and API tokens, the audit trail), plus body
  * files under <dataDir>/messages and <dataDir>/mailboxes; message bodies up to 64 KiB are kept in
  * queue.db instead (inline-bodies.ts). Any number of processes may open the
  * same data dir at once.
@@ -21,6 +21,7 @@ import { InlineBodies } from './inline-bodies.ts';
 import { FileMailboxStore } from './mailbox-store.ts';
 import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
+import { SqliteAdminStore } from './sqlite-admin-store.ts';
 import { SqliteAutoReplyMemory } from './sqlite-auto-reply-memory.ts';
 import { SqliteBackendRegistry } from './sqlite-backend-registry.ts';
 import { SqliteClientSessions } from './sqlite-client-sessions.ts';
@@ -75,6 +76,8 @@ export const DB_FILES = {
   // holding that file's write lock can never hold up SMTP intake.
   sessions: 'sessions.db',
   counters: 'counters.db',
+  // Written only by the admin API and the CLI (administrators, sessions, tokens, audit trail).
+  admin: 'admin.db',
 } as const;
 
 export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
@@ -93,6 +96,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const historyDb = open(DB_FILES.history);
     const sessionsDb = open(DB_FILES.sessions);
     const countersDb = open(DB_FILES.counters);
+    const adminDb = open(DB_FILES.admin);
     // History is best-effort: a power cut may lose its last commits, not mail.
     historyDb.pragma('synchronous = NORMAL');
     // One batcher per process: message and mailbox writes into one directory share fsyncs.
@@ -111,6 +115,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const autoReplies = new SqliteAutoReplyMemory(directoryDb, { clock });
     const holds = new SqliteQueueHolds(directoryDb);
     const suppressions = new SqliteSuppressions(directoryDb);
+    const admin = new SqliteAdminStore(adminDb);
     const history = new SqliteMessageHistory(historyDb, {
       clock,
       retentionMs: (opts.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000,
@@ -138,6 +143,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       holds,
       suppressions,
       history,
+      admin,
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();

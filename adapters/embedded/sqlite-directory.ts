@@ -14,6 +14,8 @@ import {
   NotFoundError,
 } from '../../core/directory/errors.ts';
 import type {
+  AccountPage,
+  AccountPageQuery,
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
@@ -48,7 +50,17 @@ const MIGRATIONS = [
   // The domain's postmaster target (NULL: the cluster's).
   'ALTER TABLE dir_domains ADD COLUMN postmaster TEXT;',
   DKIM_KEYS_MIGRATION,
+  // Paged account listings read the domain's names in address order from the index alone.
+  `DROP INDEX dir_names_domain;
+   CREATE INDEX dir_names_domain ON dir_names (domain, kind, address);`,
 ];
+
+/**
+ * One page of a domain's accounts: a range scan of the (domain, kind, address) index, already in
+ * order (no sort), stopping after LIMIT rows; parameters: domain, after, prefix, prefix end, limit.
+ */
+export const ACCOUNT_PAGE_SQL = `SELECT * FROM dir_names WHERE domain = ? AND kind = 'account' AND address > ?
+  AND address >= ? AND address < ? ORDER BY address LIMIT ?`;
 
 type Kind = 'account' | 'alias' | 'forwarder';
 
@@ -174,6 +186,22 @@ export class SqliteDirectory implements DirectoryAdmin {
 
   async listAccounts(domain: string): Promise<AccountRecord[]> {
     return this.listKind(domain, 'account').map(toAccount);
+  }
+
+  async listAccountsPage(domain: string, query: AccountPageQuery): Promise<AccountPage> {
+    const prefix = lower(query.prefix ?? '');
+    const after = query.after !== undefined ? lower(query.after) : '';
+    // A range on the indexed address (not LIKE, which would need escaping and a NOCASE index);
+    // U+10FFFF sorts after every character an address can hold.
+    const rows = this.sql<[string, string, string, string, number], NameRow>(ACCOUNT_PAGE_SQL).all(
+      lower(domain),
+      after,
+      prefix,
+      `${prefix}\u{10FFFF}`,
+      query.limit + 1,
+    );
+    const items = rows.slice(0, query.limit).map(toAccount);
+    return rows.length > query.limit ? { items, nextAfter: items.at(-1)!.address } : { items };
   }
 
   async removeAccount(address: string): Promise<void> {

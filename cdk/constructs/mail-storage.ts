@@ -181,6 +181,26 @@ export class MailStorage extends Construct {
     allowWildcard(grantee, ['s3:PutObject'], [this.spoolObjects()], SPOOL_REASON);
   }
 
+  /**
+   * The admin API's access layer (core/admin-access, AdminStore in the coordination table):
+   * administrators, sessions, API tokens, audit records (TransactWriteItems is authorised per
+   * item: PutItem) and the login lockout counters (UpdateItem ADD, GetItem). The admin use cases
+   * need their own grants on top (directory, queue, history...).
+   */
+  grantAdminAccess(grantee: IGrantable): void {
+    allow(
+      grantee,
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+      ],
+      [this.tables.coordination.tableArn],
+    );
+  }
+
   /** Every role that handles mail records its message history (batched writes only). */
   private grantHistoryWrite(grantee: IGrantable): void {
     allow(grantee, ['dynamodb:BatchWriteItem'], [this.tables.history.tableArn]);

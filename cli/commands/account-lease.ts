@@ -4,16 +4,14 @@
  * `strato account release <address>`: force-release a stuck lease, fenced by the epoch read
  * (or given with --epoch): a lease that is not held (none, or expired) or that changed hands
  * meanwhile is a one-line error, exit 1, and nothing changes. An alias answers for its account.
+ * The use cases are core/admin/leases.ts; this file parses and prints.
  */
 import type { Command } from 'commander';
-import { effectiveSettings } from '../../core/directory/effective-settings.ts';
-import type { Lease } from '../../core/ports/account-leases.ts';
-import type { Storage } from '../../core/ports/storage.ts';
+import { LeaseConflictError, releaseAccountLease, whereIsAccount } from '../../core/admin/leases.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { formatFields, formatRelative, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
-import { requireAccount } from './lookups.ts';
 
 export function registerAccountLease(group: Command, ctx: CliContext): void {
   group
@@ -31,39 +29,13 @@ export function registerAccountLease(group: Command, ctx: CliContext): void {
     .action((input: string, opts: { epoch?: string }) => releaseLease(ctx, input, opts));
 }
 
-/** The account an address names: itself, or the account of an alias. */
-async function accountOf(storage: Storage, address: string): Promise<string> {
-  const entry = await storage.directory.lookupName(address);
-  const account = entry?.kind === 'alias' ? entry.alias.account : address;
-  await requireAccount(storage, account);
-  return account;
-}
-
-const isHeld = (lease: Lease | undefined, now: number): lease is Lease => !!lease && lease.expiresAt > now;
-
 async function showWhere(ctx: CliContext, input: string): Promise<void> {
-  const storage = await ctx.storage();
-  const account = await accountOf(storage, parse.address(input));
-  const [lease, live, all, effective] = await Promise.all([
-    storage.leases.get(account),
-    storage.backends.listLive(),
-    storage.backends.listAll(),
-    effectiveSettings(storage.directory, account),
-  ]);
   const now = Date.now();
-  const held = isHeld(lease, now);
-  const ownerLive = !!lease && live.some((b) => b.id === lease.owner);
-  const home = effective.settings.HomeBackend;
-  const homeFrom = effective.sources.HomeBackend;
-  const homeLive = home !== null && live.some((b) => b.id === home);
-  const homeRegistered = home !== null && all.some((b) => b.id === home);
-  const json = {
-    account,
-    lease: lease
-      ? { owner: lease.owner, epoch: lease.epoch, expiresAt: lease.expiresAt, held, ownerLive }
-      : null,
-    home: { backend: home, from: homeFrom, live: homeLive, registered: homeRegistered },
-  };
+  const json = await whereIsAccount(await ctx.storage(), parse.address(input), now);
+  const { account, lease } = json;
+  const held = lease?.held === true;
+  const ownerLive = lease?.ownerLive === true;
+  const { backend: home, from: homeFrom, live: homeLive, registered: homeRegistered } = json.home;
   ctx.out.result(json, () => {
     const expiry = lease
       ? `${formatTime(lease.expiresAt)} (${held ? 'expires' : 'expired'} ${formatRelative(lease.expiresAt, now)})`
@@ -93,28 +65,24 @@ async function showWhere(ctx: CliContext, input: string): Promise<void> {
 async function releaseLease(ctx: CliContext, input: string, opts: { epoch?: string }): Promise<void> {
   const address = parse.address(input);
   const expected = opts.epoch === undefined ? undefined : parse.positiveInt(opts.epoch, 'epoch');
-  const storage = await ctx.storage();
-  const account = await accountOf(storage, address);
-  const lease = await storage.leases.get(account);
   const now = Date.now();
-  if (!lease || lease.expiresAt <= now) {
-    const why = lease
-      ? `its lease (owner ${lease.owner}, epoch ${lease.epoch}) expired ${formatRelative(lease.expiresAt, now)}`
-      : 'no backend has ever opened it';
-    throw new CliError(`account ${account} is not held: ${why}; nothing to release`);
-  }
-  if (expected !== undefined && expected !== lease.epoch) {
-    throw new CliError(
-      `account ${account}: the lease has epoch ${lease.epoch} now, not ${expected}; nothing released`,
-    );
-  }
-  if (!(await storage.leases.forceRelease(account, lease.epoch))) {
-    throw new CliError(
-      `account ${account}: the lease changed while releasing it (epoch ${lease.epoch} no longer held); nothing released`,
-    );
-  }
+  const released = await releaseAccountLease(await ctx.storage(), address, expected, now).catch(
+    (err: unknown) => {
+      throw err instanceof LeaseConflictError ? refusal(err, now) : err;
+    },
+  );
+  const { account, owner, epoch } = released;
   ctx.out.resultLine(
-    { account, released: true, owner: lease.owner, epoch: lease.epoch },
-    `account ${account}: lease of ${lease.owner} (epoch ${lease.epoch}) released; the next delivery opens it anew`,
+    released,
+    `account ${account}: lease of ${owner} (epoch ${epoch}) released; the next delivery opens it anew`,
+  );
+}
+
+/** The refusal worded as before (relative times). */
+function refusal(err: LeaseConflictError, now: number): CliError {
+  const { account, lease } = err;
+  if (err.reason !== 'not-held' || !lease) return new CliError(err.message);
+  return new CliError(
+    `account ${account} is not held: its lease (owner ${lease.owner}, epoch ${lease.epoch}) expired ${formatRelative(lease.expiresAt, now)}; nothing to release`,
   );
 }

@@ -1,29 +1,21 @@
 /**
  * `strato account ...`: add, list, show (stored and effective settings with where each comes
- * from), set-password, set, remove; where and release (account-lease.ts). Passwords are hashed with core/auth/password.ts (scrypt).
+ * from), set-password, set, remove; where and release (account-lease.ts). The work is done by the
+ * use cases in core/admin/accounts.ts (passwords hashed with scrypt; `list` pages through the
+ * directory's index).
  * Bad addresses, settings, values or password options exit 2 before the data dir is opened;
  * an unknown domain or account, or a name already taken, exits 1.
  */
 import type { Command } from 'commander';
-import { hashPassword } from '../../core/auth/password.ts';
-import { effectiveSettings, SETTING_LEVELS } from '../../core/directory/effective-settings.ts';
-import { NotFoundError } from '../../core/directory/errors.ts';
-import { domainOf } from '../../core/mail/address.ts';
-import type { AccountRecord } from '../../core/ports/directory.ts';
+import * as accounts from '../../core/admin/accounts.ts';
+import { SETTING_LEVELS } from '../../core/directory/effective-settings.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { formatFields, formatSettingValue, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, formatStoredSettings, settingRows, settingRowsJson } from '../settings-view.ts';
 import { registerAccountLease } from './account-lease.ts';
-import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
-import { requireAccount, requireDomain } from './lookups.ts';
-
-/** The account as printed with --json: never the hash, only whether there is one. */
-function publicAccount(a: AccountRecord) {
-  const { passwordHash, ...rest } = a;
-  return { ...rest, hasPassword: passwordHash !== undefined };
-}
+import { FORCE_HELP } from './home-backend.ts';
 
 const passwordOptions = (cmd: Command): Command =>
   cmd
@@ -58,20 +50,13 @@ async function addAccount(ctx: CliContext, input: string, opts: AddOptions): Pro
   const address = parse.address(input);
   const password = await parse.password(opts, ctx.io.stdin);
   const storage = await ctx.storage();
-  const domain = domainOf(address);
-  await requireDomain(storage, domain);
-  const record: AccountRecord = {
+  const view = await accounts.addAccount(storage, {
     address,
-    domain,
-    name: address.slice(0, address.length - domain.length - 1),
+    ...(password !== undefined ? { password } : {}),
     ...(opts.realName !== undefined ? { realName: opts.realName } : {}),
-    ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}),
-    settings: {},
-    createdAt: Date.now(),
-  };
-  await storage.directory.addAccount(record);
+  });
   ctx.out.resultLine(
-    publicAccount(record),
+    view,
     `account ${address} added${password === undefined ? ' (no password: cannot authenticate)' : ''}`,
   );
 }
@@ -87,15 +72,24 @@ function accountList(group: Command, ctx: CliContext): void {
 async function listAccounts(ctx: CliContext, input: string): Promise<void> {
   const domain = parse.domain(input);
   const storage = await ctx.storage();
-  await requireDomain(storage, domain);
-  const accounts = await storage.directory.listAccounts(domain);
-  accounts.sort((a, b) => a.address.localeCompare(b.address));
-  ctx.out.resultTable(accounts.map(publicAccount), {
+  // Page by page through the directory's index: every account, in address order.
+  const list: accounts.AccountView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await accounts.listAccounts(storage, {
+      domain,
+      limit: accounts.ACCOUNT_PAGE_MAX,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    list.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  ctx.out.resultTable(list, {
     headers: ['ADDRESS', 'REAL NAME', 'PASSWORD', 'SETTINGS', 'CREATED'],
-    rows: accounts.map((a) => [
+    rows: list.map((a) => [
       a.address,
       a.realName ?? '-',
-      a.passwordHash ? 'set' : 'none',
+      a.hasPassword ? 'set' : 'none',
       formatStoredSettings(a.settings),
       formatTime(a.createdAt),
     ]),
@@ -114,19 +108,14 @@ function accountShow(group: Command, ctx: CliContext): void {
 async function showAccount(ctx: CliContext, input: string): Promise<void> {
   const address = parse.address(input);
   const storage = await ctx.storage();
-  const record = await requireAccount(storage, address);
-  const [effective, aliases] = await Promise.all([
-    effectiveSettings(storage.directory, record),
-    storage.directory.listAliases(record.domain),
-  ]);
+  const { aliases: names, effective, ...record } = await accounts.getAccount(storage, { address });
   const rows = settingRows(effective, SETTING_LEVELS);
-  const names = aliases.filter((a) => a.account === address).map((a) => a.address);
-  ctx.out.result({ ...publicAccount(record), aliases: names, settings: settingRowsJson(rows) }, () => {
+  ctx.out.result({ ...record, aliases: names, settings: settingRowsJson(rows) }, () => {
     ctx.out.line(
       formatFields([
         ['Account', record.address],
         ['Real name', record.realName ?? '-'],
-        ['Password', record.passwordHash ? 'set' : 'none (cannot authenticate)'],
+        ['Password', record.hasPassword ? 'set' : 'none (cannot authenticate)'],
         ['Aliases', names.length > 0 ? names.join(', ') : '-'],
         ['Created', formatTime(record.createdAt)],
       ]),
@@ -154,8 +143,7 @@ async function setPassword(ctx: CliContext, input: string, opts: parse.PasswordO
   if (password === undefined)
     throw new UsageError('give the new password with --password or --password-stdin');
   const storage = await ctx.storage();
-  await requireAccount(storage, address);
-  await storage.directory.setPasswordHash(address, await hashPassword(password));
+  await accounts.setAccountPassword(storage, { address, password });
   ctx.out.resultLine({ account: address, passwordSet: true }, `password of ${address} set`);
 }
 
@@ -185,11 +173,12 @@ async function setAccountSetting(
   const address = parse.address(input);
   const { name, patch } = parse.setting(settingInput, value);
   const storage = await ctx.storage();
-  await requireAccount(storage, address);
-  await checkHomeBackend(storage, patch, force);
-  await storage.directory.updateAccountSettings(address, patch);
-  const after = await requireAccount(storage, address);
-  const { settings, sources } = await effectiveSettings(storage.directory, after);
+  const after = await accounts.updateAccountSettings(storage, {
+    address,
+    settings: { [name]: value },
+    force,
+  });
+  const { settings, sources } = after.effective;
   const effective = `${formatSettingValue(name, settings[name])} (from ${sources[name]})`;
   ctx.out.resultLine(
     {
@@ -216,18 +205,8 @@ function accountRemove(group: Command, ctx: CliContext): void {
 async function removeAccount(ctx: CliContext, input: string): Promise<void> {
   const address = parse.address(input);
   const storage = await ctx.storage();
-  const record = await requireAccount(storage, address);
-  const aliases = (await storage.directory.listAliases(record.domain)).filter((a) => a.account === address);
-  await storage.directory.removeAccount(address);
-  // Aliases name an account; they go with it (the adapter may already have removed them).
-  for (const alias of aliases) {
-    await storage.directory.removeAlias(alias.address).catch((err: unknown) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
-  }
-  // Its rule set goes too: a new account of that name must not inherit it.
-  await storage.rules.set({ kind: 'account', address }, []);
-  const removedAliases = aliases.map((a) => a.address);
+  // Its aliases and its rule set go too: a new account of that name must not inherit them.
+  const { removedAliases } = await accounts.removeAccount(storage, { address });
   ctx.out.resultLine(
     { account: address, removed: true, removedAliases },
     `account ${address} removed${removedAliases.length > 0 ? ` with its aliases ${removedAliases.join(', ')}` : ''}`,

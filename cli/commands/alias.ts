@@ -4,10 +4,9 @@
  * taken by an account, alias or forwarder, or removing an alias that does not exist, exits 1.
  */
 import type { Command } from 'commander';
-import { domainOf } from '../../core/mail/address.ts';
+import * as aliases from '../../core/admin/aliases.ts';
 import type { CliContext } from '../context.ts';
 import * as parse from '../parse.ts';
-import { requireAccount, requireDomain, requireEntryOfKind } from './lookups.ts';
 
 export function registerAlias(program: Command, ctx: CliContext): void {
   const alias = program
@@ -31,9 +30,7 @@ async function addAlias(ctx: CliContext, aliasInput: string, accountInput: strin
   const address = parse.address(aliasInput, 'alias');
   const account = parse.address(accountInput, 'account address');
   const storage = await ctx.storage();
-  await requireDomain(storage, domainOf(address));
-  await requireAccount(storage, account);
-  await storage.directory.addAlias({ address, account });
+  await aliases.addAlias(storage, { address, account });
   ctx.out.resultLine({ address, account }, `alias ${address} -> ${account} added`);
 }
 
@@ -48,8 +45,7 @@ function aliasRemove(group: Command, ctx: CliContext): void {
 async function removeAlias(ctx: CliContext, input: string): Promise<void> {
   const address = parse.address(input, 'alias');
   const storage = await ctx.storage();
-  await requireEntryOfKind(storage, address, 'alias');
-  await storage.directory.removeAlias(address);
+  await aliases.removeAlias(storage, { address });
   ctx.out.resultLine({ address, removed: true }, `alias ${address} removed`);
 }
 
@@ -64,12 +60,10 @@ function aliasList(group: Command, ctx: CliContext): void {
 async function listAliases(ctx: CliContext, input: string): Promise<void> {
   const domain = parse.domain(input);
   const storage = await ctx.storage();
-  await requireDomain(storage, domain);
-  const aliases = await storage.directory.listAliases(domain);
-  aliases.sort((a, b) => a.address.localeCompare(b.address));
-  ctx.out.resultTable(aliases, {
+  const list = await aliases.listAliases(storage, { domain });
+  ctx.out.resultTable(list, {
     headers: ['ALIAS', 'ACCOUNT'],
-    rows: aliases.map((a) => [a.address, a.account]),
+    rows: list.map((a) => [a.address, a.account]),
     empty: `no aliases in ${domain}`,
   });
 }

@@ -1,53 +1,60 @@
 /**
  * The cluster's runtime controls: `strato cluster show` (queue-processing settings and where each
- * value comes from), `strato cluster set processing|concurrency|generated-mail <value>` (called
- * from `cluster set`, whose other setting names are the account defaults), and the live topology,
- * `strato cluster frontends` and `strato cluster backends`. Bad input exits 2 before anything is
- * written. A processing list may name frontend ids (they contain `@`; each must be a live or
- * recently seen frontend) and groups (accepted before any of their frontends runs, with a warning
- * when none is live or recently seen).
+ * value comes from), `strato cluster set processing|concurrency|generated-mail|retry|lifetime
+ * <value>` (called from `cluster set`, whose other setting names are the account defaults), and
+ * the live topology, `strato cluster frontends` and `strato cluster backends`. The use cases are
+ * core/admin/cluster.ts and core/admin/frontends.ts; this file parses the command line and prints.
+ * Bad input exits 2 before anything is written. A processing list may name frontend ids (they
+ * contain `@`; each must be a live or recently seen frontend) and groups (accepted before any of
+ * their frontends runs, with a warning when none is live or recently seen).
  */
 import type { Command } from 'commander';
-import { DEFAULT_QUEUE_CONCURRENCY } from '../../core/config/defaults.ts';
-import { ENV } from '../../core/config/env-names.ts';
 import {
-  FRONTEND_GROUP_PATTERN,
+  getQueueProcessing,
+  type QueueProcessingView,
+  type SettingView,
+  updateQueueProcessing,
+} from '../../core/admin/cluster.ts';
+import { InvalidInputError } from '../../core/admin/errors.ts';
+import { listBackends as backendsView, listFrontends as frontendsView } from '../../core/admin/frontends.ts';
+import {
   FRONTEND_NAME_PATTERN,
-  type FrontendInfo,
   GENERATED_MAIL_MODES,
-  type QueueSettings,
+  type QueueSettingName,
   type QueueSettingsPatch,
   RESERVED_NAMES,
 } from '../../core/ports/cluster-control.ts';
-import type { Storage } from '../../core/ports/storage.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { formatFields, formatRelative } from '../output.ts';
+import { formatDuration, formatFields, formatRelative } from '../output.ts';
 import * as parse from '../parse.ts';
+import { duration } from './queue/filter.ts';
 
 /** The cluster keys `cluster set` takes besides the account settings (lowercase, never a setting name). */
-export const QUEUE_KEYS = ['processing', 'concurrency', 'generated-mail'] as const;
+export const QUEUE_KEYS = ['processing', 'concurrency', 'generated-mail', 'retry', 'lifetime'] as const;
 type QueueKey = (typeof QUEUE_KEYS)[number];
-const FIELD: Record<QueueKey, keyof QueueSettings> = {
+const FIELD: Record<QueueKey, QueueSettingName> = {
   processing: 'processing',
   concurrency: 'concurrency',
   'generated-mail': 'generatedMail',
+  retry: 'retry',
+  lifetime: 'lifetimeSeconds',
 };
 
 export function isQueueKey(input: string): input is QueueKey {
   return (QUEUE_KEYS as readonly string[]).includes(input);
 }
 
-/** Where an unset value comes from: each process's own environment. */
-const DEFAULT_SOURCES: Record<QueueKey, string> = {
-  processing: `each frontend's ${ENV.queueProcessing} (built-in: all)`,
-  concurrency: `each frontend's ${ENV.queueConcurrency} (built-in: ${DEFAULT_QUEUE_CONCURRENCY})`,
-  'generated-mail': `each backend's ${ENV.generatedMail} (built-in: queue)`,
-};
+const seconds = (s: number): string => (s % 60 === 0 ? formatDuration(s * 1000) : `${s}s`);
 
-function formatValue(key: QueueKey, settings: QueueSettings): string | undefined {
-  const v = settings[FIELD[key]];
-  if (v === undefined) return undefined;
+function formatValue(key: QueueKey, view: QueueProcessingView): string | undefined {
+  const v = (view[FIELD[key]] as SettingView<unknown>).value;
+  if (v === null) return undefined;
+  if (key === 'retry') {
+    const r = v as { firstSeconds: number; maxSeconds: number };
+    return `${seconds(r.firstSeconds)},${seconds(r.maxSeconds)}`;
+  }
+  if (key === 'lifetime') return seconds(v as number);
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 
@@ -67,23 +74,19 @@ export function registerClusterControl(cluster: Command, ctx: CliContext): void 
 }
 
 async function showQueueSettings(ctx: CliContext): Promise<void> {
-  const settings = await (await ctx.storage()).control.getQueueSettings();
+  const view = await getQueueProcessing({ control: (await ctx.storage()).control });
   const rows = QUEUE_KEYS.map((key) => {
-    const value = formatValue(key, settings);
-    return {
-      key,
-      value: settings[FIELD[key]] ?? null,
-      source: value === undefined ? 'default' : 'cluster',
-      text: value,
-    };
+    const setting = view[FIELD[key]] as SettingView<unknown>;
+    return { key, setting, text: formatValue(key, view) };
   });
-  ctx.out.result(Object.fromEntries(rows.map((r) => [r.key, { value: r.value, source: r.source }])), () => {
+  const json = rows.map((r) => [r.key, { value: r.setting.value, source: r.setting.source }]);
+  ctx.out.result(Object.fromEntries(json), () => {
     ctx.out.line('Queue processing (cluster settings; change with "strato cluster set <key> <value>"):');
     ctx.out.line(
       formatFields(
         rows.map((r) => [
           r.key,
-          r.text === undefined ? `default: ${DEFAULT_SOURCES[r.key]}` : `${r.text} (cluster setting)`,
+          r.text === undefined ? `default: ${r.setting.defaultFrom}` : `${r.text} (cluster setting)`,
         ]),
       ),
     );
@@ -95,22 +98,44 @@ async function showQueueSettings(ctx: CliContext): Promise<void> {
 export async function setQueueSetting(ctx: CliContext, key: QueueKey, input: string): Promise<void> {
   const value = input.trim();
   const clear = value.toLowerCase() === 'default';
-  let patch: QueueSettingsPatch;
-  if (clear) patch = { [FIELD[key]]: null };
-  else if (key === 'concurrency') patch = { concurrency: concurrency(value) };
-  else if (key === 'generated-mail')
-    patch = { generatedMail: parse.oneOf(value, GENERATED_MAIL_MODES, 'generated-mail mode') };
-  else patch = { processing: processingSyntax(value) };
+  const patch: QueueSettingsPatch = { [FIELD[key]]: clear ? null : parseValue(key, value) };
   const storage = await ctx.storage();
-  if (!clear && Array.isArray(patch.processing)) await checkNames(ctx, storage, patch.processing);
-  const stored = await storage.control.updateQueueSettings(patch);
-  const shown = formatValue(key, stored);
+  let view: Awaited<ReturnType<typeof updateQueueProcessing>>;
+  try {
+    view = await updateQueueProcessing({ control: storage.control }, patch);
+  } catch (err) {
+    if (err instanceof InvalidInputError && err.message.startsWith('unknown frontend'))
+      throw new UsageError(`${err.message} (see "strato cluster frontends")`);
+    throw err;
+  }
+  for (const w of view.warnings) ctx.io.stderr.write(`strato: warning: ${w}\n`);
+  const shown = formatValue(key, view);
+  const setting = view[FIELD[key]] as SettingView<unknown>;
   ctx.out.resultLine(
-    { setting: key, value: stored[FIELD[key]] ?? null },
+    { setting: key, value: setting.value },
     shown === undefined
-      ? `cluster: ${key} cleared (${DEFAULT_SOURCES[key]} applies)`
-      : `cluster: ${key} = ${shown} (frontends pick it up within seconds)`,
+      ? `cluster: ${key} cleared (${setting.defaultFrom} applies)`
+      : `cluster: ${key} = ${shown} (${key === 'retry' || key === 'lifetime' ? 'queue processors' : 'frontends'} pick it up within seconds)`,
   );
+}
+
+function parseValue(key: QueueKey, value: string): QueueSettingsPatch[QueueSettingName] {
+  if (key === 'concurrency') return concurrency(value);
+  if (key === 'generated-mail') return parse.oneOf(value, GENERATED_MAIL_MODES, 'generated-mail mode');
+  if (key === 'retry') return retry(value);
+  if (key === 'lifetime') return duration(value, 'lifetime') / 1000;
+  return processingSyntax(value);
+}
+
+/** `<first>,<max>` durations: the first retry delay, doubling up to the ceiling. */
+function retry(value: string): { firstSeconds: number; maxSeconds: number } {
+  const parts = value.split(',');
+  if (parts.length !== 2)
+    throw new UsageError(`invalid retry "${value}": expected <first>,<max> such as 5m,1h`);
+  return {
+    firstSeconds: duration(parts[0]!, 'first retry delay') / 1000,
+    maxSeconds: duration(parts[1]!, 'longest retry delay') / 1000,
+  };
 }
 
 function concurrency(value: string): number {
@@ -134,26 +159,9 @@ function processingSyntax(value: string): 'all' | 'none' | string[] {
   return names;
 }
 
-/** Ids must be known; a group that nothing live or recent belongs to gets a warning only. */
-async function checkNames(ctx: CliContext, storage: Storage, names: readonly string[]): Promise<void> {
-  const known = await storage.control.listRecentFrontends();
-  const ids = new Set(known.map((f) => f.id));
-  const groups = new Set(known.map((f) => f.group));
-  for (const name of names) {
-    if (FRONTEND_GROUP_PATTERN.test(name)) {
-      if (!groups.has(name) && !ids.has(name))
-        ctx.io.stderr.write(`strato: warning: no live or recently seen frontend is in group "${name}"\n`);
-    } else if (!ids.has(name)) {
-      throw new UsageError(
-        `unknown frontend "${name}": no live or recently seen frontend has this id (see "strato cluster frontends")`,
-      );
-    }
-  }
-}
-
 async function listFrontends(ctx: CliContext): Promise<void> {
   const storage = await ctx.storage();
-  const [live, now] = [await storage.control.listLiveFrontends(), Date.now()];
+  const [live, now] = [await frontendsView(storage), Date.now()];
   ctx.out.resultTable(live, {
     headers: [
       'ID',
@@ -167,7 +175,7 @@ async function listFrontends(ctx: CliContext): Promise<void> {
       'UP',
       'SEEN',
     ],
-    rows: live.map((f: FrontendInfo) => [
+    rows: live.map((f) => [
       f.id,
       f.group,
       f.address || '-',
@@ -185,7 +193,7 @@ async function listFrontends(ctx: CliContext): Promise<void> {
 
 async function listBackends(ctx: CliContext): Promise<void> {
   const storage = await ctx.storage();
-  const [live, now] = [await storage.backends.listLive(), Date.now()];
+  const [live, now] = [await backendsView(storage), Date.now()];
   ctx.out.resultTable(live, {
     headers: ['ID', 'KIND', 'ADDRESS', 'ACCOUNTS', 'VERSION', 'UP', 'EXPIRES'],
     rows: live.map((b) => [

@@ -2,7 +2,7 @@
  * `strato cluster settings` and `strato cluster set <Setting> <value>`: the cluster-wide
  * defaults, the last level of inheritance before the built-in values (account → domain → cluster).
  * `cluster set` also takes the lowercase queue-processing keys (processing, concurrency,
- * generated-mail; see cluster-control.ts, which also adds `show`, `frontends` and `backends`).
+ * generated-mail, retry, lifetime; see cluster-control.ts, which also adds `show`, `frontends` and `backends`).
  * An unknown setting or a bad value exits 2 before anything is written.
  */
 import type { Command } from 'commander';
@@ -57,14 +57,17 @@ Queue-processing keys are lowercase (frontends pick a change up within seconds):
   processing       all | none | <frontend-id-or-group>,...   which frontends process the queue
   concurrency      <n>                                        deliveries at once per frontend
   generated-mail   queue | forward                            where backends send rule-generated mail
+  retry            <first>,<max>  e.g. 5m,1h                  retry delay: first, doubling up to max
+  lifetime         <age>  e.g. 5d                             how long a message may stay queued
 A frontend id (it contains "@") must be live or recently seen; a group may be named before its
 frontends start (a warning says when none is running). "default" clears a key, so each process's
-environment (STRATO_QUEUE_PROCESSING, STRATO_QUEUE_CONCURRENCY, STRATO_GENERATED_MAIL) applies.`,
+environment (STRATO_QUEUE_PROCESSING, STRATO_QUEUE_CONCURRENCY, STRATO_GENERATED_MAIL,
+STRATO_RETRY_FIRST_SECONDS and STRATO_RETRY_MAX_SECONDS, STRATO_QUEUE_LIFETIME_SECONDS) applies.`,
     )
     .argument('<setting>', parse.settingNamesHelp(...QUEUE_KEYS))
     .argument(
       '<value>',
-      'e.g. true, 10M, unlimited, 100/1h, backend-2, none, all, fe-12@host,processing, 8, forward, default',
+      'e.g. true, 10M, unlimited, 100/1h, backend-2, none, all, fe-12@host,processing, 8, forward, 5m,1h, 5d, default',
     )
     .option('--force', FORCE_HELP)
     .action((settingInput: string, value: string, opts: { force?: boolean }) =>

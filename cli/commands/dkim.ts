@@ -6,23 +6,12 @@
  * exists, rotating where none does, or removing the active key exits 1 with nothing changed.
  */
 import type { Command } from 'commander';
-import {
-  activeDkimKey,
-  DKIM_ALGORITHMS,
-  defaultSelector,
-  dkimRecordName,
-  dkimRecordValue,
-  dkimTxtRecord,
-  generateDkimPrivateKey,
-  selectorProblem,
-} from '../../core/dkim/dkim-keys.ts';
-import type { DkimAlgorithm, DkimKeyRecord } from '../../core/ports/directory.ts';
-import type { Storage } from '../../core/ports/storage.ts';
+import * as dkim from '../../core/admin/dkim.ts';
+import { DKIM_ALGORITHMS, formatTxtRecord, selectorProblem } from '../../core/dkim/dkim-keys.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
-import { requireDomain } from './lookups.ts';
 
 interface KeyOptions {
   readonly algorithm?: string;
@@ -70,18 +59,6 @@ function keyCommand(
     .action(run);
 }
 
-/** What is shown of a key: everything but the private key. */
-function publicView(key: DkimKeyRecord) {
-  return {
-    domain: key.domain,
-    selector: key.selector,
-    algorithm: key.algorithm,
-    state: key.state,
-    createdAt: key.createdAt,
-    record: { name: dkimRecordName(key), type: 'TXT', value: dkimRecordValue(key) },
-  };
-}
-
 function checkedInput(domainInput: string, opts: KeyOptions) {
   const domain = parse.domain(domainInput);
   const algorithm =
@@ -92,78 +69,54 @@ function checkedInput(domainInput: string, opts: KeyOptions) {
   return { domain, algorithm, selector };
 }
 
-/** A new key record (not stored yet) for `domain`. */
-function newKey(
-  domain: string,
-  algorithm: DkimAlgorithm,
-  selector: string | undefined,
-  taken: DkimKeyRecord[],
-) {
-  const now = Date.now();
-  const chosen =
-    selector ??
-    defaultSelector(
-      algorithm,
-      now,
-      taken.map((k) => k.selector),
-    );
-  if (taken.some((k) => k.selector === chosen)) {
-    throw new CliError(`domain ${domain} already has a DKIM key with selector ${chosen}`);
-  }
-  const key: DkimKeyRecord = {
-    domain,
-    selector: chosen,
-    algorithm,
-    privateKeyPem: generateDkimPrivateKey(algorithm),
-    createdAt: now,
-    state: 'active',
-  };
-  return key;
+/** The TXT record line to publish for a key. */
+function txtRecord(view: dkim.DkimKeyView): string {
+  return formatTxtRecord(view.record.name, view.record.value);
 }
 
-async function keysOf(storage: Storage, domain: string): Promise<DkimKeyRecord[]> {
-  await requireDomain(storage, domain);
-  return storage.directory.dkimKeys(domain);
+/** The use cases' conflicts worded with the command that resolves them. */
+function cliConflict(err: unknown): never {
+  if (!(err instanceof dkim.DkimConflictError)) throw err;
+  if (err.reason === 'active-exists') {
+    throw new CliError(
+      `domain ${err.domain} already has an active DKIM key (selector ${err.selector}); use "strato dkim rotate ${err.domain}" for a new one`,
+    );
+  }
+  if (err.reason === 'no-active') {
+    throw new CliError(
+      `domain ${err.domain} has no active DKIM key; use "strato dkim generate ${err.domain}"`,
+    );
+  }
+  if (err.reason === 'key-active') {
+    throw new CliError(
+      `DKIM key ${err.selector} of ${err.domain} is the active key; rotate first ("strato dkim rotate ${err.domain}")`,
+    );
+  }
+  throw err;
 }
 
 async function generate(ctx: CliContext, domainInput: string, opts: KeyOptions): Promise<void> {
   const input = checkedInput(domainInput, opts);
   const storage = await ctx.storage();
-  const keys = await keysOf(storage, input.domain);
-  const active = activeDkimKey(keys);
-  if (active) {
-    throw new CliError(
-      `domain ${input.domain} already has an active DKIM key (selector ${active.selector}); use "strato dkim rotate ${input.domain}" for a new one`,
-    );
-  }
-  const key = newKey(input.domain, input.algorithm ?? 'rsa', input.selector, keys);
-  await storage.directory.addDkimKey(key);
-  ctx.out.result(publicView(key), () => {
+  const key = await dkim.generateDkimKey(storage, input).catch(cliConflict);
+  ctx.out.result(key, () => {
     ctx.out.line(`DKIM key ${key.selector} (${key.algorithm}) made for ${key.domain}; it signs from now on.`);
     ctx.out.line('Publish this DNS record:');
-    ctx.out.line(dkimTxtRecord(key));
+    ctx.out.line(txtRecord(key));
   });
 }
 
 async function rotate(ctx: CliContext, domainInput: string, opts: KeyOptions): Promise<void> {
   const input = checkedInput(domainInput, opts);
   const storage = await ctx.storage();
-  const keys = await keysOf(storage, input.domain);
-  const active = activeDkimKey(keys);
-  if (!active) {
-    throw new CliError(
-      `domain ${input.domain} has no active DKIM key; use "strato dkim generate ${input.domain}"`,
-    );
-  }
-  const key = newKey(input.domain, input.algorithm ?? active.algorithm, input.selector, keys);
-  await storage.directory.addDkimKey(key, { retireOthers: true });
-  ctx.out.result({ ...publicView(key), retired: active.selector }, () => {
+  const key = await dkim.rotateDkimKey(storage, input).catch(cliConflict);
+  ctx.out.result(key, () => {
     ctx.out.line(`DKIM key ${key.selector} (${key.algorithm}) made for ${key.domain}; it signs from now on.`);
     ctx.out.line('Publish this DNS record:');
-    ctx.out.line(dkimTxtRecord(key));
+    ctx.out.line(txtRecord(key));
     ctx.out.line(
-      `Key ${active.selector} is retired: keep its record published until mail signed with it has been delivered ` +
-        `(a few days), then remove the record and run "strato dkim remove ${key.domain} ${active.selector}".`,
+      `Key ${key.retired} is retired: keep its record published until mail signed with it has been delivered ` +
+        `(a few days), then remove the record and run "strato dkim remove ${key.domain} ${key.retired}".`,
     );
   });
 }
@@ -171,8 +124,8 @@ async function rotate(ctx: CliContext, domainInput: string, opts: KeyOptions): P
 async function show(ctx: CliContext, domainInput: string): Promise<void> {
   const domain = parse.domain(domainInput);
   const storage = await ctx.storage();
-  const keys = await keysOf(storage, domain);
-  ctx.out.result(keys.map(publicView), () => {
+  const keys = await dkim.listDkimKeys(storage, { domain });
+  ctx.out.result(keys, () => {
     if (keys.length === 0) {
       ctx.out.line(
         `domain ${domain} has no DKIM key (its mail is sent unsigned); make one with "strato dkim generate ${domain}"`,
@@ -183,7 +136,7 @@ async function show(ctx: CliContext, domainInput: string): Promise<void> {
       ctx.out.line(
         `${key.selector}  ${key.algorithm}  ${key.state === 'active' ? 'active (signs)' : 'retired'}  created ${formatTime(key.createdAt)}`,
       );
-      ctx.out.line(`  ${dkimTxtRecord(key)}`);
+      ctx.out.line(`  ${txtRecord(key)}`);
     }
   });
 }
@@ -192,17 +145,9 @@ async function remove(ctx: CliContext, domainInput: string, selectorInput: strin
   const domain = parse.domain(domainInput);
   const selector = selectorInput.toLowerCase();
   const storage = await ctx.storage();
-  const keys = await keysOf(storage, domain);
-  const key = keys.find((k) => k.selector === selector);
-  if (!key) throw new CliError(`domain ${domain} has no DKIM key with selector ${selector}`);
-  if (key.state === 'active') {
-    throw new CliError(
-      `DKIM key ${selector} of ${domain} is the active key; rotate first ("strato dkim rotate ${domain}")`,
-    );
-  }
-  await storage.directory.removeDkimKey(domain, selector);
+  const removed = await dkim.removeDkimKey(storage, { domain, selector }).catch(cliConflict);
   ctx.out.resultLine(
     { domain, selector, removed: true },
-    `DKIM key ${selector} of ${domain} removed; its TXT record ${dkimRecordName(key)} can go too`,
+    `DKIM key ${selector} of ${domain} removed; its TXT record ${removed.record} can go too`,
   );
 }

@@ -5,15 +5,13 @@
  * the directory's message.
  */
 import type { Command } from 'commander';
-import { settingsFromLevels } from '../../core/directory/effective-settings.ts';
-import type { DomainRecord } from '../../core/ports/directory.ts';
-import type { PartialSettings } from '../../core/settings/settings.ts';
+import * as domains from '../../core/admin/domains.ts';
+import type { EffectiveSettings } from '../../core/directory/effective-settings.ts';
 import type { CliContext } from '../context.ts';
 import { formatFields, formatMailToUnknown, formatSettingValue, formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 import { formatSettingRows, formatStoredSettings, settingRows, settingRowsJson } from '../settings-view.ts';
-import { checkHomeBackend, FORCE_HELP } from './home-backend.ts';
-import { requireDomain } from './lookups.ts';
+import { FORCE_HELP } from './home-backend.ts';
 
 export function registerDomain(program: Command, ctx: CliContext): void {
   const domain = program
@@ -53,14 +51,11 @@ async function addDomain(ctx: CliContext, nameInput: string, opts: AddOptions): 
   const mailToUnknown = parse.mailToUnknown(opts.mailToUnknown);
   const postmaster = opts.postmaster !== undefined ? parse.address(opts.postmaster) : undefined;
   const storage = await ctx.storage();
-  const record: DomainRecord = {
+  const record = await domains.addDomain(storage, {
     name,
     mailToUnknown,
-    defaults: {},
     ...(postmaster ? { postmaster } : {}),
-    createdAt: Date.now(),
-  };
-  await storage.directory.addDomain(record);
+  });
   ctx.out.resultLine(
     record,
     `domain ${name} added (mail to unknown names: ${formatMailToUnknown(mailToUnknown)})`,
@@ -76,11 +71,10 @@ function domainList(group: Command, ctx: CliContext): void {
 
 async function listDomains(ctx: CliContext): Promise<void> {
   const storage = await ctx.storage();
-  const domains = await storage.directory.listDomains();
-  domains.sort((a, b) => a.name.localeCompare(b.name));
-  ctx.out.resultTable(domains, {
+  const list = await domains.listDomains(storage);
+  ctx.out.resultTable(list, {
     headers: ['DOMAIN', 'MAIL-TO-UNKNOWN', 'DEFAULTS', 'CREATED'],
-    rows: domains.map((d) => [
+    rows: list.map((d) => [
       d.name,
       formatMailToUnknown(d.mailToUnknown),
       formatStoredSettings(d.defaults),
@@ -101,15 +95,9 @@ function domainShow(group: Command, ctx: CliContext): void {
 async function showDomain(ctx: CliContext, nameInput: string): Promise<void> {
   const name = parse.domain(nameInput);
   const storage = await ctx.storage();
-  const record = await requireDomain(storage, name);
-  const [accounts, aliases, forwarders, cluster] = await Promise.all([
-    storage.directory.listAccounts(name),
-    storage.directory.listAliases(name),
-    storage.directory.listForwarders(name),
-    storage.directory.getClusterSettings(),
-  ]);
-  const rows = domainSettingRows(record.defaults, cluster);
-  const counts = { accounts: accounts.length, aliases: aliases.length, forwarders: forwarders.length };
+  const { accounts, aliases, forwarders, effective, ...record } = await domains.getDomain(storage, { name });
+  const rows = domainSettingRows(effective);
+  const counts = { accounts, aliases, forwarders };
   ctx.out.result({ ...record, ...counts, settings: settingRowsJson(rows) }, () => {
     ctx.out.line(
       formatFields([
@@ -129,8 +117,8 @@ async function showDomain(ctx: CliContext, nameInput: string): Promise<void> {
 }
 
 /** The domain's defaults over the cluster's: what its accounts inherit. */
-function domainSettingRows(defaults: PartialSettings, cluster: PartialSettings) {
-  return settingRows(settingsFromLevels({ domain: defaults, cluster }), ['domain', 'cluster']);
+function domainSettingRows(effective: EffectiveSettings) {
+  return settingRows(effective, ['domain', 'cluster']);
 }
 
 function domainSet(group: Command, ctx: CliContext): void {
@@ -157,8 +145,7 @@ function domainSet(group: Command, ctx: CliContext): void {
 async function setMailToUnknown(ctx: CliContext, name: string, value: string): Promise<void> {
   const mailToUnknown = parse.mailToUnknown(value);
   const storage = await ctx.storage();
-  await requireDomain(storage, name);
-  await storage.directory.updateDomain(name, { mailToUnknown });
+  await domains.updateDomain(storage, { name, mailToUnknown });
   ctx.out.resultLine(
     { domain: name, mailToUnknown },
     `domain ${name}: mail to unknown names: ${formatMailToUnknown(mailToUnknown)}`,
@@ -169,8 +156,7 @@ async function setMailToUnknown(ctx: CliContext, name: string, value: string): P
 async function setPostmaster(ctx: CliContext, name: string, value: string): Promise<void> {
   const postmaster = value.trim().toLowerCase() === 'default' ? null : parse.address(value);
   const storage = await ctx.storage();
-  await requireDomain(storage, name);
-  await storage.directory.updateDomain(name, { postmaster });
+  await domains.updateDomain(storage, { name, postmaster });
   ctx.out.resultLine(
     { domain: name, postmaster },
     postmaster
@@ -188,15 +174,8 @@ async function setDomainDefault(
 ): Promise<void> {
   const { name: setting, patch } = parse.setting(settingInput, value);
   const storage = await ctx.storage();
-  const record = await requireDomain(storage, name);
-  await checkHomeBackend(storage, patch, force);
-  // The full defaults with the cleared key present as undefined: correct whether the adapter
-  // replaces the defaults or merges the patch with "undefined clears".
-  const defaults: PartialSettings = { ...record.defaults, ...patch };
-  await storage.directory.updateDomain(name, { defaults });
-  const after = await requireDomain(storage, name);
-  const cluster = await storage.directory.getClusterSettings();
-  const row = domainSettingRows(after.defaults, cluster).find((r) => r.name === setting)!;
+  const after = await domains.updateDomain(storage, { name, defaults: { [setting]: value }, force });
+  const row = domainSettingRows(after.effective).find((r) => r.name === setting)!;
   ctx.out.resultLine(
     { domain: name, setting, value: after.defaults[setting] ?? null, effective: row.effective },
     patch[setting] === undefined && setting in patch
@@ -219,11 +198,7 @@ function domainRemove(group: Command, ctx: CliContext): void {
 async function removeDomain(ctx: CliContext, nameInput: string, force: boolean): Promise<void> {
   const name = parse.domain(nameInput);
   const storage = await ctx.storage();
-  await requireDomain(storage, name);
-  const accounts = force ? await storage.directory.listAccounts(name) : [];
-  await storage.directory.removeDomain(name, { force });
   // Its rule sets (and, with --force, its accounts') go too.
-  await storage.rules.set({ kind: 'domain', name }, []);
-  for (const a of accounts) await storage.rules.set({ kind: 'account', address: a.address }, []);
+  await domains.removeDomain(storage, { name, force });
   ctx.out.resultLine({ domain: name, removed: true }, `domain ${name} removed`);
 }

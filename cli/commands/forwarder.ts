@@ -5,11 +5,10 @@
  * exits 1.
  */
 import type { Command } from 'commander';
-import { domainOf } from '../../core/mail/address.ts';
+import * as forwarders from '../../core/admin/forwarders.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import * as parse from '../parse.ts';
-import { requireDomain, requireEntryOfKind } from './lookups.ts';
 
 export function registerForwarder(program: Command, ctx: CliContext): void {
   const forwarder = program
@@ -34,8 +33,7 @@ async function addForwarder(ctx: CliContext, addressInput: string, targetInput: 
   const target = parse.address(targetInput, 'target address');
   if (address === target) throw new UsageError(`forwarder ${address} cannot forward to itself`);
   const storage = await ctx.storage();
-  await requireDomain(storage, domainOf(address));
-  await storage.directory.addForwarder({ address, target });
+  await forwarders.addForwarder(storage, { address, target });
   ctx.out.resultLine({ address, target }, `forwarder ${address} -> ${target} added`);
 }
 
@@ -50,8 +48,7 @@ function forwarderRemove(group: Command, ctx: CliContext): void {
 async function removeForwarder(ctx: CliContext, input: string): Promise<void> {
   const address = parse.address(input);
   const storage = await ctx.storage();
-  await requireEntryOfKind(storage, address, 'forwarder');
-  await storage.directory.removeForwarder(address);
+  await forwarders.removeForwarder(storage, { address });
   ctx.out.resultLine({ address, removed: true }, `forwarder ${address} removed`);
 }
 
@@ -66,12 +63,10 @@ function forwarderList(group: Command, ctx: CliContext): void {
 async function listForwarders(ctx: CliContext, input: string): Promise<void> {
   const domain = parse.domain(input);
   const storage = await ctx.storage();
-  await requireDomain(storage, domain);
-  const forwarders = await storage.directory.listForwarders(domain);
-  forwarders.sort((a, b) => a.address.localeCompare(b.address));
-  ctx.out.resultTable(forwarders, {
+  const list = await forwarders.listForwarders(storage, { domain });
+  ctx.out.resultTable(list, {
     headers: ['FORWARDER', 'TARGET'],
-    rows: forwarders.map((f) => [f.address, f.target]),
+    rows: list.map((f) => [f.address, f.target]),
     empty: `no forwarders in ${domain}`,
   });
 }

@@ -1,5 +1,6 @@
 /**
- * `strato route list|set|remove|test`: the outbound routing table (core/ports/route-table.ts),
+ * `strato route list|set|remove|test`: the outbound routing table (core/ports/route-table.ts;
+ * list/set/remove are the use cases of core/admin/routes.ts),
  * which says per destination domain (`example.com`, `*.example.com`, `*`) how external mail is
  * relayed — by MX, through a smarthost, or through SES; destinations without a route use each
  * queue processor's STRATO_RELAY. Queue processors re-read the table every few seconds
@@ -11,13 +12,19 @@
  */
 import type { Command } from 'commander';
 import { openDnsResolver } from '../../adapters/net/node-dns-resolver.ts';
+import { NotFoundAdminError } from '../../core/admin/errors.ts';
+import {
+  destinationOf,
+  listRoutes as listRouteTable,
+  removeRoute as removeRouteEntry,
+  setRoute as setRouteEntry,
+} from '../../core/admin/routes.ts';
 import { parseDnsConfig } from '../../core/config/dns-config.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import { planMx } from '../../core/outbound/mx-plan.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import {
   describeRoute,
-  parseDestination,
   ROUTE_KINDS,
   ROUTE_PASSWORD_ENV_PATTERN,
   type Route,
@@ -94,14 +101,10 @@ Examples:
     .action((address: string) => testRoute(ctx, address));
 }
 
-function destination(input: string): string {
-  const parsed = parseDestination(input);
-  if (!parsed.ok) throw new UsageError(`invalid destination "${input}": ${parsed.reason}`);
-  return parsed.value;
-}
+const destination = destinationOf;
 
 async function listRoutes(ctx: CliContext): Promise<void> {
-  const routes = await (await ctx.storage()).control.listRoutes();
+  const routes = await listRouteTable(await ctx.storage());
   ctx.out.resultTable(routes, {
     headers: ['DESTINATION', 'ROUTE'],
     rows: routes.map((r) => [r.destination, describeRoute(r.route)]),
@@ -118,13 +121,8 @@ async function setRoute(
 ): Promise<void> {
   const dest = destination(destInput);
   const route = routeFrom(parse.oneOf(kindInput, ROUTE_KINDS, 'route kind'), host, opts);
-  const storage = await ctx.storage();
-  if (!dest.includes('*') && (await storage.directory.getDomain(dest))) {
-    ctx.io.stderr.write(
-      `strato: warning: ${dest} is hosted here; routes apply to external recipients only, so this one has no effect\n`,
-    );
-  }
-  const stored = await storage.control.setRoute(dest, route);
+  const { route: stored, warnings } = await setRouteEntry(await ctx.storage(), dest, route);
+  for (const w of warnings) ctx.io.stderr.write(`strato: warning: ${w}\n`);
   ctx.out.resultLine(
     stored,
     `route: ${stored.destination} → ${describeRoute(stored.route)} (queue processors pick it up within seconds)`,
@@ -191,9 +189,11 @@ function portNumber(input: string): number {
 
 async function removeRoute(ctx: CliContext, destInput: string): Promise<void> {
   const dest = destination(destInput);
-  const removed = await (await ctx.storage()).control.removeRoute(dest);
-  if (!removed) throw new CliError(`no route for ${dest} (see "strato route list")`);
-  ctx.out.resultLine({ destination: dest, removed: true }, `route: ${dest} removed`);
+  const removed = await removeRouteEntry(await ctx.storage(), dest).catch((err: unknown) => {
+    if (err instanceof NotFoundAdminError) throw new CliError(`${err.message} (see "strato route list")`);
+    throw err;
+  });
+  ctx.out.resultLine(removed, `route: ${dest} removed`);
 }
 
 interface HostLine {

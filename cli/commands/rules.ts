@@ -6,13 +6,18 @@
  * line per problem (naming rule and field) and exits 2; an unknown domain or account exits 1.
  */
 import type { Command } from 'commander';
+import {
+  getRuleSet,
+  RuleSetInvalidError,
+  type RuleSetTarget,
+  setRuleSet,
+  validRules,
+} from '../../core/admin/rules.ts';
 import { describeRuleSet, type RuleSetRef } from '../../core/ports/rule-store.ts';
-import type { Storage } from '../../core/ports/storage.ts';
-import { parseRuleSetJson, type RuleScope } from '../../core/rules/index.ts';
+import type { Rule, RuleScope } from '../../core/rules/index.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import * as parse from '../parse.ts';
-import { requireAccount, requireDomain } from './lookups.ts';
 import { rulesTest } from './rules-test.ts';
 
 const SCOPES: readonly RuleScope[] = ['cluster', 'domain', 'account'];
@@ -30,9 +35,12 @@ function ruleSetRef(scopeInput: string, name: string | undefined): RuleSetRef {
     : { kind: 'account', address: parse.address(name, 'account address') };
 }
 
-async function requireOwner(storage: Storage, ref: RuleSetRef): Promise<void> {
-  if (ref.kind === 'domain') await requireDomain(storage, ref.name);
-  if (ref.kind === 'account') await requireAccount(storage, ref.address);
+/** The use cases' form of a reference. */
+function target(ref: RuleSetRef): RuleSetTarget {
+  if (ref.kind === 'cluster') return { scope: 'cluster' };
+  return ref.kind === 'domain'
+    ? { scope: 'domain', name: ref.name }
+    : { scope: 'account', name: ref.address };
 }
 
 /** The text of `file`, or of stdin for "-". */
@@ -66,8 +74,7 @@ function rulesGet(group: Command, ctx: CliContext): void {
 async function printRuleSet(ctx: CliContext, scopeInput: string, name: string | undefined): Promise<void> {
   const ref = ruleSetRef(scopeInput, name);
   const storage = await ctx.storage();
-  await requireOwner(storage, ref);
-  ctx.out.line(JSON.stringify(await storage.rules.get(ref), null, 2));
+  ctx.out.line(JSON.stringify((await getRuleSet(storage, target(ref))).rules, null, 2));
 }
 
 function rulesSet(group: Command, ctx: CliContext): void {
@@ -95,17 +102,20 @@ function setTarget(scopeInput: string, args: string[]): { ref: RuleSetRef; file:
 
 async function replaceRuleSet(ctx: CliContext, scopeInput: string, args: string[]): Promise<void> {
   const { ref, file } = setTarget(scopeInput, args);
-  const result = parseRuleSetJson(await readInput(file, ctx.io.stdin), { scope: ref.kind });
-  if (!result.ok) {
-    for (const problem of result.problems) ctx.io.stderr.write(`strato: ${problem}\n`);
+  let rules: Rule[];
+  try {
+    // Validated before the data dir is opened; the use case validates again.
+    rules = validRules(ref, { text: await readInput(file, ctx.io.stdin) });
+  } catch (err) {
+    if (!(err instanceof RuleSetInvalidError)) throw err;
+    for (const problem of err.problems) ctx.io.stderr.write(`strato: ${problem}\n`);
     throw new UsageError(
-      `${file === '-' ? 'stdin' : file}: ${result.problems.length} problem(s); the ${describeRuleSet(ref)} rule set was not changed`,
+      `${file === '-' ? 'stdin' : file}: ${err.problems.length} problem(s); the ${describeRuleSet(ref)} rule set was not changed`,
     );
   }
   const storage = await ctx.storage();
-  await requireOwner(storage, ref);
-  await storage.rules.set(ref, result.rules);
-  const names = result.rules.map((r) => r.name);
+  const stored = await setRuleSet(storage, { ...target(ref), rules });
+  const names = stored.rules.map((r) => r.name);
   ctx.out.resultLine(
     { ruleSet: describeRuleSet(ref), rules: names },
     names.length === 0

@@ -7,13 +7,14 @@
  * not suppressed exits 1; nothing is changed then.
  */
 import type { Command } from 'commander';
-import type { SuppressionReason } from '../../core/ports/suppressions.ts';
+import { NotFoundAdminError } from '../../core/admin/errors.ts';
+import * as suppressions from '../../core/admin/suppressions.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { formatTime } from '../output.ts';
 import * as parse from '../parse.ts';
 
-const REASONS: readonly SuppressionReason[] = ['bounce', 'complaint'];
+const REASONS = suppressions.SUPPRESSION_REASONS;
 
 export function registerSuppression(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -38,7 +39,7 @@ export function registerSuppression(program: Command, ctx: CliContext): void {
 }
 
 async function list(ctx: CliContext): Promise<void> {
-  const all = await (await ctx.storage()).suppressions.list();
+  const all = await suppressions.listSuppressions(await ctx.storage());
   ctx.out.resultTable(all, {
     headers: ['ADDRESS', 'REASON', 'SINCE', 'DETAIL'],
     rows: all.map((s) => [s.address, s.reason, formatTime(s.at), s.detail ?? '']),
@@ -53,19 +54,21 @@ async function add(
 ): Promise<void> {
   const address = parse.address(input);
   const reason = opts.reason === undefined ? 'bounce' : parse.oneOf(opts.reason, REASONS, 'reason');
-  const record = {
+  const record = await suppressions.addSuppression(await ctx.storage(), {
     address,
     reason,
-    at: Date.now(),
-    detail: (opts.detail ?? 'added by the operator').replace(/[\r\n]+/g, ' '),
-  };
-  await (await ctx.storage()).suppressions.put(record);
+    ...(opts.detail !== undefined ? { detail: opts.detail } : {}),
+  });
   ctx.out.resultLine(record, `suppression: ${address} suppressed (${reason})`);
 }
 
 async function remove(ctx: CliContext, input: string): Promise<void> {
   const address = parse.address(input);
-  const removed = await (await ctx.storage()).suppressions.remove(address);
-  if (!removed) throw new CliError(`${address} is not suppressed (see "strato suppression list")`);
+  await suppressions.removeSuppression(await ctx.storage(), { address }).catch((err: unknown) => {
+    if (err instanceof NotFoundAdminError) {
+      throw new CliError(`${address} is not suppressed (see "strato suppression list")`);
+    }
+    throw err;
+  });
   ctx.out.resultLine({ address, removed: true }, `suppression: ${address} removed`);
 }

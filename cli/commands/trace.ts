@@ -7,19 +7,18 @@
  * Message-ID may match several messages: one block each, newest first, at most --limit. This is
  * also how an operator finds a queued message by Message-ID, sender or recipient (`--queued`
  * keeps only those still queued). Nothing found: "no history for …", exit 1; a bad --limit, exit 2.
+ * The use case is core/admin/trace.ts.
  */
 import type { Command } from 'commander';
+import { type TracedMessage, type TraceWhere, traceMessage } from '../../core/admin/trace.ts';
 import { DEFAULT_HISTORY_DAYS } from '../../core/config/defaults.ts';
 import { ENV } from '../../core/config/env-names.ts';
 import type { QueueEntry } from '../../core/ports/mail-queue.ts';
 import type { HistoryEvent } from '../../core/ports/message-history.ts';
-import type { Storage } from '../../core/ports/storage.ts';
-import { isQueueId } from '../../core/util/ids.ts';
 import type { CliContext } from '../context.ts';
-import { CliError } from '../errors.ts';
 import { formatFields, formatTable, formatTime, type Printer } from '../output.ts';
 import * as parse from '../parse.ts';
-import { nextAttempt, sender } from './queue/common.ts';
+import { sender } from './queue/common.ts';
 
 interface TraceOptions {
   limit: string;
@@ -62,49 +61,31 @@ export function registerTrace(program: Command, ctx: CliContext): void {
 
 async function trace(ctx: CliContext, input: string, opts: TraceOptions): Promise<void> {
   const limit = parse.positiveInt(opts.limit, 'limit');
-  const what = input.trim();
   const storage = await ctx.storage();
-  const ids = await matchingIds(storage, what, limit);
-  const onSqs = ctx.io.env[ENV.storage] === 'aws';
-  const found: Traced[] = [];
-  for (const id of ids) {
-    const traced = await traceOne(storage, id, onSqs);
-    if (traced && (!opts.queued || traced.queued)) found.push(traced);
-  }
-  if (found.length === 0)
-    throw new CliError(`no ${opts.queued ? 'queued message with ' : ''}history for ${what}`);
-  ctx.out.result({ query: what, messages: found }, () => printAll(ctx.out, found));
+  const r = await traceMessage(storage, input, {
+    limit,
+    ...(opts.queued ? { queuedOnly: true } : {}),
+    onSqs: ctx.io.env[ENV.storage] === 'aws',
+  });
+  const found = r.messages.map(worded);
+  ctx.out.result({ query: r.query, messages: found }, () => printAll(ctx.out, found));
 }
 
-/** A queue id names one message; else a Message-ID (with <>), an address, or a bare Message-ID. */
-async function matchingIds(storage: Storage, what: string, limit: number): Promise<string[]> {
-  const upper = what.toUpperCase();
-  if (isQueueId(upper)) return [upper];
-  if (what.startsWith('<')) return storage.history.queueIdsByMessageId(what, limit);
-  const byAddress = what.includes('@') ? await storage.history.queueIdsByAddress(what, limit) : [];
-  return byAddress.length > 0 ? byAddress : storage.history.queueIdsByMessageId(what, limit);
-}
+const WHERE: Record<Exclude<TraceWhere, 'queued'>, string> = {
+  'queued-first-attempt': 'queued (first attempt, in SQS)',
+  done: 'done (left the queue)',
+  gone: 'not in the queue (no end recorded)',
+  unknown: 'unknown',
+};
 
-async function traceOne(storage: Storage, queueId: string, onSqs: boolean): Promise<Traced | undefined> {
-  const [events, entry] = await Promise.all([storage.history.story(queueId), storage.queue.get(queueId)]);
-  if (events.length === 0 && !entry) return undefined;
-  const done = events.some((e) => e.kind === 'done');
-  const accepted = events.some((e) => e.kind === 'accepted');
-  let state: string;
-  let queued = true;
-  if (entry) {
-    const next = nextAttempt(entry);
-    state = `queued: ${entry.status}${next !== undefined ? `, next attempt ${formatTime(next)}` : ''}`;
-  } else if (done) {
-    state = 'done (left the queue)';
-    queued = false;
-  } else if (accepted && onSqs) {
-    state = 'queued (first attempt, in SQS)';
-  } else {
-    state = accepted ? 'not in the queue (no end recorded)' : 'unknown';
-    queued = false;
-  }
-  return { queueId, state, queued, queue: entry ?? null, events };
+/** The use case's view with where it is now in words. */
+function worded(m: TracedMessage): Traced {
+  const next = m.nextAttemptAt;
+  const state =
+    m.where === 'queued' && m.queue
+      ? `queued: ${m.queue.status}${next !== null ? `, next attempt ${formatTime(next)}` : ''}`
+      : WHERE[m.where as Exclude<TraceWhere, 'queued'>];
+  return { queueId: m.queueId, state, queued: m.queued, queue: m.queue, events: m.events };
 }
 
 function printAll(out: Printer, found: readonly Traced[]): void {

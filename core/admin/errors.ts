@@ -10,40 +10,11 @@
  *   ConflictError      → CLI exit 1 · HTTP 409 (exists already, in flight, not held...)
  *   ForbiddenError     → CLI exit 1 · HTTP 403 (a domain administrator outside their domains)
  */
-
-export class AdminError extends Error {
-  override readonly name: string = 'AdminError';
-}
-
-/** The input is wrong; `field` names it the way the caller sent it (`address`, `settings.MaxMessageSize`). */
-export class InvalidInputError extends AdminError {
-  override readonly name = 'InvalidInputError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The object the request names does not exist. */
-export class NotFoundAdminError extends AdminError {
-  override readonly name = 'NotFoundAdminError';
-  constructor(
-    readonly kind: string,
-    readonly id: string,
-    message = `${kind} ${id} does not exist`,
-  ) {
-    super(message);
-  }
-}
-
-/** The object exists but is in a state that refuses the change. */
-export class ConflictError extends AdminError {
-  override readonly name = 'ConflictError';
-}
-
-/** The caller may not do this (role or domain scope). */
-export class ForbiddenError extends AdminError {
-  override readonly name = 'ForbiddenError';
-}
+// Defined in core/admin-access (which throws them too and may not import core/admin).
+export {
+  AdminError,
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundAdminError,
+} from '../admin-access/errors.ts';

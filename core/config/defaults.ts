@@ -22,10 +22,24 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
  */
 export const DEFAULT_MAX_CLIENTS = 500;
 
+/**
+ * How long the MX listener waits before its 220 greeting (STRATO_MX_GREETING_DELAY_MS); a client
+ * that talks first is answered 421 and closed (smtp-server's early-talker check). Bots that write
+ * without waiting send at connect time, so their command arrives with or just after the TCP
+ * handshake: a short wait catches them while costing a real MTA 20 ms once per connection
+ * (smtp-server's fixed 100 ms capped a connection-per-message sender near 10 messages/s).
+ * Submission and implicit TLS default to 0: greet at once, no check (their clients authenticate).
+ */
+export const DEFAULT_MX_GREETING_DELAY_MS = 20;
+
 /** Frontend ports (above 1024, so no root; a load balancer or NAT maps 25, 587 and 465 to them). */
 export const DEFAULT_MX_PORT = 2525;
 export const DEFAULT_SUBMISSION_PORT = 2587;
 export const DEFAULT_TLS_PORT = 2465;
+/** The admin API and WebAdmin (HTTPS; STRATO_ADMIN_PORT). */
+export const DEFAULT_ADMIN_PORT = 8443;
+/** Largest admin API request body (JSON or form), bytes (STRATO_ADMIN_MAX_BODY_BYTES). */
+export const DEFAULT_ADMIN_MAX_BODY_BYTES = 1024 * 1024;
 /** The frontends' internal SMTP port for the backends' generated mail (AWS stages). */
 export const DEFAULT_INTERNAL_SMTP_PORT = 2526;
 /** A backend's LMTP port (the local cluster counts its backends' ports up from here). */
@@ -213,4 +227,21 @@ export const DEFAULT_CONTENT_FILTER = {
   failure: 'accept' as FilterFailureMode,
   breakerFailures: 5,
   breakerSeconds: 60,
+} as const;
+
+/**
+ * Access to the admin API and WebAdmin (core/admin-access): a session ends after `sessionIdleSeconds`
+ * without a request and `sessionMaxSeconds` after login whatever happens; failed logins are counted
+ * cluster-wide per client address and per name (existing or not) in a fixed window, then every
+ * login from there or for that name is refused until the window ends (0 turns a limit off). The
+ * first administrator, made on first start when none exists, is a cluster administrator named
+ * `firstAdminName` with a random password printed once.
+ */
+export const DEFAULT_ADMIN_ACCESS = {
+  sessionIdleSeconds: 30 * 60,
+  sessionMaxSeconds: 12 * 3600,
+  loginFailuresPerAddress: 20,
+  loginFailuresPerName: 5,
+  loginFailureWindowSeconds: 900,
+  firstAdminName: 'admin',
 } as const;

@@ -25,6 +25,9 @@ export const ENV = {
   maxHeaderFields: 'STRATO_MAX_HEADER_FIELDS',
   maxQueued: 'STRATO_MAX_QUEUED',
   maxClients: 'STRATO_MAX_CLIENTS',
+  mxGreetingDelayMs: 'STRATO_MX_GREETING_DELAY_MS',
+  submissionGreetingDelayMs: 'STRATO_SUBMISSION_GREETING_DELAY_MS',
+  smtpsGreetingDelayMs: 'STRATO_SMTPS_GREETING_DELAY_MS',
   trustedNetworks: 'STRATO_TRUSTED_NETWORKS',
   reverseDns: 'STRATO_REVERSE_DNS',
   allowIpLiteralRecipients: 'STRATO_ALLOW_IP_LITERAL_RECIPIENTS',
@@ -108,6 +111,12 @@ export const ENV = {
   mxRelaySessionMessages: 'STRATO_MX_RELAY_SESSION_MESSAGES',
   mxRelayIdleMs: 'STRATO_MX_RELAY_IDLE_MS',
   mxRelayMtaSts: 'STRATO_MX_RELAY_MTA_STS',
+  // The admin API and WebAdmin process (fargate/admin); TLS as the frontends' (STRATO_TLS_*).
+  adminPort: 'STRATO_ADMIN_PORT',
+  adminHost: 'STRATO_ADMIN_HOST',
+  adminMaxBodyBytes: 'STRATO_ADMIN_MAX_BODY_BYTES',
+  /** The local cluster runs the admin process (default true). */
+  adminEnabled: 'STRATO_ADMIN',
   // Storage: embedded (one machine) or AWS.
   storage: 'STRATO_STORAGE',
   awsRegion: 'AWS_REGION',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ABUSE_LIMITS, DEFAULT_CONTENT_FILTER } from './defaults.ts';
+import { DEFAULT_ABUSE_LIMITS, DEFAULT_CONTENT_FILTER, DEFAULT_MX_GREETING_DELAY_MS } from './defaults.ts';
 import { ENV } from './env-names.ts';
 import { ConfigError } from './errors.ts';
 import { abuseLimits, parseFrontendConfig } from './frontend-config.ts';
@@ -10,6 +10,25 @@ describe('frontend config', () => {
     expect(config).toMatchObject({ mxPort: 2525, submissionPort: 2587, tlsPort: 2465, dataDir: './.strato' });
     expect(config.reverseDns).toBe(false);
     expect(config.trustedNetworks).toEqual([]);
+  });
+
+  it('greeting delay per listener: a short wait on MX, none on submission and implicit TLS', () => {
+    expect(parseFrontendConfig({})).toMatchObject({
+      mxGreetingDelayMs: DEFAULT_MX_GREETING_DELAY_MS,
+      submissionGreetingDelayMs: 0,
+      smtpsGreetingDelayMs: 0,
+    });
+    expect(DEFAULT_MX_GREETING_DELAY_MS).toBeLessThan(100);
+    const set = parseFrontendConfig({
+      [ENV.mxGreetingDelayMs]: '0',
+      [ENV.submissionGreetingDelayMs]: '50',
+      [ENV.smtpsGreetingDelayMs]: '5',
+    });
+    expect([set.mxGreetingDelayMs, set.submissionGreetingDelayMs, set.smtpsGreetingDelayMs]).toEqual([
+      0, 50, 5,
+    ]);
+    expect(() => parseFrontendConfig({ [ENV.mxGreetingDelayMs]: '-1' })).toThrow(ENV.mxGreetingDelayMs);
+    expect(() => parseFrontendConfig({ [ENV.mxGreetingDelayMs]: '60001' })).toThrow(ENV.mxGreetingDelayMs);
   });
 
   it('reads typed values from the environment', () => {

@@ -17,6 +17,7 @@ import {
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAX_CLIENTS,
   DEFAULT_MAX_QUEUED,
+  DEFAULT_MX_GREETING_DELAY_MS,
   DEFAULT_MX_PORT,
   DEFAULT_RULES_HOP_LIMIT,
   DEFAULT_SPF_FAIL,
@@ -32,6 +33,8 @@ import { bool, csv, type Env, parseRoleConfig, port, positiveInt } from './parse
 
 const count = z.coerce.number().int().min(0);
 const L = DEFAULT_ABUSE_LIMITS;
+/** At most a minute: a longer wait only holds sessions open. */
+const greetingDelay = z.coerce.number().int().min(0).max(60_000, 'at most 60000 (ms)');
 
 /** Abuse limits (README "Security"); a count of 0 turns that limit off. */
 const limits = {
@@ -82,6 +85,10 @@ const schema = z.object({
   maxQueued: z.coerce.number().int().min(0).default(DEFAULT_MAX_QUEUED),
   /** Sessions per public listener per task (smtp-server maxClients); 0 = no cap. */
   maxClients: z.coerce.number().int().min(0).default(DEFAULT_MAX_CLIENTS),
+  /** Wait before the 220 greeting per listener, ms; > 0: a client talking first gets 421. */
+  mxGreetingDelayMs: greetingDelay.default(DEFAULT_MX_GREETING_DELAY_MS),
+  submissionGreetingDelayMs: greetingDelay.default(0),
+  smtpsGreetingDelayMs: greetingDelay.default(0),
   trustedNetworks: csv.default([]),
   reverseDns: bool.default(false),
   /** Accept RCPT TO:<x@[10.0.0.5]> (address literals); off: refused 550 5.7.1 for everyone. */
@@ -171,6 +178,9 @@ const names = {
   maxHeaderFields: ENV.maxHeaderFields,
   maxQueued: ENV.maxQueued,
   maxClients: ENV.maxClients,
+  mxGreetingDelayMs: ENV.mxGreetingDelayMs,
+  submissionGreetingDelayMs: ENV.submissionGreetingDelayMs,
+  smtpsGreetingDelayMs: ENV.smtpsGreetingDelayMs,
   trustedNetworks: ENV.trustedNetworks,
   reverseDns: ENV.reverseDns,
   allowIpLiteralRecipients: ENV.allowIpLiteralRecipients,

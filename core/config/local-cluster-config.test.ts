@@ -10,13 +10,19 @@ describe('local cluster config', () => {
       seedDemo: true,
       backends: 2,
       lmtpBasePort: 2424,
+      admin: true,
     });
   });
 
   it('reads the environment and names bad variables', () => {
     expect(
-      parseLocalClusterConfig({ [ENV.frontendWorkers]: '4', [ENV.seedDemo]: 'false', [ENV.backends]: '3' }),
-    ).toEqual({ frontendWorkers: 4, seedDemo: false, backends: 3, lmtpBasePort: 2424 });
+      parseLocalClusterConfig({
+        [ENV.frontendWorkers]: '4',
+        [ENV.seedDemo]: 'false',
+        [ENV.backends]: '3',
+        [ENV.adminEnabled]: 'false',
+      }),
+    ).toEqual({ frontendWorkers: 4, seedDemo: false, backends: 3, lmtpBasePort: 2424, admin: false });
     try {
       parseLocalClusterConfig({ [ENV.frontendWorkers]: '0', [ENV.seedDemo]: 'maybe' });
       expect.unreachable();

@@ -14,6 +14,8 @@ const schema = z.object({
   seedDemo: bool.default(true),
   backends: z.coerce.number().int().min(1).max(32).default(2),
   lmtpBasePort: port.default(DEFAULT_LMTP_PORT),
+  /** Run the admin API and WebAdmin process (fargate/admin) as one more worker. */
+  admin: bool.default(true),
 });
 
 export type LocalClusterConfig = z.output<typeof schema>;
@@ -23,6 +25,7 @@ const names = {
   seedDemo: ENV.seedDemo,
   backends: ENV.backends,
   lmtpBasePort: ENV.lmtpBasePort,
+  admin: ENV.adminEnabled,
 } as const;
 
 export const LOCAL_CLUSTER_ENV_NAMES: readonly string[] = Object.values(names);

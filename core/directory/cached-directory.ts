@@ -7,6 +7,8 @@
 
 import type { Clock } from '../ports/clock.ts';
 import type {
+  AccountPage,
+  AccountPageQuery,
   AccountRecord,
   AliasRecord,
   DirectoryAdmin,
@@ -68,6 +70,9 @@ export class CachedDirectory implements DirectoryAdmin {
   }
   listAccounts(domain: string): Promise<AccountRecord[]> {
     return this.inner.listAccounts(domain);
+  }
+  listAccountsPage(domain: string, query: AccountPageQuery): Promise<AccountPage> {
+    return this.inner.listAccountsPage(domain, query);
   }
   listAliases(domain: string): Promise<AliasRecord[]> {
     return this.inner.listAliases(domain);

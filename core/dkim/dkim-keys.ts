@@ -60,10 +60,14 @@ export function dkimRecordName(key: Pick<DkimKeyRecord, 'selector' | 'domain'>):
  * octets each (a TXT character-string's limit; resolvers join them back).
  */
 export function dkimTxtRecord(key: DkimKeyRecord): string {
-  const value = dkimRecordValue(key);
+  return formatTxtRecord(dkimRecordName(key), dkimRecordValue(key));
+}
+
+/** `<name> TXT "<value in 255-octet strings>"`, from a record's name and value. */
+export function formatTxtRecord(name: string, value: string): string {
   const parts: string[] = [];
   for (let i = 0; i < value.length; i += 255) parts.push(`"${value.slice(i, i + 255)}"`);
-  return `${dkimRecordName(key)} TXT ${parts.join(' ')}`;
+  return `${name} TXT ${parts.join(' ')}`;
 }
 
 /** The key that signs: the newest active one. */

@@ -1,7 +1,7 @@
 /**
  * ClusterControl port: the cluster-wide queue-processing settings an administrator changes while
  * the cluster runs (which frontends process the queue, deliveries at once per frontend, where
- * backends send generated mail), and the frontends' heartbeats (what each one is doing now).
+ * backends send generated mail, the retry schedule and the message lifetime), and the frontends' heartbeats (what each one is doing now).
  * Settings are validated with zod on write and on read: a stored value that no longer parses is
  * refused with a PortError rather than acted on. An unset field means "the process's environment
  * default applies". A frontend is live while its heartbeat is younger than the TTL it gave.
@@ -44,10 +44,33 @@ export type ProcessingSelector = z.output<typeof processingSelectorSchema>;
 export const GENERATED_MAIL_MODES = ['queue', 'forward'] as const;
 export type GeneratedMailMode = (typeof GENERATED_MAIL_MODES)[number];
 
+/** Longest first retry delay and backoff ceiling (a day), and longest lifetime (30 days). */
+export const MAX_RETRY_SECONDS = 24 * 3600;
+export const MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The retry backoff: the first delay, doubled per attempt up to the ceiling (core/queue/
+ * retry-schedule.ts). Seconds, so tests can compress it; first never above max.
+ */
+export const retrySettingSchema = z
+  .object({
+    firstSeconds: z.number().int().min(1).max(MAX_RETRY_SECONDS),
+    maxSeconds: z.number().int().min(1).max(MAX_RETRY_SECONDS),
+  })
+  .refine((r) => r.firstSeconds <= r.maxSeconds, {
+    message: 'firstSeconds must not exceed maxSeconds',
+    path: ['firstSeconds'],
+  });
+export type RetrySetting = z.output<typeof retrySettingSchema>;
+
 export const queueSettingsSchema = z.object({
   processing: processingSelectorSchema.optional(),
   concurrency: z.number().int().min(1).max(1000).optional(),
   generatedMail: z.enum(GENERATED_MAIL_MODES).optional(),
+  /** Retry schedule of every queue processor (unset: each one's STRATO_RETRY_* environment). */
+  retry: retrySettingSchema.optional(),
+  /** How long a message may stay queued before pending recipients fail (unset: STRATO_QUEUE_LIFETIME_SECONDS). */
+  lifetimeSeconds: z.number().int().min(1).max(MAX_LIFETIME_SECONDS).optional(),
 });
 export type QueueSettings = z.output<typeof queueSettingsSchema>;
 export type QueueSettingName = keyof QueueSettings;

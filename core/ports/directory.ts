@@ -85,6 +85,19 @@ export interface DomainPatch {
   readonly postmaster?: string | null;
 }
 
+/** A page request of `listAccountsPage`. */
+export interface AccountPageQuery {
+  readonly limit: number;
+  readonly prefix?: string;
+  readonly after?: string;
+}
+
+export interface AccountPage {
+  readonly items: AccountRecord[];
+  /** The address to pass as `after` for the next page; absent when there is none. */
+  readonly nextAfter?: string;
+}
+
 /** What mail handling reads: one record at a time, by name. */
 export interface DirectoryReader {
   getDomain(name: string): Promise<DomainRecord | undefined>;
@@ -110,6 +123,13 @@ export interface DirectoryAdmin extends DirectoryReader {
 
   addAccount(account: AccountRecord): Promise<void>;
   listAccounts(domain: string): Promise<AccountRecord[]>;
+  /**
+   * One page of a domain's accounts in address order, read from an index (no full listing):
+   * at most `limit` accounts whose address starts with `prefix` (normalised; none = all) and
+   * sorts after `after` (the `nextAfter` of the previous page). `nextAfter` is absent on the
+   * last page. An unknown domain yields an empty page.
+   */
+  listAccountsPage(domain: string, query: AccountPageQuery): Promise<AccountPage>;
   removeAccount(address: string): Promise<void>;
   setPasswordHash(address: string, hash: string): Promise<void>;
   /** Merge `patch` into the account's settings; a key set to undefined is cleared (inherited again). */

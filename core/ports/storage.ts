@@ -6,6 +6,7 @@
 
 import type { AutoReplyMemory } from '../rules/auto-reply.ts';
 import type { AccountLeasesAdmin } from './account-leases.ts';
+import type { AdminStore } from './admin-store.ts';
 import type { BackendRegistry } from './backend-registry.ts';
 import type { ClientSessions } from './client-sessions.ts';
 import type { ClusterControl } from './cluster-control.ts';
@@ -51,6 +52,8 @@ export interface Storage {
   readonly suppressions: Suppressions;
   /** What happened to each message (best-effort; written through HistoryRecorder). */
   readonly history: MessageHistory;
+  /** Administrators of the admin API/WebAdmin, their sessions and API tokens, the audit trail. */
+  readonly admin: AdminStore;
   /** Flush and release every handle; safe to call twice. */
   close(): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * The frontend's queue-processing switch: every few seconds it reads the cluster's
  * queue-processing settings, decides whether THIS frontend processes the queue (all, none, or
  * named by its id or its group; an unset setting falls back to the process's environment
- * default), starts or stops its QueueProcessor and applies the concurrency, then heartbeats the
+ * default), starts or stops its QueueProcessor and applies the concurrency and the retry schedule
+ * (stored retry and lifetime over the environment's schedule), then heartbeats the
  * frontend registry with what it is doing. Stopping takes nothing new and finishes the jobs held
  * (`queue.processing_stopping`, then `queue.processing_disabled` once they are done);
  * `queue.processing_enabled` when it starts. A failed settings read keeps the current state and
@@ -12,6 +13,7 @@
 import type { Clock } from '../ports/clock.ts';
 import type { ClusterControl, ProcessingSelector, QueueSettings } from '../ports/cluster-control.ts';
 import type { Logger } from '../ports/logger.ts';
+import { type RetrySchedule, scheduleChanged, withClusterSettings } from './retry-schedule.ts';
 
 /** What the controller drives (QueueProcessor satisfies it). */
 export interface ProcessingSwitch {
@@ -19,6 +21,8 @@ export interface ProcessingSwitch {
   /** Take nothing new; resolves once the jobs in flight are done. */
   stop(): Promise<void>;
   setConcurrency(n: number): void;
+  /** Optional: a switch without it keeps its own schedule. */
+  setSchedule?(schedule: RetrySchedule): void;
   readonly activeJobs: number;
 }
 
@@ -41,6 +45,8 @@ export interface ProcessingControllerDeps {
     readonly concurrency: number;
     /** false: never process, whatever the cluster setting says (STRATO_QUEUE_PROCESSING_ALLOWED). */
     readonly allowed?: boolean;
+    /** The environment's retry schedule (STRATO_RETRY_*, STRATO_QUEUE_LIFETIME_SECONDS). */
+    readonly schedule?: RetrySchedule;
   };
   /** SMTP sessions open now. */
   readonly sessions: () => number;
@@ -79,6 +85,7 @@ export function decideProcessing(
 export class ProcessingController {
   private processing = false;
   private concurrency: number;
+  private schedule: RetrySchedule | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -88,6 +95,7 @@ export class ProcessingController {
 
   constructor(private readonly deps: ProcessingControllerDeps) {
     this.concurrency = deps.defaults.concurrency;
+    this.schedule = deps.defaults.schedule;
     this.log = deps.logger.child({ component: 'processing-controller' });
   }
 
@@ -140,6 +148,7 @@ export class ProcessingController {
       this.log.info({ event: 'queue.concurrency_changed', from: this.concurrency, to: concurrency });
       this.concurrency = concurrency;
     }
+    this.applySchedule(settings);
     const decision = decideProcessing(
       settings.processing,
       this.deps.defaults.processing,
@@ -159,6 +168,22 @@ export class ProcessingController {
     } else if (!decision.on && this.processing) {
       this.switchOff(decision.reason);
     }
+  }
+
+  /** The stored retry and lifetime over the environment's schedule, given to the processor when it changes. */
+  private applySchedule(settings: QueueSettings): void {
+    const { schedule: base } = this.deps.defaults;
+    if (!base || !this.schedule || !this.deps.processor.setSchedule) return;
+    const next = withClusterSettings(base, settings);
+    if (!scheduleChanged(next, this.schedule)) return;
+    this.deps.processor.setSchedule(next);
+    this.log.info({
+      event: 'queue.retry_schedule_changed',
+      firstRetrySeconds: next.firstRetrySeconds,
+      maxRetrySeconds: next.maxRetrySeconds,
+      lifetimeSeconds: next.lifetimeSeconds,
+    });
+    this.schedule = next;
   }
 
   /** Take nothing new now; `draining` resolves once the jobs held are done (never rejects). */

@@ -3,13 +3,14 @@
  * a concurrency limit, extends each lease while its delivery runs, and hands it to processJob.
  * A job whose processing throws is left alone: its lease runs out and it is received again
  * (counted toward the dead-letter limit). `stop()` stops leasing and waits for running jobs; the
- * processor may be started again afterwards, and its concurrency changed while it runs (the
- * cluster's queue-processing settings switch both at runtime).
+ * processor may be started again afterwards, and its concurrency and retry schedule changed while
+ * it runs (the cluster's queue-processing settings switch them at runtime).
  */
 import type { Logger } from '../ports/logger.ts';
 import type { DeadLetterSource, LeasedJob } from '../ports/mail-queue.ts';
 import { type ProcessorDeps, processJob } from './process-job.ts';
 import { startDeadLetterSweep } from './report-dead-letters.ts';
+import type { RetrySchedule } from './retry-schedule.ts';
 
 export interface QueueProcessorOptions {
   readonly concurrency: number;
@@ -50,7 +51,7 @@ export class QueueProcessor {
   private stopSweep: (() => void) | undefined;
 
   constructor(
-    private readonly deps: ProcessorDeps,
+    private deps: ProcessorDeps,
     private readonly opts: QueueProcessorOptions,
   ) {
     this.log = deps.logger.child({ component: 'queue-processor' });
@@ -63,6 +64,15 @@ export class QueueProcessor {
       throw new RangeError(`concurrency must be a positive integer, got ${n}`);
     this.limit = n;
     this.wake?.();
+  }
+
+  /** The retry schedule of jobs processed from now on (a job already running keeps the one it started with). */
+  setSchedule(schedule: RetrySchedule): void {
+    this.deps = { ...this.deps, schedule };
+  }
+
+  get schedule(): RetrySchedule {
+    return this.deps.schedule;
   }
 
   get concurrency(): number {

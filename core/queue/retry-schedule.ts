@@ -2,10 +2,13 @@
  * Retry schedule for queued recipients: backoff between attempts up to a ceiling, a
  * delayed-delivery warning, and a lifetime after which pending recipients fail permanently.
  * The Postfix-like defaults are DEFAULT_RETRY (core/config/defaults.ts); every figure is
- * configurable (tests compress them to seconds). Pure functions of (schedule, job times, now).
+ * configurable (tests compress them to seconds): the environment gives each processor its default,
+ * and the cluster's queue settings (retry, lifetimeSeconds) override it at runtime
+ * (withClusterSettings). Pure functions of (schedule, job times, now).
  */
 
 import { DEFAULT_RETRY } from '../config/defaults.ts';
+import type { QueueSettings } from '../ports/cluster-control.ts';
 
 export interface RetrySchedule {
   readonly firstRetrySeconds: number;
@@ -57,4 +60,29 @@ export function nextAttemptAt(
   const byBackoff = now + retryDelaySeconds(schedule, attempts) * 1000;
   const lifetimeEnd = createdAt + schedule.lifetimeSeconds * 1000;
   return Math.max(now, Math.min(byBackoff, lifetimeEnd));
+}
+
+/** The schedule a processor applies: the cluster's stored retry and lifetime over its environment default. */
+export function withClusterSettings(
+  defaults: RetrySchedule,
+  settings: Pick<QueueSettings, 'retry' | 'lifetimeSeconds'>,
+): RetrySchedule {
+  return {
+    ...defaults,
+    ...(settings.retry
+      ? { firstRetrySeconds: settings.retry.firstSeconds, maxRetrySeconds: settings.retry.maxSeconds }
+      : {}),
+    ...(settings.lifetimeSeconds !== undefined ? { lifetimeSeconds: settings.lifetimeSeconds } : {}),
+  };
+}
+
+/** True when two schedules differ in any figure. */
+export function scheduleChanged(a: RetrySchedule, b: RetrySchedule): boolean {
+  return (
+    a.firstRetrySeconds !== b.firstRetrySeconds ||
+    a.maxRetrySeconds !== b.maxRetrySeconds ||
+    a.backoffFactor !== b.backoffFactor ||
+    a.warnAfterSeconds !== b.warnAfterSeconds ||
+    a.lifetimeSeconds !== b.lifetimeSeconds
+  );
 }

@@ -212,6 +212,8 @@ async function startBackground(boot: Boot, storage: Storage, listeners: SmtpList
       processing: boot.queue.enabled,
       concurrency: boot.queue.concurrency,
       allowed: boot.queue.allowed,
+      // The environment's schedule; the cluster's stored retry and lifetime override it.
+      schedule: runner.processor.schedule,
     },
     sessions: () => listeners.sessions(),
     clock: systemClock,

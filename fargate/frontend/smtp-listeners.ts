@@ -8,12 +8,14 @@
  * While listening, a sweep every second ends guarded sessions older than the session limit
  * (421 4.7.0; one in the middle of our DATA handling is left to finish first), which catches
  * idle and trickling sessions that send no command; and this frontend's open sessions are kept
- * alive in the cluster-wide ClientSessions (open-sessions.ts).
+ * alive in the cluster-wide ClientSessions (open-sessions.ts). Each listener waits its own
+ * greeting delay (STRATO_*_GREETING_DELAY_MS; adapters/net/smtp-greeting-delay.ts) before 220.
  */
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { smtpReply } from '../../adapters/net/smtp-errors.ts';
+import { installGreetingDelay, setGreetingDelay } from '../../adapters/net/smtp-greeting-delay.ts';
 import type { FrontendConfig } from '../../core/config/frontend-config.ts';
 import { replies } from '../../core/mail/smtp-replies.ts';
 import type { ClientSessions } from '../../core/ports/client-sessions.ts';
@@ -40,6 +42,16 @@ export interface SmtpListeners {
   sessions(): number;
   /** Serve new TLS handshakes with this certificate; open sessions keep theirs. */
   updateTls(tls: TlsMaterial): void;
+}
+
+installGreetingDelay();
+
+/** The wait before each listener's 220 greeting (0 = at once; the internal one serves our backends). */
+function greetingDelayMs(config: FrontendConfig, name: ListenerName): number {
+  if (name === 'mx') return config.mxGreetingDelayMs;
+  if (name === 'submission') return config.submissionGreetingDelayMs;
+  if (name === 'smtps') return config.smtpsGreetingDelayMs;
+  return 0;
 }
 
 const ROLES: Record<ListenerName, ListenerRole> = {
@@ -216,6 +228,7 @@ export function createSmtpListeners(
   const listeners: Listener[] = names.map((name) => {
     const role = ROLES[name];
     const server = new SMTPServer(listenerOptions(config, tls, sessionDeps, role, protocolLog));
+    setGreetingDelay(server, greetingDelayMs(config, name));
     // Client socket errors (resets, TLS failures) are routine; an 'error' without a listener would crash.
     server.on('error', (err: Error & { code?: string }) =>
       deps.logger.debug({ event: 'smtp.socket_error', listener: name, code: err.code, err: err.message }),

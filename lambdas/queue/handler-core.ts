@@ -11,11 +11,17 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsMailQueue } from '../../adapters/aws/sqs-mail-queue.ts';
 import { type ProcessorDeps, processJob } from '../../core/queue/process-job.ts';
+import type { RetrySchedule } from '../../core/queue/retry-schedule.ts';
 
 export interface QueueHandlerDeps extends ProcessorDeps {
   readonly queue: SqsMailQueue;
   /** The event source's visibility timeout: how long this invocation holds each record. */
   readonly visibilitySeconds: number;
+  /**
+   * The retry schedule for this batch (the cluster's stored retry and lifetime over the
+   * environment's; read once per batch). Without it, `schedule` applies.
+   */
+  readonly readSchedule?: () => Promise<RetrySchedule>;
 }
 
 /** A record left in the queue on purpose (a batch item failure, not a fault). */
@@ -28,6 +34,7 @@ export class RecordKeptError extends Error {
 
 export function createQueueHandler(deps: QueueHandlerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
+  let batchDeps: ProcessorDeps = deps;
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const admitted = await deps.queue.admitRecord(
       {
@@ -41,9 +48,10 @@ export function createQueueHandler(deps: QueueHandlerDeps) {
     // Success would make the event source delete the message: a record held under a live lease
     // elsewhere (or one we cannot read) must stay in the queue, so it is reported as failed.
     if (admitted.kind === 'kept') throw new RecordKeptError(record.messageId);
-    if (admitted.kind === 'leased') await processJob(deps, admitted.job);
+    if (admitted.kind === 'leased') await processJob(batchDeps, admitted.job);
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    batchDeps = deps.readSchedule ? { ...deps, schedule: await deps.readSchedule() } : deps;
     // A batch whose records all failed is answered as a partial response when every failure is a
     // kept record (no fault: it must not count on the Errors alarm); a batch that failed
     // entirely for real faults still fails the invocation, as Powertools would.

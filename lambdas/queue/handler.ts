@@ -13,6 +13,7 @@ import { parseMetricsConfig } from '../../core/config/metrics-config.ts';
 import { parseQueueConfig } from '../../core/config/queue-config.ts';
 import { parseStorageConfig } from '../../core/config/storage-config.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import { withClusterSettings } from '../../core/queue/retry-schedule.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { startMetrics } from '../../runtime/metrics/start-metrics.ts';
 import { openAwsProcessStorage } from '../../runtime/open-aws-storage.ts';
@@ -50,7 +51,20 @@ async function init() {
   });
   return {
     metricsHandle,
-    sqs: createQueueHandler({ ...deps, queue: storage.queue, visibilitySeconds: queue.visibilitySeconds }),
+    sqs: createQueueHandler({
+      ...deps,
+      queue: storage.queue,
+      visibilitySeconds: queue.visibilitySeconds,
+      // The cluster's stored retry and lifetime; a failed read keeps the environment's schedule.
+      readSchedule: () =>
+        storage.control.getQueueSettings().then(
+          (settings) => withClusterSettings(deps.schedule, settings),
+          (err) => {
+            logger.warn({ event: 'queue.settings_read_failed', err: String(err) });
+            return deps.schedule;
+          },
+        ),
+    }),
     sweep: createDeadLetterSweepHandler({ ...deps, deadLetters: storage.queue.deadLetters }),
   };
 }

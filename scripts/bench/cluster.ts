@@ -107,6 +107,8 @@ export async function startCluster(opts: {
     [ENV.commandsPerSession]: '0',
     // Intake throughput, not DNS round trips: SPF/DKIM/DMARC would ask the system resolver per message.
     [ENV.inboundAuth]: 'false',
+    // No admin process: the benchmark measures mail, and 8443 may be taken.
+    [ENV.adminEnabled]: 'false',
     ...opts.env,
   };
   if (opts.workers !== undefined) env[ENV.frontendWorkers] = String(opts.workers);

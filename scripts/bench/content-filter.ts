@@ -9,9 +9,9 @@
  *              over SMTP to the frontends (the "*" setup the cluster model warns about)
  *   queue      the same redirect workload with generated mail on the shared queue (remote
  *              queue processing)
- * For each it prints accepted msg/s, delivered (stored) msg/s, and CPU per message: the bench
- * and its cluster (SMTP client included; it is the same in every configuration) from this
- * process's reaped-children CPU, and rspamd's own from /proc. Medians over the repetitions.
+ * For each it prints accepted msg/s, delivered (stored) msg/s, and CPU per message: the cluster's
+ * processes during the e2e phase (accept to stored; the bench's own `cpu` figure) and rspamd's
+ * processes over the same run, from /proc. Medians over the repetitions.
  * Usage: node --import tsx scripts/bench/content-filter.ts [MESSAGES=1000] [REPS=3] [SESSIONS=10]
  * Fails (exit 1) when rspamd is not installed or a bench run fails.
  */
@@ -19,8 +19,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rspamdBinary, TestRspamd } from '../../test/support/rspamd.ts';
 import { REPO_ROOT } from './cluster.ts';
-
-const TICK_MS = 10; // USER_HZ is 100 on Linux
+import { readCpuMs } from './cpu.ts';
 
 interface Config {
   readonly name: string;
@@ -34,17 +33,6 @@ const CONFIGS: readonly Config[] = [
   { name: 'fwd', filter: true, args: ['--redirect', '--generated-mail', 'smtp'] },
   { name: 'queue', filter: true, args: ['--redirect', '--generated-mail', 'queue'] },
 ];
-
-/** utime+stime (own) and cutime+cstime (reaped children) of a pid, in ms. */
-function cpuOf(pid: number | 'self'): { own: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-  // fields after ")": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
-  return { own: ((f[11] ?? 0) + (f[12] ?? 0)) * TICK_MS, children: ((f[13] ?? 0) + (f[14] ?? 0)) * TICK_MS };
-}
 
 /** The CPU ms of a process and all its live descendants. */
 function treeCpu(root: number): number {
@@ -60,11 +48,9 @@ function treeCpu(root: number): number {
   }
   let total = 0;
   const walk = (pid: number): void => {
-    try {
-      total += cpuOf(pid).own;
-    } catch {
-      return;
-    }
+    const ms = readCpuMs(pid);
+    if (ms === undefined) return;
+    total += ms;
     for (const [child, parent] of parents) if (parent === pid) walk(child);
   };
   walk(root);
@@ -89,7 +75,6 @@ async function runBench(
   else delete env.STRATO_CONTENT_FILTER;
   const args = ['--import', 'tsx', 'scripts/bench/main.ts', '--mode', 'e2e', '--json'];
   args.push('--messages', String(messages), '--sessions', String(sessions), ...config.args);
-  const before = cpuOf('self').children;
   const rspamdBefore = treeCpu(rspamd.pid);
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -98,18 +83,18 @@ async function runBench(
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`bench ${config.name} exited ${code}: ${out.slice(-2000)}`);
-  const cpu = cpuOf('self').children - before;
   const rspamdCpu = treeCpu(rspamd.pid) - rspamdBefore;
   const report = JSON.parse(out) as {
-    modes: { messagesPerSecond?: number }[];
+    modes: { mode: string; messagesPerSecond: number; cpu: { perMessageMs: number | null } }[];
     e2e?: { deliveredPerSecond: number | null; delivered: number; missing: number } | null;
   };
   if (!report.e2e || report.e2e.missing > 0) throw new Error(`bench ${config.name}: not all stored: ${out}`);
   const stored = report.e2e.delivered;
+  const e2eMode = report.modes.find((m) => m.mode === 'e2e');
   return {
-    accepted: report.modes[0]?.messagesPerSecond ?? 0,
+    accepted: e2eMode?.messagesPerSecond ?? 0,
     delivered: report.e2e.deliveredPerSecond ?? 0,
-    cpuMsPerMsg: cpu / stored,
+    cpuMsPerMsg: e2eMode?.cpu.perMessageMs ?? Number.NaN,
     rspamdMsPerMsg: rspamdCpu / stored,
   };
 }
@@ -138,7 +123,7 @@ async function main(): Promise<void> {
     await rspamd.close();
   }
   console.log(`${messages} messages x ${reps} reps, ${sessions} sessions, 1 KB, medians`);
-  console.log('config  accepted/s  stored/s  cpu ms/msg (bench+cluster)  rspamd ms/msg  total ms/msg');
+  console.log('config  accepted/s  stored/s  cpu ms/msg (cluster)  rspamd ms/msg  total ms/msg');
   for (const config of CONFIGS) {
     const r = runs.get(config.name)!;
     const cpu = median(r.map((x) => x.cpuMsPerMsg));
@@ -150,7 +135,7 @@ async function main(): Promise<void> {
         .toFixed(0)
         .padStart(
           9,
-        )} ${cpu.toFixed(2).padStart(27)} ${rs.toFixed(2).padStart(14)} ${(cpu + rs).toFixed(2).padStart(13)}`,
+        )} ${cpu.toFixed(2).padStart(19)} ${rs.toFixed(2).padStart(14)} ${(cpu + rs).toFixed(2).padStart(13)}`,
     );
   }
 }

@@ -3,7 +3,9 @@
  * latency p50/p99, errors by reply code and peak memory, then (e2e phase) delivered messages/s
  * and accept→stored latency read from the mailbox index. By default it starts its own cluster in
  * a temp data dir and, once that has stopped, checks every accepted message is still queued (or
- * delivered); `--target` drives a running one. Exit 1 when the cluster fails to start or messages
+ * delivered); `--target` drives a running one. Each phase also reports the CPU time all cluster
+ * processes used per accepted message, and an idle-sessions phase (idle-phase.ts) the RSS of one
+ * frontend holding N idle sessions. Exit 1 when the cluster fails to start or messages
  * are missing, 2 on bad options; Ctrl-C stops the cluster, removes the temp dir and exits 130.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +21,10 @@ import {
   waitClusterPids,
   waitReady,
 } from './cluster.ts';
+import { CpuMeter } from './cpu.ts';
 import { type E2eReport, runE2e, type Settle, waitSettled } from './e2e.ts';
+import type { IdleReport } from './idle.ts';
+import { idlePhase } from './idle-phase.ts';
 import { type Acceptance, runLoad } from './load.ts';
 import { type Options, parseOptions, RECIPIENT, REDIRECT_TARGET, SENDER, USAGE } from './options.ts';
 import { checkQueue } from './queue-check.ts';
@@ -96,6 +101,8 @@ async function main(): Promise<number> {
     let port: number;
     let pids: ClusterPids | undefined;
     const notes: string[] = [];
+    // --mode idle: the idle phase starts its own cluster, the main one is not needed.
+    const idleOnly = o.modes.length === 0 && o.e2e === 'off';
     if (o.target) {
       ({ host, port } = o.target);
       progress(`checking ${host}:${port}`);
@@ -108,6 +115,9 @@ async function main(): Promise<number> {
       notes.push(
         'queue check skipped: it runs only on a cluster the bench started itself (other traffic may share the queue)',
       );
+    } else if (idleOnly) {
+      host = '127.0.0.1';
+      port = 0;
     } else {
       tempDir = mkdtempSync(join(tmpdir(), 'strato-bench-'));
       progress(`starting the local cluster in ${tempDir}`);
@@ -146,7 +156,7 @@ async function main(): Promise<number> {
     // A handle on the cluster's data dir (when known): queue depth between phases, mailbox index for e2e.
     const viewDir = tempDir ?? o.dataDir;
     view = viewDir ? await openEmbeddedStorage({ dataDir: viewDir }) : undefined;
-    if (!view)
+    if (!view && !idleOnly)
       notes.push('phases were not separated by a queue drain (no data dir to read the queue depth from)');
     const settled: Record<string, Settle> = {};
     const settle = async (phase: string) => {
@@ -167,12 +177,20 @@ async function main(): Promise<number> {
     let accepted = 0;
     const sampler = () =>
       pids ? new RssSampler(pids.primaryPid, pids.workerPids, 100, pids.roles ?? {}) : undefined;
+    const cpuMeter = () =>
+      pids
+        ? new CpuMeter([
+            { pid: pids.primaryPid, role: 'primary' },
+            ...pids.workerPids.map((pid) => ({ pid, role: pids?.roles?.[pid] ?? 'worker' })),
+          ])
+        : undefined;
     for (const mode of o.modes) {
       if (interrupted) break;
       const amount = o.seconds !== undefined ? `${o.seconds} s` : `${o.messages} messages`;
       await settle(mode);
       progress(`mode ${mode}: ${o.sessions} sessions, ${amount} of ${o.size} bytes`);
       const memory = sampler();
+      const cpu = cpuMeter();
       const result = await runLoad({
         host,
         port,
@@ -184,7 +202,7 @@ async function main(): Promise<number> {
         recipient: RECIPIENT,
         stopped: () => interrupted,
       });
-      modes.push(modeReport(result, memory?.stop()));
+      modes.push(modeReport(result, memory?.stop(), cpu?.stop()));
       accepts.push(...result.accepts);
       accepted += result.accepted;
     }
@@ -215,6 +233,7 @@ async function main(): Promise<number> {
           );
         }
         const memory = sampler();
+        const cpu = cpuMeter();
         const { load, report } = await runE2e({
           load: {
             host,
@@ -234,7 +253,7 @@ async function main(): Promise<number> {
           stopped: () => interrupted,
           progress,
         });
-        modes.push({ ...modeReport(load, memory?.stop()), mode: 'e2e' });
+        modes.push({ ...modeReport(load, memory?.stop(), cpu?.stop()), mode: 'e2e' });
         // Redirected messages are stored at the rule's target (the queue check looks there).
         accepts.push(
           ...(o.redirect ? load.accepts.map((a) => ({ ...a, recipient: REDIRECT_TARGET })) : load.accepts),
@@ -264,18 +283,39 @@ async function main(): Promise<number> {
       }
     }
 
+    let idle: IdleReport | null = null;
+    if (o.idle > 0 && !interrupted) {
+      idle = await idlePhase({
+        sessions: o.idle,
+        ...(o.target ? { target: { host, port, pids } } : {}),
+        progress,
+        stopped: () => interrupted,
+      });
+    }
+    if (interrupted) return 130;
+
     notes.push(
-      'smtp-server waits a hard-coded 100 ms before its 220 greeting, so mode "new" (one message per connection) is capped near 10 messages/s per session; compare modes on "reuse".',
+      'mode "new" (one message per connection) waits for each greeting: the MX listener waits STRATO_MX_GREETING_DELAY_MS (default 20 ms) before it; compare modes on "reuse".',
+      "CPU/msg = user + system CPU time of the primary and all workers (/proc/<pid>/stat) during the phase, divided by the accepted messages; it includes the backends' delivery work that overlapped the phase.",
       'latency = time from writing the final "." of DATA to reading the 250 reply (the message is durable in the queue by then).',
       'mode "reuse" sends MAIL/RCPT/DATA back to back on each connection (RSET only after a refused transaction); no pipelining, no TLS.',
       "peak RSS = highest sum of VmRSS over primary + workers, sampled every 100 ms during the mode; sum HWM = sum of the processes' VmHWM (each their own peak since start).",
     );
+    if (idle) {
+      notes.push(
+        'idle: RSS = VmRSS of the frontend holding the sessions, read once all were open; KiB/session = its RSS growth since before the first session / the sessions it greeted.',
+      );
+    }
     if (e2e) {
       notes.push(
         'e2e: delivered msg/s = stored messages / (last internalDate in the mailbox index - first 250 read by the bench); latency = internalDate - time the 250 was read (one machine, one clock). Row "e2e" above is the intake side of that phase; its memory figures cover sending and delivery.',
       );
     }
-    const target = o.target ? `${host}:${port}` : `a local cluster started for the run (${host}:${port})`;
+    const target = o.target
+      ? `${host}:${port}`
+      : idleOnly
+        ? 'a one-frontend local cluster started for the idle phase'
+        : `a local cluster started for the run (${host}:${port})`;
     const report = {
       target,
       startedCluster: !o.target,
@@ -288,6 +328,7 @@ async function main(): Promise<number> {
         e2e: o.e2e,
         rcpts: o.rcpts,
         e2eTimeoutSeconds: o.e2eTimeoutSeconds,
+        idle: o.idle,
         redirect: o.redirect,
         generatedMail: o.generatedMail ?? null,
         workers: pids ? pids.workerPids.filter((p) => pids?.roles?.[p] !== 'backend').length : null,
@@ -299,9 +340,11 @@ async function main(): Promise<number> {
       settle: settled,
       e2e: e2e ? { ...e2e, missingIds: e2e.missingIds.slice(0, 100) } : null,
       queueCheck: queueCheck ? { ...queueCheck, missingIds: queueCheck.missingIds.slice(0, 100) } : null,
+      idle,
       notes,
     };
-    if (!o.json) process.stdout.write(`${formatText({ target, modes, e2e, queueCheck, notes })}\n\nJSON:\n`);
+    if (!o.json)
+      process.stdout.write(`${formatText({ target, modes, e2e, queueCheck, idle, notes })}\n\nJSON:\n`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return queueCheck && !queueCheck.ok ? 1 : 0;
   } catch (err) {

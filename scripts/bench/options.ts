@@ -11,6 +11,7 @@ export const SENDER = 'bench@example.org';
 export const RECIPIENT = 'alice@demo.strato.test';
 export const DEMO_DOMAIN = 'demo.strato.test';
 export const DEFAULT_E2E_TIMEOUT_SECONDS = 30;
+export const DEFAULT_IDLE_SESSIONS = 10_000;
 /** The account --redirect sends every e2e message on to (created by the bench). */
 export const REDIRECT_TARGET = 'bench-redirect@demo.strato.test';
 
@@ -33,7 +34,14 @@ Options:
   --seconds S        run each mode for S seconds instead of a message count
   --size BYTES       message size (default 1024)
   --mode MODE        new (a connection per message), reuse (persistent connections), both
-                     (default: new, reuse, then e2e when the cluster has live backends) or e2e
+                     (default: new, reuse, then e2e when the cluster has live backends), e2e,
+                     or idle (only the idle-sessions phase)
+  --idle N           idle-sessions phase: hold N sessions that send nothing after the greeting
+                     on one frontend process and report its RSS and KiB per session (default
+                     ${DEFAULT_IDLE_SESSIONS}; 0 = skip). On its own run the bench starts a one-frontend
+                     cluster with STRATO_MAX_CLIENTS=N for it and opens 3 more sessions, which
+                     should get 421. Needs N + some open files in the bench and the frontend
+                     (ulimit -n; both are reported)
   --e2e              add the e2e phase to any mode, even when no backend is registered
   --no-e2e           leave the e2e phase out of "both"
   --rcpts LIST       e2e recipients, comma-separated; a bare name means name@${DEMO_DOMAIN}
@@ -60,6 +68,7 @@ Examples:
   npm run bench -- --mode e2e --messages 2000 --rcpts alice,bob
   npm run bench -- --mode e2e --redirect --generated-mail smtp --messages 1000
   npm run bench -- --mode reuse --seconds 20 --sessions 50 --size 10240
+  npm run bench -- --mode idle --idle 10000
   npm run bench -- --target 127.0.0.1:2525 --data-dir ./.strato --mode reuse`;
 
 export interface Options {
@@ -72,6 +81,8 @@ export interface Options {
   e2e: 'auto' | 'on' | 'off';
   rcpts: string[];
   e2eTimeoutSeconds: number;
+  /** Idle sessions to hold in the idle phase; 0 = no such phase. */
+  idle: number;
   /** Seed redirect rules and measure delivery at REDIRECT_TARGET. */
   redirect: boolean;
   generatedMail?: 'queue' | 'smtp';
@@ -107,6 +118,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'no-e2e': { type: 'boolean' },
       rcpts: { type: 'string' },
       'e2e-timeout': { type: 'string' },
+      idle: { type: 'string' },
       redirect: { type: 'boolean' },
       'generated-mail': { type: 'string' },
       target: { type: 'string' },
@@ -120,12 +132,18 @@ export function parseOptions(argv: string[]): Options | 'help' {
     throw new BenchUsageError('give --messages or --seconds, not both');
   }
   const mode = values.mode ?? 'both';
-  if (!['new', 'reuse', 'both', 'e2e'].includes(mode))
-    throw new BenchUsageError(`--mode must be new, reuse, both or e2e (got "${mode}")`);
+  if (!['new', 'reuse', 'both', 'e2e', 'idle'].includes(mode))
+    throw new BenchUsageError(`--mode must be new, reuse, both, e2e or idle (got "${mode}")`);
+  const idleValue = values.idle ?? String(DEFAULT_IDLE_SESSIONS);
+  if (!/^\d+$/.test(idleValue))
+    throw new BenchUsageError(`--idle must be a whole number (got "${values.idle}")`);
+  const idle = Number(idleValue);
+  if (mode === 'idle' && idle === 0) throw new BenchUsageError('--mode idle needs --idle above 0');
   if (values.e2e && values['no-e2e']) throw new BenchUsageError('give --e2e or --no-e2e, not both');
   if (mode === 'e2e' && values['no-e2e']) throw new BenchUsageError('--no-e2e contradicts --mode e2e');
   const e2e: Options['e2e'] =
     mode === 'e2e' || values.e2e ? 'on' : values['no-e2e'] || mode !== 'both' ? 'off' : 'auto';
+  if (mode === 'idle' && e2e === 'on') throw new BenchUsageError('--e2e contradicts --mode idle');
   const rcpts = (values.rcpts ?? RECIPIENT)
     .split(',')
     .map((r) => r.trim())
@@ -166,10 +184,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
     sessions: positive('sessions', values.sessions, 10)!,
     ...(seconds !== undefined ? { seconds } : { messages: positive('messages', values.messages, 2000)! }),
     size: positive('size', values.size, 1024)!,
-    modes: mode === 'both' ? ['new', 'reuse'] : mode === 'e2e' ? [] : [mode as Mode],
+    modes: mode === 'both' ? ['new', 'reuse'] : mode === 'e2e' || mode === 'idle' ? [] : [mode as Mode],
     e2e,
     rcpts: [...new Set(rcpts)],
     e2eTimeoutSeconds: positive('e2e-timeout', values['e2e-timeout'], DEFAULT_E2E_TIMEOUT_SECONDS)!,
+    idle,
     redirect: values.redirect === true,
     ...(generatedMail !== undefined ? { generatedMail } : {}),
     ...(values.workers !== undefined ? { workers: positive('workers', values.workers)! } : {}),

@@ -1,10 +1,12 @@
 /**
  * The benchmark's report: turns load results, memory samples, the end-to-end delivery figures and
  * the queue check into the JSON shape and a plain-text table with error details, per-process
- * memory and notes.
+ * memory, CPU per message, the idle-sessions figures and notes.
  * Pure formatting: absent figures print as "-" or null; nothing here throws.
  */
+import type { CpuReport } from './cpu.ts';
 import type { E2eReport } from './e2e.ts';
+import type { IdleReport } from './idle.ts';
 import type { LoadResult } from './load.ts';
 import { percentile } from './load.ts';
 import type { MemoryReport } from './rss.ts';
@@ -44,12 +46,23 @@ export interface ModeReport {
     readonly totalHwmBytes: number | null;
     readonly processes: readonly { pid: number; role: string; peakRssBytes: number; hwmBytes: number }[];
   };
+  /** CPU time of all cluster processes during the mode (null: no pids or no /proc). */
+  readonly cpu: {
+    readonly totalMs: number | null;
+    readonly perMessageMs: number | null;
+    readonly processes: readonly { pid: number; role: string; ms: number }[];
+  };
 }
 
 const round = (n: number | undefined, digits = 2): number | null =>
   n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
 
-export function modeReport(r: LoadResult, mem: MemoryReport | undefined): ModeReport {
+export function modeReport(
+  r: LoadResult,
+  mem: MemoryReport | undefined,
+  cpu?: CpuReport | undefined,
+): ModeReport {
+  const cpuMs = cpu?.available ? cpu.totalMs : undefined;
   const lat = r.latenciesMs;
   return {
     mode: r.mode,
@@ -78,6 +91,11 @@ export function modeReport(r: LoadResult, mem: MemoryReport | undefined): ModeRe
         peakRssBytes: p.peakRss,
         hwmBytes: p.hwm,
       })),
+    },
+    cpu: {
+      totalMs: round(cpuMs, 0),
+      perMessageMs: round(cpuMs !== undefined && r.accepted > 0 ? cpuMs / r.accepted : undefined, 3),
+      processes: cpu?.available ? cpu.processes.map((p) => ({ ...p })) : [],
     },
   };
 }
@@ -127,11 +145,37 @@ export function formatE2e(e: E2eReport): string[] {
   return out;
 }
 
+/** The idle-sessions section: sessions held, the busiest frontend's RSS, refusals past the cap. */
+export function formatIdle(i: IdleReport): string[] {
+  const limit = (n: number | null) => (n === null ? '?' : String(n));
+  const out = [
+    `Idle sessions: ${i.open} of ${i.requested} open after ${i.openSeconds.toFixed(1)} s` +
+      ` (bench open-files limit ${limit(i.benchOpenFilesLimit)})`,
+  ];
+  for (const f of i.frontends) {
+    out.push(
+      `  frontend ${f.pid}: ${f.sessions} sessions, RSS ${mib(f.rssBeforeBytes)} -> ${mib(f.rssAfterBytes)}` +
+        `, ${f.perSessionKiB === null ? '-' : f.perSessionKiB.toFixed(1)} KiB/session (open-files limit ${limit(f.openFilesLimit)})`,
+    );
+  }
+  const refused = Object.entries(i.refused).map(([k, v]) => `${v} x ${k}`);
+  if (i.extra > 0 || refused.length > 0) {
+    out.push(
+      `  past the cap (${i.extra} extra): ${refused.length > 0 ? refused.join(', ') : 'none refused'}` +
+        (i.refusedSample ? ` (e.g. ${i.refusedSample})` : ''),
+    );
+  }
+  const errors = Object.entries(i.errors).map(([k, v]) => `${v} x ${k}`);
+  if (errors.length > 0) out.push(`  errors: ${errors.join(', ')}`);
+  return out;
+}
+
 export function formatText(report: {
   target: string;
   modes: readonly ModeReport[];
   e2e?: E2eReport | null;
   queueCheck: QueueCheck | null;
+  idle?: IdleReport | null;
   notes: readonly string[];
 }): string {
   const out: string[] = [`Strato SMTP benchmark against ${report.target}`, ''];
@@ -150,6 +194,7 @@ export function formatText(report: {
         'max ms',
         'peak RSS',
         'sum HWM',
+        'CPU/msg',
       ],
       report.modes.map((m) => [
         m.mode,
@@ -164,6 +209,7 @@ export function formatText(report: {
         ms(m.latencyMs.max),
         mib(m.memory.peakTotalRssBytes),
         mib(m.memory.totalHwmBytes),
+        m.cpu.perMessageMs === null ? '-' : `${m.cpu.perMessageMs.toFixed(2)} ms`,
       ]),
     ),
   );
@@ -192,6 +238,7 @@ export function formatText(report: {
       out.push(`  ${q.deliveredByMessageId} delivered message(s) found by Message-ID, not by delivery key`);
     if (q.duplicates > 0) out.push(`  ${q.duplicates} message(s) stored more than once`);
   }
+  if (report.idle) out.push('', ...formatIdle(report.idle));
   out.push('', 'Notes:', ...report.notes.map((n) => `  - ${n}`));
   return out.join('\n');
 }

@@ -52,7 +52,7 @@ export class SmtpConnection {
     socket.on('close', () => this.fail(new SmtpClientError('closed', 'connection closed by the server')));
   }
 
-  /** Connect and read the greeting (smtp-server sends it only after a fixed 100 ms). */
+  /** Connect and read the greeting (after the listener's greeting delay). */
   static async open(
     host: string,
     port: number,

@@ -42,6 +42,8 @@ describe('strato cluster show / set <queue key>', () => {
       processing: { value: null, source: 'default' },
       concurrency: { value: null, source: 'default' },
       'generated-mail': { value: null, source: 'default' },
+      retry: { value: null, source: 'default' },
+      lifetime: { value: null, source: 'default' },
     });
     const text = await cli.ok(['cluster', 'show']);
     expect(text).toContain('STRATO_QUEUE_PROCESSING');
@@ -64,6 +66,8 @@ describe('strato cluster show / set <queue key>', () => {
       processing: { value: ['fe-2@host-a', 'processing'], source: 'cluster' },
       concurrency: { value: 4, source: 'cluster' },
       'generated-mail': { value: 'forward', source: 'cluster' },
+      retry: { value: null, source: 'default' },
+      lifetime: { value: null, source: 'default' },
     });
     for (const args of [
       ['processing', 'fe-9@nowhere'],
@@ -74,6 +78,11 @@ describe('strato cluster show / set <queue key>', () => {
       ['concurrency', '2.5'],
       ['concurrency', 'many'],
       ['generated-mail', 'smtp'],
+      ['retry', '1h,5m'],
+      ['retry', '5m'],
+      ['retry', '0s,5m'],
+      ['lifetime', 'forever'],
+      ['lifetime', '90d'],
     ]) {
       const r = await cli.run(['cluster', 'set', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
@@ -92,6 +101,15 @@ describe('strato cluster show / set <queue key>', () => {
       value: null,
       source: 'default',
     });
+    // The retry schedule and the message lifetime: set, shown, cleared.
+    expect(await cli.ok(['cluster', 'set', 'retry', '2m,30m'])).toBe(
+      'cluster: retry = 2m,30m (queue processors pick it up within seconds)\n',
+    );
+    expect(await cli.ok(['cluster', 'set', 'lifetime', '2d'])).toContain('lifetime = 2d');
+    const shown = await cli.json<Record<string, unknown>>(['cluster', 'show']);
+    expect(shown.retry).toEqual({ value: { firstSeconds: 120, maxSeconds: 1800 }, source: 'cluster' });
+    expect(shown.lifetime).toEqual({ value: 172_800, source: 'cluster' });
+    expect(await cli.ok(['cluster', 'set', 'retry', 'default'])).toContain('STRATO_RETRY_FIRST_SECONDS');
     // The account defaults keep their syntax.
     expect(await cli.ok(['cluster', 'set', 'MaxMessageSize', '25M'])).toBe('cluster: MaxMessageSize = 25M\n');
     expect((await cli.run(['cluster', 'set', 'NoSuchSetting', '1'])).code).toBe(2);

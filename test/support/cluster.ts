@@ -25,6 +25,8 @@ export interface Ports {
   readonly mx: number;
   readonly submission: number;
   readonly smtps: number;
+  /** The admin API and WebAdmin (HTTPS on 127.0.0.1), only when started with `admin: true`. */
+  readonly admin?: number;
 }
 
 export type { LogLine } from './process-logs.ts';
@@ -118,10 +120,12 @@ export async function startProcess(opts: {
   /** For the cluster: wait for cluster.started (every worker ready), not just an open port. */
   waitForAllWorkers?: boolean;
   timeoutMs?: number;
+  /** The cluster also runs the admin process (off otherwise, so other tests start no extra worker). */
+  admin?: boolean;
 }): Promise<RunningProcess> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'strato-e2e-')));
-  const [mx, submission, smtps] = (await freePorts(3)) as [number, number, number];
-  const ports = { mx, submission, smtps };
+  const [mx, submission, smtps, admin] = (await freePorts(4)) as [number, number, number, number];
+  const ports = { mx, submission, smtps, ...(opts.admin ? { admin } : {}) };
   const backends = Number(opts.env?.STRATO_BACKENDS ?? 2);
   const lmtpBase = await freeStablePorts(backends);
   const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY[opts.entry]], {
@@ -145,6 +149,9 @@ export async function startProcess(opts: {
       // SPF/DKIM/DMARC/ARC would ask the system's DNS for every MX message and prepend a header;
       // the tests about it (test/e2e-intake/auth-results.test.ts) turn it on with a loopback DNS.
       STRATO_INBOUND_AUTH: 'off',
+      STRATO_ADMIN: opts.admin ? 'true' : 'false',
+      STRATO_ADMIN_HOST: '127.0.0.1',
+      STRATO_ADMIN_PORT: String(admin),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -179,9 +186,11 @@ export async function startProcess(opts: {
   });
   await Promise.race([ready, failed]);
   failed.catch(() => {});
-  while (!(await portAccepts(mx))) {
-    if (Date.now() > deadline) throw new Error(`port ${mx} never accepted; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
+  for (const port of opts.admin ? [mx, admin] : [mx]) {
+    while (!(await portAccepts(port))) {
+      if (Date.now() > deadline) throw new Error(`port ${port} never accepted; output:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   return running;
 }

@@ -1,26 +1,24 @@
 /**
  * `strato queue retry|bounce|delete <id>`: the three operator actions on one waiting job
- * (core/queue/operator-actions.ts). A job in flight or not in the queue is refused with exit 1;
+ * (core/admin/queue.ts over core/queue/operator-actions.ts). A job in flight or not in the queue is refused with exit 1;
  * a bounce needs the stored body to build its DSN (without it: exit 1, pointing to delete).
  * Instead of an id, filter options select the jobs (bulk.ts; --dry-run shows them, changes nothing).
  */
 import type { Command } from 'commander';
-import { DEFAULT_HOSTNAME } from '../../../core/config/defaults.ts';
-import { ENV } from '../../../core/config/env-names.ts';
-import { systemClock } from '../../../core/ports/clock.ts';
 import {
-  type BounceResult,
-  bounceJob,
-  deleteJob,
-  MAX_REASON_LENGTH,
-  retryNow,
-} from '../../../core/queue/operator-actions.ts';
+  type BouncedView,
+  bounceQueueJob,
+  deleteQueueJob,
+  QueueJobConflictError,
+  retryQueueJob,
+  validateBounceReason,
+} from '../../../core/admin/queue.ts';
+import { MAX_REASON_LENGTH } from '../../../core/queue/operator-actions.ts';
 import type { CliContext } from '../../context.ts';
 import { CliError, UsageError } from '../../errors.ts';
-import type { CliIo } from '../../io.ts';
 import type { Printer } from '../../output.ts';
-import { runFiltered } from './bulk.ts';
-import { ID_HELP, queueId, refused } from './common.ts';
+import { bulkDeps, runFiltered } from './bulk.ts';
+import { ID_HELP, queueId } from './common.ts';
 import { type FilterInput, filterOptions, parseFilter } from './filter.ts';
 
 type BulkInput = FilterInput & { dryRun?: boolean };
@@ -69,13 +67,10 @@ export function queueRetry(group: Command, ctx: CliContext): void {
 
 async function retryJob(ctx: CliContext, input: string): Promise<void> {
   const id = queueId(input);
-  const storage = await ctx.storage();
-  const r = await retryNow(storage.queue, id);
-  if (!r.ok) throw refused(id, r);
-  const was = r.before.status;
+  const r = await retryQueueJob(bulkDeps(ctx, await ctx.storage()), id);
   ctx.out.resultLine(
-    { id, status: 'ready', previousStatus: was },
-    `queue job ${id} is ready (was ${was}); a queue processor will attempt it now`,
+    r,
+    `queue job ${id} is ready (was ${r.previousStatus}); a queue processor will attempt it now`,
   );
 }
 
@@ -101,47 +96,22 @@ export function queueBounce(group: Command, ctx: CliContext): void {
 }
 
 /** --reason: one line of printable ASCII (it goes into the DSN's Diagnostic-Code field). */
-function bounceReason(input: string | undefined): string | undefined {
-  if (input === undefined) return undefined;
-  const text = input.trim();
-  if (text === '') throw new UsageError('the bounce reason is empty');
-  if (!/^[\x20-\x7e]*$/.test(text)) {
-    throw new UsageError('the bounce reason must be one line of printable ASCII (it is quoted in the DSN)');
-  }
-  if (text.length > MAX_REASON_LENGTH) {
-    throw new UsageError(`the bounce reason is ${text.length} characters long; at most ${MAX_REASON_LENGTH}`);
-  }
-  return text;
-}
-
-/** The reporting host a DSN names: STRATO_HOSTNAME with the default the cluster's processes use. */
-function reportingHost(env: CliIo['env']): string {
-  return env[ENV.hostname] || DEFAULT_HOSTNAME;
-}
+const bounceReason = validateBounceReason;
 
 async function bounce(ctx: CliContext, input: string, reasonInput: string | undefined): Promise<void> {
   const id = queueId(input);
   const reason = bounceReason(reasonInput);
-  const storage = await ctx.storage();
-  const deps = {
-    queue: storage.queue,
-    messages: storage.messages,
-    clock: systemClock,
-    hostname: reportingHost(ctx.io.env),
-  };
-  const r = await bounceJob(deps, id, reason);
-  if (!r.ok) {
-    if (r.reason === 'body-missing') {
+  const deps = bulkDeps(ctx, await ctx.storage());
+  const r = await bounceQueueJob(deps, id, reason).catch((err: unknown) => {
+    if (err instanceof QueueJobConflictError && err.reason === 'body-missing') {
       throw new CliError(
         `queue job ${id} has no stored body, so no DSN can be built; "strato queue delete ${id}" removes it without a report`,
       );
     }
-    throw refused(id, r);
-  }
+    throw err;
+  });
   printBounced(ctx.out, id, r);
 }
-
-type Bounced = Extract<BounceResult, { ok: true }>;
 
 /** Why a bounce sent no DSN, for each `noReport` reason. */
 const NO_REPORT_BECAUSE = {
@@ -151,29 +121,17 @@ const NO_REPORT_BECAUSE = {
   'nothing-pending': 'no recipient was pending',
 } as const;
 
-function printBounced(out: Printer, id: string, r: Bounced): void {
-  const mailFrom = r.job.envelope.mailFrom;
-  out.result(
-    {
-      id,
-      bounced: true,
-      dsnId: r.dsnId ?? null,
-      reportTo: r.dsnId ? mailFrom : null,
-      reported: r.reported,
-      unreported: r.unreported,
-      noReport: r.noReport ?? null,
-      bodyError: r.bodyError ?? null,
-    },
-    () => {
-      out.line(
-        r.dsnId
-          ? `queue job ${id} bounced: DSN ${r.dsnId} queued to ${mailFrom} for ${r.reported.join(', ')}`
-          : `queue job ${id} bounced without a DSN: ${NO_REPORT_BECAUSE[r.noReport ?? 'notify']}`,
-      );
-      if (r.dsnId && r.unreported.length > 0) out.line(`not reported (NOTIFY): ${r.unreported.join(', ')}`);
-      if (r.bodyError) out.line(`its body could not be deleted: ${r.bodyError}`);
-    },
-  );
+function printBounced(out: Printer, id: string, r: BouncedView): void {
+  const mailFrom = r.reportTo;
+  out.result(r, () => {
+    out.line(
+      r.dsnId
+        ? `queue job ${id} bounced: DSN ${r.dsnId} queued to ${mailFrom} for ${r.reported.join(', ')}`
+        : `queue job ${id} bounced without a DSN: ${NO_REPORT_BECAUSE[r.noReport ?? 'notify']}`,
+    );
+    if (r.dsnId && r.unreported.length > 0) out.line(`not reported (NOTIFY): ${r.unreported.join(', ')}`);
+    if (r.bodyError) out.line(`its body could not be deleted: ${r.bodyError}`);
+  });
 }
 
 export function queueDelete(group: Command, ctx: CliContext): void {
@@ -192,10 +150,8 @@ export function queueDelete(group: Command, ctx: CliContext): void {
 
 async function deleteQueued(ctx: CliContext, input: string): Promise<void> {
   const id = queueId(input);
-  const storage = await ctx.storage();
-  const r = await deleteJob(storage.queue, storage.messages, id);
-  if (!r.ok) throw refused(id, r);
-  ctx.out.result({ id, deleted: true, bodyError: r.bodyError ?? null }, () => {
+  const r = await deleteQueueJob(bulkDeps(ctx, await ctx.storage()), id);
+  ctx.out.result(r, () => {
     ctx.out.line(`queue job ${id} deleted`);
     if (r.bodyError) ctx.out.line(`its body could not be deleted: ${r.bodyError}`);
   });

@@ -1,21 +1,16 @@
 /**
- * Running an operator action over the jobs a filter selects (core/queue/bulk-actions.ts) and
+ * Running an operator action over the jobs a filter selects (core/admin/queue.ts) and
  * printing its report: with --dry-run how many and which jobs it would touch (nothing changes),
  * else what it did and what it skipped and why. No match: says so, exit 0. Some jobs skipped (in
  * flight, gone meanwhile...): the report, then exit 1, so a script notices and can repeat.
  */
+
+import { bulkQueueAction, type FilterAction, type QueueDeps } from '../../../core/admin/queue.ts';
 import { DEFAULT_HOSTNAME } from '../../../core/config/defaults.ts';
 import { ENV } from '../../../core/config/env-names.ts';
 import { systemClock } from '../../../core/ports/clock.ts';
-import type { QueueEntry } from '../../../core/ports/mail-queue.ts';
 import type { Storage } from '../../../core/ports/storage.ts';
-import {
-  type BulkAction,
-  type BulkDeps,
-  type BulkReport,
-  runBulk,
-  selectJobs,
-} from '../../../core/queue/bulk-actions.ts';
+import type { BulkAction, BulkReport } from '../../../core/queue/bulk-actions.ts';
 import type { QueueFilter } from '../../../core/queue/queue-filter.ts';
 import type { CliContext } from '../../context.ts';
 import { CliError } from '../../errors.ts';
@@ -30,7 +25,8 @@ const DONE: Record<BulkAction, string> = {
   redrive: 'redriven',
 };
 
-export function bulkDeps(ctx: CliContext, storage: Storage): BulkDeps {
+/** What the queue use cases need, from the storage and STRATO_HOSTNAME. */
+export function bulkDeps(ctx: CliContext, storage: Storage): QueueDeps {
   return {
     queue: storage.queue,
     messages: storage.messages,
@@ -40,31 +36,27 @@ export function bulkDeps(ctx: CliContext, storage: Storage): BulkDeps {
   };
 }
 
-/** Select by `filter`, act (unless dry run) and print the report. */
+/** Select by `filter`, act (unless dry run) and print the report (core/admin/queue.ts). */
 export async function runFiltered(
   ctx: CliContext,
-  action: BulkAction,
+  action: FilterAction,
   filter: QueueFilter,
   opts: { dryRun?: boolean; reason?: string },
 ): Promise<void> {
   const storage = await ctx.storage();
-  const entries = await selectJobs(storage.queue, filter, systemClock.now());
-  await runOn(ctx, storage, action, entries, opts);
+  const query = {
+    filter,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+  };
+  report(ctx, await bulkQueueAction(bulkDeps(ctx, storage), action, query));
 }
 
-export async function runOn(
-  ctx: CliContext,
-  storage: Storage,
-  action: BulkAction,
-  entries: readonly QueueEntry[],
-  opts: { dryRun?: boolean; reason?: string },
-): Promise<void> {
-  const report = await runBulk(bulkDeps(ctx, storage), action, entries, opts);
-  printReport(ctx, report);
-  if (!report.dryRun && report.skipped.length > 0) {
-    throw new CliError(
-      `${report.skipped.length} of ${report.matched.length} matching jobs were not ${DONE[action]}`,
-    );
+/** Print a bulk report; some jobs skipped (not a dry run) → exit 1 after the report. */
+export function report(ctx: CliContext, r: BulkReport): void {
+  printReport(ctx, r);
+  if (!r.dryRun && r.skipped.length > 0) {
+    throw new CliError(`${r.skipped.length} of ${r.matched.length} matching jobs were not ${DONE[r.action]}`);
   }
 }
 

@@ -6,23 +6,13 @@
  * copies out of the dead-letter queue. A bad id or neither ids nor --all: exit 2.
  */
 import type { Command } from 'commander';
-import { formatReply } from '../../../core/mail/smtp-replies.ts';
-import type { QueueEntry } from '../../../core/ports/mail-queue.ts';
-import { SCAN_LIMIT } from '../../../core/queue/hold-actions.ts';
+import { listDeadLetters, redriveDeadLetters } from '../../../core/admin/queue-holds.ts';
 import type { CliContext } from '../../context.ts';
 import { UsageError } from '../../errors.ts';
 import { formatDuration } from '../../output.ts';
 import * as parse from '../../parse.ts';
-import { runOn } from './bulk.ts';
-import { notQueued, queueId, sender } from './common.ts';
-
-/** The newest reply any still-pending recipient got, as text. */
-function lastReply(e: QueueEntry): string | undefined {
-  const replies = e.job.envelope.recipients
-    .filter((r) => r.state === 'pending' && r.lastReply)
-    .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
-  return replies[0]?.lastReply ? formatReply(replies[0].lastReply) : undefined;
-}
+import { bulkDeps, report } from './bulk.ts';
+import { queueId, sender } from './common.ts';
 
 export function queueDead(group: Command, ctx: CliContext): void {
   group
@@ -32,10 +22,10 @@ export function queueDead(group: Command, ctx: CliContext): void {
     .action(async (opts: { limit: string }) => {
       const limit = parse.positiveInt(opts.limit, 'limit');
       const storage = await ctx.storage();
-      const entries = await storage.queue.list({ status: 'dead', limit });
+      const entries = await listDeadLetters(storage, { limit });
       const now = Date.now();
       ctx.out.resultTable(
-        entries.map((e) => ({ ...e, lastReply: lastReply(e) ?? null })),
+        entries.map(({ nextAttemptAt: _, ...e }) => e),
         {
           headers: ['ID', 'AGE', 'FROM', 'RECIPIENTS', 'RECEIVED', 'LAST REPLY'],
           rows: entries.map((e) => [
@@ -47,7 +37,7 @@ export function queueDead(group: Command, ctx: CliContext): void {
               .map((r) => r.address)
               .join(', '),
             String(e.receiveCount),
-            lastReply(e) ?? '-',
+            e.lastReply ?? '-',
           ]),
           empty: 'no dead jobs',
         },
@@ -65,20 +55,13 @@ export function queueRedrive(group: Command, ctx: CliContext): void {
     .action(async (inputs: string[], opts: { all?: boolean; dryRun?: boolean }) => {
       if (opts.all && inputs.length > 0) throw new UsageError('give queue ids or --all, not both');
       if (!opts.all && inputs.length === 0) throw new UsageError('give the queue ids to redrive, or --all');
-      const ids = new Set(inputs.map(queueId));
+      const ids = inputs.map(queueId);
       const storage = await ctx.storage();
-      let entries: QueueEntry[];
-      if (opts.all) entries = await storage.queue.list({ status: 'dead', limit: SCAN_LIMIT });
-      else {
-        entries = [];
-        for (const id of ids) {
-          const e = await storage.queue.get(id);
-          // An unknown id stops the command before anything changed; one that is not dead is
-          // reported as skipped.
-          if (!e) throw notQueued(id);
-          entries.push(e);
-        }
-      }
-      await runOn(ctx, storage, 'redrive', entries, { dryRun: opts.dryRun === true });
+      // An unknown id stops the command before anything changed (exit 1); one not dead is skipped.
+      const r = await redriveDeadLetters(bulkDeps(ctx, storage), {
+        ...(opts.all ? { all: true } : { ids }),
+        dryRun: opts.dryRun === true,
+      });
+      report(ctx, r);
     });
 }

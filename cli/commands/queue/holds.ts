@@ -4,19 +4,18 @@
  * queue processor applies (jobs it covers are parked, not delivered) and park the covered jobs
  * waiting now; with filter options instead, the matching waiting jobs are parked once (no
  * directive). `release` takes the same forms: the directive goes and the jobs it held are ready
- * at once. Releasing what is not held: exit 1. Bad input: exit 2, nothing changed.
+ * at once. Releasing what is not held: exit 1. Bad input: exit 2, nothing changed. The use cases
+ * are core/admin/queue-holds.ts and core/admin/queue.ts.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../../../core/ports/clock.ts';
+import { holdQueue, listHolds, releaseQueue } from '../../../core/admin/queue-holds.ts';
 import type { QueueHoldKind } from '../../../core/ports/queue-holds.ts';
-import { addHold, releaseHold, SCAN_LIMIT } from '../../../core/queue/hold-actions.ts';
-import { holdCovering } from '../../../core/queue/hold-check.ts';
 import type { QueueFilter } from '../../../core/queue/queue-filter.ts';
 import type { CliContext } from '../../context.ts';
-import { CliError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { formatTime } from '../../output.ts';
 import * as parse from '../../parse.ts';
-import { runFiltered, runOn } from './bulk.ts';
+import { bulkDeps, report, runFiltered } from './bulk.ts';
 import { ID_HELP, queueId } from './common.ts';
 import { type FilterInput, filterOptions, parseFilter } from './filter.ts';
 
@@ -73,21 +72,15 @@ export function queueHold(group: Command, ctx: CliContext): void {
 
 async function hold(ctx: CliContext, input: string | undefined, o: HoldInput): Promise<void> {
   const t = target(input, o);
-  const storage = await ctx.storage();
   if ('filter' in t) return runFiltered(ctx, 'hold', t.filter, o);
-  if (o.dryRun) {
-    const entries = (await storage.queue.list({ limit: SCAN_LIMIT })).filter((e) =>
-      holdCovering([{ ...t, createdAt: 0 }], e.job),
-    );
-    return runOn(ctx, storage, 'hold', entries, { dryRun: true });
-  }
-  const r = await addHold(
-    { queue: storage.queue, holds: storage.holds, clock: systemClock },
-    t.kind,
-    t.value,
-    o.reason,
-  );
-  ctx.out.result(r, () => {
+  const deps = bulkDeps(ctx, await ctx.storage());
+  const r = await holdQueue(deps, t, {
+    ...(o.reason ? { reason: o.reason } : {}),
+    dryRun: o.dryRun === true,
+  });
+  if (r.dryRun) return report(ctx, r);
+  const { dryRun: _, ...result } = r;
+  ctx.out.result(result, () => {
     const what = `${r.hold.kind} ${r.hold.value}`;
     ctx.out.line(r.added ? `holding ${what}` : `${what} was held already`);
     ctx.out.line(
@@ -109,21 +102,12 @@ export function queueRelease(group: Command, ctx: CliContext): void {
 
 async function release(ctx: CliContext, input: string | undefined, o: HoldInput): Promise<void> {
   const t = target(input, o);
-  const storage = await ctx.storage();
-  if ('filter' in t) return runFiltered(ctx, 'release', { ...t.filter, state: 'held' }, o);
-  if (o.dryRun) {
-    const entries = (await storage.queue.list({ limit: SCAN_LIMIT, status: 'held' })).filter((e) =>
-      holdCovering([{ ...t, createdAt: 0 }], e.job),
-    );
-    return runOn(ctx, storage, 'release', entries, { dryRun: true });
-  }
-  const r = await releaseHold(
-    { queue: storage.queue, holds: storage.holds, clock: systemClock },
-    t.kind,
-    t.value,
-  );
-  if (!r.ok) throw new CliError(`${t.kind} ${t.value} is not held`);
-  ctx.out.result(r, () => {
+  if ('filter' in t) return runFiltered(ctx, 'release', t.filter, o);
+  const deps = bulkDeps(ctx, await ctx.storage());
+  const r = await releaseQueue(deps, t, { dryRun: o.dryRun === true });
+  if (r.dryRun) return report(ctx, r);
+  const { dryRun: _, ...result } = r;
+  ctx.out.result(result, () => {
     if (r.removed) ctx.out.line(`released the hold on ${t.kind} ${t.value}`);
     ctx.out.line(
       `${r.released.length} held job(s) ready now${r.released.length ? `: ${r.released.join(', ')}` : ''}`,
@@ -138,7 +122,7 @@ export function queueHolds(group: Command, ctx: CliContext): void {
     .description('list the hold directives (job, account, domain)')
     .action(async () => {
       const storage = await ctx.storage();
-      const holds = await storage.holds.list();
+      const holds = await listHolds(storage);
       ctx.out.resultTable(holds, {
         headers: ['KIND', 'VALUE', 'SINCE', 'REASON'],
         rows: holds.map((h) => [h.kind, h.value, formatTime(h.createdAt), h.reason ?? '-']),

@@ -2,16 +2,13 @@
  * `strato queue list` (jobs oldest first, with sender, recipients, status and next attempt; the
  * filter options narrow it) and `strato queue depth` (counts per status). A bad --status, --limit
  * or filter exits 2. On SQS only the jobs off the fast path are listed (first attempts are not).
+ * The use cases are core/admin/queue.ts.
  */
 import type { Command } from 'commander';
+import { queueDepth as depthOf, listQueue } from '../../../core/admin/queue.ts';
+import { systemClock } from '../../../core/ports/clock.ts';
 import type { QueueEntry } from '../../../core/ports/mail-queue.ts';
-import { SCAN_LIMIT } from '../../../core/queue/hold-actions.ts';
-import {
-  FILTER_STATES,
-  type FilterState,
-  isEmptyFilter,
-  matchesFilter,
-} from '../../../core/queue/queue-filter.ts';
+import { FILTER_STATES, type FilterState, isEmptyFilter } from '../../../core/queue/queue-filter.ts';
 import type { CliContext } from '../../context.ts';
 import { UsageError } from '../../errors.ts';
 import { formatDuration, formatFields, formatRelative, formatTable } from '../../output.ts';
@@ -46,31 +43,20 @@ async function listJobs(ctx: CliContext, opts: ListOptions): Promise<void> {
   const limit = parse.positiveInt(opts.limit, 'limit');
   const storage = await ctx.storage();
   const now = Date.now();
-  // Plain listing: the queue's own limit. Filtered: read the operator's view whole, then narrow.
-  const plain = isEmptyFilter({ ...filter, state: undefined }) && status !== 'deferred';
-  const listStatus = status === 'deferred' ? undefined : status;
-  const read = await storage.queue.list({
-    limit: plain ? limit : SCAN_LIMIT,
-    ...(listStatus ? { status: listStatus } : {}),
+  const { jobs: entries } = await listQueue({ queue: storage.queue, clock: systemClock }, { filter, limit });
+  ctx.out.result(entries, () => {
+    if (entries.length === 0) {
+      if (!isEmptyFilter({ ...filter, state: undefined })) return ctx.out.line('no queued job matches');
+      return ctx.out.line(status ? `no ${status} jobs` : 'queue is empty');
+    }
+    ctx.out.line(
+      formatTable(
+        ['ID', 'AGE', 'FROM', 'RECIPIENTS', 'STATUS', 'RECEIVED', 'NEXT ATTEMPT'],
+        entries.map((e) => jobRow(e, now)),
+      ),
+    );
+    if (entries.length === limit) ctx.out.line(`(first ${limit} shown; use --limit for more)`);
   });
-  const entries = read.filter((e) => matchesFilter(filter, e, now)).slice(0, limit);
-  entries.sort((a, b) => a.job.createdAt - b.job.createdAt || a.job.id.localeCompare(b.job.id));
-  ctx.out.result(
-    entries.map((e) => ({ ...e, nextAttemptAt: nextAttempt(e) ?? null })),
-    () => {
-      if (entries.length === 0) {
-        if (!isEmptyFilter({ ...filter, state: undefined })) return ctx.out.line('no queued job matches');
-        return ctx.out.line(status ? `no ${status} jobs` : 'queue is empty');
-      }
-      ctx.out.line(
-        formatTable(
-          ['ID', 'AGE', 'FROM', 'RECIPIENTS', 'STATUS', 'RECEIVED', 'NEXT ATTEMPT'],
-          entries.map((e) => jobRow(e, now)),
-        ),
-      );
-      if (entries.length === limit) ctx.out.line(`(first ${limit} shown; use --limit for more)`);
-    },
-  );
 }
 
 function jobRow(e: QueueEntry, now: number): string[] {
@@ -103,9 +89,8 @@ export function queueDepth(group: Command, ctx: CliContext): void {
 
 async function showDepth(ctx: CliContext): Promise<void> {
   const storage = await ctx.storage();
-  const d = await storage.queue.depth();
-  const total = d.ready + d.inFlight + d.delayed + d.dead + d.held;
-  ctx.out.result({ ...d, total }, () =>
+  const d = await depthOf(storage);
+  ctx.out.result(d, () =>
     ctx.out.line(
       formatFields([
         ['ready', String(d.ready)],
@@ -113,7 +98,7 @@ async function showDepth(ctx: CliContext): Promise<void> {
         ['delayed', String(d.delayed)],
         ['dead', String(d.dead)],
         ['held', String(d.held)],
-        ['total', String(total)],
+        ['total', String(d.total)],
       ]),
     ),
   );

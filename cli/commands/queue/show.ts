@@ -1,15 +1,15 @@
 /**
  * `strato queue show <id>`: one job in full: envelope and job facts, each recipient's state and
  * last reply, and the message headers read from the MessageStore. A body that cannot be read is
- * shown as such (and as bodyError with --json), not treated as a failure.
+ * shown as such (and as bodyError with --json), not treated as a failure. The use case is
+ * core/admin/queue.ts (showQueueJob).
  */
 import type { Command } from 'commander';
-import { readHeaderBlock } from '../../../core/mail/header-block.ts';
+import { type QueueJobDetail, showQueueJob } from '../../../core/admin/queue.ts';
 import { formatReply } from '../../../core/mail/smtp-replies.ts';
 import type { QueueEntry } from '../../../core/ports/mail-queue.ts';
-import type { MessageStore } from '../../../core/ports/message-store.ts';
 import type { CliContext } from '../../context.ts';
-import { headerFields, printable, rawHeaderText } from '../../headers.ts';
+import { printable } from '../../headers.ts';
 import type { Printer } from '../../output.ts';
 import {
   formatBytes,
@@ -19,10 +19,7 @@ import {
   formatTable,
   formatTime,
 } from '../../output.ts';
-import { ID_HELP, nextAttempt, notQueued, queueId, sender } from './common.ts';
-
-/** The stored message's header section, or why it could not be read. */
-type HeaderRead = { headers: Buffer; problem?: undefined } | { headers?: undefined; problem: string };
+import { ID_HELP, nextAttempt, queueId, sender } from './common.ts';
 
 export function queueShow(group: Command, ctx: CliContext): void {
   group
@@ -34,32 +31,17 @@ export function queueShow(group: Command, ctx: CliContext): void {
 
 async function showJob(ctx: CliContext, input: string): Promise<void> {
   const id = queueId(input);
-  const storage = await ctx.storage();
-  const entry = await storage.queue.get(id);
-  if (!entry) throw notQueued(id);
-  const read = await readHeaders(storage.messages, entry.job.body.key);
-  const next = nextAttempt(entry);
+  const { headerText, ...detail } = await showQueueJob(await ctx.storage(), id);
   const now = Date.now();
-  ctx.out.result(
-    {
-      ...entry,
-      nextAttemptAt: next ?? null,
-      headers: read.headers === undefined ? null : headerFields(read.headers),
-      ...(read.problem ? { bodyError: read.problem } : {}),
-    },
-    () => printJob(ctx.out, entry, read, now),
-  );
+  ctx.out.result(detail, () => printJob(ctx.out, detail, headerText, now));
 }
 
-async function readHeaders(messages: MessageStore, key: string): Promise<HeaderRead> {
-  try {
-    return { headers: await readHeaderBlock(await messages.open(key)) };
-  } catch (err) {
-    return { problem: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-function printJob(out: Printer, entry: QueueEntry, read: HeaderRead, now: number): void {
+function printJob(
+  out: Printer,
+  entry: Omit<QueueJobDetail, 'headerText'>,
+  headerText: string | null,
+  now: number,
+): void {
   out.line(formatFields(jobFields(entry, now)));
   out.line();
   out.line('Recipients:');
@@ -77,10 +59,10 @@ function printJob(out: Printer, entry: QueueEntry, read: HeaderRead, now: number
     ),
   );
   out.line();
-  if (read.headers === undefined) out.line(`Headers: body not readable: ${read.problem}`);
+  if (headerText === null) out.line(`Headers: body not readable: ${entry.bodyError}`);
   else {
     out.line('Headers:');
-    out.line(printable(rawHeaderText(read.headers)));
+    out.line(printable(headerText));
   }
 }
 
