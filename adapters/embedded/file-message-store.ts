@@ -1,7 +1,9 @@
 /**
  * MessageStore on local files: <dataDir>/messages/<shard>/<key>, shard = 2 hex chars of a hash
  * of the key. `put` streams into <dataDir>/messages/tmp, fdatasyncs, renames into place and
- * fsyncs the shard directory (concurrent puts share directory fsyncs) before resolving.
+ * fsyncs the shard directory (concurrent puts share directory fsyncs) before resolving. With
+ * `inline`, a body that ends within its threshold is kept in memory and stored in SQLite instead
+ * (inline-bodies.ts, group-committed with the queue); reads, checks and deletes look there first.
  * Failure: on a source or disk error the temp file is removed and `put` rejects; a crash leaves
  * at most an orphan temp file, which a later open sweeps once it is an hour old. Bodies no job
  * refers to any more are removed by orphan-bodies.ts.
@@ -10,10 +12,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MessageNotFoundError } from '../../core/ports/errors.ts';
 import type { BodyRef, MessageStore } from '../../core/ports/message-store.ts';
 import { DirSyncer, sweepStaleTemp, writeStream } from './durable-file.ts';
+import type { InlineBodies } from './inline-bodies.ts';
 
 const KEY = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -32,18 +35,22 @@ export function validateKey(key: string): string {
 export interface FileMessageStoreOptions {
   /** Directory fsync batcher; share one per process so puts share fsyncs. */
   readonly dirSyncer?: DirSyncer;
+  /** Where bodies up to its threshold go instead of files; absent = every body is a file. */
+  readonly inline?: InlineBodies;
 }
 
 export class FileMessageStore implements MessageStore {
   private readonly root: string;
   private readonly tmp: string;
   readonly dirSyncer: DirSyncer;
+  readonly inline: InlineBodies | undefined;
   private readonly madeShards = new Set<string>();
 
   private constructor(dataDir: string, opts: FileMessageStoreOptions) {
     this.root = join(dataDir, 'messages');
     this.tmp = join(this.root, 'tmp');
     this.dirSyncer = opts.dirSyncer ?? new DirSyncer();
+    this.inline = opts.inline;
   }
 
   static async open(dataDir: string, opts: FileMessageStoreOptions = {}): Promise<FileMessageStore> {
@@ -55,6 +62,31 @@ export class FileMessageStore implements MessageStore {
 
   async put(key: string, body: Readable | AsyncIterable<Uint8Array>): Promise<BodyRef> {
     validateKey(key);
+    if (!this.inline) return this.putFile(key, body, body);
+    let head: Head;
+    try {
+      head = await readHead(body, this.inline.maxBytes);
+    } catch (err) {
+      destroySource(body, err);
+      throw err;
+    }
+    if (head.rest) {
+      const ref = await this.putFile(key, head.rest, body);
+      // An older inline body under this key would shadow the new file.
+      await this.inline.delete(key);
+      return ref;
+    }
+    const data = head.chunks.length === 1 ? head.chunks[0]! : Buffer.concat(head.chunks, head.bytes);
+    await this.inline.put(key, data);
+    return { key, size: data.byteLength };
+  }
+
+  /** The file way: temp file, fdatasync, rename, directory fsync. */
+  private async putFile(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array>,
+    source: Readable | AsyncIterable<Uint8Array>,
+  ): Promise<BodyRef> {
     const shardDir = await this.shardDir(key);
     const tmpPath = join(this.tmp, `${key}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await open(tmpPath, 'wx', 0o640);
@@ -68,7 +100,7 @@ export class FileMessageStore implements MessageStore {
       }
       await rename(tmpPath, join(shardDir, key));
     } catch (err) {
-      destroySource(body, err);
+      destroySource(source, err);
       await unlink(tmpPath).catch(() => {});
       throw err;
     }
@@ -79,6 +111,8 @@ export class FileMessageStore implements MessageStore {
 
   async open(ref: BodyRef | string): Promise<Readable> {
     const key = validateKey(typeof ref === 'string' ? ref : ref.key);
+    const data = this.inline?.get(key);
+    if (data) return Readable.from([data], { objectMode: false });
     try {
       const handle = await open(this.pathOf(key), 'r');
       return handle.createReadStream();
@@ -90,6 +124,7 @@ export class FileMessageStore implements MessageStore {
 
   async delete(ref: BodyRef | string): Promise<void> {
     const key = validateKey(typeof ref === 'string' ? ref : ref.key);
+    await this.inline?.delete(key);
     try {
       await unlink(this.pathOf(key));
     } catch (err) {
@@ -99,6 +134,7 @@ export class FileMessageStore implements MessageStore {
 
   async exists(key: string): Promise<boolean> {
     validateKey(key);
+    if (this.inline?.has(key)) return true;
     try {
       return (await stat(this.pathOf(key))).isFile();
     } catch (err) {
@@ -119,6 +155,7 @@ export class FileMessageStore implements MessageStore {
         if (mtime !== undefined && mtime < cutoffMs) yield key;
       }
     }
+    if (this.inline) yield* this.inline.keysOlderThan(cutoffMs);
   }
 
   private pathOf(key: string): string {
@@ -141,6 +178,42 @@ export class FileMessageStore implements MessageStore {
 /** Queue ids are time-ordered, so their first characters barely vary: hash for the shard. */
 export function shardOf(key: string): string {
   return createHash('sha1').update(key).digest('hex').slice(0, 2);
+}
+
+interface Head {
+  readonly chunks: Buffer[];
+  readonly bytes: number;
+  /** The whole body when it did not end within the limit: the chunks read, then the rest. */
+  readonly rest?: AsyncIterable<Uint8Array>;
+}
+
+/** Read `body` into memory until it ends or passes `limit` bytes. */
+async function readHead(body: Readable | AsyncIterable<Uint8Array>, limit: number): Promise<Head> {
+  const it = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return { chunks, bytes };
+    const chunk = asBuffer(next.value);
+    chunks.push(chunk);
+    bytes += chunk.byteLength;
+    if (bytes > limit) return { chunks, bytes, rest: continued(chunks, it) };
+  }
+}
+
+function asBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+async function* continued(head: readonly Buffer[], it: AsyncIterator<Uint8Array | string>) {
+  yield* head;
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return;
+    yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+  }
 }
 
 function destroySource(body: Readable | AsyncIterable<Uint8Array>, err: unknown): void {

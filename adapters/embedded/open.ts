@@ -3,7 +3,8 @@
  * (directory, rule sets, auto-reply memory, leases, counters, client sessions, backend registry, queue holds,
  * queue-processing settings and frontend heartbeats), mailbox.db (mailbox index) and history.db
  * (message history), admin.db (administrators, their sessions and API tokens, the audit trail), plus body
- * files under <dataDir>/messages and <dataDir>/mailboxes. Any number of processes may open the
+ * files under <dataDir>/messages and <dataDir>/mailboxes; message bodies up to 64 KiB are kept in
+ * queue.db instead (inline-bodies.ts). Any number of processes may open the
  * same data dir at once.
  * Failure: if any part fails to open, what was opened is closed again and the error is thrown.
  */
@@ -16,6 +17,7 @@ import { systemClock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { DirSyncer } from './durable-file.ts';
 import { FileMessageStore } from './file-message-store.ts';
+import { InlineBodies } from './inline-bodies.ts';
 import { FileMailboxStore } from './mailbox-store.ts';
 import { type Db, openDatabase } from './sqlite.ts';
 import { SqliteAccountLeases } from './sqlite-account-leases.ts';
@@ -41,7 +43,12 @@ export interface EmbeddedStorageOptions {
   readonly maxQueued?: number;
   /** Days message history is kept (default DEFAULT_HISTORY_DAYS). */
   readonly historyDays?: number;
+  /** Bodies up to this size are stored in queue.db, group-committed (default 64 KiB; 0 = files only). */
+  readonly inlineBodyMaxBytes?: number;
 }
+
+/** Bodies up to this size go into queue.db rather than files (see inline-bodies.ts). */
+export const DEFAULT_INLINE_BODY_MAX_BYTES = 64 * 1024;
 
 export interface EmbeddedStorage extends Storage {
   readonly queue: SqliteMailQueue;
@@ -113,7 +120,11 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       clock,
       retentionMs: (opts.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000,
     });
-    const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer });
+    const inlineMax = opts.inlineBodyMaxBytes ?? DEFAULT_INLINE_BODY_MAX_BYTES;
+    // Inline bodies share the queue's group commit: a message's body and job, and those of the
+    // messages arriving meanwhile, are made durable by one WAL fsync.
+    const inline = inlineMax > 0 ? new InlineBodies(queueDb, queue.committer, inlineMax) : undefined;
+    const messages = await FileMessageStore.open(opts.dataDir, { dirSyncer, ...(inline ? { inline } : {}) });
     const mailboxes = await FileMailboxStore.open(mailboxDb, opts.dataDir, { clock, dirSyncer });
     let closing: Promise<void> | undefined;
     return {
@@ -136,6 +147,8 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
       close(): Promise<void> {
         closing ??= (async () => {
           queue.close();
+          // Pending group commits wait on a WAL fsync: let them finish before the database closes.
+          await queue.committer.drain();
           for (const db of opened) db.close();
         })();
         return closing;

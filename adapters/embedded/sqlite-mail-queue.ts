@@ -1,8 +1,12 @@
 /**
  * MailQueue and QueueOperator on SQLite with SQS semantics: receive leases jobs for a visibility period under a new
  * receipt, the receive count grows per receive, and a job received maxReceiveCount times without
- * an ack goes dead instead of being returned again. Enqueues from one process are group-committed
- * (one transaction and one WAL fsync for every call made while the previous commit ran). A DSN or
+ * an ack goes dead instead of being returned again. Enqueues and acks from one process are
+ * group-committed (group-commit.ts: one transaction per loop turn and one WAL fsync, off the event
+ * loop, for every commit made while the previous fsync ran; shared with the inline bodies of
+ * file-message-store.ts). Leases
+ * (receive, extend) are committed without an fsync: losing one in a power cut only makes the job
+ * receivable again. A DSN or
  * RULE job's id is remembered for 15 days after it is acked or removed (table queue_done), so
  * enqueueing that id again is ignored, as the SQS index's `done` marker does.
  * Held jobs (park, hold) stay in the table with `dead = 2`, outside every receive, until a release.
@@ -25,7 +29,8 @@ import type {
   ReceiveOptions,
 } from '../../core/ports/mail-queue.ts';
 import { MAX_DELAY_SECONDS } from '../../core/ports/mail-queue.ts';
-import { type Db, migrate, writeTx } from './sqlite.ts';
+import { GroupCommit } from './group-commit.ts';
+import { type Db, migrate, withoutFsync, writeTx } from './sqlite.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE queue_jobs (
@@ -58,6 +63,8 @@ export interface SqliteMailQueueOptions {
   readonly maxReceiveCount?: number;
   /** Cap on non-dead jobs; 0 = unlimited. */
   readonly maxQueued?: number;
+  /** The group committer of `db` to share (with the inline bodies); default: a new one. */
+  readonly committer?: GroupCommit;
 }
 
 interface JobRow {
@@ -67,12 +74,6 @@ interface JobRow {
   receive_count: number;
   receipt: string | null;
   dead: number;
-}
-
-interface PendingEnqueue {
-  readonly rows: readonly { id: string; json: string; visibleAt: number; createdAt: number }[];
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
 }
 
 /**
@@ -97,11 +98,10 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
   readonly stats = { enqueueCalls: 0, enqueueCommits: 0 };
   private readonly clock: Clock;
   private readonly maxQueued: number;
-  private pending: PendingEnqueue[] = [];
-  private flushScheduled = false;
-  private pendingAcks: { id: string; receipt: string; resolve: () => void; reject: (e: unknown) => void }[] =
-    [];
-  private ackScheduled = false;
+  /** The queue database's group committer (shared with inline bodies in the same file). */
+  readonly committer: GroupCommit;
+  private txGeneration = -1;
+  private txLive = 0;
   private closed = false;
   private forgotAt = 0;
   private readonly wakers = new Set<() => void>();
@@ -114,6 +114,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     this.clock = opts.clock ?? systemClock;
     this.maxReceiveCount = opts.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
     this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.committer = opts.committer ?? new GroupCommit(db);
     migrate(db, 'queue', MIGRATIONS);
     this.stmt = {
       insert: db.prepare(
@@ -192,50 +193,29 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
         visibleAt: now + delay * 1000,
         createdAt: now,
       }));
-      return new Promise<void>((resolve, reject) => {
-        this.pending.push({ rows, resolve, reject });
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          // setImmediate, not a microtask: lets every I/O completion of this loop turn join in.
-          setImmediate(() => this.flush());
-        }
-      });
+      this.stats.enqueueCalls++;
+      return this.committer.run(() => this.insertRows(rows)).then(() => this.wake());
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  /** Commit every pending enqueue in one transaction; each call is accepted or refused whole. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const refused = new Map<PendingEnqueue, unknown>();
-    this.stats.enqueueCalls += batch.length;
-    this.stats.enqueueCommits++;
-    try {
-      writeTx(this.db, () => {
-        let live = this.maxQueued > 0 ? (this.stmt.countLive.get() as number) : 0;
-        for (const item of batch) {
-          if (this.maxQueued > 0 && live + item.rows.length > this.maxQueued) {
-            refused.set(item, new QueueFullError(this.maxQueued));
-            continue;
-          }
-          // A job id already queued is not queued twice (a retried enqueue after a lost answer).
-          for (const r of item.rows) live += this.stmt.insert.run(r).changes;
-        }
-      });
-    } catch (err) {
-      for (const item of batch) item.reject(err);
-      return;
+  /** One enqueue call inside the group transaction; the call is accepted or refused whole. */
+  private insertRows(rows: readonly { id: string; json: string; visibleAt: number; createdAt: number }[]) {
+    const gen = this.committer.generation;
+    if (this.txGeneration !== gen) {
+      // First enqueue of this transaction: count once, then keep the count up to date.
+      this.txGeneration = gen;
+      this.stats.enqueueCommits++;
+      this.txLive = this.maxQueued > 0 ? (this.stmt.countLive.get() as number) : 0;
     }
-    for (const item of batch) {
-      const err = refused.get(item);
-      if (err) item.reject(err);
-      else item.resolve();
+    if (this.maxQueued > 0 && this.txLive + rows.length > this.maxQueued) {
+      throw new QueueFullError(this.maxQueued);
     }
-    this.wake();
+    // A job id already queued is not queued twice (a retried enqueue after a lost answer).
+    let added = 0;
+    for (const r of rows) added += this.stmt.insert.run(r).changes;
+    this.txLive += added;
   }
 
   async receive(opts: ReceiveOptions): Promise<LeasedJob[]> {
@@ -257,68 +237,52 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     // Idle pollers in many processes look with a plain read first, so they do not queue up
     // for the write lock when there is nothing to lease.
     if (this.stmt.anyReady.get(this.clock.now()) === undefined) return [];
-    return writeTx(this.db, () => {
-      const now = this.clock.now();
-      const out: LeasedJob[] = [];
-      for (;;) {
-        const rows = this.stmt.ready.all(now, max - out.length);
-        let killed = 0;
-        for (const row of rows) {
-          if (row.receive_count >= this.maxReceiveCount) {
-            this.stmt.kill.run(row.id);
-            killed++;
-            continue;
+    // A lease need not survive a power cut (withoutFsync): the job is then receivable again.
+    return withoutFsync(this.db, () =>
+      writeTx(this.db, () => {
+        const now = this.clock.now();
+        const out: LeasedJob[] = [];
+        for (;;) {
+          const rows = this.stmt.ready.all(now, max - out.length);
+          let killed = 0;
+          for (const row of rows) {
+            if (row.receive_count >= this.maxReceiveCount) {
+              this.stmt.kill.run(row.id);
+              killed++;
+              continue;
+            }
+            const receipt = `${row.id}:${randomBytes(12).toString('hex')}`;
+            this.stmt.lease.run(receipt, now + visibility * 1000, row.id);
+            out.push({ job: JSON.parse(row.json) as QueueJob, receipt, receiveCount: row.receive_count + 1 });
           }
-          const receipt = `${row.id}:${randomBytes(12).toString('hex')}`;
-          this.stmt.lease.run(receipt, now + visibility * 1000, row.id);
-          out.push({ job: JSON.parse(row.json) as QueueJob, receipt, receiveCount: row.receive_count + 1 });
+          // Rows that went dead made room: look again, unless the queue had no more to give.
+          if (killed === 0 || rows.length === 0 || out.length >= max) return out;
         }
-        // Rows that went dead made room: look again, unless the queue had no more to give.
-        if (killed === 0 || rows.length === 0 || out.length >= max) return out;
-      }
-    });
+      }),
+    );
   }
 
   async extend(receipt: string, visibilitySeconds: number): Promise<void> {
     const visibility = checkVisibility(visibilitySeconds);
     const id = idOfReceipt(receipt);
     const changed =
-      id !== undefined && this.stmt.extend.run(this.clock.now() + visibility * 1000, id, receipt).changes > 0;
+      id !== undefined &&
+      withoutFsync(this.db, () => this.stmt.extend.run(this.clock.now() + visibility * 1000, id, receipt))
+        .changes > 0;
     if (!changed) throw new LeaseLostError(receipt);
   }
 
   async ack(receipt: string): Promise<void> {
     const id = idOfReceipt(receipt);
     if (id === undefined) return;
-    // Group commit, like enqueue: acks of jobs finishing in the same loop turn share one fsync.
-    return new Promise<void>((resolve, reject) => {
-      this.pendingAcks.push({ id, receipt, resolve, reject });
-      if (!this.ackScheduled) {
-        this.ackScheduled = true;
-        setImmediate(() => this.flushAcks());
-      }
+    // Group commit, like enqueue: acks (and enqueues, and inline bodies) of the same loop turn
+    // share one transaction and one fsync.
+    await this.committer.run(() => {
+      const now = this.clock.now();
+      const gone = this.stmt.ack.get(id, receipt) as { source: unknown } | undefined;
+      if (gone && DERIVED_SOURCES.has(gone.source)) this.stmt.remember.run(id, now);
+      this.forgetOldIds(now);
     });
-  }
-
-  private flushAcks(): void {
-    this.ackScheduled = false;
-    const batch = this.pendingAcks;
-    this.pendingAcks = [];
-    if (batch.length === 0) return;
-    try {
-      writeTx(this.db, () => {
-        const now = this.clock.now();
-        for (const a of batch) {
-          const gone = this.stmt.ack.get(a.id, a.receipt) as { source: unknown } | undefined;
-          if (gone && DERIVED_SOURCES.has(gone.source)) this.stmt.remember.run(a.id, now);
-        }
-        this.forgetOldIds(now);
-      });
-    } catch (err) {
-      for (const a of batch) a.reject(err);
-      return;
-    }
-    for (const a of batch) a.resolve();
   }
 
   async reschedule(receipt: string, job: QueueJob, delaySeconds: number): Promise<void> {
@@ -417,8 +381,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
   /** Commit what is pending, refuse further enqueues and end long polls. The db stays open. */
   close(): void {
     if (this.closed) return;
-    this.flush();
-    this.flushAcks();
+    this.committer.flush();
     this.closed = true;
     this.wake();
   }

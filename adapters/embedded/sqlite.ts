@@ -90,3 +90,18 @@ export function migrate(db: Db, component: string, steps: readonly Migration[]):
 export function writeTx<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
+
+/**
+ * Run `fn` with this connection's commits not fsynced (synchronous=NORMAL), for writes whose loss
+ * in a power cut is harmless (a receive's lease: the job becomes receivable again, which is right
+ * once its holder is gone). In WAL mode such a commit still survives a crash of the process (it
+ * is in the OS's page cache), and the next synchronous=FULL commit fsyncs the WAL up to it.
+ */
+export function withoutFsync<T>(db: Db, fn: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return fn();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}

@@ -2,7 +2,7 @@
  * Child process for the multi-process tests (run with `node --import tsx`). Modes:
  *   worker <dataDir> <prefix> <count>  enqueue <count> jobs with bodies while receiving and acking
  *                                      any job; prints "ENQ <id>" / "RECV <id>", then "DONE".
- *   enqueue-forever <dataDir>          put a body and enqueue, 4 at a time, printing
+ *   enqueue-forever <dataDir> [n]      put a body and enqueue, n (default 4) at a time, printing
  *                                      "ENQ <id> <sha256>" only after the enqueue resolved.
  *   hold <dataDir> <visibilitySeconds> receive one job, print "HELD <id>", then idle.
  * It never exits on its own in the last two modes: the parent kills it with SIGKILL.
@@ -59,7 +59,7 @@ if (mode === 'worker') {
       say(`ENQ ${id} ${sha}`);
     }
   };
-  await Promise.all([one(), one(), one(), one()]);
+  await Promise.all(Array.from({ length: Number(rest[0] ?? '4') }, one));
 } else if (mode === 'hold') {
   const visibilitySeconds = Number(rest[0] ?? '2');
   const [leased] = await storage.queue.receive({ max: 1, visibilitySeconds, waitMs: 10_000 });

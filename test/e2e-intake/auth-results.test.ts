@@ -1,15 +1,3 @@
-/**
- * Inbound authentication end to end: a real local cluster (2 frontend workers, 2 backends,
- * delivery on) whose frontends ask a real DNS server on the loopback (STRATO_DNS_SERVERS, no
- * cache) — DKIM keys, SPF and DMARC records published there; mail sent over real SMTP sockets
- * from 127.0.0.1 to the MX port and read back from the recipients' folders. Covers DKIM pass, SPF
- * pass and fail by client IP, a DMARC p=reject refusal (550 5.7.1, nothing stored), a forged
- * Authentication-Results with our authserv-id removed while another id stays, temperror (SERVFAIL)
- * accepted and marked, an account rule filing DMARC failures into Junk, no verification for
- * AUTH submissions, and the DNSBL check at connect.
- */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountRules,
@@ -24,6 +12,7 @@ import { eventually, type RunningProcess } from '../support/cluster.ts';
 import { dkimKey, dkimSigned } from '../support/dkim.ts';
 import { TestDnsServer } from '../support/dns-server.ts';
 import { RawSmtp } from '../support/raw-smtp.ts';
+import { bodiesContaining as storedBodiesContaining } from '../support/stored-bodies.ts';
 
 const AUTHSERV = 'mx.strato.test';
 const KEY = dkimKey();
@@ -93,17 +82,8 @@ const stored = (account: string, subject: string, name = 'INBOX') =>
     `"${subject}" in ${account} ${name}`,
   );
 
-/** Every stored message body (embedded storage: <dataDir>/messages/<shard>/<key>) containing `text`. */
-async function bodiesContaining(text: string): Promise<string[]> {
-  const root = join(cluster.dataDir, 'messages');
-  const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  const hits: string[] = [];
-  for (const f of files) {
-    const path = join(f.parentPath, f.name);
-    if ((await readFile(path, 'latin1').catch(() => '')).includes(text)) hits.push(path);
-  }
-  return hits;
-}
+/** Every stored body (files and inline bodies of the embedded storage) containing `text`. */
+const bodiesContaining = (text: string) => storedBodiesContaining(cluster.dataDir, text);
 
 /** Our Authentication-Results field (the message's first), unfolded. */
 function ours(body: string): string {

@@ -1,18 +1,4 @@
-/**
- * Content filtering end to end with a real rspamd (Debian's package, started by
- * test/support/rspamd.ts on free loopback ports; skipped with a message when rspamd is absent): a
- * real local cluster (1 frontend worker so one circuit breaker sees every message, 1 backend)
- * with STRATO_CONTENT_FILTER pointing at it. Covers: GTUBE refused at the end of DATA with
- * 550 5.7.1 and rspamd's reason, nothing stored or queued; a clean message delivered with
- * X-Spam-* headers; an account rule on X-Spam-Flag filing a high-score message into Junk; an
- * authenticated submission filtered too; a redirected copy in the "*" forward mode (XGENID) not
- * filtered a second time; Spam Score / Filter Action rule conditions; and, with rspamd stopped, the fallback (accepted,
- * `X-Spam-Status: unchecked`) then, with a filter that never answers, the timeout and the
- * breaker (filter.breaker_open, no more waiting on the timeout).
- */
-import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountRules,
@@ -26,6 +12,7 @@ import {
 import { eventually, queuedId, type RunningProcess, readQueue } from '../support/cluster.ts';
 import { RawSmtp } from '../support/raw-smtp.ts';
 import { GTUBE, RSPAMD_MISSING, rspamdBinary, TEST_SPAM_SUBJECT, TestRspamd } from '../support/rspamd.ts';
+import { bodiesContaining as storedBodiesContaining } from '../support/stored-bodies.ts';
 
 const binary = rspamdBinary();
 if (!binary) console.warn(RSPAMD_MISSING);
@@ -67,17 +54,8 @@ const stored = (account: string, subject: string, name = 'INBOX') =>
     `"${subject}" in ${account} ${name}`,
   );
 
-/** Every stored body (embedded storage: <dataDir>/messages/...) containing `text`. */
-async function bodiesContaining(text: string): Promise<string[]> {
-  const root = join(cluster.dataDir, 'messages');
-  const files = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  const hits: string[] = [];
-  for (const f of files.filter((e) => e.isFile())) {
-    const path = join(f.parentPath, f.name);
-    if ((await readFile(path, 'latin1').catch(() => '')).includes(text)) hits.push(path);
-  }
-  return hits;
-}
+/** Every stored body (files and inline bodies of the embedded storage) containing `text`. */
+const bodiesContaining = (text: string) => storedBodiesContaining(cluster.dataDir, text);
 
 describe.skipIf(!binary)('content filtering with rspamd', () => {
   beforeAll(async () => {

@@ -1,0 +1,107 @@
+/**
+ * Group commit on one SQLite connection (WAL mode): every write submitted with `run` in one turn
+ * of the event loop joins one IMMEDIATE transaction, committed without an fsync on the event loop
+ * (synchronous=NORMAL for that transaction: the WAL frames are written, not yet synced). The WAL
+ * file is then fsynced on libuv's thread pool, shared (DirSyncer) by every batch committed while
+ * the previous fsync ran, and only then do the batch's callers' promises settle: a caller sees
+ * success only once an fsync that began after its commit has finished, as with synchronous=FULL,
+ * but the event loop goes on with SMTP meanwhile. Nothing waits on a timer: the commit runs on the
+ * next loop turn after the first submission (setImmediate, so the I/O completions of this turn
+ * join in).
+ * Failure: work that throws rolls back its own savepoint and rejects only its caller; a failed
+ * BEGIN or COMMIT rejects every caller of the batch and stores none of their writes; a failed
+ * fsync rejects every caller waiting on it (their rows may then survive; a retried message can be
+ * delivered twice, never lost).
+ */
+import { DirSyncer } from './durable-file.ts';
+import { type Db, withoutFsync } from './sqlite.ts';
+
+interface Pending {
+  readonly work: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export class GroupCommit {
+  /** Submissions and commits so far (benchmarks and tests read them). */
+  readonly stats = { requests: 0, commits: 0 };
+  /** Increases with every transaction; work can cache per-transaction facts under it. */
+  generation = 0;
+  private pending: Pending[] = [];
+  /** Settles after the last batch's callers did (fsyncs finish in order). */
+  private settled: Promise<void> = Promise.resolve();
+  private scheduled = false;
+
+  private readonly walPath: string;
+  /** Fsyncs of the WAL file: one runs, the batches committed meanwhile share the next. */
+  private readonly walSyncer = new DirSyncer();
+
+  constructor(private readonly db: Db) {
+    this.walPath = `${db.name}-wal`;
+  }
+
+  /** Run `work` inside the next group transaction; resolves with its value once committed. */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commit whatever is pending now (also called on close). */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.stats.requests += batch.length;
+    this.stats.commits++;
+    this.generation++;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      withoutFsync(this.db, () =>
+        this.db
+          .transaction(() => {
+            for (const item of batch) {
+              try {
+                // A nested transaction is a savepoint: a throwing item undoes only its own writes.
+                outcomes.push({ ok: true, value: this.db.transaction(item.work)() });
+              } catch (err) {
+                outcomes.push({ ok: false, value: err });
+              }
+            }
+          })
+          .immediate(),
+      );
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    this.settled = this.walSyncer.sync(this.walPath).then(
+      () => {
+        batch.forEach((item, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) item.resolve(o.value);
+          else item.reject(o.value);
+        });
+      },
+      (err: unknown) => {
+        for (const item of batch) item.reject(err);
+      },
+    );
+  }
+
+  /** Commit what is pending and wait until every caller so far has its answer (before a close). */
+  async drain(): Promise<void> {
+    this.flush();
+    await this.settled;
+  }
+
+  /** WAL fsyncs actually run (fewer than commits when commits arrive during an fsync). */
+  get fsyncs(): number {
+    return this.walSyncer.syncs;
+  }
+}
