@@ -73,7 +73,7 @@ async function runBench(
   const env = { ...process.env };
   if (config.filter) env.STRATO_CONTENT_FILTER = `rspamd:${rspamd.url}`;
   else delete env.STRATO_CONTENT_FILTER;
-  const args = ['--import', 'tsx', 'scripts/bench/main.ts', '--mode', 'e2e', '--json'];
+  const args = ['--import', 'tsx', 'scripts/bench/main.ts', '--mode', 'e2e', '--idle', '0', '--json'];
   args.push('--messages', String(messages), '--sessions', String(sessions), ...config.args);
   const rspamdBefore = treeCpu(rspamd.pid);
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
