@@ -97,8 +97,10 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
     const sessionsDb = open(DB_FILES.sessions);
     const countersDb = open(DB_FILES.counters);
     const adminDb = open(DB_FILES.admin);
-    // History is best-effort: a power cut may lose its last commits, not mail.
-    historyDb.pragma('synchronous = NORMAL');
+    // History is best-effort: a power cut may lose its last commits, not mail. Open SMTP
+    // sessions per address and rate counters are short-lived tallies (a power cut ends every
+    // session anyway): no fsync per SMTP connection or command for them either.
+    for (const db of [historyDb, sessionsDb, countersDb]) db.pragma('synchronous = NORMAL');
     // One batcher per process: message and mailbox writes into one directory share fsyncs.
     const dirSyncer = new DirSyncer();
     const queueOpts: { clock: Clock; maxReceiveCount?: number; maxQueued?: number } = { clock };
