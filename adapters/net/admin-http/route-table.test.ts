@@ -22,7 +22,7 @@ const scoped = guarded.filter((r) => r.access !== 'any');
 
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startTestServer(await testCertificate(), routes);
+  srv = await startTestServer(await testCertificate(), routes, { storage: real.deps.storage });
 });
 afterAll(async () => {
   await srv.close();
