@@ -115,7 +115,9 @@ describe('authentication', () => {
         (await c.send('POST', '/api/v1/session', { json: { name: 'tess', password: 'wrong' } })).status,
       ).toBe(401);
     }
-    const throttled = await c.send('POST', '/api/v1/session', { json: { name: 'tess', password: 'right-password' } });
+    const throttled = await c.send('POST', '/api/v1/session', {
+      json: { name: 'tess', password: 'right-password' },
+    });
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
   });

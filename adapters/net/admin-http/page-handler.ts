@@ -90,7 +90,8 @@ export async function handlePage(
       const values = await readForm(req, deps.maxBodyBytes);
       if (caller) checkCsrf(caller.csrfToken, values[CSRF_FIELD]);
       delete values[CSRF_FIELD];
-      if (caller && route.access === 'cluster') authorize(caller.principal, 'cluster', {});
+      // The scope on the raw path parameters, before the form is checked or shown again.
+      if (caller) authorize(caller.principal, route.access, params);
       const errors = route.body ? formErrors(route.body, values) : undefined;
       if (errors) return await invalid(res, route, ctx, values, errors);
       const input = validateInput(route, {
