@@ -57,7 +57,7 @@ export function domainRoutes(deps: AdminRouteDeps) {
       status: 201,
       audit: {
         action: 'domain.create',
-        target: ({ body }) => body.name,
+        target: ({ body }) => body.name.trim().toLowerCase(),
         domain: ({ body }) => body.name,
         read: (_ctx, { body }) => getDomain(storage, { name: body.name }),
       },
