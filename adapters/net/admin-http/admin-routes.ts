@@ -3,8 +3,11 @@
  * adds its routes in its own small file under routes/ (API) and pages/ (HTML) and one line here.
  */
 import type { Storage } from '../../../core/ports/storage.ts';
+import { accountPages } from './pages/accounts.ts';
 import { auditPages } from './pages/audit.ts';
+import { domainPages } from './pages/domains.ts';
 import { loginPages } from './pages/login.ts';
+import { rulePages } from './pages/rules.ts';
 import type { AnyRoute } from './route.ts';
 // Directory (domains, accounts, aliases, forwarders, DKIM, rules, suppressions): API and pages.
 import { accountRoutes } from './routes/accounts.ts';
@@ -43,5 +46,8 @@ function directoryRoutes(deps: AdminRouteDeps): AnyRoute[] {
     ...dkimRoutes(deps),
     ...ruleRoutes(deps),
     ...suppressionRoutes(deps),
+    ...domainPages(deps),
+    ...accountPages(deps),
+    ...rulePages(deps),
   ];
 }

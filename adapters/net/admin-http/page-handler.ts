@@ -93,7 +93,7 @@ export async function handlePage(
       // The scope on the raw path parameters, before the form is checked or shown again.
       if (caller) authorize(caller.principal, route.access, params);
       const errors = route.body ? formErrors(route.body, values) : undefined;
-      if (errors) return await invalid(res, route, ctx, values, errors);
+      if (errors) return await invalid(res, route, ctx, { values, errors, params });
       const input = validateInput(route, {
         params,
         query: Object.fromEntries(url.searchParams),
@@ -105,7 +105,11 @@ export async function handlePage(
       } catch (err) {
         const known = describeHttpError(err);
         if (!known || !route.invalid || ![400, 409].includes(known.status)) throw err;
-        await invalid(res, route, ctx, values, { [known.body.field ?? '_form']: known.body.error });
+        await invalid(res, route, ctx, {
+          values,
+          errors: { [known.body.field ?? '_form']: known.body.error },
+          params,
+        });
       }
       return;
     }
@@ -131,12 +135,12 @@ async function invalid(
   res: ServerResponse,
   route: PageRoute,
   ctx: RequestContext,
-  values: Record<string, string>,
-  errors: FieldErrors,
+  form: { values: Record<string, string>; errors: FieldErrors; params: Record<string, string> },
 ): Promise<void> {
+  const { values, errors, params } = form;
   if (!route.invalid) {
     const [field, message] = Object.entries(errors)[0] ?? ['_form', 'invalid input'];
     throw new HttpError(400, `${field}: ${message}`, field);
   }
-  sendHtml(res, 400, (await route.invalid(ctx, { values: withoutSecrets(values), errors })).text);
+  sendHtml(res, 400, (await route.invalid(ctx, { values: withoutSecrets(values), errors, params })).text);
 }

@@ -201,9 +201,9 @@ describe('pages', () => {
 
   it('keeps the navigation on a page that does not exist', async () => {
     const c = srv.client();
-    expect((await c.send('GET', '/domains')).text).not.toContain('<nav');
+    expect((await c.send('GET', '/no-such-page')).text).not.toContain('<nav');
     await signIn(c);
-    const missing = await c.send('GET', '/domains');
+    const missing = await c.send('GET', '/no-such-page');
     expect(missing.status).toBe(404);
     expect(missing.text).toContain('<nav aria-label="Main">');
   });

@@ -111,7 +111,12 @@ export interface PageRoute<
    */
   readonly invalid?: (
     ctx: RequestContext,
-    form: { values: Readonly<Record<string, string>>; errors: FieldErrors },
+    form: {
+      values: Readonly<Record<string, string>>;
+      errors: FieldErrors;
+      /** The path parameters (as sent; the scope is already checked). */
+      params: Readonly<Record<string, string>>;
+    },
   ) => Promise<SafeHtml>;
 }
 
