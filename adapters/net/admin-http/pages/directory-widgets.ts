@@ -142,12 +142,14 @@ export function settingsPatch(
 /**
  * Runs a form's use case; a refusal (400, 404, 409) becomes an InvalidInputError on the form
  * field it concerns: `rename` maps the use case's field names (a `prefix.` entry maps every
- * `prefix.X` to X), anything else goes to `fallback`. The framework shows the form again.
+ * `prefix.X` to X), anything else goes to `fallback` (`notFoundField` for a 404). The framework shows the form again.
  */
 export async function formFields<T>(
   rename: Readonly<Record<string, string>>,
   fallback: string,
   run: () => Promise<T>,
+  /** Where "not found" goes (e.g. the field naming the account), default `fallback`. */
+  notFoundField = fallback,
 ): Promise<T> {
   try {
     return await run();
@@ -159,7 +161,9 @@ export async function formFields<T>(
     const prefixed =
       f && dot > 0 && rename[`${f.slice(0, dot)}.`] !== undefined ? f.slice(dot + 1) : undefined;
     throw new InvalidInputError(
-      prefixed ?? (f !== undefined ? rename[f] : undefined) ?? fallback,
+      prefixed ??
+        (f !== undefined ? rename[f] : undefined) ??
+        (known.status === 404 ? notFoundField : fallback),
       known.body.error,
     );
   }

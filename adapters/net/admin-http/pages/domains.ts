@@ -198,7 +198,7 @@ export function domainPages(deps: AdminRouteDeps) {
       },
       invalid: (ctx, form) => listPage(deps, ctx, form),
       handler: async (_ctx, { body }) => {
-        const d = await addDomain(storage, { name: body.name });
+        const d = await formFields({ name: 'name' }, 'name', () => addDomain(storage, { name: body.name }));
         return { redirect: `/domains/${seg(d.name)}`, flash: `Domain ${d.name} added.` };
       },
     }),
@@ -258,11 +258,16 @@ export function domainPages(deps: AdminRouteDeps) {
       },
       invalid: again,
       handler: async (ctx, { params, body }) => {
-        await formFields({ address: 'aliasAddress', account: 'aliasAccount' }, 'aliasAddress', async () => {
-          requireInDomain(body.aliasAddress, params.domain, 'address');
-          requireManagedAddress(ctx.principal, body.aliasAccount, 'account');
-          await addAlias(storage, { address: body.aliasAddress, account: body.aliasAccount });
-        });
+        await formFields(
+          { address: 'aliasAddress', account: 'aliasAccount' },
+          'aliasAddress',
+          async () => {
+            requireInDomain(body.aliasAddress, params.domain, 'address');
+            requireManagedAddress(ctx.principal, body.aliasAccount, 'account');
+            await addAlias(storage, { address: body.aliasAddress, account: body.aliasAccount });
+          },
+          'aliasAccount',
+        );
         return back(params.domain, 'aliases', `Alias ${body.aliasAddress} added.`);
       },
     }),
