@@ -1,8 +1,8 @@
 /**
  * Runs one WebAdmin page route. No session: a redirect to /login (with the page to come back to).
- * A form POST: same-origin check, the `_csrf` field (403), the role (403), the fields validated —
- * a failure shows the form again (400) with each field's message and nothing saved —, then the
- * handler under the audit wrapper; its result is a page or a redirect with a flash message
+ * The role and domain scope are checked on the path first (403). A form POST: same-origin check,
+ * the `_csrf` field (403), the fields validated — a failure shows the form again (400) with each
+ * field's message and nothing saved —, then the handler under the audit wrapper; its result is a page or a redirect with a flash message
  * (POST-redirect-GET). A use case's InvalidInputError or ConflictError goes back to the form too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -113,6 +113,7 @@ export async function handlePage(
       }
       return;
     }
+    if (caller) authorize(caller.principal, route.access, params);
     const input = validateInput(route, {
       params,
       query: Object.fromEntries(url.searchParams),
