@@ -2,8 +2,8 @@
  * Runs one WebAdmin page route. No session: a redirect to /login (with the page to come back to).
  * The role and domain scope are checked on the path first (403). A form POST: same-origin check,
  * the `_csrf` field (403), the fields validated — a failure shows the form again (400) with each
- * field's message and nothing saved —, then the handler under the audit wrapper; its result is a page or a redirect with a flash message
- * (POST-redirect-GET). A use case's InvalidInputError or ConflictError goes back to the form too.
+ * field's message and nothing saved —, then the handler under the audit wrapper; its result is a
+ * page or a redirect with a flash message (POST-redirect-GET). A use case's InvalidInputError or ConflictError goes back to the form too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from './access-types.ts';
