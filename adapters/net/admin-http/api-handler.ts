@@ -1,7 +1,8 @@
 /**
  * Runs one API route: authenticate (401), CSRF for cookie sessions on unsafe methods (403), the
- * role check (403), the JSON body (415, 413, 400), params/query/body validation (400 naming the
- * field), the domain scope (403), then the handler under the audit wrapper. Errors map through
+ * role and domain scope check on the path parameters (403), the JSON body (415, 413, 400),
+ * params/query/body validation (400 naming the field), the scope again on the validated
+ * parameters, then the handler under the audit wrapper. Errors map through
  * errors.ts; an unforeseen one is logged with a request id and answered 500 without details.
  */
 import { randomUUID } from 'node:crypto';
@@ -51,7 +52,8 @@ export async function handleApi(
     if (route.access !== 'public') {
       if (!caller) throw new HttpError(401, 'sign in first', undefined, { 'WWW-Authenticate': 'Bearer' });
       if (!isSafeMethod(req.method ?? 'GET')) checkCsrf(caller.csrfToken, req.headers[CSRF_HEADER] as string);
-      if (route.access === 'cluster') authorize(caller.principal, 'cluster', {});
+      // The scope on the raw path parameters first: nothing of another domain's request is read.
+      authorize(caller.principal, route.access, params);
     }
     const body = route.body ? await readJson(req, deps.maxBodyBytes) : undefined;
     const input = validateInput(route, { params, query: Object.fromEntries(url.searchParams), body });

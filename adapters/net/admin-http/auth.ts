@@ -5,6 +5,7 @@
  * the cookie. Also decides whether a principal may call a route (role, domain scope).
  */
 import type { IncomingMessage } from 'node:http';
+import { domainOf, parseAddress } from '../../../core/mail/address.ts';
 import type { AdminAccess, Principal } from './access-types.ts';
 import { HttpError } from './errors.ts';
 import type { RouteAccess } from './route.ts';
@@ -64,11 +65,26 @@ export async function authenticate(req: IncomingMessage, access: AdminAccess): P
     : undefined;
 }
 
+/**
+ * The domain of an address as the use cases read it (parsed and normalised), so the scope check
+ * and the change name the same domain; an address that does not parse gets its text after the
+ * last "@" (it matches no domain unless it would, and the use case refuses it anyway).
+ */
+function addressDomain(address: string): string {
+  const parsed = parseAddress(address);
+  return parsed.ok
+    ? domainOf(parsed.value.address)
+    : address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
 /** Throws 403 unless `principal` may call a route with this access rule and these params. */
 export function authorize(principal: Principal, rule: RouteAccess, params: Record<string, unknown>): void {
   if (rule === 'public' || rule === 'any' || principal.role === 'cluster') return;
   if (rule === 'cluster') throw new HttpError(403, 'only cluster administrators may do this');
-  const domain = String(params[rule.domainParam] ?? '').toLowerCase();
+  const domain =
+    'domainParam' in rule
+      ? String(params[rule.domainParam] ?? '').toLowerCase()
+      : addressDomain(String(params[rule.addressParam] ?? ''));
   if (!principal.domains.some((d) => d.toLowerCase() === domain)) {
     throw new HttpError(403, `you do not administer domain ${domain}`);
   }

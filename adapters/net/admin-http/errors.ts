@@ -12,6 +12,7 @@ import {
   InvalidInputError,
   NotFoundAdminError,
 } from '../../../core/admin/errors.ts';
+import { RuleSetInvalidError } from '../../../core/admin/rules.ts';
 import {
   AlreadyExistsError,
   DomainNotEmptyError,
@@ -37,6 +38,8 @@ export class HttpError extends Error {
 export interface HttpErrorBody {
   readonly error: string;
   readonly field?: string;
+  /** Every problem of an invalid rule set, one line each (rule and field named). */
+  readonly problems?: readonly string[];
 }
 
 export interface DescribedHttpError {
@@ -60,6 +63,9 @@ const body = (status: number, error: string, field?: string): DescribedHttpError
 export function describeHttpError(err: unknown): DescribedHttpError | undefined {
   if (err instanceof HttpError) return { ...body(err.status, err.message, err.field), headers: err.headers };
   if (err instanceof z.ZodError) return { status: 400, body: zodProblem(err, 'body') };
+  if (err instanceof RuleSetInvalidError) {
+    return { status: 400, body: { error: err.message, field: err.field, problems: err.problems } };
+  }
   if (err instanceof InvalidInputError) return body(400, err.message, err.field);
   if (err instanceof NotFoundAdminError) return body(404, err.message);
   if (err instanceof ConflictError) return body(409, err.message);

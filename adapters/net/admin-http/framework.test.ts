@@ -75,7 +75,10 @@ let srv: TestServer;
 let real: Awaited<ReturnType<typeof realRoutes>>;
 beforeAll(async () => {
   real = await realRoutes();
-  srv = await startTestServer(await testCertificate(), [...real.routes, ...sample], { maxBodyBytes: 1000 });
+  srv = await startTestServer(await testCertificate(), [...real.routes, ...sample], {
+    maxBodyBytes: 1000,
+    storage: real.deps.storage,
+  });
 });
 afterAll(async () => {
   await srv.close();
@@ -106,20 +109,22 @@ describe('authentication', () => {
 
   it('refuses a wrong password (401) and throttles (429 with Retry-After)', async () => {
     const c = srv.client();
-    srv.access.addAdmin('tess', 'right', 'cluster');
+    await srv.addAdmin('tess', 'right-password', 'cluster');
     for (let i = 0; i < 3; i++) {
       expect(
         (await c.send('POST', '/api/v1/session', { json: { name: 'tess', password: 'wrong' } })).status,
       ).toBe(401);
     }
-    const throttled = await c.send('POST', '/api/v1/session', { json: { name: 'tess', password: 'right' } });
+    const throttled = await c.send('POST', '/api/v1/session', {
+      json: { name: 'tess', password: 'right-password' },
+    });
     expect(throttled.status).toBe(429);
-    expect(throttled.headers['retry-after']).toBe('60');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('accepts a Bearer token without CSRF, and logout ends the session', async () => {
     const c = srv.client();
-    const token = srv.access.addToken('root');
+    const token = await srv.addToken('root');
     const put = await c.send('PUT', '/api/v1/domains/a.example/things/t2', {
       json: { size: 2 },
       headers: { authorization: `Bearer ${token}` },
@@ -240,7 +245,7 @@ describe('audit and headers', () => {
     const c = srv.client();
     const h = { 'x-csrf-token': await c.login('root', 'root-password') };
     await c.send('PUT', '/api/v1/domains/a.example/things/t1', { json: { size: 7 }, headers: h });
-    const entry = srv.access.audit.at(-1);
+    const [entry] = await srv.audit();
     expect(entry).toMatchObject({
       action: 'thing.set',
       target: 'a.example/t1',
@@ -248,7 +253,7 @@ describe('audit and headers', () => {
       before: { name: 't1', size: 1 },
       after: { name: 't1', size: 7 },
       clientAddress: '127.0.0.1',
-      actor: { name: 'root' },
+      actor: 'root',
     });
     const list = await c.send('GET', '/api/v1/audit?limit=1');
     expect(list.json().items[0]).toMatchObject({ action: 'thing.set', actor: 'root' });
@@ -256,11 +261,11 @@ describe('audit and headers', () => {
   });
 
   it('does not record a refused change', async () => {
-    const before = srv.access.audit.length;
+    const [before] = await srv.audit();
     const c = srv.client();
     const h = { 'x-csrf-token': await c.login('root', 'root-password') };
     await c.send('PUT', '/api/v1/domains/a.example/things/t1', { json: { size: 13 }, headers: h });
-    expect(srv.access.audit.length).toBe(before);
+    expect((await srv.audit())[0]).toEqual(before);
   });
 
   it('sends the security headers on every answer, no-store on the API', async () => {

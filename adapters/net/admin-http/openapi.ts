@@ -53,7 +53,9 @@ function operation(route: ApiRoute): Json {
     route.access === 'cluster'
       ? 'cluster administrators'
       : typeof route.access === 'object'
-        ? `administrators of the domain in \`${route.access.domainParam}\``
+        ? 'domainParam' in route.access
+          ? `administrators of the domain in \`${route.access.domainParam}\``
+          : `administrators of the domain of the address in \`${route.access.addressParam}\``
         : route.access === 'any'
           ? 'any administrator'
           : 'anyone';

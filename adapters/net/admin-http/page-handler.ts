@@ -1,9 +1,9 @@
 /**
  * Runs one WebAdmin page route. No session: a redirect to /login (with the page to come back to).
- * A form POST: same-origin check, the `_csrf` field (403), the role (403), the fields validated —
- * a failure shows the form again (400) with each field's message and nothing saved —, then the
- * handler under the audit wrapper; its result is a page or a redirect with a flash message
- * (POST-redirect-GET). A use case's InvalidInputError or ConflictError goes back to the form too.
+ * The role and domain scope are checked on the path first (403). A form POST: same-origin check,
+ * the `_csrf` field (403), the fields validated — a failure shows the form again (400) with each
+ * field's message and nothing saved —, then the handler under the audit wrapper; its result is a
+ * page or a redirect with a flash message (POST-redirect-GET). A use case's InvalidInputError or ConflictError goes back to the form too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from './access-types.ts';
@@ -90,9 +90,10 @@ export async function handlePage(
       const values = await readForm(req, deps.maxBodyBytes);
       if (caller) checkCsrf(caller.csrfToken, values[CSRF_FIELD]);
       delete values[CSRF_FIELD];
-      if (caller && route.access === 'cluster') authorize(caller.principal, 'cluster', {});
+      // The scope on the raw path parameters, before the form is checked or shown again.
+      if (caller) authorize(caller.principal, route.access, params);
       const errors = route.body ? formErrors(route.body, values) : undefined;
-      if (errors) return await invalid(res, route, ctx, values, errors);
+      if (errors) return await invalid(res, route, ctx, { values, errors, params });
       const input = validateInput(route, {
         params,
         query: Object.fromEntries(url.searchParams),
@@ -104,10 +105,15 @@ export async function handlePage(
       } catch (err) {
         const known = describeHttpError(err);
         if (!known || !route.invalid || ![400, 409].includes(known.status)) throw err;
-        await invalid(res, route, ctx, values, { [known.body.field ?? '_form']: known.body.error });
+        await invalid(res, route, ctx, {
+          values,
+          errors: { [known.body.field ?? '_form']: known.body.error },
+          params,
+        });
       }
       return;
     }
+    if (caller) authorize(caller.principal, route.access, params);
     const input = validateInput(route, {
       params,
       query: Object.fromEntries(url.searchParams),
@@ -130,12 +136,12 @@ async function invalid(
   res: ServerResponse,
   route: PageRoute,
   ctx: RequestContext,
-  values: Record<string, string>,
-  errors: FieldErrors,
+  form: { values: Record<string, string>; errors: FieldErrors; params: Record<string, string> },
 ): Promise<void> {
+  const { values, errors, params } = form;
   if (!route.invalid) {
     const [field, message] = Object.entries(errors)[0] ?? ['_form', 'invalid input'];
     throw new HttpError(400, `${field}: ${message}`, field);
   }
-  sendHtml(res, 400, (await route.invalid(ctx, { values: withoutSecrets(values), errors })).text);
+  sendHtml(res, 400, (await route.invalid(ctx, { values: withoutSecrets(values), errors, params })).text);
 }

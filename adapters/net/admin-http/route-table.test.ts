@@ -14,15 +14,17 @@ import { realRoutes, startTestServer, type TestServer, testCertificate } from '.
 // Listing the table needs no storage access; realRoutes() opens one for the handlers anyway.
 const real = await realRoutes();
 const routes = real.routes;
-/** A path for the pattern, every domain parameter naming a domain dora does not administer. */
+/** A path for the pattern, every domain or address parameter in a domain dora does not administer. */
 const concrete = (path: string) =>
-  path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => (name === 'domain' ? 'other.example' : 'x1'));
+  path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) =>
+    name === 'domain' ? 'other.example' : name === 'address' ? 'x1%40other.example' : 'x1',
+  );
 const guarded = routes.filter((r) => r.access !== 'public');
 const scoped = guarded.filter((r) => r.access !== 'any');
 
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startTestServer(await testCertificate(), routes);
+  srv = await startTestServer(await testCertificate(), routes, { storage: real.deps.storage });
 });
 afterAll(async () => {
   await srv.close();
@@ -61,7 +63,11 @@ describe('every route refuses', () => {
       const reply = await c.send(
         route.method,
         concrete(route.path),
-        route.kind === 'page' ? { form: { _csrf: csrf } } : { headers: { 'x-csrf-token': csrf } },
+        route.kind === 'api'
+          ? { headers: { 'x-csrf-token': csrf } }
+          : route.method === 'GET'
+            ? {}
+            : { form: { _csrf: csrf } },
       );
       expect(reply.status).toBe(403);
     },

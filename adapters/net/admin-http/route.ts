@@ -14,9 +14,15 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Who may call a route: any signed-in administrator, cluster administrators only, an administrator
- * whose domains include the value of the named path parameter, or anyone (login only).
+ * whose domains include the value of the named path parameter (`domainParam`) or the domain of the
+ * address in it (`addressParam`, e.g. an account), or anyone (login only).
  */
-export type RouteAccess = 'any' | 'cluster' | { readonly domainParam: string } | 'public';
+export type RouteAccess =
+  | 'any'
+  | 'cluster'
+  | { readonly domainParam: string }
+  | { readonly addressParam: string }
+  | 'public';
 
 export interface RequestContext {
   /** Undefined only on 'public' routes. */
@@ -105,7 +111,12 @@ export interface PageRoute<
    */
   readonly invalid?: (
     ctx: RequestContext,
-    form: { values: Readonly<Record<string, string>>; errors: FieldErrors },
+    form: {
+      values: Readonly<Record<string, string>>;
+      errors: FieldErrors;
+      /** The path parameters (as sent; the scope is already checked). */
+      params: Readonly<Record<string, string>>;
+    },
   ) => Promise<SafeHtml>;
 }
 

@@ -1,17 +1,21 @@
 /**
  * Test support for the admin HTTP server: a self-signed certificate made once per test file, the
- * server started on 127.0.0.1 with an in-memory access layer, and a small HTTPS client (node:https
- * trusting that certificate) that keeps the session cookie and answers status, headers and body.
+ * server started on 127.0.0.1 with the real access layer (core/admin-access) on embedded storage
+ * in a temp dir (the routes' storage when given), and a small HTTPS client (node:https trusting
+ * that certificate) that keeps the session cookie and answers status, headers and body.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { type AuditView, createAdminAccess } from '../../../core/admin-access/admin-access.ts';
+import { systemClock } from '../../../core/ports/clock.ts';
 import type { Logger } from '../../../core/ports/logger.ts';
+import type { Storage } from '../../../core/ports/storage.ts';
 import { openEmbeddedStorage } from '../../embedded/open.ts';
+import type { AdminAccess, AdminRole, Principal } from './access-types.ts';
 import { type AdminRouteDeps, adminRoutes } from './admin-routes.ts';
-import { asAdminAccess, MemoryAdminAccess } from './memory-access-test-support.ts';
 import type { AnyRoute } from './route.ts';
 import { type RunningAdminServer, startAdminServer } from './server.ts';
 
@@ -111,10 +115,17 @@ export async function realRoutes(): Promise<{
 }
 
 export interface TestServer {
-  readonly access: MemoryAdminAccess;
+  readonly access: AdminAccess;
+  readonly storage: Storage;
   readonly running: RunningAdminServer;
   readonly errors: unknown[];
   client(): TestClient;
+  /** A new administrator (passwords: at least 8 characters). */
+  addAdmin(name: string, password: string, role: AdminRole, domains?: string[]): Promise<void>;
+  /** An API token of `name` (a cluster administrator), for "Authorization: Bearer". */
+  addToken(name: string): Promise<string>;
+  /** The newest audit records, newest first, as a cluster administrator sees them. */
+  audit(limit?: number): Promise<AuditView[]>;
   close(): Promise<void>;
 }
 
@@ -130,30 +141,63 @@ function recordingLogger(errors: unknown[]): Logger {
   return logger;
 }
 
+const asCluster = (name: string, via: Principal['via'] = 'cli'): Principal => ({
+  name,
+  role: 'cluster',
+  domains: [],
+  via,
+});
+
+/**
+ * The server with administrators root (cluster, root-password) and dora (domain a.example,
+ * dora-password); sign-in is throttled after 3 failures per name. `opts.storage` (the routes'
+ * storage) holds the access layer too; without it a temp dir is opened and removed on close.
+ */
 export async function startTestServer(
   tls: { key: string; cert: string },
   routes: readonly AnyRoute[],
-  opts: { maxBodyBytes?: number } = {},
+  opts: { maxBodyBytes?: number; storage?: Storage } = {},
 ): Promise<TestServer> {
-  const access = new MemoryAdminAccess({ maxFailures: 3 });
-  access.addAdmin('root', 'root-password', 'cluster');
-  access.addAdmin('dora', 'dora-password', 'domain', ['a.example']);
+  const { storage: given, ...serverOpts } = opts;
+  const dir = given ? undefined : await mkdtemp(join(tmpdir(), 'strato-admin-access-'));
+  const storage = given ?? (await openEmbeddedStorage({ dataDir: dir! }));
+  const access = createAdminAccess({
+    store: storage.admin,
+    counters: storage.counters,
+    clock: systemClock,
+    settings: { loginFailuresPerName: 3 },
+  });
+  const addAdmin: TestServer['addAdmin'] = async (name, password, role, domains) => {
+    await access.createAdmin(asCluster('test'), { name, password, role, ...(domains ? { domains } : {}) });
+  };
+  await addAdmin('root', 'root-password', 'cluster');
+  await addAdmin('dora', 'dora-password', 'domain', ['a.example']);
   const errors: unknown[] = [];
   const running = await startAdminServer({
-    access: asAdminAccess(access),
+    access,
     routes,
     tls,
     logger: recordingLogger(errors),
     version: 'test',
     port: 0,
     host: '127.0.0.1',
-    ...opts,
+    ...serverOpts,
   });
   return {
     access,
+    storage,
     running,
     errors,
     client: () => testClient(running.port, tls.cert),
-    close: () => running.close(),
+    addAdmin,
+    addToken: async (name) => (await access.createToken(asCluster(name, 'token'), 'test')).token,
+    audit: async (limit = 1) => (await access.listAudit(asCluster('test'), { limit })).items,
+    async close() {
+      await running.close();
+      if (dir) {
+        await storage.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
   };
 }
