@@ -65,7 +65,7 @@ async function start(
     const firstAdmin = await access.ensureFirstAdmin();
     const server = await startAdminServer({
       access,
-      routes: adminRoutes({ storage, hostname: config.hostname, onSqs: storageConfig.kind === "aws" }),
+      routes: adminRoutes({ storage, hostname: config.hostname, onSqs: storageConfig.kind === 'aws' }),
       tls: tls.material,
       logger,
       version: PROGRAM_VERSION,

@@ -5,17 +5,17 @@
 import type { Storage } from '../../../core/ports/storage.ts';
 import { auditPages } from './pages/audit.ts';
 import { loginPages } from './pages/login.ts';
-import type { AnyRoute } from './route.ts';
-import { auditRoutes } from './routes/audit.ts';
-import { sessionRoutes } from './routes/session.ts';
 // Operations (cluster, frontends, routing, queue, trace, leases): API and pages.
 import { opsPages } from './pages/ops.ts';
+import type { AnyRoute } from './route.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { clusterRoutes } from './routes/cluster.ts';
 import { frontendRoutes } from './routes/frontends.ts';
 import { leaseRoutes } from './routes/leases.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { queueHoldRoutes } from './routes/queue-holds.ts';
 import { routingRoutes } from './routes/routing.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { traceRoutes } from './routes/trace.ts';
 
 /** What route handlers may use besides the access layer (which every handler has in its ctx). */

@@ -21,7 +21,10 @@ export function frontendRoutes(deps: OpsDeps) {
       query: frontendsQuery,
       response: z.object({ frontends: z.array(z.record(z.string(), z.unknown())), now: z.number() }),
       handler: async (_ctx, { query }) => ({
-        frontends: await listFrontends({ control: deps.storage.control }, { recent: query.recent === 'true' }),
+        frontends: await listFrontends(
+          { control: deps.storage.control },
+          { recent: query.recent === 'true' },
+        ),
         now: Date.now(),
       }),
     }),

@@ -101,7 +101,8 @@ export function queueHoldRoutes(deps: OpsDeps) {
         .strict(),
       audit: {
         action: 'queue.redrive',
-        target: ({ body }) => `${body.all ? 'all' : (body.ids ?? []).join(',')}${body.dryRun ? ' (dry run)' : ''}`,
+        target: ({ body }) =>
+          `${body.all ? 'all' : (body.ids ?? []).join(',')}${body.dryRun ? ' (dry run)' : ''}`,
       },
       handler: (ctx, { body }) =>
         redriveDeadLetters(q, {

@@ -70,7 +70,10 @@ export function queueRoutes(deps: OpsDeps) {
       summary: 'Queued jobs, oldest first, narrowed by filters (a page at a time: nextCursor)',
       access: 'any',
       query: queueListQuery,
-      response: z.object({ jobs: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }),
+      response: z.object({
+        jobs: z.array(z.record(z.string(), z.unknown())),
+        nextCursor: z.string().nullable(),
+      }),
       handler: (ctx, { query }) =>
         listQueue(q, {
           ...scopeOf(ctx.principal),
@@ -111,8 +114,7 @@ export function queueRoutes(deps: OpsDeps) {
       params: idParams,
       body: z.object({ reason: z.string().max(1000).optional() }).strict(),
       audit: { action: 'queue.bounce', target: jobTarget },
-      handler: (ctx, { params, body }) =>
-        bounceQueueJob(q, params.id, body.reason, scopeOf(ctx.principal)),
+      handler: (ctx, { params, body }) => bounceQueueJob(q, params.id, body.reason, scopeOf(ctx.principal)),
     }),
     apiRoute({
       method: 'DELETE',
@@ -138,7 +140,8 @@ export function queueRoutes(deps: OpsDeps) {
         .strict(),
       audit: {
         action: 'queue.bulk',
-        target: ({ body }) => `${body.action}${body.dryRun ? ' (dry run)' : ''} ${JSON.stringify(body.filter)}`,
+        target: ({ body }) =>
+          `${body.action}${body.dryRun ? ' (dry run)' : ''} ${JSON.stringify(body.filter)}`,
       },
       handler: (ctx, { body }) =>
         bulkQueueAction(q, body.action, {
