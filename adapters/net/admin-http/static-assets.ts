@@ -40,7 +40,9 @@ button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px s
 .login { max-width: 24rem; }
 form.inline { display: inline; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 1rem; }
-.choice { display: block; }
+.choice, .field label.choice { display: block; font-weight: normal; }
+.field input[type=radio], .field input[type=checkbox] { min-width: 0; }
+fieldset .hint { margin: .5rem 0 0; }
 .indent { margin-left: 1.5rem; }
 .hint { color: var(--muted); margin: -.5rem 0 1rem; font-size: .9rem; }
 .filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: end; }
