@@ -72,7 +72,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await newPage(browser);
   page.on('dialog', (d) => void d.accept());
-  await page.goto(`${base}/login`);
+  // The admin worker may still be settling on a busy machine: retry the first request.
+  await eventually(
+    async () => ((await page.goto(`${base}/login`))?.ok() ? true : undefined),
+    30_000,
+    'the sign-in page',
+  );
   await page.fill('#f-name', creds[1]!);
   await page.fill('#f-password', creds[2]!);
   await Promise.all([page.waitForURL(/\/audit$/), page.click('form.login button[type=submit]')]);
@@ -117,15 +122,16 @@ describe.skipIf(skip)('WebAdmin operations', () => {
         `queue-processing switch took effect in ${tookMs} ms (Save to ${off} queue.processing_disabled)`,
       );
 
-      // The page (without waiting for its script) shows the new state once the heartbeat says so.
+      // The page's script refreshes the frontends table from the API until it shows the change.
+      // No reload: only the script can change the table.
       await eventually(
         async () => {
-          await page.reload();
+          const refreshed = await page.getAttribute('#frontends-live', 'data-refreshed');
           const text = await page.locator(`#frontends-live tr[data-id="${off}"] .processing`).textContent();
-          return text === 'no' ? true : undefined;
+          return refreshed && text === 'no' ? true : undefined;
         },
-        20_000,
-        `${off} shown not processing`,
+        30_000,
+        `the live table showing ${off} not processing`,
       );
       expect(await page.locator(`input[name="fe:${on}"]`).isChecked()).toBe(true);
       expect(await page.locator(`input[name="fe:${off}"]`).isChecked()).toBe(false);
