@@ -70,7 +70,7 @@ async function start(
     );
     const server = await startAdminServer({
       access,
-      routes: adminRoutes({ storage }),
+      routes: adminRoutes({ storage, hostname: config.hostname, onSqs: storageConfig.kind === 'aws' }),
       tls: tls.material,
       logger,
       version: PROGRAM_VERSION,

@@ -23,6 +23,7 @@ export const NAV: readonly { readonly group: string; readonly items: readonly Na
     items: [
       { label: 'General', href: '/cluster/general', clusterOnly: true },
       { label: 'Frontends & Backends', href: '/cluster/nodes', clusterOnly: true },
+      { label: 'Routing', href: '/cluster/routing', clusterOnly: true },
     ],
   },
   {
@@ -31,7 +32,7 @@ export const NAV: readonly { readonly group: string; readonly items: readonly Na
       { label: 'Domains', href: '/domains' },
       { label: 'Accounts', href: '/accounts' },
       { label: 'Rules', href: '/rules' },
-      { label: 'Queue', href: '/queue', clusterOnly: true },
+      { label: 'Queue', href: '/queue' },
       { label: 'Trace', href: '/trace' },
       { label: 'Audit', href: '/audit' },
     ],

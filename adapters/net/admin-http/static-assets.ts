@@ -1,7 +1,8 @@
 /**
  * The WebAdmin's only static files, served from memory by the process itself (nothing from the
- * Internet): one stylesheet, an icon and one small script (a confirmation prompt for forms marked
- * `data-confirm`; every page works without it). Unknown asset names are 404.
+ * Internet): one stylesheet, an icon and two small scripts (a confirmation prompt for forms marked
+ * `data-confirm`; the live refresh of the frontends table); every page works without them.
+ * Unknown asset names are 404.
  */
 import { createHash } from 'node:crypto';
 
@@ -37,6 +38,15 @@ code, .mono { font-family: ui-monospace, monospace; font-size: .9em; word-break:
 button { font: inherit; padding: .35rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 .logout button { background: transparent; color: var(--accent); }
 .login { max-width: 24rem; }
+form.inline { display: inline; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 1rem; }
+.choice, .field label.choice { display: block; font-weight: normal; }
+.field input[type=radio], .field input[type=checkbox] { min-width: 0; }
+fieldset .hint { margin: .5rem 0 0; }
+.indent { margin-left: 1.5rem; }
+.hint { color: var(--muted); margin: -.5rem 0 1rem; font-size: .9rem; }
+.filters { display: flex; flex-wrap: wrap; gap: 0 1rem; align-items: end; }
+.filters .field input, .filters .field select { min-width: 10rem; }
 `;
 
 const JS = `
@@ -45,6 +55,52 @@ document.addEventListener('submit', function (e) {
   var text = form && form.getAttribute && form.getAttribute('data-confirm');
   if (text && !window.confirm(text)) e.preventDefault();
 });
+`;
+
+/**
+ * Refreshes the Frontends table of Cluster → General and the Frontends & Backends page from the
+ * JSON API every 3 s (same columns as the server-rendered table; text only, never markup).
+ */
+const FRONTENDS_LIVE_JS = `
+(function () {
+  var table = document.getElementById('frontends-live');
+  if (!table || !window.fetch) return;
+  function ago(ms, now) {
+    var s = Math.max(0, Math.round((now - ms) / 1000));
+    return s < 120 ? s + ' s ago' : s < 7200 ? Math.round(s / 60) + ' min ago' : Math.round(s / 3600) + ' h ago';
+  }
+  function cell(row, tag, text, cls) {
+    var c = document.createElement(tag);
+    if (tag === 'th') c.setAttribute('scope', 'row');
+    if (cls) c.className = cls;
+    if (tag === 'th') { var code = document.createElement('code'); code.textContent = text; c.appendChild(code); }
+    else c.textContent = text;
+    row.appendChild(c);
+  }
+  function refresh() {
+    fetch(table.getAttribute('data-src'), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var body = document.createElement('tbody');
+        data.frontends.forEach(function (f) {
+          var row = document.createElement('tr');
+          row.setAttribute('data-id', f.id);
+          cell(row, 'th', f.id);
+          cell(row, 'td', f.group);
+          cell(row, 'td', f.processing ? 'yes' : 'no', 'processing');
+          cell(row, 'td', String(f.jobsInFlight));
+          cell(row, 'td', String(f.sessions));
+          cell(row, 'td', f.live ? ago(f.seenAt, data.now) : 'gone (' + ago(f.seenAt, data.now) + ')');
+          body.appendChild(row);
+        });
+        table.replaceChild(body, table.tBodies[0]);
+        table.setAttribute('data-refreshed', String(data.now));
+      })
+      .catch(function () {});
+  }
+  setInterval(refresh, 3000);
+})();
 `;
 
 const ICON =
@@ -66,5 +122,6 @@ const asset = (type: string, body: string): Asset => ({
 export const ASSETS: Readonly<Record<string, Asset>> = {
   '/assets/admin.css': asset('text/css; charset=utf-8', CSS),
   '/assets/admin.js': asset('text/javascript; charset=utf-8', JS),
+  '/assets/frontends-live.js': asset('text/javascript; charset=utf-8', FRONTENDS_LIVE_JS),
   '/favicon.ico': asset('image/svg+xml', ICON),
 };
