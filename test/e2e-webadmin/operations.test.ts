@@ -59,9 +59,6 @@ beforeAll(async () => {
     env: {
       ...FAST_DELIVERY_ENV,
       STRATO_QUEUE_CONTROL_MS: '200',
-      // Processors cache the hold directives (5 s by default); a job released while a processor
-      // still has the old list would be parked again, so this test reads them fresh.
-      STRATO_QUEUE_HOLDS_CACHE_MS: '0',
       STRATO_FRONTEND_WORKERS: '2',
       STRATO_BACKENDS: '1',
     },
