@@ -59,6 +59,10 @@ beforeAll(async () => {
     env: {
       ...FAST_DELIVERY_ENV,
       STRATO_QUEUE_CONTROL_MS: '200',
+      // A NEW hold reaches a processor only once its cached directives expire (5 s by default), and
+      // this test sends the held mail right after adding the hold: read them uncached. (A released
+      // hold needs no such care: a cached directive is confirmed before a job is parked.)
+      STRATO_QUEUE_HOLDS_CACHE_MS: '0',
       STRATO_FRONTEND_WORKERS: '2',
       STRATO_BACKENDS: '1',
     },
