@@ -69,7 +69,7 @@ export interface HoldCheckDeps {
   readonly holds?: HoldsSource;
 }
 
-/** Park the job when a directive covers it; true when it was parked (do not attempt it). */
+/** Park the job when a directive covers it; true when it was parked (its lease is gone: do not attempt it). */
 export async function parkIfHeld(
   deps: HoldCheckDeps,
   leased: LeasedJob,
