@@ -2,7 +2,9 @@
  * The hold step against the real embedded storage: which directives cover a job (its id, a pending
  * recipient's account or domain; settled recipients do not count), that processJob parks a covered
  * job without an attempt (no delivery, attempts unchanged), and that after the release the job is
- * delivered once. Plus the directive cache: a new hold is seen once the cache period passed.
+ * delivered once. Plus the directive cache: a new hold is seen once the cache period passed, and a
+ * released one never parks a job for good — neither when the processor's cache still lists it, nor
+ * when the release lands between the processor's confirmation and its park.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeJob } from '../../adapters/contract/helpers.ts';
@@ -12,7 +14,7 @@ import { silentLogger } from '../ports/logger.ts';
 import type { RelayRequest } from '../ports/outbound-relay.ts';
 import type { QueueHold } from '../ports/queue-holds.ts';
 import { addHold, releaseHold } from './hold-actions.ts';
-import { cachedHolds, holdCovering } from './hold-check.ts';
+import { cachedHolds, type HoldsSource, holdCovering } from './hold-check.ts';
 import { type ProcessorDeps, processJob } from './process-job.ts';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.ts';
 
@@ -123,5 +125,54 @@ describe('processJob with holds (embedded storage)', () => {
     expect(await reader.list()).toEqual([]);
     t.clock.advance(5_001);
     expect((await reader.list()).map((h) => h.value)).toEqual(['example.net']);
+  });
+
+  it('delivers a job a released directive covers though the processor still caches it', async () => {
+    const sent: RelayRequest[] = [];
+    const deps = { ...processor(sent), holds: cachedHolds(t.storage.holds, t.clock, 60_000) };
+    const ops = { queue: t.storage.queue, holds: t.storage.holds, clock: t.clock };
+    await addHold(ops, 'domain', 'example.net');
+    const job = makeJob({ createdAt: t.clock.now() });
+    await t.storage.queue.enqueue([job]);
+    const [first] = await t.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    expect(await processJob(deps, first!)).toBe('held'); // the cache now lists the directive
+
+    expect(await releaseHold(ops, 'domain', 'example.net')).toMatchObject({ released: [job.id] });
+    const later = makeJob({ createdAt: t.clock.now() });
+    await t.storage.queue.enqueue([later]);
+    for (const l of await t.storage.queue.receive({ max: 2, visibilitySeconds: 60 })) {
+      expect(await processJob(deps, l)).toBe('done');
+    }
+    expect(sent).toHaveLength(2);
+    expect(await t.storage.queue.depth()).toMatchObject({ held: 0, ready: 0, inFlight: 0 });
+  });
+
+  it('un-parks a job whose directive was released between the confirmation and the park', async () => {
+    const sent: RelayRequest[] = [];
+    const ops = { queue: t.storage.queue, holds: t.storage.holds, clock: t.clock };
+    await addHold(ops, 'account', 'bob@example.net');
+    let releasedEarly = false;
+    // The operator's release runs right after the processor's confirming read.
+    const holds: HoldsSource = {
+      list: () => t.storage.holds.list(),
+      fresh: async () => {
+        const seen = await t.storage.holds.list();
+        if (!releasedEarly) {
+          releasedEarly = true;
+          expect(await releaseHold(ops, 'account', 'bob@example.net')).toMatchObject({ released: [] });
+        }
+        return seen;
+      },
+    };
+    const deps = { ...processor(sent), holds };
+    const job = makeJob({ createdAt: t.clock.now() });
+    await t.storage.queue.enqueue([job]);
+    const [leased] = await t.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    expect(await processJob(deps, leased!)).toBe('held');
+    expect((await t.storage.queue.get(job.id))?.status).toBe('ready');
+
+    const [again] = await t.storage.queue.receive({ max: 1, visibilitySeconds: 60 });
+    expect(await processJob(deps, again!)).toBe('done');
+    expect(sent).toHaveLength(1);
   });
 });

@@ -21,6 +21,7 @@ import {
   MAX_DELAY_SECONDS,
   type MailQueue,
   type QueueJob,
+  type QueueOperator,
 } from '../ports/mail-queue.ts';
 import type { HistoryRecorder } from '../util/history-recorder.ts';
 import { metrics } from '../util/metrics.ts';
@@ -41,7 +42,8 @@ import { type DsnKind, sendDsn } from './send-dsn.ts';
 
 /** What a delivery attempt needs, plus the queue, the retry schedule, logging and DSN naming. */
 export interface ProcessorDeps extends AttemptDeps, HoldCheckDeps {
-  readonly queue: MailQueue;
+  /** The processor's port, plus `releaseNow` for the hold step (hold-check.ts). */
+  readonly queue: MailQueue & Pick<QueueOperator, 'releaseNow'>;
   readonly logger: Logger;
   readonly schedule: RetrySchedule;
   readonly hostname: string;

@@ -3,15 +3,18 @@
  * the CLI in-process: a domain hold parks a job on its FIRST attempt when a processor receives it
  * (the job is not in the index before, so no operator could see it), the parked job shows in
  * `queue list --state held` and `queue depth`, and `queue release --domain` sends it back to SQS;
- * a job that dead-letters shows in `queue dead` and `queue redrive --all` starts it over.
+ * a job that dead-letters shows in `queue dead` and `queue redrive --all` starts it over; a release
+ * landing between a processor's confirming read and its park leaves the job ready, not held.
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../adapters/aws/sqs-test-support.ts';
 import { makeJob } from '../../adapters/contract/helpers.ts';
+import { systemClock } from '../../core/ports/clock.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import type { QueueEntry, QueueJob } from '../../core/ports/mail-queue.ts';
-import { parkIfHeld } from '../../core/queue/hold-check.ts';
+import { releaseHold } from '../../core/queue/hold-actions.ts';
+import { type HoldsSource, parkIfHeld } from '../../core/queue/hold-check.ts';
 import { cliFor, tempDataDir } from '../e2e-cli/run-cli.ts';
 import { type AwsMode, createAwsMode } from './aws-mode.ts';
 
@@ -90,5 +93,31 @@ describe('queue control on SQS', () => {
     expect(again.map((l) => [l.job.id, l.receiveCount])).toEqual([[job.id, 1]]);
     await queue.ack(again[0]!.receipt);
     expect(await run(['queue', 'dead'])).toBe('no dead jobs\n');
+  });
+
+  it('un-parks a job whose directive is released between the confirming read and the park', async () => {
+    const { queue, holds } = mode.storage;
+    await run(['queue', 'hold', '--domain', 'race.example']);
+    const job = await queued('d@race.example');
+    const got = await queue.receive({ max: 1, visibilitySeconds: 30, waitMs: 3000 });
+    expect(got.map((l) => l.job.id)).toEqual([job.id]);
+    let released = false;
+    const racing: HoldsSource = {
+      list: () => holds.list(),
+      fresh: async () => {
+        const seen = await holds.list();
+        if (!released) {
+          released = true; // the operator releases right after the processor's confirmation
+          const ops = { queue, holds, clock: systemClock };
+          expect(await releaseHold(ops, 'domain', 'race.example')).toMatchObject({ released: [] });
+        }
+        return seen;
+      },
+    };
+    expect(await parkIfHeld({ queue, holds: racing }, got[0]!, got[0]!.job, silentLogger)).toBe(true);
+    expect((await queue.get(job.id))?.status).toBe('ready');
+    const back = await queue.receive({ max: 10, visibilitySeconds: 30, waitMs: 3000 });
+    expect(back.map((l) => l.job.id)).toEqual([job.id]);
+    await queue.ack(back[0]!.receipt);
   });
 });

@@ -59,8 +59,9 @@ beforeAll(async () => {
     env: {
       ...FAST_DELIVERY_ENV,
       STRATO_QUEUE_CONTROL_MS: '200',
-      // Processors cache the hold directives (5 s by default); a job released while a processor
-      // still has the old list would be parked again, so this test reads them fresh.
+      // A NEW hold reaches a processor only once its cached directives expire (5 s by default), and
+      // this test sends the held mail right after adding the hold: read them uncached. (A released
+      // hold needs no such care: a cached directive is confirmed before a job is parked.)
       STRATO_QUEUE_HOLDS_CACHE_MS: '0',
       STRATO_FRONTEND_WORKERS: '2',
       STRATO_BACKENDS: '1',

@@ -25,7 +25,7 @@ function manualTicker() {
 }
 
 /** The queue, with every extend call's promise kept so the test can count and await them. */
-function watchExtends(queue: MailQueue, calls: Promise<void>[]): MailQueue {
+function watchExtends<Q extends MailQueue>(queue: Q, calls: Promise<void>[]): Q {
   return new Proxy(queue, {
     get(target, prop) {
       if (prop === 'extend') {
