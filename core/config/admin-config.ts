@@ -15,8 +15,7 @@ import {
   LOG_LEVELS,
 } from './defaults.ts';
 import { ENV } from './env-names.ts';
-import { ConfigError } from './errors.ts';
-import { bool, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
+import { bool, checkTlsSources, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
 const schema = z.object({
   dataDir: z.string().default(DEFAULT_DATA_DIR),
@@ -59,11 +58,6 @@ export const ADMIN_ENV_NAMES: readonly string[] = Object.values(names);
 
 export function parseAdminConfig(env: Env): AdminConfig {
   const config = parseRoleConfig('admin', schema, names, env);
-  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    throw new ConfigError('admin', [`${ENV.tlsCert} and ${ENV.tlsKey} must be set together`]);
-  }
-  if (config.tlsSecret !== undefined && config.tlsCert !== undefined) {
-    throw new ConfigError('admin', [`set ${ENV.tlsSecret} or ${ENV.tlsCert}/${ENV.tlsKey}, not both`]);
-  }
+  checkTlsSources('admin', config, { cert: ENV.tlsCert, key: ENV.tlsKey, secret: ENV.tlsSecret });
   return config;
 }

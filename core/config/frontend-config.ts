@@ -28,8 +28,7 @@ import {
   LOG_LEVELS,
 } from './defaults.ts';
 import { ENV } from './env-names.ts';
-import { ConfigError } from './errors.ts';
-import { bool, csv, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
+import { bool, checkTlsSources, csv, type Env, parseRoleConfig, port, positiveInt } from './parse.ts';
 
 const count = z.coerce.number().int().min(0);
 const L = DEFAULT_ABUSE_LIMITS;
@@ -222,11 +221,6 @@ export const FRONTEND_ENV_NAMES: readonly string[] = Object.values(names);
 
 export function parseFrontendConfig(env: Env): FrontendConfig {
   const config = parseRoleConfig('frontend', schema, names, env);
-  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    throw new ConfigError('frontend', [`${ENV.tlsCert} and ${ENV.tlsKey} must be set together`]);
-  }
-  if (config.tlsSecret !== undefined && config.tlsCert !== undefined) {
-    throw new ConfigError('frontend', [`set ${ENV.tlsSecret} or ${ENV.tlsCert}/${ENV.tlsKey}, not both`]);
-  }
+  checkTlsSources('frontend', config, { cert: ENV.tlsCert, key: ENV.tlsKey, secret: ENV.tlsSecret });
   return config;
 }

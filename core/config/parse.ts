@@ -44,3 +44,20 @@ export function parseRoleConfig<S extends z.ZodObject>(
   });
   throw new ConfigError(role, problems);
 }
+
+/**
+ * The TLS certificate settings every TLS-serving role shares: a certificate and key given
+ * together, or a Secrets Manager secret, never both. Throws ConfigError naming the variables.
+ */
+export function checkTlsSources(
+  role: string,
+  c: { readonly tlsCert?: unknown; readonly tlsKey?: unknown; readonly tlsSecret?: unknown },
+  names: { readonly cert: string; readonly key: string; readonly secret: string },
+): void {
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
+    throw new ConfigError(role, [`${names.cert} and ${names.key} must be set together`]);
+  }
+  if (c.tlsSecret !== undefined && c.tlsCert !== undefined) {
+    throw new ConfigError(role, [`set ${names.secret} or ${names.cert}/${names.key}, not both`]);
+  }
+}
