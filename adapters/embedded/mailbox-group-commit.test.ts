@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaleEpochError } from '../../core/ports/errors.ts';
+import { TestClock } from '../contract/test-clock.ts';
 import { DirSyncer } from './durable-file.ts';
+import { STALE_RESERVATION_MS } from './mailbox-reservations.ts';
 import { FileMailboxStore } from './mailbox-store.ts';
 import { type Db, openDatabase } from './sqlite.ts';
 import { tempDir } from './test-support.ts';
@@ -55,13 +57,15 @@ let dir: string;
 let db: Db;
 let syncer: GatedSyncer;
 let store: FileMailboxStore;
+let clock: TestClock;
 const extra: Db[] = [];
 
 beforeEach(async () => {
   dir = await tempDir();
   db = openDatabase(join(dir, 'mailbox.db'));
   syncer = new GatedSyncer();
-  store = await FileMailboxStore.open(db, dir, { dirSyncer: syncer });
+  clock = new TestClock();
+  store = await FileMailboxStore.open(db, dir, { dirSyncer: syncer, clock });
 });
 afterEach(async () => {
   await store.drain();
@@ -95,6 +99,7 @@ describe('FileMailboxStore group commit', () => {
     expect(store.committer.stats.requests - before.requests).toBe(2 * n);
     expect(rows()).toBe(n + 1);
     expect((await files(`${ACCOUNT}/INBOX`)).length).toBe(n + 1);
+    expect(db.prepare('SELECT COUNT(*) FROM mbx_reserved').pluck().get()).toBe(0);
   });
 
   it('fails every append of a batch whose commit fails, keeping no body and no row', async () => {
@@ -140,5 +145,24 @@ describe('FileMailboxStore group commit', () => {
     expect(current.status).toBe('fulfilled');
     expect((await store.list(ACCOUNT, 'INBOX')).map((m) => m.deliveryKey)).toEqual(['warm-up', 'new']);
     expect((await files(`${ACCOUNT}/INBOX`)).length).toBe(2);
+  });
+
+  it('deletes at the next open the body of an append that died between its UID and its row', async () => {
+    await append('warm-up');
+    syncer.gate(2); // never opens: the append below stops at its folder fsync, as if killed there
+    void append('dies');
+    await syncer.held();
+    expect((await files(`${ACCOUNT}/INBOX`)).sort()).toEqual(['1.eml', '2.eml']);
+    const other = openDatabase(join(dir, 'mailbox.db'));
+    extra.push(other);
+    // A young reservation may be an append in flight in another process: left alone.
+    await FileMailboxStore.open(other, dir, { clock });
+    expect((await files(`${ACCOUNT}/INBOX`)).sort()).toEqual(['1.eml', '2.eml']);
+    clock.advance(STALE_RESERVATION_MS + 1);
+    await FileMailboxStore.open(other, dir, { clock });
+    expect(await files(`${ACCOUNT}/INBOX`)).toEqual(['1.eml']);
+    expect(other.prepare('SELECT COUNT(*) FROM mbx_reserved').pluck().get()).toBe(0);
+    // Finished appends leave no reservation behind.
+    expect((await store.list(ACCOUNT, 'INBOX')).map((m) => m.uid)).toEqual([1]);
   });
 });

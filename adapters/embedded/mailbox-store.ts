@@ -7,6 +7,8 @@
  * fsynced); (2) fsyncs the folder directory (shared by appends into it); (3) checks fence and key
  * again and inserts the row; the caller is answered after the WAL fsync that follows. So a row
  * only ever commits after its body is durable, and an answer only after the row is.
+ * Step 1 records the reservation and step 3 removes it (mailbox-reservations.ts): the body of an
+ * append killed in between is deleted at the next open.
  * Failure: a failed check or commit removes the file (its UID stays unused; UIDs may have gaps);
  * a failed commit fails every append of its batch; after a failed WAL fsync the file is kept (the
  * row may be stored) and the caller still gets the error, so the delivery is retried.
@@ -29,6 +31,7 @@ import type {
 import { DirSyncer, sweepStaleTemp, writeStream } from './durable-file.ts';
 import { errCode } from './file-message-store.ts';
 import { GroupCommit, outcomeUnknown } from './group-commit.ts';
+import { RESERVATIONS_MIGRATION, Reservations } from './mailbox-reservations.ts';
 import { type Db, migrate } from './sqlite.ts';
 
 const MIGRATIONS = [
@@ -50,6 +53,7 @@ const MIGRATIONS = [
      UNIQUE (account, delivery_key)
    ) WITHOUT ROWID;
    CREATE TABLE mbx_epochs (account TEXT PRIMARY KEY, epoch INTEGER NOT NULL) WITHOUT ROWID;`,
+  RESERVATIONS_MIGRATION,
 ];
 
 interface MessageRow {
@@ -71,6 +75,7 @@ export class FileMailboxStore implements MailboxStore {
   private readonly madeDirs = new Set<string>();
   /** Appends in flight share index commits and WAL fsyncs (tests read its counters). */
   readonly committer: GroupCommit;
+  private readonly reservations: Reservations;
   private readonly stmt;
 
   static async open(
@@ -80,6 +85,7 @@ export class FileMailboxStore implements MailboxStore {
   ): Promise<FileMailboxStore> {
     const store = new FileMailboxStore(db, dataDir, opts);
     await sweepStaleTemp(store.tmp);
+    await store.reservations.sweep(store.root, store.clock.now());
     return store;
   }
 
@@ -91,6 +97,7 @@ export class FileMailboxStore implements MailboxStore {
     this.committer = new GroupCommit(db);
     mkdirSync(this.tmp, { recursive: true });
     migrate(db, 'mailboxes', MIGRATIONS);
+    this.reservations = new Reservations(db);
     this.stmt = {
       epoch: db.prepare<[string], number>('SELECT epoch FROM mbx_epochs WHERE account = ?').pluck(),
       raiseEpoch: db.prepare(
@@ -179,6 +186,8 @@ export class FileMailboxStore implements MailboxStore {
           // A file already at this name is an orphan of a crash before its commit: replace it.
           renameSync(tmpPath, final);
           placed = final;
+          // Should this append die before its row, the next open deletes the body.
+          this.reservations.add(account, folder, uid, this.clock.now());
           return { uid, duplicate: false };
         },
         { durable: false },
@@ -194,6 +203,7 @@ export class FileMailboxStore implements MailboxStore {
       // 3. The row, in the next group commit; answered after the WAL fsync shared by the batch.
       const result = await this.committer.run((): AppendResult => {
         const dup = this.fence(account, req.epoch, key);
+        this.reservations.remove(account, folder, reserved.uid);
         if (dup) return dup;
         const flags = JSON.stringify([...(req.flags ?? [])]);
         this.stmt.insert.run(account, folder, reserved.uid, size, flags, this.clock.now(), key);
