@@ -1,6 +1,7 @@
 /**
  * Shared helpers for durable files: a directory fsync batcher (concurrent callers that renamed a
- * file into the same directory share one fsync), a streaming writer that copies a source into an
+ * file into the same directory share one fsync; callers arriving before the running fsync was
+ * issued join it, later ones share the next), a streaming writer that copies a source into an
  * open file holding no more than one small coalescing buffer, and a sweeper for orphan temp files.
  * Failure: a failed fsync rejects every caller waiting on it; nothing is retried silently.
  */
@@ -15,6 +16,8 @@ interface DirState {
   running: Promise<void> | undefined;
   /** The next fsync, shared by every caller that arrives while one is running. */
   queued: Promise<void> | undefined;
+  /** True while the running fsync has not yet been issued: a caller arriving now is covered by it. */
+  joinable: boolean;
 }
 
 export class DirSyncer {
@@ -26,11 +29,13 @@ export class DirSyncer {
   sync(dir: string): Promise<void> {
     let state = this.dirs.get(dir);
     if (!state) {
-      state = { running: undefined, queued: undefined };
+      state = { running: undefined, queued: undefined, joinable: false };
       this.dirs.set(dir, state);
     }
     const running = state.running;
     if (!running) return this.start(dir, state);
+    // The running fsync is not issued yet (its open is pending): our rename precedes it, join it.
+    if (state.joinable) return running;
     // A running fsync may have started before our rename: wait for the next one, shared.
     let queued = state.queued;
     if (!queued) {
@@ -50,8 +55,14 @@ export class DirSyncer {
 
   private start(dir: string, state: DirState): Promise<void> {
     this.syncs++;
-    const p = fsyncDir(dir).finally(() => {
-      if (state.running === p) state.running = undefined;
+    state.joinable = true;
+    const p = fsyncDir(dir, () => {
+      state.joinable = false;
+    }).finally(() => {
+      if (state.running === p) {
+        state.running = undefined;
+        state.joinable = false;
+      }
       if (!state.running && !state.queued) this.dirs.delete(dir);
     });
     state.running = p;
@@ -59,9 +70,11 @@ export class DirSyncer {
   }
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
+/** Fsync `dir` (or a file); `issuing` is called just before the fsync is handed to the thread pool. */
+export async function fsyncDir(dir: string, issuing?: () => void): Promise<void> {
   const handle = await open(dir, 'r');
   try {
+    issuing?.();
     await handle.sync();
   } finally {
     await handle.close();

@@ -10,14 +10,26 @@
  * join in).
  * Failure: work that throws rolls back its own savepoint and rejects only its caller; a failed
  * BEGIN or COMMIT rejects every caller of the batch and stores none of their writes; a failed
- * fsync rejects every caller waiting on it (their rows may then survive; a retried message can be
- * delivered twice, never lost).
+ * fsync rejects every caller waiting on it with an error `outcomeUnknown` recognises (their rows
+ * may then survive; a retried message can be delivered twice, never lost).
+ * `run(work, { durable: false })` settles right after the commit, without waiting for an fsync
+ * (for reservations whose loss in a power cut is harmless); `durable()` waits for an fsync of
+ * what is committed so far (before answering from a row another caller committed).
  */
 import { DirSyncer } from './durable-file.ts';
 import { type Db, withoutFsync } from './sqlite.ts';
 
+/** Errors of a WAL fsync that ran after a successful commit: the writes may or may not survive. */
+const afterCommit = new WeakSet<object>();
+
+/** True when `err` came from the fsync after a commit, so the caller's writes may be stored. */
+export function outcomeUnknown(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && afterCommit.has(err);
+}
+
 interface Pending {
   readonly work: () => unknown;
+  readonly durable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -41,9 +53,10 @@ export class GroupCommit {
   }
 
   /** Run `work` inside the next group transaction; resolves with its value once committed. */
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => T, opts: { durable?: boolean } = {}): Promise<T> {
+    const durable = opts.durable ?? true;
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ work, durable, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -80,18 +93,37 @@ export class GroupCommit {
       for (const item of batch) item.reject(err);
       return;
     }
+    const settle = (item: Pending, i: number): void => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.value);
+    };
+    batch.forEach((item, i) => {
+      if (!item.durable) settle(item, i);
+    });
+    const waiting = batch.filter((item) => item.durable);
+    if (waiting.length === 0) return;
     this.settled = this.walSyncer.sync(this.walPath).then(
       () => {
         batch.forEach((item, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) item.resolve(o.value);
-          else item.reject(o.value);
+          if (item.durable) settle(item, i);
         });
       },
       (err: unknown) => {
-        for (const item of batch) item.reject(err);
+        if (typeof err === 'object' && err !== null) afterCommit.add(err);
+        for (const item of waiting) item.reject(err);
       },
     );
+  }
+
+  /** Resolves once an fsync of the WAL begun after this call has finished. */
+  async durable(): Promise<void> {
+    try {
+      await this.walSyncer.sync(this.walPath);
+    } catch (err) {
+      // No WAL file: everything committed is in the (checkpointed, synced) database file.
+      if ((err as { code?: unknown } | null)?.code !== 'ENOENT') throw err;
+    }
   }
 
   /** Commit what is pending and wait until every caller so far has its answer (before a close). */

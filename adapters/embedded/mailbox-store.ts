@@ -1,13 +1,20 @@
 /**
  * MailboxStore on files + a SQLite index: bodies at <dataDir>/mailboxes/<account>/<folder>/<uid>.eml
  * (names percent-encoded, so no input can leave the tree), index rows in the shared database.
- * append streams to a temp file and fdatasyncs it, then in one IMMEDIATE transaction checks the
- * epoch fence and the delivery key, allocates the UID, renames the file into place, fsyncs the
- * folder directory and inserts the row. Failure: the temp (or renamed) file is removed and the
- * transaction rolls back, so an index row never points at a missing body.
+ * append streams to a temp file and fdatasyncs it, then works through a group commit
+ * (group-commit.ts: appends in flight share transactions and WAL fsyncs): (1) checks the epoch
+ * fence and the delivery key, allocates the UID and renames the file into place (commit not
+ * fsynced); (2) fsyncs the folder directory (shared by appends into it); (3) checks fence and key
+ * again and inserts the row; the caller is answered after the WAL fsync that follows. So a row
+ * only ever commits after its body is durable, and an answer only after the row is.
+ * Step 1 records the reservation and step 3 removes it (mailbox-reservations.ts): the body of an
+ * append killed in between is deleted at the next open.
+ * Failure: a failed check or commit removes the file (its UID stays unused; UIDs may have gaps);
+ * a failed commit fails every append of its batch; after a failed WAL fsync the file is kept (the
+ * row may be stored) and the caller still gets the error, so the delivery is retried.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -23,7 +30,9 @@ import type {
 } from '../../core/ports/mailbox-store.ts';
 import { DirSyncer, sweepStaleTemp, writeStream } from './durable-file.ts';
 import { errCode } from './file-message-store.ts';
-import { type Db, migrate, writeTx } from './sqlite.ts';
+import { GroupCommit, outcomeUnknown } from './group-commit.ts';
+import { RESERVATIONS_MIGRATION, Reservations } from './mailbox-reservations.ts';
+import { type Db, migrate } from './sqlite.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE mbx_folders (
@@ -44,6 +53,7 @@ const MIGRATIONS = [
      UNIQUE (account, delivery_key)
    ) WITHOUT ROWID;
    CREATE TABLE mbx_epochs (account TEXT PRIMARY KEY, epoch INTEGER NOT NULL) WITHOUT ROWID;`,
+  RESERVATIONS_MIGRATION,
 ];
 
 interface MessageRow {
@@ -63,6 +73,9 @@ export class FileMailboxStore implements MailboxStore {
   private readonly clock: Clock;
   private readonly dirSyncer: DirSyncer;
   private readonly madeDirs = new Set<string>();
+  /** Appends in flight share index commits and WAL fsyncs (tests read its counters). */
+  readonly committer: GroupCommit;
+  private readonly reservations: Reservations;
   private readonly stmt;
 
   static async open(
@@ -72,20 +85,19 @@ export class FileMailboxStore implements MailboxStore {
   ): Promise<FileMailboxStore> {
     const store = new FileMailboxStore(db, dataDir, opts);
     await sweepStaleTemp(store.tmp);
+    await store.reservations.sweep(store.root, store.clock.now());
     return store;
   }
 
-  private constructor(
-    private readonly db: Db,
-    dataDir: string,
-    opts: { clock?: Clock; dirSyncer?: DirSyncer } = {},
-  ) {
+  private constructor(db: Db, dataDir: string, opts: { clock?: Clock; dirSyncer?: DirSyncer } = {}) {
     this.root = join(dataDir, 'mailboxes');
     this.tmp = join(this.root, 'tmp');
     this.clock = opts.clock ?? systemClock;
     this.dirSyncer = opts.dirSyncer ?? new DirSyncer();
+    this.committer = new GroupCommit(db);
     mkdirSync(this.tmp, { recursive: true });
     migrate(db, 'mailboxes', MIGRATIONS);
+    this.reservations = new Reservations(db);
     this.stmt = {
       epoch: db.prepare<[string], number>('SELECT epoch FROM mbx_epochs WHERE account = ?').pluck(),
       raiseEpoch: db.prepare(
@@ -139,6 +151,8 @@ export class FileMailboxStore implements MailboxStore {
     const earlier = this.stmt.byKey.get(account, key);
     if (earlier !== undefined) {
       discard(body);
+      // The row may be committed but not yet fsynced (another append's batch): wait for that.
+      await this.committer.durable();
       return { uid: earlier, duplicate: true };
     }
 
@@ -161,31 +175,66 @@ export class FileMailboxStore implements MailboxStore {
 
     let placed: string | undefined;
     try {
-      const result = writeTx(this.db, (): AppendResult => {
-        const current = this.stmt.epoch.get(account);
-        if (current !== undefined && req.epoch < current)
-          throw new StaleEpochError(account, req.epoch, current);
-        this.stmt.raiseEpoch.run(account, req.epoch);
-        const dup = this.stmt.byKey.get(account, key);
-        if (dup !== undefined) return { uid: dup, duplicate: true };
-        const uid = this.stmt.nextUid.get(account, folder)!;
-        const final = join(dir, `${uid}.eml`);
-        // A file already at this name is an orphan of a crash before its commit: replace it.
-        renameSync(tmpPath, final);
-        placed = final;
-        // Made durable before the row commits: an index row must never outlive its body.
-        fsyncDirSync(dir);
+      // 1. Reserve a UID and put the body under its name. Not fsynced: if a power cut loses the
+      // reservation, the UID is handed out again and its orphan file replaced (see below).
+      const reserved = await this.committer.run(
+        (): AppendResult => {
+          const dup = this.fence(account, req.epoch, key);
+          if (dup) return dup;
+          const uid = this.stmt.nextUid.get(account, folder)!;
+          const final = join(dir, `${uid}.eml`);
+          // A file already at this name is an orphan of a crash before its commit: replace it.
+          renameSync(tmpPath, final);
+          placed = final;
+          // Should this append die before its row, the next open deletes the body.
+          this.reservations.add(account, folder, uid, this.clock.now());
+          return { uid, duplicate: false };
+        },
+        { durable: false },
+      );
+      if (reserved.duplicate) {
+        await unlink(tmpPath).catch(() => {});
+        await this.committer.durable();
+        return reserved;
+      }
+      // 2. The rename is durable before the row commits: an index row must never outlive its body.
+      // Appends into one folder share this fsync.
+      await this.dirSyncer.sync(dir);
+      // 3. The row, in the next group commit; answered after the WAL fsync shared by the batch.
+      const result = await this.committer.run((): AppendResult => {
+        const dup = this.fence(account, req.epoch, key);
+        this.reservations.remove(account, folder, reserved.uid);
+        if (dup) return dup;
         const flags = JSON.stringify([...(req.flags ?? [])]);
-        this.stmt.insert.run(account, folder, uid, size, flags, this.clock.now(), key);
-        return { uid, duplicate: false };
+        this.stmt.insert.run(account, folder, reserved.uid, size, flags, this.clock.now(), key);
+        return reserved;
       });
-      if (result.duplicate) await unlink(tmpPath).catch(() => {});
+      if (result.duplicate) tryUnlinkSync(placed!);
       return result;
     } catch (err) {
+      // After a failed WAL fsync the row may be stored: keep the body it would point at.
+      if (outcomeUnknown(err)) throw err;
       if (placed) tryUnlinkSync(placed);
       else await unlink(tmpPath).catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Inside a transaction: reject a stale lease epoch (and record this one), and return the
+   * earlier delivery's answer when the key is already stored.
+   */
+  private fence(account: string, epoch: number, key: string): AppendResult | undefined {
+    const current = this.stmt.epoch.get(account);
+    if (current !== undefined && epoch < current) throw new StaleEpochError(account, epoch, current);
+    this.stmt.raiseEpoch.run(account, epoch);
+    const dup = this.stmt.byKey.get(account, key);
+    return dup === undefined ? undefined : { uid: dup, duplicate: true };
+  }
+
+  /** Answer every append submitted so far (before the database closes). */
+  drain(): Promise<void> {
+    return this.committer.drain();
   }
 
   async list(account: string, folder: string): Promise<MailboxMessage[]> {
@@ -236,15 +285,6 @@ function toMessage(row: MessageRow): MailboxMessage {
     internalDate: row.internal_date,
     deliveryKey: row.delivery_key,
   };
-}
-
-function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function tryUnlinkSync(path: string): void {

@@ -151,6 +151,7 @@ export async function openEmbeddedStorage(opts: EmbeddedStorageOptions): Promise
           queue.close();
           // Pending group commits wait on a WAL fsync: let them finish before the database closes.
           await queue.committer.drain();
+          await mailboxes.drain();
           for (const db of opened) db.close();
         })();
         return closing;
