@@ -132,9 +132,20 @@ async function readFirstPassword(secretId: string, endpoint: string | undefined)
   }
 }
 
-function stopOnSignals(running: Running, logger: ProcessLogger): void {
+/**
+ * Stop on SIGTERM/SIGINT/disconnect. Installed before start: a signal that arrives while the
+ * process is still starting (after `admin.started` was logged, before start returned) is kept and
+ * acted on once it has started, instead of killing the process by the signal's default action.
+ */
+function stopOnSignals(logger: ProcessLogger): { started(running: Running): void } {
+  let running: Running | undefined;
+  let requested: string | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
+    if (!running) {
+      requested ??= signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     logger.info({ event: 'admin.stopping', signal });
@@ -149,6 +160,12 @@ function stopOnSignals(running: Running, logger: ProcessLogger): void {
   // Under `npm start` the primary orders the stop; Ctrl-C reaches every process of the group.
   process.on('SIGINT', () => (process.send ? undefined : void stop('SIGINT')));
   process.on('disconnect', () => void stop('primary-gone'));
+  return {
+    started(r: Running) {
+      running = r;
+      if (requested) void stop(requested);
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -164,7 +181,8 @@ async function main(): Promise<void> {
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
   try {
-    stopOnSignals(await start(config, storageConfig, logger), logger);
+    const signals = stopOnSignals(logger);
+    signals.started(await start(config, storageConfig, logger));
   } catch (err) {
     logger.fatal({ event: 'admin.start_failed', err });
     exitAfterLogs(logger, EXIT_STARTUP);
