@@ -77,7 +77,17 @@ function environment(holders: Holders, pause: () => Promise<void>) {
     logger: silentLogger,
     leaseTtlMs: 30_000,
   };
-  return { owner, handler: createBackendHandler(deps) };
+  const handler = createBackendHandler(deps);
+  // Like a real execution environment, one invocation at a time: a second waits for the first.
+  // (Two at once under one owner id would let the second's lease release cut the first's short,
+  // which the Lambda service never does.)
+  let busy: Promise<unknown> = Promise.resolve();
+  const serial: typeof handler = (event) => {
+    const run = busy.then(() => handler(event));
+    busy = run.catch(() => undefined);
+    return run;
+  };
+  return { owner, handler: serial };
 }
 
 async function spool(token: string): Promise<{ id: string; body: { key: string; size: number } }> {
