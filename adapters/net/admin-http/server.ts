@@ -1,6 +1,6 @@
 /**
  * The admin HTTPS server (node:https, no framework): security headers on every answer, the static
- * assets, `GET /api/openapi.json` from the route table, then the route table itself — API routes
+ * assets, `GET /api/openapi.json` from the route table (signed-in callers only), then the route table itself — API routes
  * (JSON, under /api/) and WebAdmin pages. An unknown path is 404 (JSON under /api/, a page
  * elsewhere), a known path with another method 405. `startAdminServer` listens and resolves once
  * bound (a bind failure rejects); `close` stops taking connections and ends idle ones.
@@ -54,6 +54,12 @@ export function createAdminServer(opts: AdminServerOptions): Server {
       return;
     }
     if (url.pathname === OPENAPI_PATH && method === 'GET') {
+      // Like every admin route, the description answers only a signed-in caller (or a token).
+      req.resume();
+      if (!(await authenticate(req, deps.access))) {
+        sendJson(res, 401, { error: 'sign in first' }, { 'WWW-Authenticate': 'Bearer' });
+        return;
+      }
       openapi ??= JSON.stringify(openApiDocument(router.routes, opts.version));
       setSecurityHeaders(res);
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(openapi);
