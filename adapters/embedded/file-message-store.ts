@@ -72,8 +72,8 @@ export class FileMessageStore implements MessageStore {
     }
     if (head.rest) {
       const ref = await this.putFile(key, head.rest, body);
-      // An older inline body under this key would shadow the new file.
-      await this.inline.delete(key);
+      // An older inline body under this key would shadow the new file: gone before we answer.
+      await this.inline.delete(key, { durable: true });
       return ref;
     }
     const data = head.chunks.length === 1 ? head.chunks[0]! : Buffer.concat(head.chunks, head.bytes);
@@ -124,7 +124,9 @@ export class FileMessageStore implements MessageStore {
 
   async delete(ref: BodyRef | string): Promise<void> {
     const key = validateKey(typeof ref === 'string' ? ref : ref.key);
-    await this.inline?.delete(key);
+    // A key is inline or a file; an inline body needs no unlink (a file left under the same key
+    // by an earlier put is an orphan the sweep removes).
+    if (await this.inline?.delete(key, { durable: false })) return;
     try {
       await unlink(this.pathOf(key));
     } catch (err) {

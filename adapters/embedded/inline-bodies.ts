@@ -50,10 +50,15 @@ export class InlineBodies {
     return this.stmt.has.get(key) !== undefined;
   }
 
-  /** Deletes the key if it is stored here (a plain read first, so file keys cost no write). */
-  async delete(key: string): Promise<void> {
-    if (!this.has(key)) return;
-    await this.committer.run(() => this.stmt.delete.run(key));
+  /**
+   * Deletes the key if it is stored here (a plain read first, so file keys cost no write);
+   * true when it was. With `durable: false` it does not wait for an fsync: a delete lost in a
+   * power cut then only leaves an orphan body, which the orphan sweep (orphan-bodies.ts) removes.
+   */
+  async delete(key: string, opts: { durable: boolean }): Promise<boolean> {
+    if (!this.has(key)) return false;
+    await this.committer.run(() => this.stmt.delete.run(key), opts);
+    return true;
   }
 
   keysOlderThan(cutoffMs: number): string[] {

@@ -1,4 +1,6 @@
 /** MailQueue contract on SQLite, plus redrive, maxQueued, duplicate ids, group commit and close. */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeJob } from '../contract/helpers.ts';
 import { mailQueueContract } from '../contract/mail-queue.contract.ts';
@@ -57,6 +59,43 @@ describe('SqliteMailQueue (embedded specifics)', () => {
     expect(await queue.depth()).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 1, held: 0 });
     expect(await queue.remove(dead.id)).toBe(true);
     expect((await queue.depth()).dead).toBe(0);
+  });
+
+  it('keeps its count of non-dead jobs equal to the table through every lifecycle step', async () => {
+    t = await tempStorage({ maxReceiveCount: 1, maxQueued: 100 });
+    const { queue } = t.storage;
+    const db = new Database(join(t.dir, 'queue.db'), { readonly: true });
+    const counts = () =>
+      db
+        .prepare(
+          `SELECT (SELECT n FROM queue_counts WHERE name = 'live') AS kept,
+             (SELECT COUNT(*) FROM queue_jobs WHERE dead != 1) AS counted`,
+        )
+        .get() as { kept: number; counted: number };
+    const seen: number[] = [];
+    const step = async (action: () => Promise<unknown>) => {
+      await action();
+      const { kept, counted } = counts();
+      expect(kept).toBe(counted);
+      seen.push(kept);
+    };
+    try {
+      const [a, b, c] = [makeJob(), makeJob(), makeJob()];
+      await step(() => queue.enqueue([a, b, c]));
+      await step(() => queue.hold(b.id)); // held still counts
+      const [leased] = await queue.receive({ max: 1, visibilitySeconds: 1 });
+      await step(() => queue.ack(leased!.receipt));
+      await step(async () => {
+        await queue.receive({ max: 1, visibilitySeconds: 1 });
+        t.clock.advance(2_000);
+        await queue.receive({ max: 1, visibilitySeconds: 1 }); // received once too often: dead
+      });
+      await step(() => queue.releaseNow(c.id)); // dead back to live
+      await step(() => queue.remove(b.id));
+      expect(seen).toEqual([3, 3, 2, 1, 2, 1]);
+    } finally {
+      db.close();
+    }
   });
 
   it('ignores a second enqueue of a job id that is already queued', async () => {

@@ -47,6 +47,17 @@ const MIGRATIONS = [
   // after it was delivered is ignored, like the SQS index's `done` markers. Kept DONE_KEEP_MS.
   `CREATE TABLE queue_done (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX queue_done_at ON queue_done (at);`,
+  // The number of non-dead jobs, kept by triggers: the maxQueued check on every enqueue commit
+  // reads one row instead of counting the table (a count grows with the backlog it guards).
+  `CREATE TABLE queue_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO queue_counts (name, n) SELECT 'live', COUNT(*) FROM queue_jobs WHERE dead != 1;
+   CREATE TRIGGER queue_live_insert AFTER INSERT ON queue_jobs WHEN NEW.dead != 1
+     BEGIN UPDATE queue_counts SET n = n + 1 WHERE name = 'live'; END;
+   CREATE TRIGGER queue_live_delete AFTER DELETE ON queue_jobs WHEN OLD.dead != 1
+     BEGIN UPDATE queue_counts SET n = n - 1 WHERE name = 'live'; END;
+   CREATE TRIGGER queue_live_update AFTER UPDATE OF dead ON queue_jobs
+     WHEN (OLD.dead != 1) != (NEW.dead != 1)
+     BEGIN UPDATE queue_counts SET n = n + (NEW.dead != 1) - (OLD.dead != 1) WHERE name = 'live'; END;`,
 ];
 
 /** How long a finished derived id is remembered (as long as the SQS index keeps its markers). */
@@ -125,7 +136,7 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
       // A DSN or RULE job that leaves the queue (acked or removed) leaves its id behind.
       remember: db.prepare('INSERT OR REPLACE INTO queue_done (id, at) VALUES (?, ?)'),
       forget: db.prepare('DELETE FROM queue_done WHERE at < ?'),
-      countLive: db.prepare('SELECT COUNT(*) FROM queue_jobs WHERE dead != 1').pluck(),
+      countLive: db.prepare("SELECT n FROM queue_counts WHERE name = 'live'").pluck(),
       ready: db.prepare<[number, number], JobRow>(
         `SELECT id, json, visible_at, receive_count, receipt, dead FROM queue_jobs
          WHERE dead = 0 AND visible_at <= ? ORDER BY visible_at LIMIT ?`,

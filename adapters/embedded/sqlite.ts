@@ -98,10 +98,26 @@ export function writeTx<T>(db: Db, fn: () => T): T {
  * is in the OS's page cache), and the next synchronous=FULL commit fsyncs the WAL up to it.
  */
 export function withoutFsync<T>(db: Db, fn: () => T): T {
-  db.pragma('synchronous = NORMAL');
+  const sync = synchronousStatements(db);
+  sync.normal.run();
   try {
     return fn();
   } finally {
-    db.pragma('synchronous = FULL');
+    sync.full.run();
   }
+}
+
+/** The two synchronous pragmas of a connection, prepared once (they run around every group commit). */
+const pragmaCache = new WeakMap<Db, { normal: Database.Statement; full: Database.Statement }>();
+
+function synchronousStatements(db: Db): { normal: Database.Statement; full: Database.Statement } {
+  let cached = pragmaCache.get(db);
+  if (!cached) {
+    cached = {
+      normal: db.prepare('PRAGMA synchronous = NORMAL'),
+      full: db.prepare('PRAGMA synchronous = FULL'),
+    };
+    pragmaCache.set(db, cached);
+  }
+  return cached;
 }
