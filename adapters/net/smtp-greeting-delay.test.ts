@@ -54,7 +54,11 @@ interface ConnInternals {
  * A server whose onConnect returns only once the client's first bytes were read: a command the
  * client writes at connect time is then certainly in before the greeting (no race with a timer).
  */
-async function server(delay: number | undefined, extra: Partial<SMTPServerOptions> = {}) {
+async function server(
+  delay: number | undefined,
+  extra: Partial<SMTPServerOptions> = {},
+  exempt?: (ip: string) => boolean,
+) {
   const s: SMTPServer = new SMTPServer({
     logger: false,
     authOptional: true,
@@ -74,7 +78,7 @@ async function server(delay: number | undefined, extra: Partial<SMTPServerOption
     },
     ...extra,
   });
-  if (delay !== undefined) setGreetingDelay(s, delay);
+  if (delay !== undefined) setGreetingDelay(s, delay, exempt);
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   servers.push(s);
   return (s.server.address() as AddressInfo).port;
@@ -101,6 +105,28 @@ describe('greeting delay over a socket', () => {
     const reply = await c.read();
     expect(reply.code).toBe(421);
     expect(reply.last).toContain('You talk too soon');
+    await c.waitClosed();
+  });
+
+  it('> 0 with the client exempt (trusted network): greeted at once, an early command answered', async () => {
+    const seen: string[] = [];
+    const exempt = (ip: string) => {
+      seen.push(ip);
+      return ip === '127.0.0.1';
+    };
+    // A delay no test would wait out: the greeting can only come from the exemption.
+    const c = await RawSmtp.connect(await server(60_000, {}, exempt));
+    c.write('EHLO early.example\r\n');
+    expect((await c.read()).code).toBe(220);
+    expect((await c.read()).code).toBe(250);
+    expect(seen).toEqual(['127.0.0.1']);
+    c.close();
+  });
+
+  it('> 0 with the client not exempt: still refused as an early talker', async () => {
+    const c = await RawSmtp.connect(await server(5, {}, () => false));
+    c.write('EHLO early.example\r\n');
+    expect((await c.read()).last).toContain('You talk too soon');
     await c.waitClosed();
   });
 

@@ -8,6 +8,7 @@
  * - ms > 0: the check stays as smtp-server does it (a command before the greeting: 421, closed);
  * - ms = 0: greet at once, no early-talker check: a command that arrives before the greeting
  *   (while onConnect still runs) is held and handled right after the greeting is sent.
+ * A client the server's `exempt` test passes (trusted networks) is greeted as with ms = 0.
  * A server without a delay set keeps smtp-server's own init (100 ms). Installing twice is a no-op.
  * Failure: if smtp-server's connection lacks a method this relies on, installing throws (at
  * start-up, not per session); smtp-greeting-delay.test.ts pins the replaced init's source.
@@ -17,6 +18,10 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 
 const INSTALLED = Symbol.for('strato.smtp-greeting-delay');
 const DELAY = Symbol.for('strato.smtp-greeting-delay-ms');
+/** Client addresses greeted at once whatever the server's delay (trusted networks). */
+const EXEMPT = Symbol.for('strato.smtp-greeting-delay-exempt');
+/** The wait this connection got (its server's delay, or 0 for an exempt client). */
+const CONN_DELAY = Symbol('strato.connection-greeting-delay');
 /** A command (and smtp-server's continue callback) that arrived before a delay-0 greeting. */
 const HELD = Symbol('strato.held-command');
 
@@ -25,6 +30,7 @@ export const MAX_CLIENTS_TEXT = 'Too many connected clients, try again in a mome
 
 interface ServerInternals {
   [DELAY]?: number;
+  [EXEMPT]?: (ip: string) => boolean;
   options: { maxClients?: number };
   connections: Set<unknown>;
 }
@@ -36,6 +42,8 @@ interface ConnectionInternals {
   _closing: boolean;
   _closed: boolean;
   name: string;
+  remoteAddress: string;
+  [CONN_DELAY]?: number;
   [HELD]?: { command: Buffer | string; callback?: () => void };
   init(): void;
   connectionReady(next?: () => void): void;
@@ -55,11 +63,18 @@ export const REQUIRED_METHODS = [
   '_onCommand',
 ] as const;
 
-/** Set the greeting delay of one server (ms; 0 = greet at once, no early-talker check). */
-export function setGreetingDelay(server: SMTPServer, ms: number): void {
+/**
+ * Set the greeting delay of one server (ms; 0 = greet at once, no early-talker check). Clients
+ * for which `exempt(ip)` is true (trusted networks, as Postfix's postscreen passes mynetworks)
+ * are greeted at once.
+ */
+export function setGreetingDelay(server: SMTPServer, ms: number, exempt?: (ip: string) => boolean): void {
   if (!Number.isInteger(ms) || ms < 0)
     throw new RangeError(`greeting delay must be an integer >= 0 (got ${ms})`);
-  (server as unknown as ServerInternals)[DELAY] = ms;
+  const internals = server as unknown as ServerInternals;
+  internals[DELAY] = ms;
+  if (exempt) internals[EXEMPT] = exempt;
+  else delete internals[EXEMPT];
 }
 
 export function installGreetingDelay(): void {
@@ -72,10 +87,13 @@ export function installGreetingDelay(): void {
   const { init, _sendGreeting: sendGreeting, _onCommand: onCommand } = proto;
 
   proto.init = function (this: ConnectionInternals) {
-    const delay = this._server[DELAY];
-    if (delay === undefined) return init.call(this);
+    const configured = this._server[DELAY];
+    if (configured === undefined) return init.call(this);
     // smtp-server's init with our wait in place of its fixed 100 ms.
     this._setListeners(() => {
+      // Here, after a PROXY header (if any) has set the client's real address.
+      const delay = configured > 0 && this._server[EXEMPT]?.(this.remoteAddress) ? 0 : configured;
+      this[CONN_DELAY] = delay;
       const { maxClients } = this._server.options;
       if (maxClients && this._server.connections.size > maxClients) {
         return this.send(421, `${this.name} ${MAX_CLIENTS_TEXT}`, false);
@@ -89,7 +107,7 @@ export function installGreetingDelay(): void {
   // Delay 0: hold a command that arrives before the greeting instead of "You talk too soon".
   // smtp-server reads the next line only once the callback runs, so at most one is held.
   proto._onCommand = function (this: ConnectionInternals, command, callback) {
-    if (!this._ready && !this._upgrading && !this._closing && this._server[DELAY] === 0 && !this[HELD]) {
+    if (!this._ready && !this._upgrading && !this._closing && this[CONN_DELAY] === 0 && !this[HELD]) {
       this[HELD] = { command, ...(callback ? { callback } : {}) };
       return;
     }

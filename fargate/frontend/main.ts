@@ -275,10 +275,22 @@ async function start(boot: Boot, startup: { stage: string }, lifecycle: Lifecycl
   return { history, listeners, storage, runner, controller, health, tls: tlsSource, tlsReloader };
 }
 
-/** Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. */
-function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void {
+/**
+ * Stop gracefully on SIGTERM, SIGINT or losing the cluster primary; exit 0 when done. Installed
+ * before start: a signal that arrives while the process is still starting (after
+ * `frontend.started` was logged, before start returned) is kept and acted on once it has started,
+ * instead of killing the process by the signal's default action.
+ */
+function stopOnSignals(boot: Boot, lifecycle: Lifecycle): { started(running: Running): void } {
   const { config, logger } = boot;
+  let running: Running | undefined;
+  let requested: string | undefined;
   const stop = async (reason: string) => {
+    const r = running;
+    if (!r) {
+      requested ??= reason;
+      return;
+    }
     if (lifecycle.stopping) return;
     lifecycle.stopping = true;
     logger.info({ event: 'frontend.stopping', reason });
@@ -288,15 +300,12 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
       process.exit(1);
     }, config.closeTimeoutMs + 10_000).unref();
     // The controller stops the processor (its jobs finish) and deregisters; then the channel closes.
-    await Promise.all([
-      running.listeners.close(),
-      running.controller.stop().then(() => running.runner.stop()),
-    ]);
-    running.health?.close();
-    running.tlsReloader?.stop();
-    running.tls.close();
-    await running.history.close();
-    await running.storage.close();
+    await Promise.all([r.listeners.close(), r.controller.stop().then(() => r.runner.stop())]);
+    r.health?.close();
+    r.tlsReloader?.stop();
+    r.tls.close();
+    await r.history.close();
+    await r.storage.close();
     boot.metricsHandle.stop();
     logger.info({ event: 'frontend.stopped', reason });
     exitAfterLogs(logger, 0);
@@ -305,6 +314,12 @@ function stopOnSignals(boot: Boot, running: Running, lifecycle: Lifecycle): void
   process.on('SIGINT', () => void stop('SIGINT'));
   // A cluster worker whose primary died has no supervisor left: stop rather than run orphaned.
   process.on('disconnect', () => void stop('primary-gone'));
+  return {
+    started(r: Running) {
+      running = r;
+      if (requested) void stop(requested);
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -321,7 +336,8 @@ async function main(): Promise<void> {
   const startup = { stage: 'tls' };
   const lifecycle: Lifecycle = { stopping: false };
   try {
-    stopOnSignals(boot, await start(boot, startup, lifecycle), lifecycle);
+    const signals = stopOnSignals(boot, lifecycle);
+    signals.started(await start(boot, startup, lifecycle));
   } catch (err) {
     logger.fatal({ event: 'frontend.start_failed', stage: startup.stage, err });
     exitAfterLogs(logger, EXIT_STARTUP);

@@ -9,7 +9,8 @@
  * (421 4.7.0; one in the middle of our DATA handling is left to finish first), which catches
  * idle and trickling sessions that send no command; and this frontend's open sessions are kept
  * alive in the cluster-wide ClientSessions (open-sessions.ts). Each listener waits its own
- * greeting delay (STRATO_*_GREETING_DELAY_MS; adapters/net/smtp-greeting-delay.ts) before 220.
+ * greeting delay (STRATO_*_GREETING_DELAY_MS; adapters/net/smtp-greeting-delay.ts) before 220;
+ * clients in the trusted networks are greeted at once.
  */
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
@@ -228,7 +229,8 @@ export function createSmtpListeners(
   const listeners: Listener[] = names.map((name) => {
     const role = ROLES[name];
     const server = new SMTPServer(listenerOptions(config, tls, sessionDeps, role, protocolLog));
-    setGreetingDelay(server, greetingDelayMs(config, name));
+    // Trusted networks skip the wait, as they skip every abuse limit (limits.ts).
+    setGreetingDelay(server, greetingDelayMs(config, name), (ip) => deps.trustedNetworks.contains(ip));
     // Client socket errors (resets, TLS failures) are routine; an 'error' without a listener would crash.
     server.on('error', (err: Error & { code?: string }) =>
       deps.logger.debug({ event: 'smtp.socket_error', listener: name, code: err.code, err: err.message }),

@@ -4,6 +4,8 @@
  *   that talks before the 220 is refused 421 ("You talk too soon") and closed;
  * - submission and implicit TLS (no wait by default): a client that talks at once is not refused,
  *   it gets the greeting and then its answer;
+ * - a client in the trusted networks (STRATO_TRUSTED_NETWORKS) skips the MX wait: talking first,
+ *   it gets the greeting at once and then its answer;
  * - STRATO_MAX_CLIENTS=3: the fourth session on a listener is answered 421 4.3.2 naming the cap
  *   and closed; once one of the three has left a new session is greeted again.
  */
@@ -93,4 +95,23 @@ describe('per-task session cap (STRATO_MAX_CLIENTS=3)', () => {
     again.close();
     for (const c of held) c.close();
   });
+});
+
+describe('greeting delay and trusted networks', () => {
+  it('MX with a wait greets a trusted client at once; its early EHLO is answered', async () => {
+    const trusting = await startProcess({
+      entry: 'frontend',
+      env: { STRATO_MX_GREETING_DELAY_MS: '60000', STRATO_TRUSTED_NETWORKS: '127.0.0.0/8' },
+    });
+    try {
+      const c = await earlyTalker(trusting.ports.mx);
+      // A 60 s wait no test run reaches: the 220 can only come from the exemption.
+      expect((await c.read()).code).toBe(220);
+      expect((await c.read()).code).toBe(250);
+      expect((await c.command('QUIT')).code).toBe(221);
+      c.close();
+    } finally {
+      expect((await trusting.stop()).code).toBe(0);
+    }
+  }, 60_000);
 });
