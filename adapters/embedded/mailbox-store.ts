@@ -54,6 +54,22 @@ const MIGRATIONS = [
    ) WITHOUT ROWID;
    CREATE TABLE mbx_epochs (account TEXT PRIMARY KEY, epoch INTEGER NOT NULL) WITHOUT ROWID;`,
   RESERVATIONS_MIGRATION,
+  // Bytes stored per account, kept by triggers: the quota check on every recipient reads one
+  // row instead of summing the account's messages (a sum grows with the mailbox).
+  `CREATE TABLE mbx_usage (account TEXT PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO mbx_usage (account, bytes) SELECT account, SUM(size) FROM mbx_messages GROUP BY account;
+   CREATE TRIGGER mbx_usage_insert AFTER INSERT ON mbx_messages BEGIN
+     INSERT INTO mbx_usage (account, bytes) VALUES (NEW.account, NEW.size)
+       ON CONFLICT(account) DO UPDATE SET bytes = bytes + excluded.bytes;
+   END;
+   CREATE TRIGGER mbx_usage_delete AFTER DELETE ON mbx_messages BEGIN
+     UPDATE mbx_usage SET bytes = bytes - OLD.size WHERE account = OLD.account;
+   END;
+   CREATE TRIGGER mbx_usage_update AFTER UPDATE OF account, size ON mbx_messages BEGIN
+     UPDATE mbx_usage SET bytes = bytes - OLD.size WHERE account = OLD.account;
+     INSERT INTO mbx_usage (account, bytes) VALUES (NEW.account, NEW.size)
+       ON CONFLICT(account) DO UPDATE SET bytes = bytes + excluded.bytes;
+   END;`,
 ];
 
 interface MessageRow {
@@ -129,9 +145,7 @@ export class FileMailboxStore implements MailboxStore {
       folders: db
         .prepare<[string], string>('SELECT folder FROM mbx_folders WHERE account = ? ORDER BY folder')
         .pluck(),
-      usage: db
-        .prepare<[string], number>('SELECT COALESCE(SUM(size), 0) FROM mbx_messages WHERE account = ?')
-        .pluck(),
+      usage: db.prepare<[string], number>('SELECT bytes FROM mbx_usage WHERE account = ?').pluck(),
     };
   }
 

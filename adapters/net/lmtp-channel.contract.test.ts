@@ -3,7 +3,7 @@
  * contract: the live backend is the real LMTP server (createLmtpServer) on loopback over fresh
  * embedded storage; the dead backend is a closed loopback port.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,7 +18,7 @@ import { readAll } from '../contract/helpers.ts';
 import type { EmbeddedStorage } from '../embedded/open.ts';
 import { tempStorage } from '../embedded/test-support.ts';
 import { LmtpChannel } from './lmtp-channel.ts';
-import { createLmtpServer } from './lmtp-server.ts';
+import { createLmtpServer, SPOOL_MEMORY_BYTES } from './lmtp-server.ts';
 import { RoutingChannel } from './routing-channel.ts';
 
 const SECRET = 'contract-test-channel-secret';
@@ -58,7 +58,9 @@ async function inbox(storage: EmbeddedStorage, address: string): Promise<Buffer[
   );
 }
 
-async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['channel']) {
+async function lmtpFixture(
+  wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['channel'],
+): Promise<DeliveryChannelFixture & { spoolDir: string }> {
   const t = await tempStorage();
   const { storage, clock } = t;
   const spoolDir = join(t.dir, 'spool');
@@ -83,7 +85,8 @@ async function lmtpFixture(wrap: (lmtp: LmtpChannel) => DeliveryChannelFixture['
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
-  const fixture: DeliveryChannelFixture = {
+  const fixture: DeliveryChannelFixture & { spoolDir: string } = {
+    spoolDir,
     channel: wrap(new LmtpChannel({ clientName: 'contract.test', timeoutMs: 5_000, secret: SECRET })),
     backend: { id: 'b1', address: `127.0.0.1:${port}`, kind: 'lmtp', expiresAt: Infinity },
     deadBackend: {
@@ -138,6 +141,45 @@ describe('LmtpChannel with a wrong channel secret → createLmtpServer', () => {
       expect(await fx.inbox('alice@example.com')).toEqual([]);
     } finally {
       await wrong.close();
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('the LMTP server spool → createLmtpServer', () => {
+  it('stores small messages (held in memory) and large ones (spooled to a file) byte for byte, leaving no file', async () => {
+    const fx = await lmtpFixture((lmtp) => lmtp);
+    try {
+      await fx.seedAccounts(['alice@example.com', 'bob@example.com']);
+      await fx.leaseTo('alice@example.com', 'b1');
+      await fx.leaseTo('bob@example.com', 'b1');
+      const line = `${'x'.repeat(76)}\r\n`;
+      const bodies = [
+        Buffer.from('Subject: small\r\n\r\nhi\r\n'),
+        Buffer.from(
+          `Subject: large\r\n\r\n${line.repeat(Math.ceil((2 * SPOOL_MEMORY_BYTES) / line.length))}`,
+        ),
+      ];
+      expect(bodies[1]!.length).toBeGreaterThan(SPOOL_MEMORY_BYTES);
+      for (const body of bodies) {
+        const deliveryId = newQueueId();
+        const ref = await fx.messages.put(deliveryId, Readable.from([body]));
+        const out = await fx.channel.deliver(fx.backend, {
+          deliveryId,
+          mailFrom: 'sender@remote.example',
+          recipients: ['alice@example.com', 'bob@example.com'],
+          body: ref,
+          openBody: () => fx.messages.open(ref),
+        });
+        expect([...out.values()].map((o) => o.kind)).toEqual(['delivered', 'delivered']);
+      }
+      for (const address of ['alice@example.com', 'bob@example.com']) {
+        const stored = await fx.inbox(address);
+        expect(stored.map((b) => b.length)).toEqual(bodies.map((b) => b.length));
+        expect(stored.every((b, i) => b.equals(bodies[i]!))).toBe(true);
+      }
+      expect(await readdir(fx.spoolDir)).toEqual([]);
+    } finally {
       await fx.cleanup();
     }
   });

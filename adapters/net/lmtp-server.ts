@@ -1,6 +1,7 @@
 /**
  * The backend's delivery-channel endpoint: an LMTP server (RFC 2033, smtp-server in LMTP mode)
- * that spools each message to a temp file, runs the core delivery use case for its recipients
+ * that holds each message in memory (up to SPOOL_MEMORY_BYTES; larger ones go to a temp file),
+ * runs the core delivery use case for its recipients
  * and answers one reply per recipient. The queue id travels as the MAIL FROM parameter
  * XDELIVERY=<id> (the mailbox idempotency key), the message source as XSOURCE=<source> (the
  * rules test it). An outcome's typed account fact travels in its reply (lmtp-account-facts.ts).
@@ -15,7 +16,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   SMTPServer,
@@ -88,33 +89,66 @@ function transactionOf(session: SMTPServerSession) {
 
 type LmtpTransaction = ReturnType<typeof transactionOf>;
 
-/** A pass-through stream that counts the bytes going through it. */
-function byteCounter(): { stream: Transform; bytes: () => number } {
+/** Messages up to this size are held in memory; larger ones are spooled to a temp file. */
+export const SPOOL_MEMORY_BYTES = 256 * 1024;
+
+/** A received message: its size, a way to read it (again), and the temp file to remove, if any. */
+interface Spooled {
+  readonly size: number;
+  openBody(): Promise<Readable>;
+  readonly file?: string;
+}
+
+/**
+ * Read the DATA stream: kept in memory while it stays within SPOOL_MEMORY_BYTES (no file, no
+ * syscalls for the common small message), otherwise written on to the temp file `path`.
+ */
+async function spool(stream: SMTPServerDataStream, path: string): Promise<Spooled> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  return { stream, bytes: () => size };
+  const source = stream[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await source.next();
+    if (next.done) {
+      const data = Buffer.concat(chunks, size);
+      return { size, openBody: async () => Readable.from([data], { objectMode: false }) };
+    }
+    chunks.push(next.value as Buffer);
+    size += (next.value as Buffer).length;
+    if (size > SPOOL_MEMORY_BYTES) break;
+  }
+  const counted = { size };
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* chunks.splice(0);
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return;
+      counted.size += (next.value as Buffer).length;
+      yield next.value as Buffer;
+    }
+  }
+  await pipeline(Readable.from(rest()), createWriteStream(path));
+  return {
+    size: counted.size,
+    file: path,
+    // Open eagerly: a lazily opened stream could fail after the spool file is removed.
+    openBody: async () => (await open(path, 'r')).createReadStream(),
+  };
 }
 
 /** Run the delivery use case on the spooled message; one LMTP response per recipient, in order. */
 async function deliverSpooled(
   deps: DeliverDeps,
   tx: LmtpTransaction,
-  spool: string,
-  size: number,
+  spooled: Spooled,
 ): Promise<SMTPServerDataResult[]> {
   const outcomes = await deliverToAccounts(deps, {
     deliveryId: tx.deliveryId,
     mailFrom: tx.mailFrom,
     recipients: tx.recipients,
-    size,
+    size: spooled.size,
     ...(tx.source ? { source: tx.source } : {}),
-    // Open eagerly: a lazily opened stream could fail after the spool file is removed.
-    openBody: async () => (await open(spool, 'r')).createReadStream(),
+    openBody: spooled.openBody,
   });
   return tx.recipients.map((r) => lmtpResponse(lmtpReplyFor(outcomes.get(r)!)));
 }
@@ -143,7 +177,7 @@ function refuseStopping(
   stream.resume();
 }
 
-/** DATA: spool to a temp file, deliver from it, answer; a spool failure answers 451; the file is removed. */
+/** DATA: spool (memory or temp file), deliver from it, answer; a spool failure answers 451; a file is removed. */
 function receiveMessage(
   deps: DeliverDeps,
   spoolDir: string,
@@ -158,12 +192,13 @@ function receiveMessage(
   }
   const tx = transactionOf(session);
   // Unique per transaction: a pooled connection may carry the same delivery id again at once.
-  const spool = join(spoolDir, `${tx.deliveryId}-${randomBytes(6).toString('hex')}`);
-  const counter = byteCounter();
-  pipeline(stream, counter.stream, createWriteStream(spool))
-    .then(async () => {
+  const path = join(spoolDir, `${tx.deliveryId}-${randomBytes(6).toString('hex')}`);
+  let file: string | undefined = path;
+  spool(stream, path)
+    .then(async (spooled) => {
+      file = spooled.file;
       if (stream.sizeExceeded) return callback(null, []);
-      callback(null, await deliverSpooled(deps, tx, spool, counter.bytes()));
+      callback(null, await deliverSpooled(deps, tx, spooled));
     })
     .catch((err) => {
       deps.logger.error({ event: 'backend.spool_failed', queueId: tx.deliveryId, err: String(err) });
@@ -174,7 +209,7 @@ function receiveMessage(
     })
     .finally(() => {
       gate?.leave();
-      return rm(spool, { force: true });
+      return file ? rm(file, { force: true }) : undefined;
     });
 }
 
