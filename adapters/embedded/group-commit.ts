@@ -2,7 +2,7 @@
  * Group commit on one SQLite connection (WAL mode): every write submitted with `run` in one turn
  * of the event loop joins one IMMEDIATE transaction, committed without an fsync on the event loop
  * (synchronous=NORMAL for that transaction: the WAL frames are written, not yet synced). The WAL
- * file is then fsynced on libuv's thread pool, shared (DirSyncer) by every batch committed while
+ * file is then fdatasynced on libuv's thread pool, shared (WalSyncer) by every batch committed while
  * the previous fsync ran, and only then do the batch's callers' promises settle: a caller sees
  * success only once an fsync that began after its commit has finished, as with synchronous=FULL,
  * but the event loop goes on with SMTP meanwhile. Nothing waits on a timer: the commit runs on the
@@ -16,8 +16,8 @@
  * (for reservations whose loss in a power cut is harmless); `durable()` waits for an fsync of
  * what is committed so far (before answering from a row another caller committed).
  */
-import { DirSyncer } from './durable-file.ts';
 import { type Db, withoutFsync } from './sqlite.ts';
+import { WalSyncer } from './wal-syncer.ts';
 
 /** Errors of a WAL fsync that ran after a successful commit: the writes may or may not survive. */
 const afterCommit = new WeakSet<object>();
@@ -44,12 +44,11 @@ export class GroupCommit {
   private settled: Promise<void> = Promise.resolve();
   private scheduled = false;
 
-  private readonly walPath: string;
   /** Fsyncs of the WAL file: one runs, the batches committed meanwhile share the next. */
-  private readonly walSyncer = new DirSyncer();
+  private readonly walSyncer: WalSyncer;
 
   constructor(private readonly db: Db) {
-    this.walPath = `${db.name}-wal`;
+    this.walSyncer = new WalSyncer(`${db.name}-wal`);
   }
 
   /** Run `work` inside the next group transaction; resolves with its value once committed. */
@@ -103,7 +102,7 @@ export class GroupCommit {
     });
     const waiting = batch.filter((item) => item.durable);
     if (waiting.length === 0) return;
-    this.settled = this.walSyncer.sync(this.walPath).then(
+    this.settled = this.walSyncer.sync().then(
       () => {
         batch.forEach((item, i) => {
           if (item.durable) settle(item, i);
@@ -119,17 +118,21 @@ export class GroupCommit {
   /** Resolves once an fsync of the WAL begun after this call has finished. */
   async durable(): Promise<void> {
     try {
-      await this.walSyncer.sync(this.walPath);
+      await this.walSyncer.sync();
     } catch (err) {
       // No WAL file: everything committed is in the (checkpointed, synced) database file.
       if ((err as { code?: unknown } | null)?.code !== 'ENOENT') throw err;
     }
   }
 
-  /** Commit what is pending and wait until every caller so far has its answer (before a close). */
+  /**
+   * Commit what is pending, wait until every caller so far has its answer, and close the WAL
+   * descriptor (before the database closes; a later commit opens it again).
+   */
   async drain(): Promise<void> {
     this.flush();
     await this.settled;
+    await this.walSyncer.release();
   }
 
   /** WAL fsyncs actually run (fewer than commits when commits arrive during an fsync). */
