@@ -171,3 +171,55 @@ describe('SmarthostRelay: SMTPUTF8 and long lines', () => {
     }
   });
 });
+
+describe('SmarthostRelay: pooled connections', () => {
+  it('sends a message again over a fresh connection when the smarthost closes a reused one at MAIL', async () => {
+    const received: ReceivedMessage[] = [];
+    let mails = 0;
+    const server = new SMTPServer({
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      authOptional: true,
+      disableReverseLookup: true,
+      logger: false,
+      closeTimeout: 100,
+      onMailFrom(_address, session, callback) {
+        mails++;
+        // The second transaction of a connection: the server goes away (421 closes it).
+        if (session.transaction > 1) {
+          return callback(Object.assign(new Error('4.3.2 going away'), { responseCode: 421 }));
+        }
+        callback();
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          received.push({
+            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            recipients: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks),
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.server.address() as { port: number }).port;
+    const relay = new SmarthostRelay({ host: '127.0.0.1', port, timeoutMs: 5_000, maxConnections: 1 });
+    try {
+      for (const n of [1, 2]) {
+        const out = await relay.send(request(`Subject: m${n}\r\n\r\nbody ${n}\r\n`));
+        expect(out.get('rcpt@example.net')?.kind).toBe('delivered');
+      }
+      // The second message was refused once on the reused connection, then sent whole on a new one.
+      expect(mails).toBe(3);
+      expect(received.map((m) => m.raw.toString())).toEqual([
+        'Subject: m1\r\n\r\nbody 1\r\n',
+        'Subject: m2\r\n\r\nbody 2\r\n',
+      ]);
+    } finally {
+      relay.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
