@@ -1,6 +1,6 @@
 /**
  * The node:cluster side of `npm start`: forks the frontend workers that share the SMTP ports (the
- * NLB stand-in) and the backend processes (one LMTP port each), restarts a worker that exits while the cluster runs — with exponential backoff
+ * NLB stand-in; each worker accepts for itself, SCHED_NONE) and the backend processes (one LMTP port each), restarts a worker that exits while the cluster runs — with exponential backoff
  * when it keeps dying young, so a crash loop does not spin — and on shutdown asks every worker
  * to stop (SIGTERM) — frontends first, so their queue processors finish before the backends go —
  * and resolves once all have exited. A worker that reports a config error
@@ -9,6 +9,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../core/ports/logger.ts';
 import type { WorkerState } from './cluster-state.ts';
+
+// Frontend workers accept their SMTP connections themselves from the shared listening socket
+// (the kernel spreads them) instead of node:cluster's default round robin, where the primary
+// accepts each connection and hands it to a worker over IPC: one connection per message paid
+// that hand-off twice. NODE_CLUSTER_SCHED_POLICY=rr, when set, still chooses round robin.
+if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
 
 /** A worker that lived this long before exiting starts a fresh backoff series. */
 const HEALTHY_UPTIME_MS = 10_000;
