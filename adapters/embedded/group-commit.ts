@@ -16,7 +16,11 @@
  * (for reservations whose loss in a power cut is harmless); `durable()` waits for an fsync of
  * what is committed so far (before answering from a row another caller committed).
  */
-import { type Db, withoutFsync } from './sqlite.ts';
+import { busyTimeoutOf, type Db, isBusy, withoutBusyWait, withoutFsync } from './sqlite.ts';
+
+/** Retries on the next loop turns before waiting a millisecond between them. */
+const BUSY_QUICK_RETRIES = 3;
+
 import { WalSyncer } from './wal-syncer.ts';
 
 /** Errors of a WAL fsync that ran after a successful commit: the writes may or may not survive. */
@@ -36,13 +40,16 @@ interface Pending {
 
 export class GroupCommit {
   /** Submissions and commits so far (benchmarks and tests read them). */
-  readonly stats = { requests: 0, commits: 0 };
+  readonly stats = { requests: 0, commits: 0, busyRetries: 0 };
   /** Increases with every transaction; work can cache per-transaction facts under it. */
   generation = 0;
   private pending: Pending[] = [];
   /** Settles after the last batch's callers did (fsyncs finish in order). */
   private settled: Promise<void> = Promise.resolve();
   private scheduled = false;
+  /** When this batch first found the write lock taken (undefined: not waiting for it). */
+  private busySince: number | undefined;
+  private busyAttempts = 0;
 
   /** Fsyncs of the WAL file: one runs, the batches committed meanwhile share the next. */
   private readonly walSyncer: WalSyncer;
@@ -63,35 +70,43 @@ export class GroupCommit {
     });
   }
 
-  /** Commit whatever is pending now (also called on close). */
-  flush(): void {
+  /**
+   * Commit whatever is pending now (also called on close). While another process holds the
+   * write lock the batch is tried again a moment later instead of sleeping in SQLite's busy
+   * handler on the event loop, for as long as the connection's busy_timeout; `blockOnBusy`
+   * waits in SQLite instead (a close cannot come back later).
+   */
+  flush(blockOnBusy = false): void {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.stats.requests += batch.length;
-    this.stats.commits++;
     this.generation++;
     const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
-      withoutFsync(this.db, () =>
-        this.db
-          .transaction(() => {
-            for (const item of batch) {
-              try {
-                // A nested transaction is a savepoint: a throwing item undoes only its own writes.
-                outcomes.push({ ok: true, value: this.db.transaction(item.work)() });
-              } catch (err) {
-                outcomes.push({ ok: false, value: err });
-              }
+    const commit = () =>
+      this.db
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              // A nested transaction is a savepoint: a throwing item undoes only its own writes.
+              outcomes.push({ ok: true, value: this.db.transaction(item.work)() });
+            } catch (err) {
+              outcomes.push({ ok: false, value: err });
             }
-          })
-          .immediate(),
-      );
+          }
+        })
+        .immediate();
+    try {
+      withoutFsync(this.db, () => (blockOnBusy ? commit() : withoutBusyWait(this.db, commit)));
     } catch (err) {
+      if (!blockOnBusy && isBusy(err) && this.retryLater(batch)) return;
+      this.busySince = undefined;
       for (const item of batch) item.reject(err);
       return;
     }
+    this.busySince = undefined;
+    this.stats.requests += batch.length;
+    this.stats.commits++;
     const settle = (item: Pending, i: number): void => {
       const o = outcomes[i]!;
       if (o.ok) item.resolve(o.value);
@@ -115,6 +130,25 @@ export class GroupCommit {
     );
   }
 
+  /**
+   * The write lock is taken (SQLITE_BUSY at BEGIN: nothing of the batch ran): put the batch back
+   * in front and try again shortly, the event loop serving SMTP meanwhile. A lock is held for a
+   * commit's length (a fraction of a millisecond): the first retries come on the next loop turns,
+   * later ones every millisecond. False once the connection's busy_timeout has passed.
+   */
+  private retryLater(batch: Pending[]): boolean {
+    const now = Date.now();
+    this.busySince ??= now;
+    if (now - this.busySince >= busyTimeoutOf(this.db)) return false;
+    this.pending = batch.concat(this.pending);
+    this.stats.busyRetries++;
+    this.busyAttempts = now === this.busySince ? this.busyAttempts + 1 : BUSY_QUICK_RETRIES;
+    this.scheduled = true;
+    if (this.busyAttempts < BUSY_QUICK_RETRIES) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), 1);
+    return true;
+  }
+
   /** Resolves once an fsync of the WAL begun after this call has finished. */
   async durable(): Promise<void> {
     try {
@@ -130,7 +164,7 @@ export class GroupCommit {
    * descriptor (before the database closes; a later commit opens it again).
    */
   async drain(): Promise<void> {
-    this.flush();
+    this.flush(true);
     await this.settled;
     await this.walSyncer.release();
   }

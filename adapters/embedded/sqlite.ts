@@ -107,6 +107,55 @@ export function withoutFsync<T>(db: Db, fn: () => T): T {
   }
 }
 
+/**
+ * Run `fn` with this connection's busy_timeout at 0: a write lock held elsewhere fails at once
+ * with SQLITE_BUSY instead of sleeping in SQLite's busy handler (which blocks the event loop for
+ * 1 ms and more per try). For callers that retry later themselves (group-commit.ts).
+ */
+export function withoutBusyWait<T>(db: Db, fn: () => T): T {
+  const statements = busyStatements(db);
+  const timeout = statements.read.get() as number;
+  statements.set(0).run();
+  try {
+    return fn();
+  } finally {
+    statements.set(timeout).run();
+  }
+}
+
+/** The connection's busy_timeout in ms. */
+export function busyTimeoutOf(db: Db): number {
+  return busyStatements(db).read.get() as number;
+}
+
+interface BusyStatements {
+  readonly read: Database.Statement;
+  /** `PRAGMA busy_timeout = ms` (a pragma takes no bound parameters: one statement per value). */
+  set(ms: number): Database.Statement;
+}
+
+const busyCache = new WeakMap<Db, BusyStatements>();
+
+function busyStatements(db: Db): BusyStatements {
+  let cached = busyCache.get(db);
+  if (!cached) {
+    const setters = new Map<number, Database.Statement>();
+    cached = {
+      read: db.prepare('PRAGMA busy_timeout').pluck(),
+      set(ms: number) {
+        let statement = setters.get(ms);
+        if (!statement) {
+          statement = db.prepare(`PRAGMA busy_timeout = ${Math.trunc(ms)}`);
+          setters.set(ms, statement);
+        }
+        return statement;
+      },
+    };
+    busyCache.set(db, cached);
+  }
+  return cached;
+}
+
 /** The two synchronous pragmas of a connection, prepared once (they run around every group commit). */
 const pragmaCache = new WeakMap<Db, { normal: Database.Statement; full: Database.Statement }>();
 
