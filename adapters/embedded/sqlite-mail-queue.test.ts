@@ -98,6 +98,32 @@ describe('SqliteMailQueue (embedded specifics)', () => {
     }
   });
 
+  it('waits for a write lock held elsewhere without blocking the event loop, then leases the job', async () => {
+    t = await tempStorage();
+    const { queue } = t.storage;
+    const job = makeJob();
+    await queue.enqueue([job]);
+    const holder = new Database(join(t.dir, 'queue.db'));
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const leased = queue.receive({ max: 1, visibilitySeconds: 30 });
+      // Timer ticks while the receive waits: the loop is not held in SQLite's busy handler.
+      let ticks = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (++ticks === 5) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 2);
+      });
+      holder.exec('ROLLBACK');
+      expect((await leased).map((l) => l.job.id)).toEqual([job.id]);
+    } finally {
+      holder.close();
+    }
+  });
+
   it('ignores a second enqueue of a job id that is already queued', async () => {
     t = await tempStorage();
     const { queue } = t.storage;

@@ -30,7 +30,7 @@ import type {
 } from '../../core/ports/mail-queue.ts';
 import { MAX_DELAY_SECONDS } from '../../core/ports/mail-queue.ts';
 import { GroupCommit } from './group-commit.ts';
-import { type Db, migrate, withoutFsync, writeTx } from './sqlite.ts';
+import { busyTimeoutOf, type Db, isBusy, migrate, withoutBusyWait, withoutFsync, writeTx } from './sqlite.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE queue_jobs (
@@ -233,14 +233,32 @@ export class SqliteMailQueue implements MailQueue, QueueOperator {
     const visibility = checkVisibility(opts.visibilitySeconds);
     const max = Math.floor(opts.max);
     if (!(max > 0)) return [];
-    const deadline = performance.now() + Math.max(0, opts.waitMs ?? 0);
+    const started = performance.now();
+    const deadline = started + Math.max(0, opts.waitMs ?? 0);
     for (;;) {
       if (this.closed) return [];
-      const got = this.receiveNow(max, visibility);
+      // The write lock held by another process: try again in a moment, the event loop serving
+      // SMTP meanwhile, rather than sleep in SQLite's busy handler; past busy_timeout, wait there.
+      const patient = performance.now() - started >= busyTimeoutOf(this.db);
+      const got = patient ? this.receiveNow(max, visibility) : this.receiveUnlessBusy(max, visibility);
+      if (got === undefined) {
+        await this.sleep(1);
+        continue;
+      }
       if (got.length > 0) return got;
       const left = deadline - performance.now();
       if (left <= 0) return [];
       await this.sleep(Math.min(left, POLL_MS));
+    }
+  }
+
+  /** receiveNow, or undefined at once when another process holds the write lock. */
+  private receiveUnlessBusy(max: number, visibility: number): LeasedJob[] | undefined {
+    try {
+      return withoutBusyWait(this.db, () => this.receiveNow(max, visibility));
+    } catch (err) {
+      if (isBusy(err)) return undefined;
+      throw err;
     }
   }
 
