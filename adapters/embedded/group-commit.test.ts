@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { timerTicks } from '../../test/support/event-loop.ts';
 import { makeJob } from '../contract/helpers.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type Db, openDatabase } from './sqlite.ts';
@@ -88,15 +89,7 @@ describe('GroupCommit', () => {
     const insert = db.prepare('INSERT INTO t (k) VALUES (?)');
     const answer = g.run(() => insert.run('k').changes);
     // Timer ticks while the commit waits: the loop is not held in SQLite's busy handler.
-    let ticks = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (++ticks === 5) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 2);
-    });
+    await timerTicks(5, 2);
     expect(g.stats.commits).toBe(0);
     expect(g.stats.busyRetries).toBeGreaterThan(0);
     holder.exec('ROLLBACK');

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { timerTicks } from '../../test/support/event-loop.ts';
 import { makeJob } from '../contract/helpers.ts';
 import { mailQueueContract } from '../contract/mail-queue.contract.ts';
 import { type TempStorage, tempStorage } from './test-support.ts';
@@ -108,15 +109,7 @@ describe('SqliteMailQueue (embedded specifics)', () => {
       holder.exec('BEGIN IMMEDIATE');
       const leased = queue.receive({ max: 1, visibilitySeconds: 30 });
       // Timer ticks while the receive waits: the loop is not held in SQLite's busy handler.
-      let ticks = 0;
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (++ticks === 5) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 2);
-      });
+      await timerTicks(5, 2);
       holder.exec('ROLLBACK');
       expect((await leased).map((l) => l.job.id)).toEqual([job.id]);
     } finally {

@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
 import type { RelayRequest } from '../../core/ports/outbound-relay.ts';
 import {
@@ -27,6 +27,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** An smtp-server onData that records each accepted transaction into `received`. */
+function recordInto(received: ReceivedMessage[]): NonNullable<SMTPServerOptions['onData']> {
+  return (stream, session, callback) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      received.push({
+        mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        recipients: session.envelope.rcptTo.map((r) => r.address),
+        raw: Buffer.concat(chunks),
+      });
+      callback();
+    });
+  };
+}
+
 outboundRelayContract('SmarthostRelay', async () => {
   const received: ReceivedMessage[] = [];
   const server = new SMTPServer({
@@ -44,18 +60,7 @@ outboundRelayContract('SmarthostRelay', async () => {
       }
       callback();
     },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          recipients: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-        });
-        callback();
-      });
-    },
+    onData: recordInto(received),
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as { port: number }).port;
@@ -190,18 +195,7 @@ describe('SmarthostRelay: pooled connections', () => {
         }
         callback();
       },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push({
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            recipients: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks),
-          });
-          callback();
-        });
-      },
+      onData: recordInto(received),
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.server.address() as { port: number }).port;
