@@ -17,11 +17,10 @@
  * what is committed so far (before answering from a row another caller committed).
  */
 import { busyTimeoutOf, type Db, isBusy, withoutBusyWait, withoutFsync } from './sqlite.ts';
+import { WalSyncer } from './wal-syncer.ts';
 
 /** Retries on the next loop turns before waiting a millisecond between them. */
 const BUSY_QUICK_RETRIES = 3;
-
-import { WalSyncer } from './wal-syncer.ts';
 
 /** Errors of a WAL fsync that ran after a successful commit: the writes may or may not survive. */
 const afterCommit = new WeakSet<object>();
@@ -49,6 +48,7 @@ export class GroupCommit {
   private scheduled = false;
   /** When this batch first found the write lock taken (undefined: not waiting for it). */
   private busySince: number | undefined;
+  /** Tries of the batch since then. */
   private busyAttempts = 0;
 
   /** Fsyncs of the WAL file: one runs, the batches committed meanwhile share the next. */
@@ -138,13 +138,16 @@ export class GroupCommit {
    */
   private retryLater(batch: Pending[]): boolean {
     const now = Date.now();
-    this.busySince ??= now;
+    if (this.busySince === undefined) {
+      this.busySince = now;
+      this.busyAttempts = 0;
+    }
     if (now - this.busySince >= busyTimeoutOf(this.db)) return false;
     this.pending = batch.concat(this.pending);
     this.stats.busyRetries++;
-    this.busyAttempts = now === this.busySince ? this.busyAttempts + 1 : BUSY_QUICK_RETRIES;
+    this.busyAttempts++;
     this.scheduled = true;
-    if (this.busyAttempts < BUSY_QUICK_RETRIES) setImmediate(() => this.flush());
+    if (this.busyAttempts <= BUSY_QUICK_RETRIES) setImmediate(() => this.flush());
     else setTimeout(() => this.flush(), 1);
     return true;
   }
