@@ -102,6 +102,8 @@ async function foldedBody(req: RelayRequest): Promise<Readable> {
   const body = await req.openBody();
   const folder = new LongLineFolder();
   body.on('error', (err) => folder.destroy(err));
+  // A folded stream closed before its end (a send given up) closes the body and its file too.
+  folder.on('close', () => body.destroy());
   return body.pipe(folder);
 }
 
@@ -189,11 +191,13 @@ export class SmarthostRelay implements OutboundRelay {
    */
   private sendPooled(req: RelayRequest, body: Readable): Promise<SendInfo> {
     const dsn = dsnOf(req);
-    let first: Readable | undefined = body;
+    // Every stream handed out (the body, then any reopened copy); a stream the pool dropped
+    // unread (a retry, a failed connection) is closed once the send is over, with its file.
+    const given: Readable[] = [];
     const stream = (): Readable => {
-      const given = first;
-      first = undefined;
-      return given ?? reopened(req);
+      const next = given.length === 0 ? body : reopened(req);
+      given.push(next);
+      return next;
     };
     const mail: PooledMail = {
       data: dsn ? { dsn } : {},
@@ -206,6 +210,9 @@ export class SmarthostRelay implements OutboundRelay {
     };
     return new Promise<SendInfo>((resolve, reject) => {
       this.pool.send(mail, (err, info) => (err ? reject(err) : resolve(info as SendInfo)));
+    }).finally(() => {
+      if (given.length === 0) body.destroy();
+      for (const s of given) s.destroy();
     });
   }
 
