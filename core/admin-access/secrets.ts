@@ -30,7 +30,11 @@ export function sameSecret(a: string, b: string): boolean {
 }
 
 export function newApiToken(): { id: string; secret: string; token: string } {
-  const id = randomBytes(12).toString('base64url');
+  // The id is typed as a command argument (`strato admin tokens revoke <id>`): one that began
+  // with '-' would read as an option, so ids begin with a letter or digit.
+  let id: string;
+  do id = randomBytes(12).toString('base64url');
+  while (!/^[A-Za-z0-9]/.test(id));
   const secret = newSecret();
   return { id, secret, token: `strato_${id}.${secret}` };
 }
