@@ -8,9 +8,7 @@
  * backends) never blocks the event loop: on Linux a write to a pipe on stdout is synchronous in
  * Node, so a log reader that stops reading (or a full log disk behind it) would stop the process
  * serving its sockets. Lines go to a buffer of at most `asyncBufferBytes` that one write at a
- * time drains; the lines logged in one turn of the event loop are handed to it together (one
- * write for many lines under load, instead of a write per line); a line that does not fit is
- * dropped and counted, and once a write completes again
+ * time drains; a line that does not fit is dropped and counted, and once a write completes again
  * one `log.dropped` line says how many were lost. Nothing is flushed synchronously at exit (on a
  * reader that stopped, or a full disk, that would hold the exit for ever): the processes exit
  * through `exitAfterLogs`, which waits up to a second for the buffer to drain.
@@ -50,9 +48,6 @@ interface Destination {
   readonly _len?: number;
 }
 
-/** The most bytes of log lines handed to the destination in one write. */
-const BATCH_BYTES = 64 * 1024;
-
 function asyncStdout(bufferBytes: number, report: (dropped: number) => void) {
   // Made synchronous, then switched: pino registers its own exit hook (a flushSync that never
   // gives up) for asynchronous destinations only, and that hook would hold the exit for ever on
@@ -66,32 +61,9 @@ function asyncStdout(bufferBytes: number, report: (dropped: number) => void) {
   dest.sync = false;
   let pending = 0;
   let total = 0;
-  // Lines of this loop turn, written together on the next (a dropped batch counts its lines).
-  // A batch is written at once when it reaches BATCH_BYTES, so one busy turn cannot make a
-  // batch larger than the buffer (it would be dropped whole).
-  let batch: string[] = [];
-  let batchBytes = 0;
-  let batchLines = 0;
-  const writeBatch = () => {
-    if (batch.length === 0) return;
-    const data = batch.length === 1 ? batch[0]! : batch.join('');
-    batchLines = batch.length;
-    batch = [];
-    batchBytes = 0;
-    dest.write(data);
-  };
-  const batchLimit = Math.min(BATCH_BYTES, Math.floor(bufferBytes / 4));
-  const lines = {
-    write(line: string) {
-      if (batch.length === 0) setImmediate(writeBatch);
-      batch.push(line);
-      batchBytes += line.length;
-      if (batchBytes >= batchLimit) writeBatch();
-    },
-  };
   dest.on('drop', () => {
-    pending += batchLines;
-    total += batchLines;
+    pending++;
+    total++;
   });
   let scheduled = false;
   // A write just completed: report the drops once SonicBoom has freed the space (after this
@@ -112,7 +84,6 @@ function asyncStdout(bufferBytes: number, report: (dropped: number) => void) {
   /** Resolves once nothing is buffered, or after `ms` (a reader that stopped never drains it). */
   const flushed = (ms: number) =>
     new Promise<void>((resolve) => {
-      writeBatch();
       const done = () => {
         clearTimeout(timer);
         dest.removeListener('write', check);
@@ -125,7 +96,7 @@ function asyncStdout(bufferBytes: number, report: (dropped: number) => void) {
       dest.on('write', check);
       check();
     });
-  return { dest: lines, dropped: () => total, flushed };
+  return { dest, dropped: () => total, flushed };
 }
 
 export function createLogger(
@@ -150,7 +121,7 @@ export function createLogger(
   const stdout = asyncStdout(output.asyncBufferBytes, (dropped) =>
     logger?.warn({ event: 'log.dropped', dropped }, 'log lines dropped while stdout was not writable'),
   );
-  logger = pino(options, stdout.dest as pino.DestinationStream);
+  logger = pino(options, stdout.dest);
   return Object.assign(logger, { dropped: stdout.dropped, flushed: stdout.flushed }) as ProcessLogger;
 }
 

@@ -14,6 +14,7 @@ import type { BackendInfo } from '../../core/ports/backend-registry.ts';
 import { newQueueId } from '../../core/util/ids.ts';
 import {
   clusterChannelSecret,
+  eventually,
   freeStablePorts,
   PROCESS_TEST_TIMEOUT_MS,
   type RunningProcess,
@@ -109,6 +110,16 @@ async function expectSentOnce(cluster: RunningProcess, backend: BackendInfo, sub
   return first!;
 }
 
+/** The backend's `rules.generated` lines for `via`, once there are the three deliveries' worth. */
+async function generatedLines(cluster: { logs: readonly Record<string, unknown>[] }, via: string) {
+  const lines = () => cluster.logs.filter((l) => l.event === 'rules.generated' && l.via === via);
+  return eventually(
+    async () => (lines().length >= 3 ? lines() : undefined),
+    10_000,
+    `three rules.generated lines (via ${via})`,
+  );
+}
+
 describe('generated mail in queue mode (remote queue processing)', () => {
   it(
     'passes the cluster rules once and is sent once when a delivery is repeated',
@@ -117,8 +128,8 @@ describe('generated mail in queue mode (remote queue processing)', () => {
       const out = await expectSentOnce(cluster, backend, 'twice via the queue');
       // Enqueued by the backend itself: no frontend received it.
       expect(out.body.match(/^Received: /gm)).toBeNull();
-      const generated = cluster.logs.filter((l) => l.event === 'rules.generated' && l.via === 'queue');
-      expect(generated.length).toBeGreaterThanOrEqual(3);
+      // Log lines reach us a moment after the deliveries they describe: wait for all three.
+      const generated = await generatedLines(cluster, 'queue');
       expect(new Set(generated.map((l) => l.id)).size).toBe(1);
 
       // The backends' parameter is refused to clients outside the trusted networks.
@@ -147,15 +158,18 @@ describe('generated mail in forward mode (submitted to the frontends, "*")', () 
       const out = await expectSentOnce(cluster, backend, 'twice via the frontends');
       // Received once, by the frontend the backend submitted it to.
       expect(out.body.match(/^Received: /gm)).toHaveLength(1);
-      const generated = cluster.logs.filter((l) => l.event === 'rules.generated' && l.via === 'smtp');
-      expect(generated.length).toBeGreaterThanOrEqual(3);
+      const generated = await generatedLines(cluster, 'smtp');
       const ids = new Set(generated.map((l) => l.id));
       expect(ids.size).toBe(1);
       // Every submission was answered 250 under the derived id; one job was made of them.
-      const accepted = cluster.logs.filter(
-        (l) => l.event === 'smtp.accepted' && ids.has(l.queueId as string),
+      const accepted = () =>
+        cluster.logs.filter((l) => l.event === 'smtp.accepted' && ids.has(l.queueId as string)).length;
+      await eventually(
+        async () => (accepted() >= generated.length ? true : undefined),
+        10_000,
+        'an smtp.accepted line per submission',
       );
-      expect(accepted.length).toBe(generated.length);
+      expect(accepted()).toBe(generated.length);
     },
     PROCESS_TEST_TIMEOUT_MS,
   );
