@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../adapters/embedded/open.ts';
-import { type LogLine, type RunningProcess, startProcess } from '../support/cluster.ts';
+import { eventually, type LogLine, type RunningProcess, startProcess } from '../support/cluster.ts';
 import {
   countEvents,
   DEMO,
@@ -86,8 +86,17 @@ describe('a backend stopped gracefully while mail flows to 20 accounts', () => {
     let victim: { id: string; pid: number } | undefined;
     const sent = await sendStream(cluster.ports.mx, messages, {
       connections: 4,
-      onAccepted: (count) => {
+      onAccepted: async (count) => {
         if (count !== 60) return;
+        // Stop it once it holds leases (it has stored mail); the other connections keep sending.
+        await eventually(
+          async () =>
+            cluster.logs.some((l) => l.event === 'backend.stored' && l.backendId === 'backend-1')
+              ? true
+              : undefined,
+          20_000,
+          'backend-1 storing mail',
+        );
         const line = cluster.logs.findLast(
           (l) => l.event === 'backend.started' && l.backendId === 'backend-1',
         );
