@@ -27,6 +27,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The test peers' smtp-server options: plain SMTP, no AUTH, quick to close. */
+const PEER_OPTIONS = {
+  disabledCommands: ['AUTH', 'STARTTLS'],
+  authOptional: true,
+  disableReverseLookup: true,
+  logger: false,
+  closeTimeout: 100,
+} satisfies SMTPServerOptions;
+
 /** An smtp-server onData that records each accepted transaction into `received`. */
 function recordInto(received: ReceivedMessage[]): NonNullable<SMTPServerOptions['onData']> {
   return (stream, session, callback) => {
@@ -46,11 +55,7 @@ function recordInto(received: ReceivedMessage[]): NonNullable<SMTPServerOptions[
 outboundRelayContract('SmarthostRelay', async () => {
   const received: ReceivedMessage[] = [];
   const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    disableReverseLookup: true,
-    logger: false,
-    closeTimeout: 100,
+    ...PEER_OPTIONS,
     onRcptTo(address, _session, callback) {
       if (address.address.startsWith(REFUSED_PREFIX)) {
         const err = Object.assign(new Error(`5.1.1 <${address.address}>: ${REFUSAL_TEXT}`), {
@@ -84,12 +89,8 @@ outboundRelayContract('SmarthostRelay', async () => {
 async function sink(utf8: boolean) {
   const received: (ReceivedMessage & { smtputf8: boolean })[] = [];
   const server = new SMTPServer({
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    disableReverseLookup: true,
+    ...PEER_OPTIONS,
     hideSMTPUTF8: !utf8,
-    logger: false,
-    closeTimeout: 100,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -182,11 +183,7 @@ describe('SmarthostRelay: pooled connections', () => {
     const received: ReceivedMessage[] = [];
     let mails = 0;
     const server = new SMTPServer({
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      authOptional: true,
-      disableReverseLookup: true,
-      logger: false,
-      closeTimeout: 100,
+      ...PEER_OPTIONS,
       onMailFrom(_address, session, callback) {
         mails++;
         // The second transaction of a connection: the server goes away (421 closes it).
